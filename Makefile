@@ -1,0 +1,46 @@
+# Every target sets up .venv itself, so each works as the first command on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_STAMP := $(VENV)/.apt-installed
+
+.PHONY: demo test check bench setup clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip setuptools wheel
+	$(PY) -m pip install -e '.[all,dev]'
+	$(PY) -m pip install --no-deps face_recognition_models
+	touch $(STAMP)
+
+# Debian packages the tests need: chromium for the report test, opencv-doc for a second real face.
+$(APT_STAMP):
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+	  (test -x /usr/bin/chromium && test -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium opencv-doc >/dev/null) || \
+	  echo "warning: apt-get could not install chromium/opencv-doc; tests that need them will skip"; \
+	fi
+	mkdir -p $(VENV) && touch $(APT_STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/vidbench demo
+
+test: $(STAMP) $(APT_STAMP)
+	$(PY) -m pytest -q
+
+check: $(STAMP)
+	$(VENV)/bin/ruff check bench adapters reports tests benchmarks
+	$(VENV)/bin/ruff format --check bench adapters reports tests benchmarks
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/orchestration.py
+	$(PY) benchmarks/scoring.py
+	$(PY) benchmarks/reports.py
+
+clean:
+	rm -rf $(VENV) runs

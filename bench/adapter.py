@@ -1,0 +1,150 @@
+"""The adapter seam: what every provider module implements, and loading one by name.
+
+`bench` never imports a concrete adapter; it asks `adapters.registry` by name.
+An adapter builds requests, parses responses and downloads nothing itself: it never
+loops, sleeps, retries or limits concurrency — the runner owns the job lifecycle.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from bench.types import Capabilities, Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState
+
+
+class Secret:
+    """A key read from the environment; its repr never shows the value."""
+
+    __slots__ = ("_value", "env_var")
+
+    def __init__(self, value: str, env_var: str):
+        self._value = value
+        self.env_var = env_var
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret(env={self.env_var}, value=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A known provider model: id, capabilities and list price with its source."""
+
+    provider_model: str
+    capabilities: Capabilities
+    price_note: str  # human-readable list price, e.g. "CNY 46 / M tokens (720p)"
+    price_source: str  # where and when the price was read
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What an adapter instance needs: endpoint, credentials and the model's own params."""
+
+    provider_model: str
+    base_url: str
+    secrets: dict[str, Secret] = field(default_factory=dict)  # role ("api_key", …) → secret
+    params: dict[str, Any] = field(default_factory=dict)
+    price_override: dict[str, float] = field(default_factory=dict)
+    cny_per_usd: float = 7.1
+
+
+class Adapter(abc.ABC):
+    """One provider API. Subclasses set the class attributes and implement the methods."""
+
+    name: ClassVar[str]
+    default_base_url: ClassVar[str]
+    # Roles of the secrets this adapter needs → config key naming the environment variable.
+    secret_roles: ClassVar[dict[str, str]] = {"api_key": "api_key_env"}
+    # The default environment variable for each secret role.
+    default_env: ClassVar[dict[str, str]] = {}
+    # Provider field names the config's `params` may set (validated before anything is sent).
+    allowed_params: ClassVar[frozenset[str]] = frozenset()
+    note: ClassVar[str] = ""
+
+    def __init__(self, context: AdapterContext, client: httpx.AsyncClient):
+        self.context = context
+        self.client = client
+
+    @classmethod
+    @abc.abstractmethod
+    def known_models(cls) -> dict[str, ModelInfo]:
+        """Every provider model id this adapter knows, with capabilities and prices."""
+
+    @classmethod
+    def capabilities(cls, provider_model: str, params: dict[str, Any] | None = None) -> Capabilities:
+        """Capabilities of a model; unknown ids (endpoint ids) fall back to the first model."""
+        models = cls.known_models()
+        info = models.get(provider_model) or next(iter(models.values()))
+        return info.capabilities
+
+    @classmethod
+    def check_model_id(cls, provider_model: str) -> str | None:
+        """A problem message if `provider_model` is not a model this adapter knows."""
+        known = cls.known_models()
+        if provider_model in known:
+            return None
+        import difflib
+
+        close = difflib.get_close_matches(provider_model, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown model {provider_model!r} for adapter {cls.name}; {hint}known: {', '.join(known)}"
+
+    @classmethod
+    def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
+        """Problems with a model's provider `params` (empty when fine)."""
+        unknown = sorted(set(params) - cls.allowed_params)
+        return [f"unknown provider field {k!r} for adapter {cls.name}; known: "
+                f"{', '.join(sorted(cls.allowed_params))}" for k in unknown]
+
+    @abc.abstractmethod
+    def estimate_cost(self, request: GenerationRequest) -> Cost:
+        """The list-price cost of this request if it succeeds (for planning and budget)."""
+
+    @abc.abstractmethod
+    def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
+        """The billed cost of a finished task (tokens or seconds as the provider reports)."""
+
+    @abc.abstractmethod
+    async def submit(self, request: GenerationRequest) -> SubmitResult:
+        """Create the provider task. Raises a ProviderError on failure."""
+
+    @abc.abstractmethod
+    async def poll(self, task_id: str) -> TaskState:
+        """Fetch the task's state once."""
+
+    @abc.abstractmethod
+    def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
+        """Where to fetch the finished video (the runner streams it)."""
+
+    async def find_task(self, request: GenerationRequest) -> str | None:
+        """After an ambiguous create, the task id created for this job if the API can tell.
+
+        Returns None when the API has no lookup (the job is then `ambiguous_create`).
+        Raises NotImplementedError when lookup is impossible for this provider.
+        """
+        raise NotImplementedError
+
+    async def cancel(self, task_id: str) -> None:  # noqa: B027 - optional
+        """Cancel a task where the API allows it."""
+
+
+def load_adapter(name: str) -> type[Adapter]:
+    """The adapter class registered under `name` (raises KeyError with suggestions)."""
+    registry = importlib.import_module("adapters.registry")
+    return registry.get(name)  # type: ignore[no-any-return]
+
+
+def adapter_names() -> list[str]:
+    """Names of all registered adapters."""
+    registry = importlib.import_module("adapters.registry")
+    return list(registry.names())

@@ -1,0 +1,136 @@
+"""The one HTTP module: client construction, timeouts, status → exception, Retry-After.
+
+Adapters receive an `httpx.AsyncClient` built here (or a test's, with MockTransport) and
+call `raise_for_provider` with their own parser for the provider's error envelope.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bench import errors
+from bench.errors import truncate
+
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 60.0
+POOL_LIMIT = 100
+USER_AGENT = "vidbench/0.1"
+
+
+def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client every adapter uses: timeouts, pool limits, no redirects to other schemes."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        limits=httpx.Limits(max_connections=POOL_LIMIT, max_keepalive_connections=POOL_LIMIT),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=True,
+        transport=transport,
+    )
+
+
+def parse_retry_after_s(headers: httpx.Headers | dict[str, str], now_s: float | None = None) -> float | None:
+    """Seconds to wait from `retry-after-ms`, `Retry-After` (seconds or HTTP date)."""
+    h = httpx.Headers(headers)
+    ms = h.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = h.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now_s if now_s is not None else time.time()))
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON, or None if it is not JSON (providers are parsed tolerantly)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+# (message, code) extracted from a provider's error body.
+ErrorParser = Callable[[httpx.Response], tuple[str, str | None]]
+
+
+def default_error_parser(response: httpx.Response) -> tuple[str, str | None]:
+    """Tolerant reading of the common `{"error": {"message", "code"}}` envelope."""
+    body = json_or_none(response)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            message = str(err.get("message") or err.get("msg") or response.reason_phrase)
+            code = err.get("code")
+            return message, None if code is None else str(code)
+    return response.reason_phrase or "error", None
+
+
+def error_for_status(
+    response: httpx.Response,
+    *,
+    provider: str,
+    parser: ErrorParser = default_error_parser,
+    request_id_header: str = "x-request-id",
+) -> errors.ProviderError:
+    """Map an HTTP error response to the error tree by status code alone.
+
+    Adapters refine afterwards (e.g. a 400 whose code means moderation → ContentRejected).
+    """
+    message, code = parser(response)
+    common: dict[str, Any] = {
+        "provider": provider,
+        "status_code": response.status_code,
+        "code": code,
+        "request_id": response.headers.get(request_id_header),
+        "body": truncate(response.text if not response.is_stream_consumed or True else ""),
+    }
+    status = response.status_code
+    if status == 429:
+        return errors.RateLimited(message, retry_after_s=parse_retry_after_s(response.headers), **common)
+    if status in (401,):
+        return errors.AuthError(message, **common)
+    if status == 403:
+        return errors.AuthError(message, **common)
+    if status == 404:
+        return errors.NotFound(message, **common)
+    if status in (408, 409) or status >= 500:
+        return errors.TransientError(message, **common)
+    return errors.InvalidRequest(message, **common)
+
+
+def transport_error(exc: httpx.TransportError, *, provider: str) -> errors.TransientError:
+    """A transport fault; `ConnectRefused` when the request certainly never left."""
+    cls = errors.ConnectRefused if isinstance(exc, httpx.ConnectError) else errors.TransientError
+    return cls(f"{type(exc).__name__}: {truncate(str(exc), 200)}", provider=provider)
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    provider: str,
+    parser: ErrorParser = default_error_parser,
+) -> httpx.Response:
+    """Send a request; return the response if 2xx, else raise the mapped ProviderError."""
+    try:
+        response = await client.send(request)
+    except httpx.TransportError as exc:
+        raise transport_error(exc, provider=provider) from None
+    if response.is_success:
+        return response
+    raise error_for_status(response, provider=provider, parser=parser)

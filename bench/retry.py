@@ -1,0 +1,80 @@
+"""Retry decisions in one place: classify, decide, back off with jitter.
+
+A create is retried only when the provider certainly created nothing (429, or a
+connection refused before sending). Polls and downloads retry on 429, 408, 5xx and
+transport errors, never on 4xx client errors or account errors.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from bench import errors
+
+# All retry and polling numbers live here.
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 30.0
+RETRY_AFTER_CAP_S = 120.0
+CREATE_MAX_ATTEMPTS = 8
+POLL_MAX_CONSECUTIVE_ERRORS = 8
+DOWNLOAD_MAX_ATTEMPTS = 5
+POLL_INITIAL_S = 2.0
+POLL_MAX_S = 15.0
+POLL_GROWTH = 1.5
+TASK_TIMEOUT_S = 3 * 3600.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Retry or not, and after how long."""
+
+    retry: bool
+    delay_s: float = 0.0
+
+
+def backoff_s(attempt: int, *, base_s: float = BACKOFF_BASE_S, cap_s: float = BACKOFF_MAX_S,
+              rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter for attempt 1, 2, …"""
+    r = rng or random
+    ceiling = min(cap_s, base_s * (2 ** max(0, attempt - 1)))
+    return ceiling * (0.5 + 0.5 * r.random())
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    if isinstance(exc, errors.RateLimited) and exc.retry_after_s is not None:
+        return min(exc.retry_after_s, RETRY_AFTER_CAP_S)
+    return None
+
+
+def decide_create(exc: BaseException, attempt: int, rng: random.Random | None = None) -> Decision:
+    """Whether to resend a create after `exc` on attempt `attempt` (1-based)."""
+    if attempt >= CREATE_MAX_ATTEMPTS:
+        return Decision(False)
+    if isinstance(exc, errors.RateLimited | errors.ConnectRefused):
+        hinted = _retry_after(exc)
+        return Decision(True, hinted if hinted is not None else backoff_s(attempt, rng=rng))
+    return Decision(False)
+
+
+def decide_poll(exc: BaseException, attempt: int, rng: random.Random | None = None,
+                max_attempts: int = POLL_MAX_CONSECUTIVE_ERRORS) -> Decision:
+    """Whether to retry a poll or download after `exc`."""
+    if attempt >= max_attempts:
+        return Decision(False)
+    if isinstance(exc, errors.BillingError | errors.AuthError | errors.InvalidRequest
+                  | errors.ContentRejected):
+        return Decision(False)
+    if isinstance(exc, errors.RateLimited | errors.TransientError):
+        hinted = _retry_after(exc)
+        return Decision(True, hinted if hinted is not None else backoff_s(attempt, rng=rng))
+    return Decision(False)
+
+
+def next_poll_interval_s(previous_s: float | None, hint_s: float | None = None) -> float:
+    """The wait before the next status poll: the provider's hint, else capped growth."""
+    if hint_s is not None and hint_s > 0:
+        return min(hint_s, POLL_MAX_S)
+    if previous_s is None:
+        return POLL_INITIAL_S
+    return min(POLL_MAX_S, previous_s * POLL_GROWTH)

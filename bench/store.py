@@ -1,0 +1,136 @@
+"""The run directory: layout, manifest, and the job states folded from records.jsonl."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.jobs import Job
+from bench.journal import Journal
+
+MANIFEST = "manifest.json"
+RECORDS = "records.jsonl"
+RESULTS_PARQUET = "results.parquet"
+RESULTS_CSV = "results.csv"
+SCORERS_META = "scorers.json"
+
+
+@dataclass
+class JobState:
+    """What the records say about one job so far."""
+
+    job: Job
+    intents: int = 0
+    task_id: str | None = None
+    submitted_at: float | None = None
+    first_running_at: float | None = None
+    finished_at: float | None = None  # provider terminal status seen
+    downloaded_at: float | None = None
+    download_started_at: float | None = None
+    last_status: str | None = None
+    final_status: str | None = None  # JobStatus value once decided
+    error_kind: str | None = None
+    detail: str | None = None
+    video_path: str | None = None
+    sha256: str | None = None
+    tokens: int | None = None
+    cost_usd: float | None = None
+    cost_native: float | None = None
+    currency: str | None = None
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # scorer → values
+
+    @property
+    def done(self) -> bool:
+        return self.final_status is not None
+
+
+class RunDir:
+    """A run directory on disk (see DESIGN.md, 'Run directory')."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.journal = Journal(self.path / RECORDS)
+
+    videos_dir = property(lambda self: self.path / "videos")
+    frames_dir = property(lambda self: self.path / "frames")
+    cache_dir = property(lambda self: self.path / "cache")
+    plots_dir = property(lambda self: self.path / "plots")
+    results_path = property(lambda self: self.path / RESULTS_PARQUET)
+
+    def video_path(self, job_id: str) -> Path:
+        return self.videos_dir / f"{job_id}.mp4"
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        tmp = self.path / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(self.path / MANIFEST)
+
+    def scorers_meta(self) -> dict[str, Any]:
+        path = self.path / SCORERS_META
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def states(self) -> dict[str, JobState]:
+        """Fold records.jsonl into one JobState per planned job, in plan order."""
+        return fold_records(self.journal.read())
+
+    def scorable(self) -> list[tuple[Job, Path, str]]:
+        """(job, video path, sha256) for every job whose video is on disk."""
+        out = []
+        for state in self.states().values():
+            if state.final_status == "succeeded" and state.video_path and state.sha256:
+                path = self.path / state.video_path
+                if path.is_file():
+                    out.append((state.job, path, state.sha256))
+        return out
+
+
+def fold_records(records: Any) -> dict[str, JobState]:
+    """The pure fold from records to job states (latest record wins)."""
+    states: dict[str, JobState] = {}
+    for rec in records:
+        event = rec.get("event")
+        job_id = rec.get("job_id")
+        if event == "planned":
+            if job_id not in states:
+                states[job_id] = JobState(Job.from_dict(rec["job"]))
+            continue
+        state = states.get(job_id) if job_id else None
+        if state is None:
+            continue
+        ts = rec.get("ts")
+        if event == "intent":
+            state.intents += 1
+        elif event == "submitted":
+            state.task_id = rec.get("task_id")
+            state.submitted_at = rec.get("submitted_at", ts)
+        elif event == "status":
+            state.last_status = rec.get("status")
+            if state.last_status == "running" and state.first_running_at is None:
+                state.first_running_at = ts
+            if rec.get("terminal") and state.finished_at is None:
+                state.finished_at = ts
+            if rec.get("tokens") is not None:
+                state.tokens = rec.get("tokens")
+        elif event == "downloaded":
+            state.video_path = rec.get("path")
+            state.sha256 = rec.get("sha256")
+            state.download_started_at = rec.get("download_started_at")
+            state.downloaded_at = ts
+        elif event == "finished":
+            state.final_status = rec.get("status")
+            state.error_kind = rec.get("error_kind")
+            state.detail = rec.get("detail")
+            for key in ("tokens", "cost_usd", "cost_native", "currency"):
+                if rec.get(key) is not None:
+                    setattr(state, key, rec[key])
+        elif event == "scored":
+            state.scores[rec["scorer"]] = rec.get("values", {})
+    return states
