@@ -81,7 +81,9 @@ class Adapter(abc.ABC):
         """Every provider model id this adapter knows, with capabilities and prices."""
 
     @classmethod
-    def capabilities(cls, provider_model: str, params: dict[str, Any] | None = None) -> Capabilities:
+    def capabilities(
+        cls, provider_model: str, params: dict[str, Any] | None = None
+    ) -> Capabilities:
         """Capabilities of a model; unknown ids (endpoint ids) fall back to the first model."""
         models = cls.known_models()
         info = models.get(provider_model) or next(iter(models.values()))
@@ -103,8 +105,11 @@ class Adapter(abc.ABC):
     def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
         """Problems with a model's provider `params` (empty when fine)."""
         unknown = sorted(set(params) - cls.allowed_params)
-        return [f"unknown provider field {k!r} for adapter {cls.name}; known: "
-                f"{', '.join(sorted(cls.allowed_params))}" for k in unknown]
+        return [
+            f"unknown provider field {k!r} for adapter {cls.name}; known: "
+            f"{', '.join(sorted(cls.allowed_params))}"
+            for k in unknown
+        ]
 
     @abc.abstractmethod
     def estimate_cost(self, request: GenerationRequest) -> Cost:

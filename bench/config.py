@@ -27,7 +27,9 @@ class Budget(BaseModel):
     """Spending limit for a run."""
 
     model_config = ConfigDict(extra="forbid")
-    max_cost_usd: float | None = Field(None, gt=0, description="Refuse to start, and stop submitting, beyond this.")
+    max_cost_usd: float | None = Field(
+        None, gt=0, description="Refuse to start, and stop submitting, beyond this."
+    )
 
 
 class Currency(BaseModel):
@@ -42,9 +44,15 @@ class Usable(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     clip_score: float | None = Field(None, description="Minimum clip_score.")
-    face_identity: float | None = Field(None, ge=0, le=1, description="Minimum face_identity (where a face is expected).")
-    subject_consistency: float | None = Field(None, ge=0, le=1, description="Minimum subject_consistency.")
-    flicker: float | None = Field(None, ge=0, le=1, description="Minimum flicker score (higher = steadier).")
+    face_identity: float | None = Field(
+        None, ge=0, le=1, description="Minimum face_identity (where a face is expected)."
+    )
+    subject_consistency: float | None = Field(
+        None, ge=0, le=1, description="Minimum subject_consistency."
+    )
+    flicker: float | None = Field(
+        None, ge=0, le=1, description="Minimum flicker score (higher = steadier)."
+    )
     conformance: bool = Field(True, description="Require technical conformance.")
 
 
@@ -54,7 +62,9 @@ class ClipSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str = Field("ViT-B-32", description="open_clip architecture name.")
     pretrained: str = Field("openai", description="open_clip pretrained tag.")
-    weights: str | None = Field(None, description="Local weights file (overrides VIDBENCH_CLIP_WEIGHTS).")
+    weights: str | None = Field(
+        None, description="Local weights file (overrides VIDBENCH_CLIP_WEIGHTS)."
+    )
     frames: int = Field(16, ge=1, le=256, description="Uniformly sampled frames per video.")
 
 
@@ -63,18 +73,32 @@ class ModelConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Label in every report.")
+    id: str = Field(
+        ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Label in every report."
+    )
     adapter: str = Field(..., description="Adapter name (see `vidbench models`).")
     model: str = Field(..., description="Provider model id (or Ark endpoint id).")
     api_key_env: str | None = Field(None, description="Environment variable holding the API key.")
-    access_key_env: str | None = Field(None, description="Environment variable holding the access key (Kling).")
-    secret_key_env: str | None = Field(None, description="Environment variable holding the secret key (Kling).")
-    base_url: str | None = Field(None, description="API base URL; the provider's default when omitted.")
+    access_key_env: str | None = Field(
+        None, description="Environment variable holding the access key (Kling)."
+    )
+    secret_key_env: str | None = Field(
+        None, description="Environment variable holding the secret key (Kling)."
+    )
+    base_url: str | None = Field(
+        None, description="API base URL; the provider's default when omitted."
+    )
     max_concurrency: int = Field(5, ge=1, le=1000, description="Tasks in flight at once.")
     requests_per_minute: float = Field(60, gt=0, description="Create requests per minute.")
-    params: dict[str, Any] = Field(default_factory=dict, description="Provider fields passed through.")
-    price: dict[str, float] = Field(default_factory=dict, description="Price override, e.g. cny_per_million_tokens.")
-    simulate: str | None = Field(None, description="Run against the built-in simulator with this profile.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Provider fields passed through."
+    )
+    price: dict[str, float] = Field(
+        default_factory=dict, description="Price override, e.g. cny_per_million_tokens."
+    )
+    simulate: str | None = Field(
+        None, description="Run against the built-in simulator with this profile."
+    )
     timeout_s: float = Field(3 * 3600, gt=0, description="Give up on a task after this long.")
 
     @field_validator("base_url")
@@ -90,15 +114,21 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Run name (folder prefix).")
+    name: str = Field(
+        ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Run name (folder prefix)."
+    )
     suite: str = Field(..., description="Path to the prompt suite, relative to this file.")
     samples: int = Field(1, ge=1, le=100, description="Videos per prompt per model.")
-    scorers: list[str] = Field(default_factory=lambda: list(DEFAULT_SCORERS), description="Scorers to run.")
+    scorers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SCORERS), description="Scorers to run."
+    )
     budget: Budget = Field(default_factory=Budget)
     currency: Currency = Field(default_factory=Currency)
     usable: Usable = Field(default_factory=Usable)
     quality_metric: str = Field("clip_score", description="y axis of the Pareto plots.")
-    output_dir: str = Field("../runs", description="Where run directories go, relative to this file.")
+    output_dir: str = Field(
+        "../runs", description="Where run directories go, relative to this file."
+    )
     clip: ClipSettings = Field(default_factory=ClipSettings)
     seed: int = Field(0, description="Seed for sampling and simulators.")
     models: list[ModelConfig] = Field(..., min_length=1)
@@ -110,7 +140,9 @@ class RunConfig(BaseModel):
             if name not in KNOWN_SCORERS:
                 close = difflib.get_close_matches(name, KNOWN_SCORERS, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"unknown scorer {name!r}{hint} (known: {', '.join(KNOWN_SCORERS)})")
+                raise ValueError(
+                    f"unknown scorer {name!r}{hint} (known: {', '.join(KNOWN_SCORERS)})"
+                )
         return value
 
 
@@ -146,24 +178,44 @@ def check_models(config: RunConfig, file: str, lines: dict) -> list[Problem]:
         loc = ("models", index)
         where = f"models[{index}]"
         if model.id in seen:
-            problems.append(Problem(file, f"{where}.id", f"duplicate model id {model.id!r}", line_for(lines, loc + ("id",))))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.id",
+                    f"duplicate model id {model.id!r}",
+                    line_for(lines, loc + ("id",)),
+                )
+            )
         seen.add(model.id)
         try:
             adapter = load_adapter(model.adapter)
         except KeyError as exc:
-            problems.append(Problem(file, f"{where}.adapter", str(exc.args[0]), line_for(lines, loc + ("adapter",))))
+            problems.append(
+                Problem(
+                    file, f"{where}.adapter", str(exc.args[0]), line_for(lines, loc + ("adapter",))
+                )
+            )
             continue
         model_problem = adapter.check_model_id(model.model)
         if model_problem:
-            problems.append(Problem(file, f"{where}.model", model_problem, line_for(lines, loc + ("model",))))
+            problems.append(
+                Problem(file, f"{where}.model", model_problem, line_for(lines, loc + ("model",)))
+            )
         for message in adapter.validate_params(model.model, model.params):
-            problems.append(Problem(file, f"{where}.params", message, line_for(lines, loc + ("params",))))
+            problems.append(
+                Problem(file, f"{where}.params", message, line_for(lines, loc + ("params",)))
+            )
         if model.simulate is not None and model.simulate not in PROFILES:
             close = difflib.get_close_matches(model.simulate, PROFILES, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(file, f"{where}.simulate",
-                                    f"unknown simulator profile {model.simulate!r}{hint} (known: {', '.join(PROFILES)})",
-                                    line_for(lines, loc + ("simulate",))))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.simulate",
+                    f"unknown simulator profile {model.simulate!r}{hint} (known: {', '.join(PROFILES)})",
+                    line_for(lines, loc + ("simulate",)),
+                )
+            )
     return problems
 
 
@@ -173,10 +225,16 @@ def load_config(path: Path | str) -> LoadedConfig:
     data, lines = load_yaml(path)
     config = parse_model(RunConfig, data, str(path), lines)
     problems = check_models(config, str(path), lines)
-    suite_file = (path.parent / config.suite)
+    suite_file = path.parent / config.suite
     if not suite_file.is_file():
-        problems.append(Problem(str(path), "suite", f"suite file not found: {config.suite} (relative to the config)",
-                                line_for(lines, ("suite",))))
+        problems.append(
+            Problem(
+                str(path),
+                "suite",
+                f"suite file not found: {config.suite} (relative to the config)",
+                line_for(lines, ("suite",)),
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
     return LoadedConfig(config, path.resolve(), data)

@@ -33,7 +33,9 @@ def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.Asy
     )
 
 
-def parse_retry_after_s(headers: httpx.Headers | dict[str, str], now_s: float | None = None) -> float | None:
+def parse_retry_after_s(
+    headers: httpx.Headers | dict[str, str], now_s: float | None = None
+) -> float | None:
     """Seconds to wait from `retry-after-ms`, `Retry-After` (seconds or HTTP date)."""
     h = httpx.Headers(headers)
     ms = h.get("retry-after-ms")
@@ -101,7 +103,9 @@ def error_for_status(
     }
     status = response.status_code
     if status == 429:
-        return errors.RateLimited(message, retry_after_s=parse_retry_after_s(response.headers), **common)
+        return errors.RateLimited(
+            message, retry_after_s=parse_retry_after_s(response.headers), **common
+        )
     if status in (401,):
         return errors.AuthError(message, **common)
     if status == 403:

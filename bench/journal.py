@@ -14,8 +14,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-EVENTS = ("run_started", "planned", "intent", "submitted", "status", "downloaded", "failed",
-          "finished", "scored", "score_failed", "run_finished", "interrupted")
+EVENTS = (
+    "run_started",
+    "planned",
+    "intent",
+    "submitted",
+    "status",
+    "downloaded",
+    "failed",
+    "finished",
+    "scored",
+    "score_failed",
+    "run_finished",
+    "interrupted",
+)
 
 
 class Journal:
@@ -26,7 +38,9 @@ class Journal:
         self._lock = threading.Lock()
         self._handle = None
 
-    def append(self, event: str, job_id: str | None = None, *, sync: bool = True, **fields: Any) -> dict[str, Any]:
+    def append(
+        self, event: str, job_id: str | None = None, *, sync: bool = True, **fields: Any
+    ) -> dict[str, Any]:
         """Append one record; durable on return when `sync` (the default)."""
         if event not in EVENTS:
             raise ValueError(f"unknown journal event {event!r}")

@@ -33,8 +33,13 @@ class Decision:
     delay_s: float = 0.0
 
 
-def backoff_s(attempt: int, *, base_s: float = BACKOFF_BASE_S, cap_s: float = BACKOFF_MAX_S,
-              rng: random.Random | None = None) -> float:
+def backoff_s(
+    attempt: int,
+    *,
+    base_s: float = BACKOFF_BASE_S,
+    cap_s: float = BACKOFF_MAX_S,
+    rng: random.Random | None = None,
+) -> float:
     """Exponential backoff with full jitter for attempt 1, 2, …"""
     r = rng or random
     ceiling = min(cap_s, base_s * (2 ** max(0, attempt - 1)))
@@ -57,13 +62,18 @@ def decide_create(exc: BaseException, attempt: int, rng: random.Random | None = 
     return Decision(False)
 
 
-def decide_poll(exc: BaseException, attempt: int, rng: random.Random | None = None,
-                max_attempts: int = POLL_MAX_CONSECUTIVE_ERRORS) -> Decision:
+def decide_poll(
+    exc: BaseException,
+    attempt: int,
+    rng: random.Random | None = None,
+    max_attempts: int = POLL_MAX_CONSECUTIVE_ERRORS,
+) -> Decision:
     """Whether to retry a poll or download after `exc`."""
     if attempt >= max_attempts:
         return Decision(False)
-    if isinstance(exc, errors.BillingError | errors.AuthError | errors.InvalidRequest
-                  | errors.ContentRejected):
+    if isinstance(
+        exc, errors.BillingError | errors.AuthError | errors.InvalidRequest | errors.ContentRejected
+    ):
         return Decision(False)
     if isinstance(exc, errors.RateLimited | errors.TransientError):
         hinted = _retry_after(exc)

@@ -70,7 +70,9 @@ class RunDir:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         tmp = self.path / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         tmp.replace(self.path / MANIFEST)
 
     def scorers_meta(self) -> dict[str, Any]:

@@ -84,15 +84,21 @@ def problems_from_validation(
     """Every pydantic error as a Problem naming file, line, field and expectation."""
     problems = []
     for err in exc.errors():
-        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        problems.append(Problem(file, format_location(loc), _expected(dict(err)), line_for(lines, loc)))
+        loc = prefix + tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
+        problems.append(
+            Problem(file, format_location(loc), _expected(dict(err)), line_for(lines, loc))
+        )
     return problems
 
 
 def parse_model(model: type[BaseModel], data: Any, file: str, lines: dict[PathKey, int]) -> Any:
     """Validate `data` against `model`, raising ValidationFailed with every problem."""
     if not isinstance(data, dict):
-        raise ValidationFailed([Problem(file, "(top level)", "expected a mapping of keys to values")])
+        raise ValidationFailed(
+            [Problem(file, "(top level)", "expected a mapping of keys to values")]
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

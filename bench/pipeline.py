@@ -1,0 +1,193 @@
+"""The stages wired together: plan → run directory → generate → score → report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import errors
+from bench.adapter import AdapterContext, Secret, load_adapter
+from bench.config import LoadedConfig, ModelConfig, RunConfig
+from bench.errors import Problem, ValidationFailed
+from bench.http import build_client
+from bench.manifest import build_manifest, utc_now
+from bench.plan import Plan, build_plan, missing_secrets, required_secrets
+from bench.runner import Counters, ModelRuntime, Runner
+from bench.store import RunDir
+from bench.suite import LoadedSuite, load_suite
+
+
+def default_cache_dir() -> Path:
+    """Where simulator renders are cached across runs."""
+    return (
+        Path(os.environ.get("VIDBENCH_CACHE", Path.home() / ".cache" / "vidbench")) / "sim-renders"
+    )
+
+
+def prepare(
+    config: LoadedConfig,
+    *,
+    sample: int | None = None,
+    stratify: str | None = "category",
+    seed: int | None = None,
+    run_id: str = "plan",
+) -> tuple[LoadedSuite, Plan]:
+    """Load the suite and plan the run; raises ValidationFailed before anything is sent."""
+    suite = load_suite(config.suite_path)
+    if stratify not in (None, "category", "lang"):
+        raise ValidationFailed(
+            [Problem("--stratify", "stratify", "expected 'category', 'lang' or 'none'")]
+        )
+    plan = build_plan(config, suite, run_id=run_id, sample=sample, stratify=stratify, seed=seed)
+    return suite, plan
+
+
+def check_secrets(config: LoadedConfig) -> None:
+    """Every key the run needs is set in the environment (names only in the error)."""
+    missing = missing_secrets(config)
+    if missing:
+        raise ValidationFailed(
+            [
+                Problem(
+                    str(config.path),
+                    f"models[{model_id}]",
+                    f"environment variable {env} is not set; export it, or add `simulate: default` to try the simulator",
+                )
+                for model_id, env in missing
+            ]
+        )
+
+
+def new_run_id(name: str) -> str:
+    return f"{name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def create_run(
+    config: LoadedConfig,
+    suite: LoadedSuite,
+    plan: Plan,
+    run_id: str,
+    out_dir: Path,
+    sample_args: dict[str, Any],
+) -> RunDir:
+    """Create the run directory: manifest, then one `planned` record per job (one fsync)."""
+    path = out_dir / run_id
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = out_dir / f"{run_id}-{suffix}"
+    path.mkdir(parents=True)
+    run = RunDir(path)
+    manifest = build_manifest(config, suite, plan, path.name, sample_args)
+    run.write_manifest(manifest)
+    run.journal.append("run_started", None, run_id=path.name)
+    run.journal.append_many([("planned", j.job_id, {"job": j.to_dict()}) for j in plan.jobs])
+    return run
+
+
+def config_from_manifest(run: RunDir) -> LoadedConfig:
+    """The config a run was started with (for `run --resume` without CONFIG)."""
+    manifest = run.manifest()
+    raw = manifest["config"]
+    return LoadedConfig(RunConfig.model_validate(raw), Path(manifest["config_path"]), raw)
+
+
+@contextlib.contextmanager
+def simulator_for(config: RunConfig, seed: int) -> Iterator[Any]:
+    """An in-process simulator when any model has `simulate:`, else None."""
+    if not any(m.simulate for m in config.models):
+        yield None
+        return
+    from bench.sim.server import SimServer
+
+    server = SimServer(seed=seed, cache_dir=default_cache_dir()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def adapter_context(model: ModelConfig, config: RunConfig, simulator: Any) -> AdapterContext:
+    """Endpoint and credentials for one model (simulator credentials when simulated)."""
+    cls = load_adapter(model.adapter)
+    secrets: dict[str, Secret] = {}
+    if model.simulate:
+        from bench import sim
+
+        base_url = simulator.base_url(model.adapter, model.simulate)
+        sim_values = {
+            "api_key": sim.SIM_API_KEY,
+            "access_key": sim.SIM_ACCESS_KEY,
+            "secret_key": sim.SIM_SECRET_KEY,
+        }
+        for role in cls.secret_roles:
+            secrets[role] = Secret(sim_values[role], "(simulator)")
+    else:
+        base_url = model.base_url or cls.default_base_url
+        for role, env_var in required_secrets(model).items():
+            value = os.environ.get(env_var)
+            if not value:
+                raise errors.MissingSecret(model.id, env_var)
+            secrets[role] = Secret(value, env_var)
+    return AdapterContext(
+        provider_model=model.model,
+        base_url=base_url.rstrip("/"),
+        secrets=secrets,
+        params=dict(model.params),
+        price_override=dict(model.price),
+        cny_per_usd=config.currency.cny_per_usd,
+    )
+
+
+async def generate(
+    run: RunDir,
+    config: LoadedConfig,
+    *,
+    max_cost_usd: float | None = None,
+    progress: Callable[[Counters], None] | None = None,
+) -> Counters:
+    """Drive every unfinished job of `run` to a final status."""
+    from bench.video import probe
+
+    cfg = config.config
+    with simulator_for(cfg, cfg.seed) as simulator:
+        async with build_client() as client:
+            runtimes = {}
+            for model in cfg.models:
+                cls = load_adapter(model.adapter)
+                adapter = cls(adapter_context(model, cfg, simulator), client)
+                runtimes[model.id] = ModelRuntime(
+                    model.id,
+                    adapter,
+                    model.max_concurrency,
+                    model.requests_per_minute,
+                    model.timeout_s,
+                )
+            budget = max_cost_usd if max_cost_usd is not None else cfg.budget.max_cost_usd
+            runner = Runner(run, runtimes, max_cost_usd=budget, progress=progress, probe=probe)
+            try:
+                return await runner.run_all()
+            finally:
+                manifest = run.manifest()
+                manifest["finished_at"] = utc_now()
+                manifest["generation"] = {
+                    "creates": runner.counters.creates,
+                    "polls": runner.counters.polls,
+                }
+                run.write_manifest(manifest)
+
+
+def run_generation(run: RunDir, config: LoadedConfig, **kwargs: Any) -> Counters:
+    """Synchronous wrapper around `generate`; KeyboardInterrupt is journaled and re-raised."""
+    try:
+        return asyncio.run(generate(run, config, **kwargs))
+    except KeyboardInterrupt:
+        run.journal.append(
+            "interrupted", None, note="resume with: vidbench run --resume " + str(run.path)
+        )
+        raise

@@ -1,0 +1,301 @@
+"""Planning: prompts × models × samples → jobs with settings snapped to capabilities, and cost."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from bench.adapter import Adapter, AdapterContext, load_adapter
+from bench.config import LoadedConfig, ModelConfig
+from bench.jobs import Job, make_job_id
+from bench.suite import LoadedSuite, Prompt
+from bench.types import Capabilities, GenerationInputs, GenerationRequest, InputKind
+
+DEFAULT_DURATION_S = 5
+DEFAULT_RATIO = "16:9"
+RESOLUTION_ORDER = ("480p", "720p", "1080p", "4k")
+
+
+@dataclass
+class ModelPlan:
+    """The jobs planned for one model and what they are expected to cost."""
+
+    model: ModelConfig
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def runnable(self) -> list[Job]:
+        return [j for j in self.jobs if j.unsupported_reason is None]
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        return sum(j.estimated_cost_usd for j in self.runnable)
+
+
+@dataclass
+class Plan:
+    """Every job of a run, grouped by model, with the notes made while snapping settings."""
+
+    models: list[ModelPlan]
+    prompts: list[Prompt]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [j for m in self.models for j in m.jobs]
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        return sum(m.estimated_cost_usd for m in self.models)
+
+
+def _ratio_value(ratio: str) -> float:
+    w, h = ratio.split(":")
+    return float(Fraction(int(w), int(h)))
+
+
+def snap_duration(requested_s: int, supported_s: tuple[int, ...]) -> int:
+    """The supported duration nearest the request (ties go to the longer one)."""
+    return min(supported_s, key=lambda d: (abs(d - requested_s), -d))
+
+
+def snap_ratio(requested: str, supported: tuple[str, ...]) -> str:
+    """The supported aspect ratio nearest the request; `adaptive` falls back to 16:9."""
+    if requested in supported:
+        return requested
+    target = _ratio_value("16:9" if requested == "adaptive" else requested)
+    numeric = [r for r in supported if r != "adaptive"]
+    return min(numeric, key=lambda r: abs(_ratio_value(r) - target))
+
+
+def snap_resolution(requested: str | None, caps: Capabilities) -> str | None:
+    """The requested resolution if supported, else the highest supported one below it."""
+    if not caps.resolutions:
+        return requested
+    if requested is None:
+        return caps.default_resolution or caps.resolutions[0]
+    if requested in caps.resolutions:
+        return requested
+    rank = RESOLUTION_ORDER.index(requested) if requested in RESOLUTION_ORDER else 1
+    lower = [
+        r for r in caps.resolutions if r in RESOLUTION_ORDER and RESOLUTION_ORDER.index(r) <= rank
+    ]
+    return max(lower, key=RESOLUTION_ORDER.index) if lower else caps.resolutions[0]
+
+
+def inputs_for(loaded: LoadedSuite, prompt: Prompt) -> GenerationInputs:
+    """The prompt's input files as absolute paths."""
+    i = prompt.inputs
+    return GenerationInputs(
+        first_frame=loaded.resolve(i.first_frame) if i.first_frame else None,
+        last_frame=loaded.resolve(i.last_frame) if i.last_frame else None,
+        reference_images=tuple(loaded.resolve(p) for p in i.reference_images),
+        reference_videos=tuple(loaded.resolve(p) for p in i.reference_videos),
+        reference_audios=tuple(loaded.resolve(p) for p in i.reference_audios),
+    )
+
+
+def unsupported_inputs(inputs: GenerationInputs, caps: Capabilities) -> str | None:
+    """Why the model cannot take these inputs, or None."""
+    missing = sorted(k.value for k in inputs.kinds() - caps.inputs)
+    if missing:
+        return f"model does not accept input kind(s): {', '.join(missing)}"
+    if inputs.reference_images and len(inputs.reference_images) > caps.max_reference_images:
+        return f"{len(inputs.reference_images)} reference images; model accepts at most {caps.max_reference_images}"
+    return None
+
+
+def request_for(job: Job) -> GenerationRequest:
+    """The adapter-facing request for a planned job."""
+    inputs = GenerationInputs(
+        first_frame=_path(job.inputs.get("first_frame")),
+        last_frame=_path(job.inputs.get("last_frame")),
+        reference_images=tuple(_path(p) for p in job.inputs.get("reference_images", ())),  # type: ignore[misc]
+        reference_videos=tuple(_path(p) for p in job.inputs.get("reference_videos", ())),  # type: ignore[misc]
+        reference_audios=tuple(_path(p) for p in job.inputs.get("reference_audios", ())),  # type: ignore[misc]
+    )
+    return GenerationRequest(
+        job_id=job.job_id,
+        external_id=job.inputs.get("external_id") or job.job_id,
+        provider_model=job.provider_model,
+        text=job.text,
+        duration_s=job.duration_sent_s,
+        ratio=job.ratio,
+        resolution=job.resolution,
+        audio=job.audio,
+        seed=job.seed,
+        shots=job.shots,
+        inputs=inputs,
+        params=dict(job.params),
+    )
+
+
+def _path(value: Any) -> Any:
+    from pathlib import Path
+
+    return Path(value) if value else None
+
+
+def planning_adapter(model: ModelConfig, cny_per_usd: float) -> Adapter:
+    """An adapter instance without a client, for capabilities and cost estimates."""
+    cls = load_adapter(model.adapter)
+    context = AdapterContext(
+        provider_model=model.model,
+        base_url=model.base_url or cls.default_base_url,
+        params=dict(model.params),
+        price_override=dict(model.price),
+        cny_per_usd=cny_per_usd,
+    )
+    return cls(context, client=None)  # type: ignore[arg-type]
+
+
+def plan_job(
+    loaded: LoadedSuite,
+    prompt: Prompt,
+    model: ModelConfig,
+    sample: int,
+    adapter: Adapter,
+    run_id: str,
+) -> tuple[Job, list[str]]:
+    """Resolve one prompt × model × sample into a Job (snapping or refusing settings)."""
+    notes: list[str] = []
+    caps = adapter.capabilities(model.model, model.params)
+    settings = loaded.settings_for(prompt)
+    requested_s = int(settings.get("duration", DEFAULT_DURATION_S))  # type: ignore[call-overload]
+    ratio_req = str(settings.get("ratio", DEFAULT_RATIO))
+    resolution_req = model.params.get("resolution", settings.get("resolution"))
+    reasons: list[str] = []
+    duration_s = snap_duration(requested_s, caps.durations_s)
+    ratio = snap_ratio(ratio_req, caps.ratios)
+    resolution = snap_resolution(resolution_req, caps)  # type: ignore[arg-type]
+    changed = []
+    if duration_s != requested_s:
+        changed.append(f"duration {requested_s}s→{duration_s}s")
+    if ratio != ratio_req:
+        changed.append(f"ratio {ratio_req}→{ratio}")
+    if resolution_req and resolution != resolution_req:
+        changed.append(f"resolution {resolution_req}→{resolution}")
+    audio = bool(settings.get("audio", False))
+    if audio and not caps.audio:
+        changed.append("audio not available")
+        audio = False
+    if changed:
+        if prompt.strict:
+            reasons.append("strict prompt; model cannot do " + ", ".join(changed))
+        else:
+            notes.append(f"{model.id}/{prompt.id}: " + ", ".join(changed))
+    inputs = inputs_for(loaded, prompt)
+    why = unsupported_inputs(inputs, caps)
+    if why:
+        reasons.append(why)
+    seed = settings.get("seed")
+    job_id = make_job_id(model.id, prompt.id, sample)
+    input_dict: dict[str, Any] = {
+        "first_frame": str(inputs.first_frame) if inputs.first_frame else None,
+        "last_frame": str(inputs.last_frame) if inputs.last_frame else None,
+        "reference_images": [str(p) for p in inputs.reference_images],
+        "reference_videos": [str(p) for p in inputs.reference_videos],
+        "reference_audios": [str(p) for p in inputs.reference_audios],
+        "external_id": f"vb-{run_id}-{job_id}"[:120],
+    }
+    job = Job(
+        job_id=job_id,
+        model_id=model.id,
+        adapter=model.adapter,
+        provider_model=model.model,
+        simulated=model.simulate is not None,
+        prompt_id=prompt.id,
+        category=prompt.category,
+        lang=prompt.lang,
+        sample=sample,
+        text=prompt.text,
+        clip_text=prompt.clip_text,
+        duration_requested_s=requested_s,
+        duration_sent_s=duration_s,
+        ratio=ratio,
+        resolution=resolution,
+        audio=audio,
+        seed=(seed + sample) if isinstance(seed, int) and caps.seed else None,
+        shots=prompt.shots,
+        character_ref=str(loaded.resolve(prompt.character_ref)) if prompt.character_ref else None,
+        inputs=input_dict,
+        params=dict(model.params),
+        tags=tuple(prompt.tags),
+        unsupported_reason="; ".join(reasons) or None,
+    )
+    if job.unsupported_reason is None:
+        try:
+            cost = adapter.estimate_cost(request_for(job))
+            job = _with_cost(job, cost.usd)
+        except Exception as exc:  # an adapter that cannot price this request cannot run it
+            job = _with_reason(job, f"cannot build request: {exc}")
+    return job, notes
+
+
+def _with_cost(job: Job, usd: float) -> Job:
+    data = job.to_dict()
+    data["estimated_cost_usd"] = round(usd, 6)
+    return Job.from_dict(data)
+
+
+def _with_reason(job: Job, reason: str) -> Job:
+    data = job.to_dict()
+    data["unsupported_reason"] = reason
+    return Job.from_dict(data)
+
+
+def build_plan(
+    config: LoadedConfig,
+    suite: LoadedSuite,
+    *,
+    run_id: str = "plan",
+    sample: int | None = None,
+    stratify: str | None = "category",
+    seed: int | None = None,
+) -> Plan:
+    """Plan a run: optionally a stratified sample of the suite, every model, every sample."""
+    prompts = list(suite.prompts)
+    if sample is not None and sample < len(prompts):
+        from bench.sampling import sample_prompts
+
+        prompts = sample_prompts(
+            prompts, sample, stratify=stratify, seed=config.config.seed if seed is None else seed
+        )
+    plan = Plan(models=[], prompts=prompts)
+    for model in config.config.models:
+        adapter = planning_adapter(model, config.config.currency.cny_per_usd)
+        model_plan = ModelPlan(model)
+        for prompt in prompts:
+            for index in range(config.config.samples):
+                job, notes = plan_job(suite, prompt, model, index, adapter, run_id)
+                model_plan.jobs.append(job)
+                if index == 0:
+                    plan.notes.extend(notes)
+        plan.models.append(model_plan)
+    return plan
+
+
+def required_secrets(model: ModelConfig) -> dict[str, str]:
+    """Secret role → environment variable name for a model (empty when simulated)."""
+    if model.simulate is not None:
+        return {}
+    cls = load_adapter(model.adapter)
+    out = {}
+    for role, config_key in cls.secret_roles.items():
+        out[role] = getattr(model, config_key, None) or cls.default_env.get(role, "")
+    return out
+
+
+def missing_secrets(config: LoadedConfig) -> list[tuple[str, str]]:
+    """(model id, env var) for every key the run needs that the environment lacks."""
+    missing = []
+    for model in config.config.models:
+        for env_var in required_secrets(model).values():
+            if not env_var or not os.environ.get(env_var):
+                missing.append((model.id, env_var or "(no variable configured)"))
+    return missing
+
+
+INPUT_KIND_LABELS = {k: k.value for k in InputKind}

@@ -1,0 +1,170 @@
+"""results.parquet: one row per job, derived from records.jsonl (the system of record)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from bench.store import RESULTS_CSV, JobState, RunDir
+
+BASE_COLUMNS = [
+    "model",
+    "adapter",
+    "provider_model",
+    "simulated",
+    "prompt_id",
+    "category",
+    "lang",
+    "sample",
+    "job_id",
+    "task_id",
+    "text",
+    "status",
+    "error_kind",
+    "detail",
+    "queue_s",
+    "generation_s",
+    "download_s",
+    "latency_s",
+    "tokens",
+    "cost_usd",
+    "cost_native",
+    "currency",
+    "duration_requested_s",
+    "duration_sent_s",
+    "ratio",
+    "resolution",
+    "audio_requested",
+    "shots_expected",
+    "width",
+    "height",
+    "fps",
+    "duration_s",
+    "has_audio",
+    "video_path",
+    "contact_sheet",
+]
+# Values measured by the conformance scorer that become first-class columns.
+PROBE_COLUMNS = ("width", "height", "fps", "duration_s", "has_audio")
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round(max(0.0, end - start), 3)
+
+
+def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
+    """One results row for one job."""
+    job = state.job
+    running = state.first_running_at or state.finished_at
+    row: dict[str, Any] = {
+        "model": job.model_id,
+        "adapter": job.adapter,
+        "provider_model": job.provider_model,
+        "simulated": job.simulated,
+        "prompt_id": job.prompt_id,
+        "category": job.category,
+        "lang": job.lang,
+        "sample": job.sample,
+        "job_id": job.job_id,
+        "task_id": state.task_id,
+        "text": job.text,
+        "status": state.final_status or "skipped",
+        "error_kind": state.error_kind,
+        "detail": state.detail,
+        "queue_s": _span(state.submitted_at, running),
+        "generation_s": _span(running, state.finished_at),
+        "download_s": _span(state.download_started_at, state.downloaded_at),
+        "latency_s": _span(state.submitted_at, state.downloaded_at),
+        "tokens": state.tokens,
+        "cost_usd": state.cost_usd or 0.0,
+        "cost_native": state.cost_native or 0.0,
+        "currency": state.currency,
+        "duration_requested_s": job.duration_requested_s,
+        "duration_sent_s": job.duration_sent_s,
+        "ratio": job.ratio,
+        "resolution": job.resolution,
+        "audio_requested": job.audio,
+        "shots_expected": job.shots,
+        "video_path": state.video_path,
+        "contact_sheet": None,
+    }
+    if state.final_status is None:
+        row["error_kind"] = row["error_kind"] or "internal"
+        row["detail"] = row["detail"] or "not finished (interrupted run; resume it)"
+    sheet = run.frames_dir / f"{job.job_id}.jpg"
+    if sheet.is_file():
+        row["contact_sheet"] = str(sheet.relative_to(run.path))
+    for values in state.scores.values():
+        for key, value in values.items():
+            row[key] = value
+    return row
+
+
+def usable_flags(df: pd.DataFrame, thresholds: dict[str, Any]) -> tuple[pd.Series, list[str]]:
+    """Per-row usable flag from the config's thresholds; returns the flag and the checks applied.
+
+    A threshold on a metric that no row has (scorer unavailable) is not applied, and the
+    report says so. face_identity applies only to rows with a face measurement.
+    """
+    ok = df["status"] == "succeeded"
+    applied = []
+    for metric, limit in thresholds.items():
+        if limit is None or metric == "conformance":
+            continue
+        if metric not in df.columns or df[metric].isna().all():
+            continue
+        applied.append(f"{metric} >= {limit}")
+        values = pd.to_numeric(df[metric], errors="coerce")
+        passes = values >= limit
+        if metric == "face_identity":
+            passes = passes | values.isna()
+        ok = ok & passes
+    if (
+        thresholds.get("conformance", True)
+        and "conformance" in df.columns
+        and not df["conformance"].isna().all()
+    ):
+        applied.append("conformance")
+        ok = ok & (df["conformance"].astype("boolean").fillna(False).astype(bool))
+    return ok.astype(bool), applied
+
+
+def build_results(run: RunDir) -> pd.DataFrame:
+    """Fold the records into the results table and write results.parquet and results.csv."""
+    states = run.states()
+    rows = [row_for(s, run) for s in states.values()]
+    df = pd.DataFrame(rows)
+    for column in BASE_COLUMNS:
+        if column not in df.columns:
+            df[column] = None
+    extra = [c for c in df.columns if c not in BASE_COLUMNS]
+    df = df[BASE_COLUMNS + extra]
+    thresholds = {}
+    if run.exists():
+        thresholds = run.manifest().get("usable", {}) or {}
+    if len(df):
+        df["usable"], applied = usable_flags(df, thresholds)
+    else:
+        df["usable"], applied = pd.Series(dtype=bool), []
+    for column in df.columns:
+        if df[column].dtype == object:
+            sample = df[column].dropna()
+            if len(sample) and all(isinstance(v, bool) for v in sample):
+                df[column] = df[column].astype("boolean")
+            elif len(sample) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in sample
+            ):
+                df[column] = pd.to_numeric(df[column])
+    df.attrs["usable_checks"] = applied
+    df.to_parquet(run.results_path, index=False)
+    df.to_csv(run.path / RESULTS_CSV, index=False)
+    return df
+
+
+def is_missing(value: Any) -> bool:
+    """True for None and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

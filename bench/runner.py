@@ -1,0 +1,464 @@
+"""The generation stage: submit → poll → download for every job, journaled, resumable.
+
+The runner owns the job lifecycle: concurrency and RPM limits per model, retries, polling
+backoff, budget, timeouts and interruption. Adapters only build and parse requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+
+from bench import errors, retry
+from bench.adapter import Adapter
+from bench.jobs import Job
+from bench.plan import request_for
+from bench.store import JobState, RunDir
+from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
+
+MAX_VIDEO_BYTES = 2 * 1024**3
+DOWNLOAD_CHUNK_BYTES = 1 << 20
+SUBMIT_GRACE_S = 15.0  # on interrupt, how long an in-flight create may finish to record its id
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class ModelRuntime:
+    """Per-model execution settings: the adapter and its limits."""
+
+    model_id: str
+    adapter: Adapter
+    max_concurrency: int
+    requests_per_minute: float
+    timeout_s: float
+    semaphore: asyncio.Semaphore = field(init=False)
+    limiter: AsyncLimiter = field(init=False)
+    fatal: errors.ProviderError | None = None  # auth/billing: stop sending for this model
+
+    def __post_init__(self) -> None:
+        self.semaphore = asyncio.Semaphore(self.max_concurrency)
+        # A bucket of one minute's requests, refilled continuously.
+        self.limiter = AsyncLimiter(max(1.0, self.requests_per_minute), 60.0)
+
+
+@dataclass
+class Counters:
+    """Live counts for progress display."""
+
+    total: int = 0
+    submitted: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+    polls: int = 0
+    creates: int = 0
+
+
+@dataclass
+class Finish:
+    """How a job ended."""
+
+    status: JobStatus
+    error_kind: ErrorKind | None = None
+    detail: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class Runner:
+    """Drives every unfinished job of a run directory to a final status."""
+
+    def __init__(
+        self,
+        run: RunDir,
+        runtimes: dict[str, ModelRuntime],
+        *,
+        max_cost_usd: float | None = None,
+        sleep: Sleep = asyncio.sleep,
+        progress: Callable[[Counters], None] | None = None,
+        rng: random.Random | None = None,
+        probe: Callable[[Path], Any] | None = None,
+    ):
+        self.run = run
+        self.runtimes = runtimes
+        self.max_cost_usd = max_cost_usd
+        self.sleep = sleep
+        self.progress = progress
+        self.rng = rng or random.Random()
+        self.counters = Counters()
+        self.committed_usd = 0.0  # estimates of in-flight jobs + actual cost of finished ones
+        self.probe = probe
+        self._stopping = False
+        self._committed: dict[str, float] = {}
+
+    # ----- public -------------------------------------------------------------------------
+
+    async def run_all(self) -> Counters:
+        """Run every unfinished job; returns the counters. Raises CancelledError on interrupt."""
+        states = self.run.states()
+        self.counters.total = len(states)
+        pending = []
+        for state in states.values():
+            if state.done:
+                self.counters.done += 1
+                if state.final_status != JobStatus.SUCCEEDED.value:
+                    self.counters.failed += 1
+                if state.cost_usd:
+                    self.committed_usd += state.cost_usd
+                continue
+            if state.task_id is not None:
+                self.counters.submitted += 1
+                self._commit(state.job)
+            pending.append(state)
+        self._notify()
+        tasks = [asyncio.create_task(self._run_job(s), name=s.job.job_id) for s in pending]
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            self._stopping = True
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return self.counters
+
+    # ----- one job ------------------------------------------------------------------------
+
+    async def _run_job(self, state: JobState) -> None:
+        job = state.job
+        try:
+            finish = await self._drive(state)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a harness fault must not take the other jobs down
+            finish = Finish(
+                JobStatus.ERRORED,
+                ErrorKind.INTERNAL,
+                f"{type(exc).__name__}: {errors.truncate(str(exc), 300)}",
+            )
+        self._finish(job, finish)
+
+    async def _drive(self, state: JobState) -> Finish:
+        job = state.job
+        if job.unsupported_reason:
+            return Finish(JobStatus.UNSUPPORTED, ErrorKind.UNSUPPORTED, job.unsupported_reason)
+        runtime = self.runtimes[job.model_id]
+        async with runtime.semaphore:
+            task_id = state.task_id
+            if task_id is None:
+                if runtime.fatal is not None:
+                    err = runtime.fatal
+                    return Finish(
+                        JobStatus.ERRORED, err.kind, f"not sent: an earlier request failed: {err}"
+                    )
+                if state.intents > 0:
+                    found = await self._lookup_after_ambiguity(runtime, job)
+                    if found is None:
+                        return Finish(
+                            JobStatus.ERRORED,
+                            ErrorKind.AMBIGUOUS_CREATE,
+                            "a create was sent before an interruption and its outcome is unknown; "
+                            "check the provider console before re-running this job",
+                        )
+                    task_id = found
+                else:
+                    if (
+                        self.max_cost_usd is not None
+                        and self.committed_usd + job.estimated_cost_usd > self.max_cost_usd + 1e-9
+                    ):
+                        return Finish(
+                            JobStatus.SKIPPED,
+                            ErrorKind.BUDGET,
+                            f"budget: ${self.committed_usd:.2f} committed + ${job.estimated_cost_usd:.2f} "
+                            f"> max ${self.max_cost_usd:.2f}",
+                        )
+                    if self._stopping:
+                        raise asyncio.CancelledError
+                    outcome = await self._submit(runtime, job)
+                    if isinstance(outcome, Finish):
+                        return outcome
+                    task_id = outcome
+            return await self._follow(runtime, job, task_id, state.submitted_at or time.time())
+
+    async def _submit(self, runtime: ModelRuntime, job: Job) -> str | Finish:
+        """Create the task with the create-retry rules; returns the task id or a Finish."""
+        request = request_for(job)
+        attempt = 0
+        self._commit(job)
+        while True:
+            attempt += 1
+            await runtime.limiter.acquire()
+            self.run.journal.append("intent", job.job_id, attempt=attempt)
+            self.counters.creates += 1
+            create = asyncio.ensure_future(runtime.adapter.submit(request))
+            try:
+                result = await asyncio.shield(create)
+            except asyncio.CancelledError:
+                # Let an in-flight create finish so that its task id is recorded.
+                try:
+                    result = await asyncio.wait_for(create, SUBMIT_GRACE_S)
+                except BaseException:
+                    raise asyncio.CancelledError from None
+                self._record_submitted(job, result.task_id, result.request_id)
+                raise
+            except errors.ProviderError as exc:
+                decision = retry.decide_create(exc, attempt, self.rng)
+                if decision.retry:
+                    await self.sleep(decision.delay_s)
+                    continue
+                self._uncommit(job)
+                return await self._create_failed(runtime, job, exc)
+            self._record_submitted(job, result.task_id, result.request_id)
+            return result.task_id
+
+    def _record_submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
+        self.run.journal.append(
+            "submitted",
+            job.job_id,
+            task_id=task_id,
+            request_id=request_id,
+            submitted_at=time.time(),
+        )
+        self.counters.submitted += 1
+        self._notify()
+
+    async def _create_failed(
+        self, runtime: ModelRuntime, job: Job, exc: errors.ProviderError
+    ) -> str | Finish:
+        if isinstance(exc, errors.ContentRejected):
+            return Finish(JobStatus.REJECTED, ErrorKind.CONTENT_REJECTED, str(exc))
+        if isinstance(exc, errors.AuthError | errors.BillingError | errors.ModelGone):
+            runtime.fatal = exc
+            return Finish(JobStatus.ERRORED, exc.kind, str(exc))
+        if isinstance(exc, errors.TransientError) and not isinstance(exc, errors.ConnectRefused):
+            # The provider may have created (and will bill) the task: look it up, never resend.
+            found = await self._lookup_after_ambiguity(runtime, job)
+            if found is not None:
+                self._commit(job)
+                return found
+            return Finish(
+                JobStatus.ERRORED,
+                ErrorKind.AMBIGUOUS_CREATE,
+                f"create outcome unknown ({exc}); not resent to avoid paying twice",
+            )
+        return Finish(JobStatus.ERRORED, exc.kind, str(exc))
+
+    async def _lookup_after_ambiguity(self, runtime: ModelRuntime, job: Job) -> str | None:
+        try:
+            found = await runtime.adapter.find_task(request_for(job))
+        except NotImplementedError:
+            return None
+        except errors.ProviderError:
+            return None
+        if found is not None:
+            self._record_submitted(job, found, None)
+        return found
+
+    async def _follow(
+        self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
+    ) -> Finish:
+        """Poll until terminal (or timeout), then download."""
+        interval: float | None = None
+        last_status: TaskStatus | None = None
+        error_attempt = 0
+        deadline = submitted_at + runtime.timeout_s
+        state: TaskState | None = None
+        while True:
+            if time.time() > deadline:
+                return Finish(
+                    JobStatus.FAILED,
+                    ErrorKind.TIMEOUT,
+                    f"no result after {runtime.timeout_s:.0f} s",
+                )
+            try:
+                self.counters.polls += 1
+                state = await runtime.adapter.poll(task_id)
+                error_attempt = 0
+            except errors.ProviderError as exc:
+                error_attempt += 1
+                decision = retry.decide_poll(exc, error_attempt, self.rng)
+                if not decision.retry:
+                    kind = ErrorKind.EXPIRED if isinstance(exc, errors.NotFound) else exc.kind
+                    return Finish(JobStatus.ERRORED, kind, f"polling failed: {exc}")
+                await self.sleep(decision.delay_s)
+                continue
+            if state.status != last_status:
+                self.run.journal.append(
+                    "status",
+                    job.job_id,
+                    sync=False,
+                    status=state.status.value,
+                    raw_status=state.raw_status,
+                    terminal=state.status.terminal,
+                    tokens=state.tokens,
+                )
+                if state.status == TaskStatus.RUNNING:
+                    self.counters.running += 1
+                if last_status == TaskStatus.RUNNING:
+                    self.counters.running -= 1
+                last_status = state.status
+                self._notify()
+            if state.status.terminal:
+                break
+            interval = retry.next_poll_interval_s(interval, state.poll_after_s)
+            await self.sleep(interval)
+        if last_status == TaskStatus.RUNNING:
+            self.counters.running -= 1
+        cost = runtime.adapter.actual_cost(request_for(job), state)
+        cost_fields = {
+            "tokens": cost.tokens if cost.tokens is not None else state.tokens,
+            "cost_usd": round(cost.usd, 6),
+            "cost_native": round(cost.native, 6),
+            "currency": cost.currency,
+        }
+        if state.status == TaskStatus.SUCCEEDED:
+            finish = await self._download(runtime, job, task_id, state)
+            finish.fields.update(cost_fields)
+            return finish
+        status = {TaskStatus.REJECTED: JobStatus.REJECTED}.get(state.status, JobStatus.FAILED)
+        kind = state.error_kind or {
+            TaskStatus.EXPIRED: ErrorKind.EXPIRED,
+            TaskStatus.CANCELLED: ErrorKind.TASK_FAILED,
+        }.get(state.status, ErrorKind.TASK_FAILED)
+        return Finish(status, kind, state.detail or state.raw_status, dict(cost_fields))
+
+    async def _download(
+        self, runtime: ModelRuntime, job: Job, task_id: str, state: TaskState
+    ) -> Finish:
+        """Fetch the video to videos/<job>.mp4 via a temp name; sha256; check it decodes."""
+        target = self.run.video_path(job.job_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        started = time.time()
+        last_error = "no attempt"
+        kind = ErrorKind.DOWNLOAD_FAILED
+        for attempt in range(1, retry.DOWNLOAD_MAX_ATTEMPTS + 1):
+            spec = runtime.adapter.download_spec(task_id, state)
+            try:
+                digest, size = await self._stream(
+                    runtime.adapter.client, spec.url, spec.headers, target
+                )
+            except errors.ProviderError as exc:
+                last_error = str(exc)
+                kind = ErrorKind.DOWNLOAD_FAILED
+                if isinstance(exc, errors.AuthError | errors.NotFound):
+                    # Signed URLs expire: ask the provider again for a fresh one, once.
+                    try:
+                        state = await runtime.adapter.poll(task_id)
+                    except errors.ProviderError:
+                        pass
+                    if attempt >= 2:
+                        kind = ErrorKind.EXPIRED
+                        break
+                    continue
+                decision = retry.decide_poll(exc, attempt, self.rng, retry.DOWNLOAD_MAX_ATTEMPTS)
+                if not decision.retry:
+                    break
+                await self.sleep(decision.delay_s)
+                continue
+            problem = self._check_video(target)
+            if problem is None:
+                self.run.journal.append(
+                    "downloaded",
+                    job.job_id,
+                    path=str(target.relative_to(self.run.path)),
+                    sha256=digest,
+                    bytes=size,
+                    download_started_at=started,
+                )
+                return Finish(JobStatus.SUCCEEDED)
+            last_error = problem
+            kind = ErrorKind.CORRUPT_VIDEO
+            target.unlink(missing_ok=True)
+            await self.sleep(retry.backoff_s(attempt, rng=self.rng))
+        return Finish(JobStatus.FAILED, kind, f"download: {errors.truncate(last_error, 300)}")
+
+    async def _stream(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], target: Path
+    ) -> tuple[str, int]:
+        if not url.startswith(("http://", "https://")):
+            raise errors.InvalidRequest(
+                f"refusing non-http(s) video URL scheme: {url.split(':', 1)[0]}"
+            )
+        tmp = target.with_suffix(".part")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            async with client.stream("GET", url, headers=headers) as response:
+                if not response.is_success:
+                    await response.aread()
+                    from bench.http import error_for_status
+
+                    raise error_for_status(response, provider="download")
+                with open(tmp, "wb") as handle:
+                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
+                        size += len(chunk)
+                        if size > MAX_VIDEO_BYTES:
+                            raise errors.InvalidRequest(
+                                f"video larger than {MAX_VIDEO_BYTES} bytes"
+                            )
+                        digest.update(chunk)
+                        handle.write(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        except httpx.TransportError as exc:
+            tmp.unlink(missing_ok=True)
+            from bench.http import transport_error
+
+            raise transport_error(exc, provider="download") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        tmp.replace(target)
+        return digest.hexdigest(), size
+
+    def _check_video(self, path: Path) -> str | None:
+        if self.probe is None:
+            return None
+        result = self.probe(path)
+        if not getattr(result, "decodable", False):
+            return f"corrupt or truncated video: {getattr(result, 'error', 'not decodable')}"
+        return None
+
+    # ----- bookkeeping --------------------------------------------------------------------
+
+    def _finish(self, job: Job, finish: Finish) -> None:
+        fields = dict(finish.fields)
+        if "cost_usd" not in fields:
+            fields.update(cost_usd=0.0, cost_native=0.0)
+        self._uncommit(job)
+        self.committed_usd += fields.get("cost_usd") or 0.0
+        self.run.journal.append(
+            "finished",
+            job.job_id,
+            status=finish.status.value,
+            error_kind=finish.error_kind.value if finish.error_kind else None,
+            detail=finish.detail,
+            **fields,
+        )
+        self.counters.done += 1
+        if finish.status != JobStatus.SUCCEEDED:
+            self.counters.failed += 1
+        self._notify()
+
+    def _commit(self, job: Job) -> None:
+        """Count a submitted job's estimate against the budget until its real cost is known."""
+        if job.job_id not in self._committed:
+            self._committed[job.job_id] = job.estimated_cost_usd
+            self.committed_usd += job.estimated_cost_usd
+
+    def _uncommit(self, job: Job) -> None:
+        self.committed_usd -= self._committed.pop(job.job_id, 0.0)
+
+    def _notify(self) -> None:
+        if self.progress is not None:
+            self.progress(self.counters)
