@@ -99,7 +99,7 @@ def error_for_status(
         "status_code": response.status_code,
         "code": code,
         "request_id": response.headers.get(request_id_header),
-        "body": truncate(response.text if not response.is_stream_consumed or True else ""),
+        "body": truncate(response.text),
     }
     status = response.status_code
     if status == 429:

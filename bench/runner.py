@@ -7,6 +7,7 @@ backoff, budget, timeouts and interruption. Adapters only build and parse reques
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
@@ -352,10 +353,8 @@ class Runner:
                 kind = ErrorKind.DOWNLOAD_FAILED
                 if isinstance(exc, errors.AuthError | errors.NotFound):
                     # Signed URLs expire: ask the provider again for a fresh one, once.
-                    try:
+                    with contextlib.suppress(errors.ProviderError):
                         state = await runtime.adapter.poll(task_id)
-                    except errors.ProviderError:
-                        pass
                     if attempt >= 2:
                         kind = ErrorKind.EXPIRED
                         break

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 
-class TaskStatus(str, enum.Enum):
+class TaskStatus(enum.StrEnum):
     """A provider task's state, mapped from each provider's own vocabulary."""
 
     QUEUED = "queued"
@@ -28,7 +28,7 @@ class TaskStatus(str, enum.Enum):
         return self not in (TaskStatus.QUEUED, TaskStatus.RUNNING)
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     """A job's final outcome: the `status` column of results."""
 
     SUCCEEDED = "succeeded"
@@ -39,7 +39,7 @@ class JobStatus(str, enum.Enum):
     SKIPPED = "skipped"  # never sent (budget, interrupted before submit)
 
 
-class ErrorKind(str, enum.Enum):
+class ErrorKind(enum.StrEnum):
     """Why a job did not succeed: the `error_kind` column of results."""
 
     RATE_LIMITED = "rate_limited"
@@ -59,7 +59,7 @@ class ErrorKind(str, enum.Enum):
     INTERNAL = "internal"
 
 
-class InputKind(str, enum.Enum):
+class InputKind(enum.StrEnum):
     """Kinds of conditioning input a prompt can carry and a model can accept."""
 
     FIRST_FRAME = "first_frame"
