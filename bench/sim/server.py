@@ -1,0 +1,326 @@
+"""All provider simulators on one port over real HTTP (starlette app, uvicorn in a thread).
+
+URL layout (root = `http://HOST:PORT`):
+  /{provider}/...              the provider's API with the server's default profile
+  /p/{profile}/{provider}/...  the same API with another profile (separate state)
+  /files/{token}.mp4?expires=..&sig=..   signed, expiring video downloads
+  /_sim/stats                  request and task counters as JSON
+Providers are path segments in `PROVIDERS`; adapter base URLs are in `ADAPTER_PATHS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Router
+from starlette.types import Message, Receive, Scope, Send
+
+from bench.sim.common import SCOPE_KEY, FileStore, Renderer, RenderFailed, SimContext, Stats
+from bench.sim.profiles import PROFILES, Profile
+
+logger = logging.getLogger("bench.sim")
+
+# Path segment → module defining `routes(ctx: SimContext) -> list[BaseRoute]`.
+# Modules are imported lazily; one that does not exist yet is skipped.
+PROVIDERS: dict[str, str] = {
+    "ark": "bench.sim.ark",
+    "kling": "bench.sim.kling",
+    "veo": "bench.sim.veo",
+    "openai": "bench.sim.openai_videos",
+}
+
+# Adapter name → base URL path under the server root (what the adapter is pointed at).
+ADAPTER_PATHS: dict[str, str] = {
+    "ark": "ark/api/v3",
+    "kling": "kling",
+    "openai_videos": "openai/v1",
+    "veo": "veo",
+}
+
+RoutesFactory = Callable[[SimContext], list[BaseRoute]]
+
+
+def _load_routes(provider: str) -> RoutesFactory | None:
+    module_name = PROVIDERS[provider]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:  # not written yet; a broken import inside it still raises
+            return None
+        raise
+    return module.routes  # type: ignore[no-any-return]
+
+
+class _SimApp:
+    """The ASGI app: dispatches by path prefix to per-(profile, provider) routers."""
+
+    def __init__(self, server: SimServer):
+        self.server = server
+        self.routers: dict[tuple[str, str], Router | None] = {}
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if path == "/_sim/stats":
+            await JSONResponse(self.server.stats())(scope, receive, send)
+            return
+        if path.startswith("/files/"):
+            await self._serve_file(scope, receive, send)
+            return
+        parts = path.split("/", 4)
+        profile_name = self.server.default_profile
+        if len(parts) > 3 and parts[1] == "p":
+            profile_name, provider = parts[2], parts[3]
+            prefix = f"/p/{profile_name}/{provider}"
+        else:
+            provider = parts[1] if len(parts) > 1 else ""
+            prefix = f"/{provider}"
+        router = self.router(profile_name, provider)
+        if router is None:
+            await JSONResponse({"error": {"message": f"no simulator at {path}"}}, 404)(
+                scope, receive, send
+            )
+            return
+        ctx = self.server.context(provider, profile_name)
+        holder: dict[str, Any] = {"operation": "unmatched", "request_id": _new_request_id()}
+        status = {"code": 0}
+
+        async def send_counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                if ctx.request_id_header:
+                    headers = list(message.get("headers", []))
+                    headers.append(
+                        (ctx.request_id_header.lower().encode(), holder["request_id"].encode())
+                    )
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        rest = path[len(prefix) :] or "/"
+        child = dict(
+            scope, path=rest, raw_path=rest.encode(), root_path=scope.get("root_path", "") + prefix
+        )
+        child[SCOPE_KEY] = holder
+        try:
+            await router(child, receive, send_counted)
+        finally:
+            self.server.counters.record(provider, profile_name, holder["operation"], status["code"])
+
+    def router(self, profile_name: str, provider: str) -> Router | None:
+        """The router of one (profile, provider), built on first use; None if unknown."""
+        key = (profile_name, provider)
+        with self.lock:
+            if key not in self.routers:
+                if provider not in PROVIDERS or profile_name not in self.server.profiles:
+                    return None
+                factory = _load_routes(provider)
+                ctx = self.server.context(provider, profile_name)
+                self.routers[key] = None if factory is None else Router(routes=factory(ctx))
+            return self.routers[key]
+
+    async def _serve_file(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        token = scope["path"][len("/files/") :].removesuffix(".mp4")
+        entry = self.server.files.entries.get(token)
+        provider, profile = (
+            (entry.ctx.provider, entry.ctx.profile.name) if entry else ("files", "-")
+        )
+        response: Response
+        try:
+            expires_s = int(request.query_params.get("expires", ""))
+        except ValueError:
+            expires_s = -1
+        sig = request.query_params.get("sig", "")
+        if entry is None:
+            response = Response("NoSuchKey", 404, media_type="text/plain")
+        elif not self.server.files.verify(token, expires_s, sig):
+            response = Response("SignatureDoesNotMatch", 403, media_type="text/plain")
+        elif entry.ctx.clock() >= expires_s:
+            response = Response("Request has expired", 403, media_type="text/plain")
+        else:
+            try:
+                video = await entry.ctx.renderer.path(entry.spec, entry.ctx.profile.quality)
+            except RenderFailed as exc:
+                logger.warning("render failed for %s: %s", token, exc)
+                response = JSONResponse(
+                    {"error": {"code": "InternalServiceError", "message": "render failed"}}, 500
+                )
+            else:
+                if entry.ctx.fault("truncated_download_rate"):
+                    self.server.counters.record(provider, profile, "download", 200)
+                    await _send_truncated(video, send)
+                    return
+                response = FileResponse(video, media_type="video/mp4")
+        await response(scope, receive, send)
+        self.server.counters.record(provider, profile, "download", response.status_code)
+
+
+async def _send_truncated(video: Path, send: Send) -> None:
+    """Declare the full length, send half, then end: the client sees a cut connection."""
+    data = video.read_bytes()
+    headers = [(b"content-type", b"video/mp4"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": data[: len(data) // 2], "more_body": True})
+    raise ConnectionAbortedError("simulated truncated download")
+
+
+def _new_request_id() -> str:
+    # Ark-like request ids: a timestamp and random hex.
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + secrets.token_hex(10)
+
+
+class SimServer:
+    """Every provider simulator on one loopback port, in a background thread."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default_profile: str = "default",
+        seed: int = 0,
+        cache_dir: Path | None = None,
+        profiles: dict[str, Profile] | None = None,
+        settings: dict[str, dict[str, Any]] | None = None,
+    ):
+        self.host = host
+        self.port = port
+        self.profiles: dict[str, Profile] = {**PROFILES, **(profiles or {})}
+        if default_profile not in self.profiles:
+            raise KeyError(
+                f"unknown simulator profile {default_profile!r}; known: {', '.join(self.profiles)}"
+            )
+        self.default_profile = default_profile
+        self.seed = seed
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if cache_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="vidbench-sim-")
+            cache_dir = Path(self._tmp.name)
+        self.cache_dir = cache_dir
+        self.settings = settings or {}  # provider → settings for every profile of it
+        self.counters = Stats()
+        self.files = FileStore()
+        self.renderer = Renderer(cache_dir)
+        self._contexts: dict[tuple[str, str], SimContext] = {}
+        self._app = _SimApp(self)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def context(self, provider: str, profile: str | None = None) -> SimContext:
+        """The state of one (provider, profile) simulator, created on first use."""
+        name = profile or self.default_profile
+        key = (provider, name)
+        with self._lock:
+            if key not in self._contexts:
+                self._contexts[key] = SimContext(
+                    provider,
+                    self.profiles[name],
+                    seed=self.seed,
+                    stats=self.counters,
+                    renderer=self.renderer,
+                    files=self.files,
+                    settings=self.settings.get(provider),
+                )
+            return self._contexts[key]
+
+    def start(self) -> SimServer:
+        """Start serving; returns once the port accepts connections."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="sim-server"
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10.0
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("simulator server failed to start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop pending renders."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10.0)
+        self._server = self._thread = None
+        self.renderer.shutdown()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """`http://HOST:PORT` of the running server."""
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, adapter: str, profile: str | None = None) -> str:
+        """The base URL an adapter is pointed at, optionally for a non-default profile."""
+        path = ADAPTER_PATHS[adapter]
+        if profile is None or profile == self.default_profile:
+            return f"{self.url}/{path}"
+        if profile not in self.profiles:
+            raise KeyError(f"unknown simulator profile {profile!r}")
+        return f"{self.url}/p/{profile}/{path}"
+
+    def stats(self) -> dict[str, Any]:
+        """Request and task counters (same as `GET /_sim/stats`)."""
+        return self.counters.as_dict()
+
+
+def serve(port: int, profile: str, host: str = "127.0.0.1") -> None:
+    """Run every simulator until interrupted (for `vidbench sim`); prints the base URLs first."""
+    server = SimServer(host=host, port=port, default_profile=profile).start()
+    try:
+        for adapter in ADAPTER_PATHS:
+            print(f"{adapter}: {server.base_url(adapter)}")
+        print(f"stats: {server.url}/_sim/stats", flush=True)
+        sys.stdout.flush()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.sim.server --port N --profile NAME`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    serve(args.port, args.profile, args.host)
+
+
+if __name__ == "__main__":
+    main()
