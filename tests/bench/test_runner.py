@@ -1,0 +1,282 @@
+"""The runner's lifecycle rules, against a scripted adapter and a MockTransport for downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from bench import errors
+from bench.adapter import Adapter, AdapterContext, ModelInfo
+from bench.jobs import Job
+from bench.runner import ModelRuntime, Runner
+from bench.store import RunDir
+from bench.types import Capabilities, Cost, DownloadSpec, ErrorKind, GenerationRequest, SubmitResult, TaskState, TaskStatus
+
+VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000
+
+
+class ScriptedAdapter(Adapter):
+    """An adapter whose create/poll answers come from per-job scripts."""
+
+    name = "scripted"
+    default_base_url = "http://provider.test"
+    known: ClassVar[dict[str, ModelInfo]] = {
+        "m": ModelInfo("m", Capabilities(durations_s=(4,), ratios=("16:9",), resolutions=("720p",)), "$1/clip", "test")
+    }
+
+    def __init__(self, client: httpx.AsyncClient, create_script: dict[str, list[Any]] | None = None,
+                 poll_script: dict[str, list[TaskState]] | None = None, lookup: dict[str, str] | None = None):
+        super().__init__(AdapterContext("m", self.default_base_url), client)
+        self.create_script = create_script or {}
+        self.poll_script = poll_script or {}
+        self.lookup = lookup
+        self.creates: list[str] = []
+        self.polls: list[str] = []
+
+    @classmethod
+    def known_models(cls) -> dict[str, ModelInfo]:
+        return cls.known
+
+    def estimate_cost(self, request: GenerationRequest) -> Cost:
+        return Cost(1.0, "USD", 1.0)
+
+    def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
+        usd = 1.0 if state.status == TaskStatus.SUCCEEDED else 0.0
+        return Cost(usd, "USD", usd)
+
+    async def submit(self, request: GenerationRequest) -> SubmitResult:
+        self.creates.append(request.job_id)
+        script = self.create_script.get(request.job_id, [])
+        outcome = script.pop(0) if script else None
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return SubmitResult(f"task-{request.job_id}-{len(self.creates)}")
+
+    async def poll(self, task_id: str) -> TaskState:
+        self.polls.append(task_id)
+        job_id = task_id.split("-", 1)[1].rsplit("-", 1)[0]
+        script = self.poll_script.get(job_id)
+        if script:
+            item = script.pop(0)
+            if isinstance(item, BaseException):
+                raise item
+            return item
+        return TaskState(TaskStatus.SUCCEEDED, video_url=f"http://files.test/{task_id}.mp4")
+
+    def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
+        return DownloadSpec(state.video_url or "")
+
+    async def find_task(self, request: GenerationRequest) -> str | None:
+        if self.lookup is None:
+            raise NotImplementedError
+        return self.lookup.get(request.job_id)
+
+
+def make_job(job_id: str, cost_usd: float = 1.0) -> Job:
+    return Job(job_id=job_id, model_id="m1", adapter="scripted", provider_model="m", simulated=True,
+               prompt_id=job_id, category="motion", lang="en", sample=0, text="a red ball",
+               clip_text="a red ball", duration_requested_s=4, duration_sent_s=4, ratio="16:9",
+               resolution="720p", audio=False, estimated_cost_usd=cost_usd)
+
+
+def make_run(tmp_path: Path, job_ids: list[str]) -> RunDir:
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    run.write_manifest({"name": "t"})
+    for job_id in job_ids:
+        run.journal.append("planned", job_id, job=make_job(job_id).to_dict())
+    return run
+
+
+def download_transport(body: Callable[[httpx.Request], httpx.Response] | None = None) -> httpx.MockTransport:
+    return httpx.MockTransport(body or (lambda request: httpx.Response(200, content=VIDEO_BYTES)))
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+def run_jobs(run: RunDir, adapter: ScriptedAdapter, **kwargs: Any) -> Runner:
+    async def go() -> Runner:
+        runtime = ModelRuntime("m1", adapter, max_concurrency=4, requests_per_minute=6000, timeout_s=60)
+        runner = Runner(run, {"m1": runtime}, sleep=no_sleep, **kwargs)
+        await runner.run_all()
+        return runner
+
+    return asyncio.run(go())
+
+
+def records(run: RunDir) -> list[dict[str, Any]]:
+    return list(run.journal.read())
+
+
+def finished(run: RunDir) -> dict[str, dict[str, Any]]:
+    return {r["job_id"]: r for r in records(run) if r["event"] == "finished"}
+
+
+def test_happy_path_writes_intent_then_task_id_then_video(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["a", "b"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
+                              poll_script={"a": [TaskState(TaskStatus.QUEUED), TaskState(TaskStatus.RUNNING),
+                                                 TaskState(TaskStatus.SUCCEEDED, video_url="http://files.test/a.mp4")]})
+    run_jobs(run, adapter)
+    events = [(r["event"], r.get("job_id")) for r in records(run) if r.get("job_id") == "a"]
+    kinds = [e for e, _ in events]
+    assert kinds.index("intent") < kinds.index("submitted") < kinds.index("downloaded") < kinds.index("finished")
+    done = finished(run)
+    assert {done["a"]["status"], done["b"]["status"]} == {"succeeded"}
+    video = run.video_path("a")
+    downloaded = next(r for r in records(run) if r["event"] == "downloaded" and r["job_id"] == "a")
+    assert downloaded["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+    assert not list(run.videos_dir.glob("*.part"))
+    assert adapter.creates == ["a", "b"] or sorted(adapter.creates) == ["a", "b"]
+
+
+def test_rate_limited_create_is_retried_but_ambiguous_create_is_not_resent(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["limited", "ambiguous"])
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"limited": [errors.RateLimited("slow down", retry_after_s=0.01)],
+                       "ambiguous": [errors.TransientError("502 from gateway", status_code=502)]},
+    )
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert done["limited"]["status"] == "succeeded"
+    assert adapter.creates.count("limited") == 2
+    assert done["ambiguous"]["status"] == "errored"
+    assert done["ambiguous"]["error_kind"] == "ambiguous_create"
+    assert adapter.creates.count("ambiguous") == 1
+
+
+def test_ambiguous_create_is_looked_up_where_the_api_allows(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["k"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
+                              create_script={"k": [errors.TransientError("timeout")]},
+                              lookup={"k": "task-k-9"})
+    run_jobs(run, adapter)
+    assert finished(run)["k"]["status"] == "succeeded"
+    assert adapter.creates == ["k"]
+    submitted = [r for r in records(run) if r["event"] == "submitted"]
+    assert submitted[0]["task_id"] == "task-k-9"
+
+
+def test_refusals_and_failures_are_recorded_outcomes(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["mod_in", "mod_out", "boom", "late"])
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"mod_in": [errors.ContentRejected("input moderation", status_code=400)]},
+        poll_script={
+            "mod_out": [TaskState(TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED, "OutputVideoSensitiveContentDetected")],
+            "boom": [TaskState(TaskStatus.FAILED, ErrorKind.TASK_FAILED, "InternalServiceError")],
+            "late": [TaskState(TaskStatus.EXPIRED)],
+        },
+    )
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert (done["mod_in"]["status"], done["mod_in"]["error_kind"]) == ("rejected", "content_rejected")
+    assert (done["mod_out"]["status"], done["mod_out"]["error_kind"]) == ("rejected", "content_rejected")
+    assert (done["boom"]["status"], done["boom"]["error_kind"]) == ("failed", "task_failed")
+    assert (done["late"]["status"], done["late"]["error_kind"]) == ("failed", "expired")
+    assert done["mod_out"]["cost_usd"] == 0.0
+
+
+def test_auth_error_stops_sending_for_that_model(tmp_path: Path) -> None:
+    run = make_run(tmp_path, [f"j{i}" for i in range(5)])
+    script = {f"j{i}": [errors.AuthError("bad key", status_code=401)] for i in range(5)}
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()), create_script=script)
+
+    async def go() -> None:
+        runtime = ModelRuntime("m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60)
+        await Runner(run, {"m1": runtime}, sleep=no_sleep).run_all()
+
+    asyncio.run(go())
+    assert len(adapter.creates) == 1
+    assert {r["error_kind"] for r in finished(run).values()} == {"auth"}
+
+
+def test_budget_stops_submitting_and_records_skipped(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["a", "b", "c"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+
+    async def go() -> None:
+        runtime = ModelRuntime("m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60)
+        await Runner(run, {"m1": runtime}, sleep=no_sleep, max_cost_usd=2.0).run_all()
+
+    asyncio.run(go())
+    statuses = sorted(r["status"] for r in finished(run).values())
+    assert statuses == ["skipped", "succeeded", "succeeded"]
+    assert len(adapter.creates) == 2
+    skipped = next(r for r in finished(run).values() if r["status"] == "skipped")
+    assert skipped["error_kind"] == "budget"
+
+
+def test_resume_polls_known_tasks_and_never_creates_again(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["a", "b", "c"])
+    run.journal.append("intent", "a", attempt=1)
+    run.journal.append("submitted", "a", task_id="task-a-1")
+    run.journal.append("intent", "b", attempt=1)  # killed between create and recording the id
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert done["a"]["status"] == "succeeded"
+    assert "task-a-1" in adapter.polls
+    assert done["b"]["error_kind"] == "ambiguous_create"
+    assert adapter.creates == ["c"]
+
+
+def test_truncated_download_is_retried_then_recorded_corrupt(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["v"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+
+    class Probe:
+        def __init__(self, ok: bool):
+            self.decodable, self.error = ok, None if ok else "moov atom not found"
+
+    run_jobs(run, adapter, probe=lambda path: Probe(False))
+    done = finished(run)["v"]
+    assert (done["status"], done["error_kind"]) == ("failed", "corrupt_video")
+    assert not run.video_path("v").exists()
+
+
+def test_poll_retries_transient_errors_and_gives_up_on_not_found(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["flaky", "gone"])
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        poll_script={"flaky": [errors.TransientError("503"), errors.RateLimited("429", retry_after_s=0.0)],
+                     "gone": [errors.NotFound("no such task", status_code=404)]},
+    )
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert done["flaky"]["status"] == "succeeded"
+    assert done["gone"]["status"] == "errored"
+
+
+def test_download_refuses_non_http_urls(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["f"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
+                              poll_script={"f": [TaskState(TaskStatus.SUCCEEDED, video_url="file:///etc/passwd")]})
+    run_jobs(run, adapter)
+    assert finished(run)["f"]["status"] == "failed"
+    assert "scheme" in finished(run)["f"]["detail"]
+
+
+def test_fold_skips_a_torn_last_line(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["a"])
+    with open(run.journal.path, "a", encoding="utf-8") as handle:
+        handle.write('{"event": "submitted", "job_id": "a", "task_')
+    assert run.states()["a"].task_id is None
+
+
+@pytest.mark.parametrize("status", [TaskStatus.CANCELLED])
+def test_cancelled_task_is_failed(tmp_path: Path, status: TaskStatus) -> None:
+    run = make_run(tmp_path, ["x"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
+                              poll_script={"x": [TaskState(status)]})
+    run_jobs(run, adapter)
+    assert finished(run)["x"]["status"] == "failed"
