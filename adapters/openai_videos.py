@@ -1,0 +1,425 @@
+"""OpenAI Sora videos API (`/videos`): sora-2 and sora-2-pro, for OpenAI-compatible gateways.
+
+OpenAI shut its own Sora API down on 2026-09-24: api.openai.com no longer serves it. This
+adapter keeps the contract for OpenAI-compatible gateways that still serve `/videos`, for
+the local simulator, and for historical runs. Point `base_url` at such a gateway; when an
+endpoint answers that the model or the API is gone, the adapter raises `ModelGone`.
+
+Create is `multipart/form-data` (as the official SDK sends it): `model`, `prompt`,
+`seconds` (a string), `size` (a "WxH" string) and, for a first frame, `input_reference`
+as a file part. Sora refuses a reference image whose pixel size differs from `size`
+("Inpaint image must match the requested width and height"), so the adapter letterboxes
+the image to exactly `size` with Pillow before sending it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image, ImageOps
+
+from bench import errors
+from bench.adapter import Adapter, ModelInfo
+from bench.http import default_error_parser, error_for_status, json_or_none, transport_error
+from bench.types import (
+    Capabilities,
+    Cost,
+    DownloadSpec,
+    ErrorKind,
+    GenerationRequest,
+    InputKind,
+    SubmitResult,
+    TaskState,
+    TaskStatus,
+)
+
+NAME = "openai_videos"
+SHUTDOWN_NOTE = (
+    "OpenAI shut its own Sora API down on 2026-09-24; this adapter serves "
+    "OpenAI-compatible gateways (set base_url) and the simulator."
+)
+GONE_MESSAGE = (
+    "the endpoint says the Sora video API / model is gone (OpenAI shut it down on "
+    "2026-09-24); point base_url at an OpenAI-compatible gateway"
+)
+SECONDS = (4, 8, 12)
+RATIOS = ("16:9", "9:16")
+# (resolution, ratio) → size string; "1024p" is the pro-only 1024x1792 family.
+SIZES: dict[tuple[str, str], str] = {
+    ("720p", "16:9"): "1280x720",
+    ("720p", "9:16"): "720x1280",
+    ("1024p", "16:9"): "1792x1024",
+    ("1024p", "9:16"): "1024x1792",
+}
+STANDARD_SIZES = ("720x1280", "1280x720")
+PRO_SIZES = STANDARD_SIZES + ("1024x1792", "1792x1024")
+# USD per second of output, by model family and resolution (spec §2.5).
+PRICE_USD_PER_S: dict[tuple[str, str], float] = {
+    ("sora-2", "720p"): 0.10,
+    ("sora-2-pro", "720p"): 0.30,
+    ("sora-2-pro", "1024p"): 0.50,
+}
+PRICE_SOURCE = "OpenAI sora-2 model page (de-DE) and cometapi article, read Oct 2026 (spec §2.5)"
+POLL_AFTER_HEADER = "openai-poll-after-ms"
+# Substrings of an error code or message that mean moderation rather than a plain failure.
+MODERATION_MARKERS = (
+    "moderation",
+    "content_policy",
+    "content_filter",
+    "safety",
+    "policy_violation",
+)
+GONE_MARKERS = ("shut down", "shutdown", "deprecated", "no longer available", "sunset")
+ALLOWED_PARAMS = frozenset({"seconds", "size"})
+
+_STATUSES = {
+    "queued": TaskStatus.QUEUED,
+    "in_progress": TaskStatus.RUNNING,
+    "completed": TaskStatus.SUCCEEDED,
+    "failed": TaskStatus.FAILED,
+}
+
+
+def model_family(provider_model: str) -> str:
+    """ "sora-2-pro" for pro ids and snapshots, else "sora-2"."""
+    return "sora-2-pro" if provider_model.startswith("sora-2-pro") else "sora-2"
+
+
+def sizes_for(provider_model: str) -> tuple[str, ...]:
+    """The `size` values a model accepts."""
+    return PRO_SIZES if model_family(provider_model) == "sora-2-pro" else STANDARD_SIZES
+
+
+def resolution_of_size(size: str) -> str:
+    """The resolution tier of a "WxH" size: "1024p" when the short side is ≥ 1024, else "720p"."""
+    width_px, height_px = parse_size(size)
+    return "1024p" if min(width_px, height_px) >= 1024 else "720p"
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """(width_px, height_px) from "WxH"; ValueError when malformed."""
+    width, _, height = size.lower().partition("x")
+    return int(width), int(height)
+
+
+def size_for(provider_model: str, ratio: str, resolution: str | None) -> str:
+    """The `size` string for a shared ratio and resolution, snapped to what the model takes."""
+    orientation = "9:16" if ratio == "9:16" else "16:9"
+    if ratio not in RATIOS:
+        width, _, height = ratio.partition(":")
+        try:
+            orientation = "9:16" if float(height) > float(width) else "16:9"
+        except ValueError:
+            orientation = "16:9"
+    tier = "1024p" if resolution in ("1024p", "1080p", "1792p") else "720p"
+    size = SIZES[(tier, orientation)]
+    return size if size in sizes_for(provider_model) else SIZES[("720p", orientation)]
+
+
+def nearest_seconds(duration_s: int) -> int:
+    """The supported clip length closest to `duration_s` (ties go to the shorter)."""
+    return min(SECONDS, key=lambda s: (abs(s - duration_s), s))
+
+
+def fit_image_to_size(path: Path, size: str) -> bytes:
+    """The image at `path` letterboxed (aspect kept, black bars) to exactly `size`, as PNG."""
+    width_px, height_px = parse_size(size)
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    fitted = ImageOps.pad(
+        rgb, (width_px, height_px), method=Image.Resampling.LANCZOS, color=(0, 0, 0)
+    )
+    buffer = io.BytesIO()
+    fitted.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def create_fields(request: GenerationRequest) -> dict[str, str]:
+    """The form fields of `POST /videos`; the model's params override derived fields."""
+    fields = {
+        "model": request.provider_model,
+        "prompt": request.text,
+        "seconds": str(nearest_seconds(request.duration_s)),
+        "size": size_for(request.provider_model, request.ratio, request.resolution),
+    }
+    for key in ALLOWED_PARAMS & set(request.params):
+        fields[key] = str(request.params[key])
+    return fields
+
+
+def auth_headers(api_key: str) -> dict[str, str]:
+    """The bearer header every call sends."""
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def build_create_request(base_url: str, api_key: str, request: GenerationRequest) -> httpx.Request:
+    """`POST {base}/videos` as multipart, with the first frame fitted to `size` as a file part."""
+    fields = create_fields(request)
+    files: dict[str, tuple[str, bytes, str]] = {}
+    if request.inputs.first_frame is not None:
+        image_png = fit_image_to_size(request.inputs.first_frame, fields["size"])
+        files["input_reference"] = ("input_reference.png", image_png, "image/png")
+    headers = {**auth_headers(api_key), "Accept": "application/json"}
+    # httpx builds multipart only when files are present; force it so a text-only create is
+    # multipart too, matching what the official SDK sends.
+    if not files:
+        return httpx.Request(
+            "POST",
+            f"{base_url}/videos",
+            headers=headers,
+            files={key: (None, value) for key, value in fields.items()},
+        )
+    return httpx.Request("POST", f"{base_url}/videos", headers=headers, data=fields, files=files)
+
+
+def build_retrieve_request(base_url: str, api_key: str, video_id: str) -> httpx.Request:
+    """`GET {base}/videos/{id}`."""
+    headers = {**auth_headers(api_key), "Accept": "application/json"}
+    return httpx.Request("GET", f"{base_url}/videos/{video_id}", headers=headers)
+
+
+def poll_after_s(headers: httpx.Headers) -> float | None:
+    """The provider's next-poll hint from `openai-poll-after-ms`, in seconds."""
+    value = headers.get(POLL_AFTER_HEADER)
+    try:
+        return max(0.0, float(value) / 1000.0) if value else None
+    except ValueError:
+        return None
+
+
+def is_moderation(code: str | None, message: str | None) -> bool:
+    """Whether an error code or message reads as a moderation decision."""
+    text = f"{code or ''} {message or ''}".lower()
+    return any(marker in text for marker in MODERATION_MARKERS)
+
+
+def parse_video(body: Any, headers: httpx.Headers | None = None) -> TaskState:
+    """A Video object (§2.4) mapped to a TaskState."""
+    if not isinstance(body, dict) or "status" not in body:
+        raise errors.TransientError(
+            "retrieve answered without a Video object",
+            provider=NAME,
+            body=errors.truncate(str(body)),
+        )
+    raw = str(body["status"])
+    status = _STATUSES.get(raw)
+    if status is None:
+        raise errors.TransientError(f"unknown video status {raw!r}", provider=NAME)
+    hint = poll_after_s(headers) if headers is not None else None
+    progress = body.get("progress")
+    seconds = body.get("seconds")
+    extra = {
+        key: body[key] for key in ("size", "model", "expires_at", "completed_at") if body.get(key)
+    }
+    common: dict[str, Any] = {
+        "raw_status": raw,
+        "poll_after_s": hint,
+        "progress": float(progress) / 100.0 if isinstance(progress, int | float) else None,
+        "provider_duration_s": _as_float(seconds),
+        "extra": extra,
+    }
+    if status is TaskStatus.FAILED:
+        error = body.get("error") or {}
+        code = str(error.get("code") or "") or None
+        message = str(error.get("message") or "the video failed")
+        detail = f"{code}: {message}" if code else message
+        if is_moderation(code, message):
+            return TaskState(TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED, detail, **common)
+        return TaskState(TaskStatus.FAILED, ErrorKind.TASK_FAILED, detail, **common)
+    return TaskState(status, **common)
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def scrub(text: str, secret: str) -> str:
+    """`text` with every occurrence of `secret` replaced, so keys never reach an error."""
+    return text.replace(secret, "***") if secret else text
+
+
+def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
+    """The typed error for a non-2xx answer: OpenAI envelope, with ModelGone and moderation."""
+    clean = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=scrub(response.text, api_key).encode(),
+        request=response.request,
+    )
+    base = error_for_status(clean, provider=NAME)
+    message, _ = default_error_parser(clean)
+    fields: dict[str, Any] = {
+        "provider": NAME,
+        "status_code": base.status_code,
+        "code": base.code,
+        "request_id": base.request_id,
+        "body": base.body,
+    }
+    lowered = message.lower()
+    status = response.status_code
+    if status == 410 or (
+        status == 404
+        and (base.code == "model_not_found" or any(m in lowered for m in GONE_MARKERS))
+    ):
+        return errors.ModelGone(f"{GONE_MESSAGE} ({message})", **fields)
+    if status == 429 and base.code == "insufficient_quota":
+        return errors.BillingError(message, **fields)
+    if status == 400 and is_moderation(base.code, message):
+        return errors.ContentRejected(message, **fields)
+    return base
+
+
+class OpenAIVideosAdapter(Adapter):
+    """Sora 2 through the OpenAI videos API shape."""
+
+    name = NAME
+    default_base_url = "https://api.openai.com/v1"
+    secret_roles = {"api_key": "api_key_env"}
+    default_env = {"api_key": "OPENAI_API_KEY"}
+    allowed_params = ALLOWED_PARAMS
+    note = SHUTDOWN_NOTE
+
+    @classmethod
+    def known_models(cls) -> dict[str, ModelInfo]:
+        """sora-2 and sora-2-pro with their snapshots."""
+        standard = Capabilities(
+            durations_s=SECONDS,
+            ratios=RATIOS,
+            resolutions=("720p",),
+            inputs=frozenset({InputKind.FIRST_FRAME}),
+            audio=True,
+            seed=False,
+            default_resolution="720p",
+        )
+        pro = Capabilities(
+            durations_s=SECONDS,
+            ratios=RATIOS,
+            resolutions=("720p", "1024p"),
+            inputs=frozenset({InputKind.FIRST_FRAME}),
+            audio=True,
+            seed=False,
+            default_resolution="720p",
+        )
+        std_note = "USD 0.10 / s (720x1280, 1280x720)"
+        pro_note = "USD 0.30 / s (720p sizes), USD 0.50 / s (1024x1792, 1792x1024)"
+        models = {
+            "sora-2": ModelInfo("sora-2", standard, std_note, PRICE_SOURCE, "Sora 2"),
+            "sora-2-pro": ModelInfo("sora-2-pro", pro, pro_note, PRICE_SOURCE, "Sora 2 Pro"),
+        }
+        for snapshot in ("sora-2-2025-10-06", "sora-2-2025-12-08"):
+            models[snapshot] = ModelInfo(
+                snapshot, standard, std_note, PRICE_SOURCE, f"Sora 2 ({snapshot[7:]})"
+            )
+        snapshot = "sora-2-pro-2025-10-06"
+        models[snapshot] = ModelInfo(
+            snapshot, pro, pro_note, PRICE_SOURCE, "Sora 2 Pro (2025-10-06)"
+        )
+        return models
+
+    @classmethod
+    def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
+        """Unknown fields, and `seconds`/`size` outside what the model takes."""
+        problems = super().validate_params(provider_model, params)
+        if "seconds" in params and str(params["seconds"]) not in {str(s) for s in SECONDS}:
+            problems.append(
+                f"seconds must be one of {', '.join(map(str, SECONDS))}, got {params['seconds']!r}"
+            )
+        if "size" in params and str(params["size"]) not in sizes_for(provider_model):
+            problems.append(
+                f"size for {provider_model} must be one of "
+                f"{', '.join(sizes_for(provider_model))}, got {params['size']!r}"
+            )
+        return problems
+
+    def _api_key(self) -> str:
+        secret = self.context.secrets.get("api_key")
+        if secret is None:
+            raise errors.AuthError("no API key configured", provider=NAME)
+        return secret.reveal()
+
+    def price_usd_per_s(self, size: str) -> float:
+        """The per-second price for `size`: the config's `usd_per_second`, else the list price."""
+        override = self.context.price_override.get("usd_per_second")
+        if override is not None:
+            return float(override)
+        family = model_family(self.context.provider_model)
+        tier = resolution_of_size(size)
+        return PRICE_USD_PER_S.get((family, tier), PRICE_USD_PER_S[(family, "720p")])
+
+    def _cost(self, seconds: float, size: str) -> Cost:
+        usd = round(seconds * self.price_usd_per_s(size), 6)
+        return Cost(native=usd, currency="USD", usd=usd)
+
+    def estimate_cost(self, request: GenerationRequest) -> Cost:
+        """List price × requested seconds at the requested size."""
+        fields = create_fields(request)
+        return self._cost(float(fields["seconds"]), fields["size"])
+
+    def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
+        """Seconds the provider reports × price; nothing for a task that did not succeed."""
+        fields = create_fields(request)
+        if state.status is not TaskStatus.SUCCEEDED:
+            return Cost(native=0.0, currency="USD", usd=0.0)
+        seconds = state.provider_duration_s or float(fields["seconds"])
+        return self._cost(seconds, str(state.extra.get("size") or fields["size"]))
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await self.client.send(request)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, provider=NAME) from None
+        if not response.is_success:
+            raise error_from_response(response, self._api_key())
+        return response
+
+    async def submit(self, request: GenerationRequest) -> SubmitResult:
+        """Create the video; returns its `video_...` id."""
+        http_request = build_create_request(self.context.base_url, self._api_key(), request)
+        response = await self._send(http_request)
+        body = json_or_none(response)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise errors.TransientError(
+                "create answered without a video id",
+                provider=NAME,
+                status_code=response.status_code,
+                body=scrub(response.text, self._api_key()),
+            )
+        return SubmitResult(
+            task_id=str(body["id"]), request_id=response.headers.get("x-request-id")
+        )
+
+    async def poll(self, task_id: str) -> TaskState:
+        """Retrieve the Video object once."""
+        response = await self._send(
+            build_retrieve_request(self.context.base_url, self._api_key(), task_id)
+        )
+        return parse_video(json_or_none(response), response.headers)
+
+    def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
+        """`{base}/videos/{id}/content` with the bearer header (never logged by the runner)."""
+        return DownloadSpec(
+            url=f"{self.context.base_url}/videos/{task_id}/content",
+            headers=auth_headers(self._api_key()),
+        )
+
+    async def find_task(self, request: GenerationRequest) -> str | None:
+        """The videos API cannot look a video up by our id."""
+        raise NotImplementedError("the videos API has no lookup by a client-side id")
+
+    async def cancel(self, task_id: str) -> None:
+        """Delete the video (the API's only way to drop a task)."""
+        request = httpx.Request(
+            "DELETE",
+            f"{self.context.base_url}/videos/{task_id}",
+            headers=auth_headers(self._api_key()),
+        )
+        await self._send(request)
+
+
+ADAPTER = OpenAIVideosAdapter

@@ -1,0 +1,380 @@
+"""Google Veo 3 / 3.1 on the Gemini API (`predictLongRunning` operations).
+
+The key travels only in the `x-goog-api-key` header, never in a URL: Google also accepts
+`?key=`, but URLs end up in logs, proxies and error messages. Veo answers a create with a
+long-running Operation `{name}`; the adapter polls `GET /v1beta/{name}` until `done`.
+Veo has no queued/running split, so every not-done operation maps to RUNNING. 1080p is
+only generated for 8 s clips: the adapter sends 720p for shorter ones, and refuses when
+the model's own params ask for 1080p at another length.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench import errors
+from bench.adapter import Adapter, ModelInfo
+from bench.http import error_for_status, json_or_none, transport_error
+from bench.types import (
+    Capabilities,
+    Cost,
+    DownloadSpec,
+    ErrorKind,
+    GenerationRequest,
+    InputKind,
+    SubmitResult,
+    TaskState,
+    TaskStatus,
+)
+
+NAME = "veo"
+DURATIONS_S = (4, 6, 8)
+RATIOS = ("16:9", "9:16")
+RESOLUTIONS = ("720p", "1080p")
+HIGH_RESOLUTION_DURATION_S = 8
+MAX_REFERENCE_IMAGES = 3
+KEY_HEADER = "x-goog-api-key"
+NOTE = (
+    "1080p only for 8 s clips (shorter clips are sent at 720p); Veo 3 always generates audio; "
+    "reference images cannot be combined with a first or last frame."
+)
+# USD per second of output (spec §4, UNMODEL google/veo-models.ts).
+PRICE_USD_PER_S: dict[str, float] = {
+    "veo-3.1-generate-preview": 0.40,
+    "veo-3.1-fast-generate-preview": 0.10,
+    "veo-3.1-lite-generate-preview": 0.05,
+    "veo-3.0-generate-001": 0.40,
+}
+PRICE_SOURCE = "Gemini API Veo pricing via UNMODEL google/veo-models.ts, read Aug 2026 (spec §4)"
+ALLOWED_PARAMS = frozenset(
+    {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt", "personGeneration"}
+)
+PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
+MODERATION_MARKERS = ("safety", "responsible ai", "usage guidelines", "policy")
+
+
+def nearest(values: tuple[int, ...], target: int) -> int:
+    """The value closest to `target` (ties go to the smaller)."""
+    return min(values, key=lambda v: (abs(v - target), v))
+
+
+def snap_ratio(ratio: str) -> str:
+    """A supported ratio: the request's own, else the one with its orientation."""
+    if ratio in RATIOS:
+        return ratio
+    width, _, height = ratio.partition(":")
+    try:
+        return "9:16" if float(height) > float(width) else "16:9"
+    except ValueError:
+        return "16:9"
+
+
+def parameters_for(request: GenerationRequest) -> dict[str, Any]:
+    """The `parameters` object: shared settings mapped and snapped, model params on top."""
+    duration_s = nearest(DURATIONS_S, request.duration_s)
+    resolution = request.resolution if request.resolution in RESOLUTIONS else "720p"
+    parameters: dict[str, Any] = {
+        "aspectRatio": snap_ratio(request.ratio),
+        "durationSeconds": duration_s,
+        "resolution": resolution,
+        "sampleCount": 1,
+    }
+    if request.seed is not None:
+        parameters["seed"] = request.seed
+    for key in ALLOWED_PARAMS & set(request.params):
+        parameters[key] = request.params[key]
+    if (
+        parameters["resolution"] == "1080p"
+        and int(parameters["durationSeconds"]) != HIGH_RESOLUTION_DURATION_S
+    ):
+        if "resolution" in request.params:
+            raise errors.UnsupportedRequest(
+                f"veo renders 1080p only for {HIGH_RESOLUTION_DURATION_S} s clips, "
+                f"not {parameters['durationSeconds']} s"
+            )
+        parameters["resolution"] = "720p"
+    return parameters
+
+
+def inline_image(path: Path) -> dict[str, str]:
+    """An image as the API's inline form `{bytesBase64Encoded, mimeType}`."""
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    return {
+        "bytesBase64Encoded": base64.b64encode(path.read_bytes()).decode("ascii"),
+        "mimeType": mime,
+    }
+
+
+def instance_for(request: GenerationRequest) -> dict[str, Any]:
+    """The single `instances[]` entry: prompt plus first/last frame or reference images."""
+    inputs = request.inputs
+    if inputs.reference_images and (inputs.first_frame or inputs.last_frame):
+        raise errors.UnsupportedRequest(
+            "veo cannot combine reference images with a first or last frame"
+        )
+    if len(inputs.reference_images) > MAX_REFERENCE_IMAGES:
+        raise errors.UnsupportedRequest(
+            f"veo takes at most {MAX_REFERENCE_IMAGES} reference images"
+        )
+    if inputs.last_frame and not inputs.first_frame:
+        raise errors.UnsupportedRequest("veo needs a first frame to use a last frame")
+    instance: dict[str, Any] = {"prompt": request.text}
+    if inputs.first_frame:
+        instance["image"] = inline_image(inputs.first_frame)
+    if inputs.last_frame:
+        instance["lastFrame"] = inline_image(inputs.last_frame)
+    if inputs.reference_images:
+        instance["referenceImages"] = [
+            {"image": inline_image(path), "referenceType": "asset"}
+            for path in inputs.reference_images
+        ]
+    return instance
+
+
+def build_body(request: GenerationRequest) -> dict[str, Any]:
+    """The JSON body of `predictLongRunning`."""
+    return {"instances": [instance_for(request)], "parameters": parameters_for(request)}
+
+
+def build_create_request(base_url: str, api_key: str, request: GenerationRequest) -> httpx.Request:
+    """`POST {base}/v1beta/models/{model}:predictLongRunning`, key in the header only."""
+    url = f"{base_url}/v1beta/models/{request.provider_model}:predictLongRunning"
+    return httpx.Request("POST", url, headers={KEY_HEADER: api_key}, json=build_body(request))
+
+
+def build_operation_request(base_url: str, api_key: str, operation_name: str) -> httpx.Request:
+    """`GET {base}/v1beta/{operation name}`."""
+    return httpx.Request(
+        "GET", f"{base_url}/v1beta/{operation_name}", headers={KEY_HEADER: api_key}
+    )
+
+
+def is_moderation(message: str) -> bool:
+    """Whether an operation error reads as a safety decision."""
+    return any(marker in message.lower() for marker in MODERATION_MARKERS)
+
+
+def parse_operation(body: Any) -> TaskState:
+    """An Operation mapped to a TaskState (not done → RUNNING; no samples → rejected/failed)."""
+    if not isinstance(body, dict) or "name" not in body:
+        raise errors.TransientError(
+            "poll answered without an Operation", provider=NAME, body=errors.truncate(str(body))
+        )
+    if not body.get("done"):
+        return TaskState(TaskStatus.RUNNING, raw_status="running")
+    error = body.get("error")
+    if isinstance(error, dict):
+        message = str(error.get("message") or "the operation failed")
+        detail = f"{error.get('code')}: {message}" if error.get("code") is not None else message
+        if is_moderation(message):
+            return TaskState(
+                TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED, detail, raw_status="error"
+            )
+        return TaskState(TaskStatus.FAILED, ErrorKind.TASK_FAILED, detail, raw_status="error")
+    video_response = (body.get("response") or {}).get("generateVideoResponse") or {}
+    samples = video_response.get("generatedSamples") or []
+    uri = ((samples[0] or {}).get("video") or {}).get("uri") if samples else None
+    if uri:
+        return TaskState(TaskStatus.SUCCEEDED, video_url=str(uri), raw_status="done")
+    reasons = [str(r) for r in video_response.get("raiMediaFilteredReasons") or []]
+    if reasons or video_response.get("raiMediaFilteredCount"):
+        detail = "; ".join(reasons) or "filtered by responsible-AI checks"
+        return TaskState(
+            TaskStatus.REJECTED,
+            ErrorKind.CONTENT_REJECTED,
+            detail,
+            raw_status="filtered",
+            extra={"rai_filtered_count": video_response.get("raiMediaFilteredCount")},
+        )
+    return TaskState(
+        TaskStatus.FAILED,
+        ErrorKind.TASK_FAILED,
+        "the operation finished without a video",
+        raw_status="done",
+    )
+
+
+def google_error_parser(response: httpx.Response) -> tuple[str, str | None]:
+    """(message, status) from the Google envelope `{"error": {code, message, status}}`."""
+    body = json_or_none(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or response.reason_phrase), error.get("status")
+    return response.reason_phrase or "error", None
+
+
+def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
+    """The typed error for a non-2xx answer; a rejected key (Google says 400) → AuthError."""
+    text = response.text.replace(api_key, "***") if api_key else response.text
+    clean = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=text.encode(),
+        request=response.request,
+    )
+    base = error_for_status(clean, provider=NAME, parser=google_error_parser)
+    message, _ = google_error_parser(clean)
+    fields: dict[str, Any] = {
+        "provider": NAME,
+        "status_code": base.status_code,
+        "code": base.code,
+        "request_id": base.request_id,
+        "body": base.body,
+    }
+    if response.status_code == 400 and (
+        "API_KEY_INVALID" in text or "API key not valid" in message
+    ):
+        return errors.AuthError(message, **fields)
+    if response.status_code == 400 and "billing" in message.lower():
+        return errors.BillingError(message, **fields)
+    return base
+
+
+class VeoAdapter(Adapter):
+    """Veo 3 / 3.1 through the Gemini API."""
+
+    name = NAME
+    default_base_url = "https://generativelanguage.googleapis.com"
+    secret_roles = {"api_key": "api_key_env"}
+    default_env = {"api_key": "GEMINI_API_KEY"}
+    allowed_params = ALLOWED_PARAMS
+    note = NOTE
+
+    @classmethod
+    def known_models(cls) -> dict[str, ModelInfo]:
+        """Veo 3.1 (standard, fast, lite) and Veo 3.0."""
+        capabilities = Capabilities(
+            durations_s=DURATIONS_S,
+            ratios=RATIOS,
+            resolutions=RESOLUTIONS,
+            inputs=frozenset(
+                {InputKind.FIRST_FRAME, InputKind.FIRST_LAST_FRAME, InputKind.REFERENCE_IMAGES}
+            ),
+            max_reference_images=MAX_REFERENCE_IMAGES,
+            audio=True,
+            seed=True,
+            default_resolution="720p",
+        )
+        labels = {
+            "veo-3.1-generate-preview": "Veo 3.1",
+            "veo-3.1-fast-generate-preview": "Veo 3.1 Fast",
+            "veo-3.1-lite-generate-preview": "Veo 3.1 Lite",
+            "veo-3.0-generate-001": "Veo 3.0",
+        }
+        return {
+            model: ModelInfo(
+                model, capabilities, f"USD {PRICE_USD_PER_S[model]:.2f} / s", PRICE_SOURCE, label
+            )
+            for model, label in labels.items()
+        }
+
+    @classmethod
+    def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
+        """Unknown fields and values Veo would refuse."""
+        problems = super().validate_params(provider_model, params)
+        checks = {
+            "aspectRatio": RATIOS,
+            "durationSeconds": DURATIONS_S,
+            "resolution": RESOLUTIONS,
+            "personGeneration": PERSON_GENERATION,
+        }
+        for key, allowed in checks.items():
+            if key in params and params[key] not in allowed:
+                problems.append(
+                    f"{key} must be one of {', '.join(map(str, allowed))}, got {params[key]!r}"
+                )
+        if "seed" in params and not (
+            isinstance(params["seed"], int) and 0 <= params["seed"] < 2**32
+        ):
+            problems.append(f"seed must be an integer in [0, 2^32), got {params['seed']!r}")
+        if params.get("resolution") == "1080p" and params.get("durationSeconds", 8) != 8:
+            problems.append("resolution 1080p needs durationSeconds 8")
+        return problems
+
+    def _api_key(self) -> str:
+        secret = self.context.secrets.get("api_key")
+        if secret is None:
+            raise errors.AuthError("no API key configured", provider=NAME)
+        return secret.reveal()
+
+    def price_usd_per_s(self) -> float:
+        """The config's `usd_per_second`, else the model's list price (by family for unknown ids)."""
+        override = self.context.price_override.get("usd_per_second")
+        if override is not None:
+            return float(override)
+        model = self.context.provider_model
+        if model in PRICE_USD_PER_S:
+            return PRICE_USD_PER_S[model]
+        if "lite" in model:
+            return PRICE_USD_PER_S["veo-3.1-lite-generate-preview"]
+        if "fast" in model:
+            return PRICE_USD_PER_S["veo-3.1-fast-generate-preview"]
+        return PRICE_USD_PER_S["veo-3.1-generate-preview"]
+
+    def estimate_cost(self, request: GenerationRequest) -> Cost:
+        """List price × the seconds that will be sent."""
+        usd = round(float(parameters_for(request)["durationSeconds"]) * self.price_usd_per_s(), 6)
+        return Cost(native=usd, currency="USD", usd=usd)
+
+    def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
+        """The estimate for a delivered video; nothing for a failed or filtered one."""
+        if state.status is not TaskStatus.SUCCEEDED:
+            return Cost(native=0.0, currency="USD", usd=0.0)
+        return self.estimate_cost(request)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await self.client.send(request)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, provider=NAME) from None
+        if not response.is_success:
+            raise error_from_response(response, self._api_key())
+        return response
+
+    async def submit(self, request: GenerationRequest) -> SubmitResult:
+        """Start the operation; its name ("models/…/operations/…") is the task id."""
+        response = await self._send(
+            build_create_request(self.context.base_url, self._api_key(), request)
+        )
+        body = json_or_none(response)
+        if not isinstance(body, dict) or not body.get("name"):
+            raise errors.TransientError(
+                "create answered without an operation name",
+                provider=NAME,
+                status_code=response.status_code,
+            )
+        return SubmitResult(task_id=str(body["name"]))
+
+    async def poll(self, task_id: str) -> TaskState:
+        """Fetch the operation once."""
+        response = await self._send(
+            build_operation_request(self.context.base_url, self._api_key(), task_id)
+        )
+        return parse_operation(json_or_none(response))
+
+    def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
+        """The sample's uri; the key header is attached only for the API's own origin."""
+        if not state.video_url:
+            raise errors.TransientError("the operation reported no video uri", provider=NAME)
+        same_origin = _origin(state.video_url) == _origin(self.context.base_url)
+        return DownloadSpec(
+            url=state.video_url, headers={KEY_HEADER: self._api_key()} if same_origin else {}
+        )
+
+    async def find_task(self, request: GenerationRequest) -> str | None:
+        """Operations cannot be looked up by a client-side id."""
+        raise NotImplementedError("the Gemini API has no lookup of operations by a client-side id")
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+ADAPTER = VeoAdapter
