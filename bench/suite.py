@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bench.errors import Problem, ValidationFailed
-from bench.yamlfile import line_for, load_yaml, parse_model
+from bench.types import Capabilities
+from bench.yamlfile import PathKey, format_location, line_for, load_yaml, parse_model
+
+LineMap = dict[PathKey, int]
 
 DEFAULT_CATEGORIES = (
     "character_consistency",
@@ -24,6 +31,9 @@ DEFAULT_CATEGORIES = (
     "scene",
 )
 RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive")
+MIN_INPUT_SIDE_PX = 300  # Kling and Ark refuse smaller input images
+MAX_REFERENCE_IMAGES = 9  # the most any provider accepts (Seedance 2.0)
+IMAGE_INPUT_FIELDS = ("first_frame", "last_frame", "reference_images")
 
 
 class Settings(BaseModel):
@@ -70,12 +80,18 @@ class Prompt(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64,
-                    description="Stable id; reports and comparisons key on it.")
+    id: str = Field(
+        ...,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=64,
+        description="Stable id; reports and comparisons key on it.",
+    )
     category: str = Field(..., description="One of the suite's categories.")
     lang: str = Field("en", description="Language code of `text` (en, zh, …).")
     text: str = Field(..., min_length=1, description="The prompt sent to the model.")
-    scoring_text: str | None = Field(None, description="English text for CLIP when `text` is not English.")
+    scoring_text: str | None = Field(
+        None, description="English text for CLIP when `text` is not English."
+    )
     tags: list[str] = Field(default_factory=list, description="Free tags for filtering.")
     shots: int | None = Field(None, ge=1, le=12, description="Expected shot count.")
     character_ref: str | None = Field(None, description="Identity reference image for scoring.")
@@ -97,8 +113,9 @@ class Suite(BaseModel):
     suite: str = Field(..., description="Suite name.")
     version: int | str = Field(1, description="Bump when prompts change.")
     description: str | None = Field(None, description="What the suite is for.")
-    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES),
-                                  description="Allowed categories.")
+    categories: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES), description="Allowed categories."
+    )
     defaults: Settings = Field(default_factory=Settings, description="Settings for every prompt.")
     prompts: list[Prompt] = Field(..., min_length=1, description="The prompts.")
 
@@ -113,11 +130,12 @@ class Suite(BaseModel):
 class LoadedSuite:
     """A validated suite with its file, base directory and content hash."""
 
-    def __init__(self, suite: Suite, path: Path, sha256: str):
+    def __init__(self, suite: Suite, path: Path, sha256: str, lines: LineMap | None = None):
         self.suite = suite
         self.path = path
         self.base_dir = path.parent
         self.sha256 = sha256
+        self.lines: LineMap = lines or {}  # field path → line, for messages about this file
 
     @property
     def prompts(self) -> list[Prompt]:
@@ -134,44 +152,223 @@ class LoadedSuite:
         return merged
 
 
-def check_suite(suite: Suite, path: Path, lines: dict) -> list[Problem]:
-    """Checks across prompts: duplicate ids, undeclared categories, missing files."""
+@dataclass(frozen=True)
+class Note(Problem):
+    """Information about a suite that is not an error (e.g. a duration that will be snapped)."""
+
+
+def _problem(file: str, index: int, field: str, message: str, line: int | None) -> Problem:
+    return Problem(file, f"prompts[{index}].{field}", message, line)
+
+
+def _image_size_px(path: Path) -> tuple[int, int] | None:
+    """Width and height from the image header, or None when the file is not an image."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, Image.DecompressionBombError):
+        return None
+
+
+def _check_input_images(prompt: Prompt, index: int, path: Path, lines: LineMap) -> list[Problem]:
+    """Input images must be readable and big enough for every provider to accept them."""
+    problems: list[Problem] = []
+    file = str(path)
+    if len(prompt.inputs.reference_images) > MAX_REFERENCE_IMAGES:
+        problems.append(
+            _problem(
+                file,
+                index,
+                "inputs.reference_images",
+                f"{len(prompt.inputs.reference_images)} reference images; "
+                f"providers accept at most {MAX_REFERENCE_IMAGES}",
+                line_for(lines, ("prompts", index, "inputs", "reference_images")),
+            )
+        )
+    for field_name, rel in prompt.inputs.paths():
+        target = path.parent / rel
+        if not field_name.startswith(IMAGE_INPUT_FIELDS) or not target.is_file():
+            continue
+        size = _image_size_px(target)
+        line = line_for(lines, ("prompts", index, "inputs", field_name.split("[")[0]))
+        if size is None:
+            problems.append(
+                _problem(file, index, f"inputs.{field_name}", f"not a readable image: {rel}", line)
+            )
+        elif min(size) < MIN_INPUT_SIDE_PX:
+            problems.append(
+                _problem(
+                    file,
+                    index,
+                    f"inputs.{field_name}",
+                    f"{rel} is {size[0]}x{size[1]} px; input images need at least "
+                    f"{MIN_INPUT_SIDE_PX} px per side",
+                    line,
+                )
+            )
+    return problems
+
+
+def _check_prompts(
+    indexed: list[tuple[int, Prompt]], categories: list[str], path: Path, lines: LineMap
+) -> list[Problem]:
+    """Cross-prompt checks over (position, prompt) pairs, so partial suites can be checked."""
     problems: list[Problem] = []
     file = str(path)
     seen: dict[str, int] = {}
-    allowed = set(suite.categories)
-    for index, prompt in enumerate(suite.prompts):
+    allowed = set(categories)
+    for index, prompt in indexed:
         loc = ("prompts", index)
         if prompt.id in seen:
-            problems.append(Problem(file, f"prompts[{index}].id",
-                                    f"duplicate id {prompt.id!r} (first at prompts[{seen[prompt.id]}])",
-                                    line_for(lines, loc + ("id",))))
+            problems.append(
+                _problem(
+                    file,
+                    index,
+                    "id",
+                    f"duplicate id {prompt.id!r} (first at prompts[{seen[prompt.id]}])",
+                    line_for(lines, loc + ("id",)),
+                )
+            )
         seen.setdefault(prompt.id, index)
         if prompt.category not in allowed:
-            problems.append(Problem(file, f"prompts[{index}].category",
-                                    f"unknown category {prompt.category!r}; declared: {', '.join(suite.categories)}",
-                                    line_for(lines, loc + ("category",))))
+            problems.append(
+                _problem(
+                    file,
+                    index,
+                    "category",
+                    f"unknown category {prompt.category!r}; declared: {', '.join(categories)}",
+                    line_for(lines, loc + ("category",)),
+                )
+            )
         if prompt.lang != "en" and not prompt.scoring_text:
-            problems.append(Problem(file, f"prompts[{index}].scoring_text",
-                                    f"lang is {prompt.lang!r}: add an English scoring_text for CLIP",
-                                    line_for(lines, loc + ("lang",))))
+            problems.append(
+                _problem(
+                    file,
+                    index,
+                    "scoring_text",
+                    f"lang is {prompt.lang!r}: add an English scoring_text for CLIP",
+                    line_for(lines, loc + ("lang",)),
+                )
+            )
         files = [("character_ref", prompt.character_ref)] if prompt.character_ref else []
         files += [(f"inputs.{f}", p) for f, p in prompt.inputs.paths()]
         for field_name, rel in files:
             if not (path.parent / rel).is_file():
-                problems.append(Problem(file, f"prompts[{index}].{field_name}",
-                                        f"file not found: {rel} (paths are relative to the suite file)",
-                                        line_for(lines, loc)))
+                problems.append(
+                    _problem(
+                        file,
+                        index,
+                        field_name,
+                        f"file not found: {rel} (paths are relative to the suite file)",
+                        line_for(lines, loc + tuple(field_name.split("[")[0].split("."))),
+                    )
+                )
+        problems.extend(_check_input_images(prompt, index, path, lines))
     return problems
+
+
+def check_suite(suite: Suite, path: Path, lines: LineMap) -> list[Problem]:
+    """Checks across prompts: duplicate ids, undeclared categories, missing or unusable files."""
+    return _check_prompts(list(enumerate(suite.prompts)), suite.categories, path, lines)
+
+
+def _check_unparsed(data: Any, path: Path, lines: LineMap) -> list[Problem]:
+    """Cross-prompt checks on the prompts that did parse, when the file as a whole did not."""
+    if not isinstance(data, dict) or not isinstance(data.get("prompts"), list):
+        return []
+    categories = data.get("categories")
+    if not (isinstance(categories, list) and all(isinstance(c, str) for c in categories)):
+        categories = list(DEFAULT_CATEGORIES)
+    indexed: list[tuple[int, Prompt]] = []
+    for index, item in enumerate(data["prompts"]):
+        try:
+            indexed.append((index, Prompt.model_validate(item)))
+        except ValidationError:
+            continue  # already reported by the whole-file validation
+    return _check_prompts(indexed, categories, path, lines)
+
+
+def check_durations(
+    loaded: LoadedSuite, capabilities_by_model: dict[str, Capabilities]
+) -> list[Problem]:
+    """Durations each model cannot do: a Problem for `strict` prompts, a Note for the rest."""
+    from bench.plan import snap_duration  # the planner's rule, so the note says what it will send
+
+    out: list[Problem] = []
+    file = str(loaded.path)
+    for index, prompt in enumerate(loaded.prompts):
+        requested_s = loaded.settings_for(prompt).get("duration")
+        if not isinstance(requested_s, int):
+            continue
+        loc = ("prompts", index, "params", "duration")
+        line = line_for(loaded.lines, loc)
+        for model_id, caps in capabilities_by_model.items():
+            if requested_s in caps.durations_s or not caps.durations_s:
+                continue
+            supported = ", ".join(str(d) for d in sorted(caps.durations_s))
+            if prompt.strict:
+                message = (
+                    f"{prompt.id}: {model_id} cannot do {requested_s} s (supports {supported}); "
+                    "strict: true, so it will be recorded unsupported"
+                )
+                out.append(Problem(file, format_location(loc), message, line))
+            else:
+                sent_s = snap_duration(requested_s, caps.durations_s)
+                message = (
+                    f"{prompt.id}: {model_id} cannot do {requested_s} s (supports {supported}); "
+                    f"{sent_s} s will be sent"
+                )
+                out.append(Note(file, format_location(loc), message, line))
+    return out
 
 
 def load_suite(path: Path | str) -> LoadedSuite:
     """Load and validate a suite, raising ValidationFailed listing every problem."""
     path = Path(path)
     data, lines = load_yaml(path)
-    suite = parse_model(Suite, data, str(path), lines)
+    try:
+        suite = parse_model(Suite, data, str(path), lines)
+    except ValidationFailed as failed:
+        problems = list(failed.problems) + _check_unparsed(data, path, lines)
+        raise ValidationFailed(sorted(problems, key=_line_order)) from None
     problems = check_suite(suite, path, lines)
     if problems:
         raise ValidationFailed(problems)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedSuite(suite, path.resolve(), digest)
+    return LoadedSuite(suite, path.resolve(), digest, lines)
+
+
+def _line_order(problem: Problem) -> int:
+    return problem.line if problem.line is not None else 0
+
+
+def schema_json() -> str:
+    """The JSON Schema of a suite file, as checked in at prompts/suite.schema.json."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(Suite.model_json_schema())
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.suite --schema` prints the schema; `python -m bench.suite FILE…` validates."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--schema"]:
+        sys.stdout.write(schema_json())
+        return 0
+    if not args:
+        sys.stderr.write("usage: python -m bench.suite --schema | SUITE.yaml...\n")
+        return 2
+    status = 0
+    for name in args:
+        try:
+            loaded = load_suite(name)
+        except ValidationFailed as failed:
+            sys.stderr.write(f"{name}: {failed}\n")
+            status = 1
+            continue
+        sys.stdout.write(f"{name}: ok, {len(loaded.prompts)} prompts\n")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
