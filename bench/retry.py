@@ -19,9 +19,11 @@ RETRY_AFTER_CAP_S = 120.0
 CREATE_MAX_ATTEMPTS = 8
 POLL_MAX_CONSECUTIVE_ERRORS = 8
 DOWNLOAD_MAX_ATTEMPTS = 5
-POLL_INITIAL_S = 2.0
+POLL_MIN_S = 2.0
 POLL_MAX_S = 15.0
-POLL_GROWTH = 1.5
+# Wait a fixed fraction of the time already spent: a task is noticed at most ~8% after it
+# ends, and the number of polls grows only logarithmically with its latency.
+POLL_FRACTION = 0.08
 TASK_TIMEOUT_S = 3 * 3600.0
 
 
@@ -81,10 +83,15 @@ def decide_poll(
     return Decision(False)
 
 
-def next_poll_interval_s(previous_s: float | None, hint_s: float | None = None) -> float:
-    """The wait before the next status poll: the provider's hint, else capped growth."""
+def next_poll_interval_s(
+    elapsed_s: float, hint_s: float | None = None, min_s: float | None = None
+) -> float:
+    """The wait before the next status poll, given the time since submission.
+
+    The provider's hint wins (capped); otherwise a fraction of the elapsed time, bounded
+    by POLL_MIN_S and POLL_MAX_S.
+    """
     if hint_s is not None and hint_s > 0:
         return min(hint_s, POLL_MAX_S)
-    if previous_s is None:
-        return POLL_INITIAL_S
-    return min(POLL_MAX_S, previous_s * POLL_GROWTH)
+    floor = POLL_MIN_S if min_s is None else min_s
+    return max(floor, min(POLL_MAX_S, POLL_FRACTION * max(0.0, elapsed_s)))

@@ -89,6 +89,7 @@ class Runner:
         progress: Callable[[Counters], None] | None = None,
         rng: random.Random | None = None,
         probe: Callable[[Path], Any] | None = None,
+        poll_min_s: float | None = None,
     ):
         self.run = run
         self.runtimes = runtimes
@@ -99,6 +100,7 @@ class Runner:
         self.counters = Counters()
         self.committed_usd = 0.0  # estimates of in-flight jobs + actual cost of finished ones
         self.probe = probe
+        self.poll_min_s = poll_min_s
         self._stopping = False
         self._committed: dict[str, float] = {}
 
@@ -269,7 +271,6 @@ class Runner:
         self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
     ) -> Finish:
         """Poll until terminal (or timeout), then download."""
-        interval: float | None = None
         last_status: TaskStatus | None = None
         error_attempt = 0
         deadline = submitted_at + runtime.timeout_s
@@ -311,7 +312,9 @@ class Runner:
                 self._notify()
             if state.status.terminal:
                 break
-            interval = retry.next_poll_interval_s(interval, state.poll_after_s)
+            interval = retry.next_poll_interval_s(
+                time.time() - submitted_at, state.poll_after_s, self.poll_min_s
+            )
             await self.sleep(interval)
         if last_status == TaskStatus.RUNNING:
             self.counters.running -= 1

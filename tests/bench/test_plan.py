@@ -5,8 +5,14 @@ from __future__ import annotations
 from bench.plan import snap_duration, snap_ratio, snap_resolution, unsupported_inputs
 from bench.types import Capabilities, GenerationInputs, InputKind
 
-CAPS = Capabilities(durations_s=(4, 6, 8), ratios=("16:9", "9:16"), resolutions=("720p", "1080p"),
-                    inputs=frozenset({InputKind.FIRST_FRAME}), max_reference_images=0, default_resolution="720p")
+CAPS = Capabilities(
+    durations_s=(4, 6, 8),
+    ratios=("16:9", "9:16"),
+    resolutions=("720p", "1080p"),
+    inputs=frozenset({InputKind.FIRST_FRAME}),
+    max_reference_images=0,
+    default_resolution="720p",
+)
 
 
 def test_duration_snaps_to_nearest_with_ties_going_longer() -> None:

@@ -16,7 +16,16 @@ from bench.adapter import Adapter, AdapterContext, ModelInfo
 from bench.jobs import Job
 from bench.runner import ModelRuntime, Runner
 from bench.store import RunDir
-from bench.types import Capabilities, Cost, DownloadSpec, ErrorKind, GenerationRequest, SubmitResult, TaskState, TaskStatus
+from bench.types import (
+    Capabilities,
+    Cost,
+    DownloadSpec,
+    ErrorKind,
+    GenerationRequest,
+    SubmitResult,
+    TaskState,
+    TaskStatus,
+)
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000
 
@@ -27,11 +36,21 @@ class ScriptedAdapter(Adapter):
     name = "scripted"
     default_base_url = "http://provider.test"
     known: ClassVar[dict[str, ModelInfo]] = {
-        "m": ModelInfo("m", Capabilities(durations_s=(4,), ratios=("16:9",), resolutions=("720p",)), "$1/clip", "test")
+        "m": ModelInfo(
+            "m",
+            Capabilities(durations_s=(4,), ratios=("16:9",), resolutions=("720p",)),
+            "$1/clip",
+            "test",
+        )
     }
 
-    def __init__(self, client: httpx.AsyncClient, create_script: dict[str, list[Any]] | None = None,
-                 poll_script: dict[str, list[TaskState]] | None = None, lookup: dict[str, str] | None = None):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        create_script: dict[str, list[Any]] | None = None,
+        poll_script: dict[str, list[TaskState]] | None = None,
+        lookup: dict[str, str] | None = None,
+    ):
         super().__init__(AdapterContext("m", self.default_base_url), client)
         self.create_script = create_script or {}
         self.poll_script = poll_script or {}
@@ -79,10 +98,25 @@ class ScriptedAdapter(Adapter):
 
 
 def make_job(job_id: str, cost_usd: float = 1.0) -> Job:
-    return Job(job_id=job_id, model_id="m1", adapter="scripted", provider_model="m", simulated=True,
-               prompt_id=job_id, category="motion", lang="en", sample=0, text="a red ball",
-               clip_text="a red ball", duration_requested_s=4, duration_sent_s=4, ratio="16:9",
-               resolution="720p", audio=False, estimated_cost_usd=cost_usd)
+    return Job(
+        job_id=job_id,
+        model_id="m1",
+        adapter="scripted",
+        provider_model="m",
+        simulated=True,
+        prompt_id=job_id,
+        category="motion",
+        lang="en",
+        sample=0,
+        text="a red ball",
+        clip_text="a red ball",
+        duration_requested_s=4,
+        duration_sent_s=4,
+        ratio="16:9",
+        resolution="720p",
+        audio=False,
+        estimated_cost_usd=cost_usd,
+    )
 
 
 def make_run(tmp_path: Path, job_ids: list[str]) -> RunDir:
@@ -94,7 +128,9 @@ def make_run(tmp_path: Path, job_ids: list[str]) -> RunDir:
     return run
 
 
-def download_transport(body: Callable[[httpx.Request], httpx.Response] | None = None) -> httpx.MockTransport:
+def download_transport(
+    body: Callable[[httpx.Request], httpx.Response] | None = None,
+) -> httpx.MockTransport:
     return httpx.MockTransport(body or (lambda request: httpx.Response(200, content=VIDEO_BYTES)))
 
 
@@ -104,7 +140,9 @@ async def no_sleep(_: float) -> None:
 
 def run_jobs(run: RunDir, adapter: ScriptedAdapter, **kwargs: Any) -> Runner:
     async def go() -> Runner:
-        runtime = ModelRuntime("m1", adapter, max_concurrency=4, requests_per_minute=6000, timeout_s=60)
+        runtime = ModelRuntime(
+            "m1", adapter, max_concurrency=4, requests_per_minute=6000, timeout_s=60
+        )
         runner = Runner(run, {"m1": runtime}, sleep=no_sleep, **kwargs)
         await runner.run_all()
         return runner
@@ -122,13 +160,25 @@ def finished(run: RunDir) -> dict[str, dict[str, Any]]:
 
 def test_happy_path_writes_intent_then_task_id_then_video(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["a", "b"])
-    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
-                              poll_script={"a": [TaskState(TaskStatus.QUEUED), TaskState(TaskStatus.RUNNING),
-                                                 TaskState(TaskStatus.SUCCEEDED, video_url="http://files.test/a.mp4")]})
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        poll_script={
+            "a": [
+                TaskState(TaskStatus.QUEUED),
+                TaskState(TaskStatus.RUNNING),
+                TaskState(TaskStatus.SUCCEEDED, video_url="http://files.test/a.mp4"),
+            ]
+        },
+    )
     run_jobs(run, adapter)
     events = [(r["event"], r.get("job_id")) for r in records(run) if r.get("job_id") == "a"]
     kinds = [e for e, _ in events]
-    assert kinds.index("intent") < kinds.index("submitted") < kinds.index("downloaded") < kinds.index("finished")
+    assert (
+        kinds.index("intent")
+        < kinds.index("submitted")
+        < kinds.index("downloaded")
+        < kinds.index("finished")
+    )
     done = finished(run)
     assert {done["a"]["status"], done["b"]["status"]} == {"succeeded"}
     video = run.video_path("a")
@@ -142,8 +192,10 @@ def test_rate_limited_create_is_retried_but_ambiguous_create_is_not_resent(tmp_p
     run = make_run(tmp_path, ["limited", "ambiguous"])
     adapter = ScriptedAdapter(
         httpx.AsyncClient(transport=download_transport()),
-        create_script={"limited": [errors.RateLimited("slow down", retry_after_s=0.01)],
-                       "ambiguous": [errors.TransientError("502 from gateway", status_code=502)]},
+        create_script={
+            "limited": [errors.RateLimited("slow down", retry_after_s=0.01)],
+            "ambiguous": [errors.TransientError("502 from gateway", status_code=502)],
+        },
     )
     run_jobs(run, adapter)
     done = finished(run)
@@ -156,9 +208,11 @@ def test_rate_limited_create_is_retried_but_ambiguous_create_is_not_resent(tmp_p
 
 def test_ambiguous_create_is_looked_up_where_the_api_allows(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["k"])
-    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
-                              create_script={"k": [errors.TransientError("timeout")]},
-                              lookup={"k": "task-k-9"})
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"k": [errors.TransientError("timeout")]},
+        lookup={"k": "task-k-9"},
+    )
     run_jobs(run, adapter)
     assert finished(run)["k"]["status"] == "succeeded"
     assert adapter.creates == ["k"]
@@ -172,15 +226,27 @@ def test_refusals_and_failures_are_recorded_outcomes(tmp_path: Path) -> None:
         httpx.AsyncClient(transport=download_transport()),
         create_script={"mod_in": [errors.ContentRejected("input moderation", status_code=400)]},
         poll_script={
-            "mod_out": [TaskState(TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED, "OutputVideoSensitiveContentDetected")],
+            "mod_out": [
+                TaskState(
+                    TaskStatus.REJECTED,
+                    ErrorKind.CONTENT_REJECTED,
+                    "OutputVideoSensitiveContentDetected",
+                )
+            ],
             "boom": [TaskState(TaskStatus.FAILED, ErrorKind.TASK_FAILED, "InternalServiceError")],
             "late": [TaskState(TaskStatus.EXPIRED)],
         },
     )
     run_jobs(run, adapter)
     done = finished(run)
-    assert (done["mod_in"]["status"], done["mod_in"]["error_kind"]) == ("rejected", "content_rejected")
-    assert (done["mod_out"]["status"], done["mod_out"]["error_kind"]) == ("rejected", "content_rejected")
+    assert (done["mod_in"]["status"], done["mod_in"]["error_kind"]) == (
+        "rejected",
+        "content_rejected",
+    )
+    assert (done["mod_out"]["status"], done["mod_out"]["error_kind"]) == (
+        "rejected",
+        "content_rejected",
+    )
     assert (done["boom"]["status"], done["boom"]["error_kind"]) == ("failed", "task_failed")
     assert (done["late"]["status"], done["late"]["error_kind"]) == ("failed", "expired")
     assert done["mod_out"]["cost_usd"] == 0.0
@@ -189,10 +255,14 @@ def test_refusals_and_failures_are_recorded_outcomes(tmp_path: Path) -> None:
 def test_auth_error_stops_sending_for_that_model(tmp_path: Path) -> None:
     run = make_run(tmp_path, [f"j{i}" for i in range(5)])
     script = {f"j{i}": [errors.AuthError("bad key", status_code=401)] for i in range(5)}
-    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()), create_script=script)
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()), create_script=script
+    )
 
     async def go() -> None:
-        runtime = ModelRuntime("m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60)
+        runtime = ModelRuntime(
+            "m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60
+        )
         await Runner(run, {"m1": runtime}, sleep=no_sleep).run_all()
 
     asyncio.run(go())
@@ -205,7 +275,9 @@ def test_budget_stops_submitting_and_records_skipped(tmp_path: Path) -> None:
     adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
 
     async def go() -> None:
-        runtime = ModelRuntime("m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60)
+        runtime = ModelRuntime(
+            "m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60
+        )
         await Runner(run, {"m1": runtime}, sleep=no_sleep, max_cost_usd=2.0).run_all()
 
     asyncio.run(go())
@@ -248,8 +320,10 @@ def test_poll_retries_transient_errors_and_gives_up_on_not_found(tmp_path: Path)
     run = make_run(tmp_path, ["flaky", "gone"])
     adapter = ScriptedAdapter(
         httpx.AsyncClient(transport=download_transport()),
-        poll_script={"flaky": [errors.TransientError("503"), errors.RateLimited("429", retry_after_s=0.0)],
-                     "gone": [errors.NotFound("no such task", status_code=404)]},
+        poll_script={
+            "flaky": [errors.TransientError("503"), errors.RateLimited("429", retry_after_s=0.0)],
+            "gone": [errors.NotFound("no such task", status_code=404)],
+        },
     )
     run_jobs(run, adapter)
     done = finished(run)
@@ -259,8 +333,10 @@ def test_poll_retries_transient_errors_and_gives_up_on_not_found(tmp_path: Path)
 
 def test_download_refuses_non_http_urls(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["f"])
-    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
-                              poll_script={"f": [TaskState(TaskStatus.SUCCEEDED, video_url="file:///etc/passwd")]})
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        poll_script={"f": [TaskState(TaskStatus.SUCCEEDED, video_url="file:///etc/passwd")]},
+    )
     run_jobs(run, adapter)
     assert finished(run)["f"]["status"] == "failed"
     assert "scheme" in finished(run)["f"]["detail"]
@@ -276,7 +352,8 @@ def test_fold_skips_a_torn_last_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("status", [TaskStatus.CANCELLED])
 def test_cancelled_task_is_failed(tmp_path: Path, status: TaskStatus) -> None:
     run = make_run(tmp_path, ["x"])
-    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()),
-                              poll_script={"x": [TaskState(status)]})
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()), poll_script={"x": [TaskState(status)]}
+    )
     run_jobs(run, adapter)
     assert finished(run)["x"]["status"] == "failed"

@@ -1,0 +1,115 @@
+"""The CLI end to end against the simulators over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import write_config
+
+from bench.cli import main
+from bench.store import RunDir
+
+TWO_SEEDANCE = """  - {id: seedance-2.0, adapter: ark, model: doubao-seedance-2-0-260128, simulate: instant, params: {resolution: 480p}}
+  - {id: seedance-2.0-fast, adapter: ark, model: doubao-seedance-2-0-fast-260128, simulate: instant, params: {resolution: 480p}}
+"""
+
+
+def only_run(tmp_path: Path) -> RunDir:
+    runs = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    assert len(runs) == 1
+    return RunDir(runs[0])
+
+
+@pytest.mark.slow
+def test_run_generates_scores_and_reports(tmp_path: Path, small_suite: Path) -> None:
+    config = write_config(tmp_path, TWO_SEEDANCE)
+    assert main(["run", str(config), "--yes"]) == 0
+    run = only_run(tmp_path)
+    manifest = run.manifest()
+    assert manifest["simulated_models"] == {
+        "seedance-2.0": "instant",
+        "seedance-2.0-fast": "instant",
+    }
+    df = pd.read_parquet(run.results_path)
+    assert len(df) == 6
+    ok = df[df.status == "succeeded"]
+    assert len(ok) >= 5
+    for row in ok.itertuples():
+        assert (run.path / row.video_path).is_file()
+        assert row.latency_s > 0 and row.cost_usd > 0 and row.tokens > 0
+        assert (row.width, row.height) == (864, 496)
+        assert abs(row.duration_s - 4) < 0.2
+    assert set(df.columns) >= {
+        "conformance",
+        "flicker",
+        "queue_s",
+        "generation_s",
+        "download_s",
+        "usable",
+    }
+    assert (run.path / "report.md").is_file() and (run.path / "report.html").is_file()
+    records = [json.loads(line) for line in (run.path / "records.jsonl").read_text().splitlines()]
+    assert {r["event"] for r in records} >= {
+        "planned",
+        "intent",
+        "submitted",
+        "status",
+        "downloaded",
+        "finished",
+        "scored",
+    }
+
+
+def test_max_cost_below_estimate_exits_3_before_any_request(
+    tmp_path: Path, small_suite: Path
+) -> None:
+    config = write_config(tmp_path, TWO_SEEDANCE)
+    assert main(["run", str(config), "--yes", "--max-cost", "0.01"]) == 3
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_invalid_suite_exits_2_naming_the_field(
+    tmp_path: Path, small_suite: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small_suite.write_text(
+        small_suite.read_text().replace("category: motion", "category: motoin"), encoding="utf-8"
+    )
+    config = write_config(tmp_path, TWO_SEEDANCE)
+    assert main(["run", str(config), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "prompts[0].category" in err and "motoin" in err and "suite.yaml" in err
+    assert main(["validate", str(small_suite)]) == 2
+
+
+def test_missing_key_names_the_variable(
+    tmp_path: Path,
+    small_suite: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VB_TEST_MISSING_KEY", raising=False)
+    config = write_config(
+        tmp_path,
+        "  - {id: s, adapter: ark, model: doubao-seedance-2-0-260128, api_key_env: VB_TEST_MISSING_KEY}\n",
+    )
+    assert main(["run", str(config), "--yes"]) == 2
+    assert "VB_TEST_MISSING_KEY" in capsys.readouterr().err
+
+
+def test_plan_prints_jobs_and_costs(
+    tmp_path: Path, small_suite: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, TWO_SEEDANCE)
+    assert main(["plan", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "seedance-2.0-fast" in out and "total" in out
+
+
+def test_models_lists_every_adapter_with_prices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for needle in ("doubao-seedance-2-0-260128", "kling-v3", "veo-3.1", "sora-2", "2026-09-24"):
+        assert needle in out

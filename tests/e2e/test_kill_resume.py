@@ -1,0 +1,140 @@
+"""A run killed with SIGKILL mid-way resumes without paying twice.
+
+The simulator runs as its own process (it survives the killed run and keeps counting);
+the run is a real `vidbench run` subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import write_config
+
+from bench.sim import SIM_API_KEY
+from bench.store import RunDir
+
+PROMPTS = 6
+
+
+def start_simulator(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    env = dict(os.environ, VIDBENCH_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", "default"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    urls: dict[str, str] = {}
+    assert proc.stdout is not None
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        key, _, value = line.strip().partition(": ")
+        urls[key] = value
+        if key == "stats":
+            return proc, urls
+    proc.kill()
+    raise AssertionError(f"simulator did not start: {urls}")
+
+
+def read_records(run_dir: Path) -> list[dict]:
+    path = run_dir / "records.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return out
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_resume_creates_each_task_once(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    lines = ["suite: kill", "defaults: {duration: 4, ratio: '16:9'}", "prompts:"]
+    lines += [
+        f"  - {{id: p{i}, category: motion, text: 'A blue ball number {i} rolls across a lawn'}}"
+        for i in range(PROMPTS)
+    ]
+    suite.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sim, urls = start_simulator(tmp_path)
+    try:
+        config = write_config(
+            tmp_path,
+            (
+                f"  - {{id: seedance, adapter: ark, model: doubao-seedance-2-0-260128, base_url: '{urls['ark']}',\n"
+                "     api_key_env: VB_KILL_TEST_KEY, max_concurrency: 3, params: {resolution: 480p}}\n"
+            ),
+        )
+        env = dict(os.environ, VB_KILL_TEST_KEY=SIM_API_KEY)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "bench.cli", "run", str(config), "--yes"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        run_dir = None
+        deadline = time.time() + 120
+        killed_with_work_left = False
+        while time.time() < deadline and run.poll() is None:
+            runs = list((tmp_path / "runs").glob("e2e-*")) if (tmp_path / "runs").exists() else []
+            if runs:
+                run_dir = runs[0]
+                records = read_records(run_dir)
+                submitted = {r["job_id"] for r in records if r["event"] == "submitted"}
+                intents = {r["job_id"] for r in records if r["event"] == "intent"}
+                finished = {r["job_id"] for r in records if r["event"] == "finished"}
+                # Kill while tasks are in flight and no create is half-recorded.
+                if submitted and intents == submitted and len(finished) < PROMPTS:
+                    os.kill(run.pid, signal.SIGKILL)
+                    killed_with_work_left = True
+                    break
+            time.sleep(0.02)
+        run.wait(timeout=30)
+        assert killed_with_work_left, "the run finished before it could be killed"
+        assert run.returncode == -signal.SIGKILL
+        assert run_dir is not None
+        before = read_records(run_dir)
+        unfinished = PROMPTS - len({r["job_id"] for r in before if r["event"] == "finished"})
+        assert unfinished > 0
+
+        resumed = subprocess.run(
+            [sys.executable, "-m", "bench.cli", "run", "--resume", str(run_dir), "--yes"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        states = RunDir(run_dir).states()
+        assert len(states) == PROMPTS
+        assert all(s.final_status is not None for s in states.values())
+        assert not [s for s in states.values() if s.final_status == "errored"]
+        stats = httpx.get(urls["stats"], timeout=10).json()
+        creates = sum(
+            r["count"]
+            for r in stats["requests"]
+            if r["provider"] == "ark" and r["operation"] == "create" and r["status"] == 200
+        )
+        assert creates == PROMPTS
+        task_ids = [s.task_id for s in states.values()]
+        assert len(set(task_ids)) == PROMPTS
+    finally:
+        sim.send_signal(signal.SIGINT)
+        try:
+            sim.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sim.kill()
