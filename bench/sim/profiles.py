@@ -87,6 +87,12 @@ PROFILES: dict[str, Profile] = {
                           malformed_body_rate=0.05, truncated_download_rate=0.1, expired_url_rate=0.05),
         ),
         Profile(
+            "steady",
+            "Fixed latency, no failures, generous limits: for orchestration benchmarks.",
+            queue_s=(0.0, 0.0), run_s=(8.0, 0.0), rpm_limit=1_000_000, concurrency_limit=100_000,
+            input_moderation_words=(), quality=Quality(),
+        ),
+        Profile(
             "instant",
             "No latency, no failures: for tests and orchestration benchmarks.",
             queue_s=(0.0, 0.0), run_s=(0.05, 0.0), quality=Quality(),
