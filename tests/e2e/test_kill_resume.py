@@ -60,7 +60,8 @@ def read_records(run_dir: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_run_then_resume_creates_each_task_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
+def test_interrupted_run_resumes_and_creates_each_task_once(tmp_path: Path, sig: signal.Signals) -> None:
     suite = tmp_path / "suite.yaml"
     lines = ["suite: kill", "defaults: {duration: 4, ratio: '16:9'}", "prompts:"]
     lines += [
@@ -98,15 +99,19 @@ def test_sigkill_mid_run_then_resume_creates_each_task_once(tmp_path: Path) -> N
                 finished = {r["job_id"] for r in records if r["event"] == "finished"}
                 # Kill while tasks are in flight and no create is half-recorded.
                 if submitted and intents == submitted and len(finished) < PROMPTS:
-                    os.kill(run.pid, signal.SIGKILL)
+                    os.kill(run.pid, sig)
                     killed_with_work_left = True
                     break
             time.sleep(0.02)
         run.wait(timeout=30)
         assert killed_with_work_left, "the run finished before it could be killed"
-        assert run.returncode == -signal.SIGKILL
         assert run_dir is not None
         before = read_records(run_dir)
+        if sig == signal.SIGKILL:
+            assert run.returncode == -signal.SIGKILL
+        else:
+            assert run.returncode == 4, run.stderr.read() if run.stderr else ""
+            assert any(r["event"] == "interrupted" for r in before)
         unfinished = PROMPTS - len({r["job_id"] for r in before if r["event"] == "finished"})
         assert unfinished > 0
 
