@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 EVENTS = (
     "run_started",
@@ -36,7 +36,7 @@ class Journal:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        self._handle = None
+        self._handle: IO[str] | None = None
 
     def append(
         self, event: str, job_id: str | None = None, *, sync: bool = True, **fields: Any
@@ -53,10 +53,12 @@ class Journal:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
-            self._handle.write(line)
-            self._handle.flush()
+            assert self._handle is not None
+            handle = self._handle
+            handle.write(line)
+            handle.flush()
             if sync:
-                os.fsync(self._handle.fileno())
+                os.fsync(handle.fileno())
         return record
 
     def append_many(self, records: list[tuple[str, str | None, dict[str, Any]]]) -> None:

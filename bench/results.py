@@ -143,7 +143,7 @@ def build_results(run: RunDir) -> pd.DataFrame:
             df[column] = None
     extra = [c for c in df.columns if c not in BASE_COLUMNS]
     df = df[BASE_COLUMNS + extra]
-    thresholds = {}
+    thresholds: dict[str, Any] = {}
     if run.exists():
         thresholds = run.manifest().get("usable", {}) or {}
     if len(df):
