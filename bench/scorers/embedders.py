@@ -1,0 +1,278 @@
+"""Image/text embedders for the embedding scorers: open_clip (CLIP) and, optionally, DINO via timm.
+
+Weights are resolved without touching the network: a local file (setting or environment
+variable) or open_clip's existing cache. Only an explicit opt-in (VIDBENCH_CLIP_DOWNLOAD=1)
+lets open_clip download. Models load lazily, once, on first use, so a full cache hit loads none.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.config import ClipSettings
+from bench.scorers.base import ScorerUnavailable
+
+CLIP_WEIGHTS_ENV = "VIDBENCH_CLIP_WEIGHTS"
+CLIP_DOWNLOAD_ENV = "VIDBENCH_CLIP_DOWNLOAD"
+DINO_WEIGHTS_ENV = "VIDBENCH_DINO_WEIGHTS"
+DINO_MODEL_ENV = "VIDBENCH_DINO_MODEL"
+DEFAULT_DINO_MODEL = "vit_small_patch16_224.dino"
+NO_CLIP_WEIGHTS = (
+    "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file, "
+    "or run once online with VIDBENCH_CLIP_DOWNLOAD=1 to fill open_clip's cache"
+)
+
+
+def file_identity(path: Path) -> str:
+    """Cheap identity of a weights file for cache keys (name, size, mtime; no hashing of GBs)."""
+    stat = path.stat()
+    return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def configure_torch_threads() -> None:
+    """Use every core for the forward pass unless the user chose a thread count."""
+    import torch
+
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+
+
+def cached_open_clip_file(model: str, pretrained: str) -> Path | None:
+    """The weights file open_clip would use for (model, tag), if already on disk; no network."""
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(model, pretrained)
+    if not cfg:
+        return None
+    if cfg.get("file"):
+        return Path(cfg["file"]) if Path(cfg["file"]).is_file() else None
+    hub = cfg.get("hf_hub", "")
+    if hub:
+        from huggingface_hub import try_to_load_from_cache
+
+        # open_clip's convention: "org/repo/" means the default file names, "org/repo/file" one file.
+        repo_id, filename = (hub[:-1], "") if hub.endswith("/") else os.path.split(hub)
+        names = (
+            [filename]
+            if filename
+            else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+        )
+        for name in names:
+            found = try_to_load_from_cache(repo_id, name)
+            if isinstance(found, str) and Path(found).is_file():
+                return Path(found)
+    url = cfg.get("url", "")
+    if url:
+        candidate = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(url)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class ClipEmbedder:
+    """open_clip model, tokenizer and preprocessing, loaded once on first use."""
+
+    def __init__(self, settings: ClipSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self.preprocess: Any = None
+        self.tokenizer: Any = None
+        configured = settings.weights or os.environ.get(CLIP_WEIGHTS_ENV)
+        self.configured_file = Path(configured).expanduser() if configured else None
+        self.weights_path: Path | None = None
+        self.weights_source = ""
+        self._resolved = False
+        self._unavailable: str | None = None
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why no weights can be had (resolved on first access; imports open_clip, no network)."""
+        if not self._resolved:
+            self._resolve()
+        return self._unavailable
+
+    def _resolve(self) -> None:
+        self._resolved = True
+        if self.configured_file is not None:
+            if not self.configured_file.is_file():
+                self._unavailable = f"CLIP weights file not found: {self.configured_file}"
+            else:
+                self.weights_path, self.weights_source = self.configured_file, "file"
+            return
+        try:
+            found = cached_open_clip_file(self.settings.model, self.settings.pretrained)
+        except Exception as exc:  # unknown model name, open_clip missing
+            self._unavailable = f"cannot resolve CLIP weights: {exc}"
+            return
+        if found is not None:
+            self.weights_path, self.weights_source = found, "open_clip cache"
+        elif os.environ.get(CLIP_DOWNLOAD_ENV) == "1":
+            self.weights_source = "download"
+        else:
+            self._unavailable = NO_CLIP_WEIGHTS
+
+    def identity(self) -> dict[str, Any]:
+        """Model id for cache keys and scorers.json; cheap (a stat, no import, no load)."""
+        if self.configured_file is not None:
+            weights = (
+                file_identity(self.configured_file)
+                if self.configured_file.is_file()
+                else str(self.configured_file)
+            )
+            return {"model": self.settings.model, "pretrained": None, "weights": weights}
+        # A pretrained tag names fixed published weights, so the tag identifies them.
+        return {
+            "model": self.settings.model,
+            "pretrained": self.settings.pretrained,
+            "weights": None,
+        }
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (tests check a cache hit never loads it)."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model once; raises ScorerUnavailable with the reason."""
+        with self._lock:
+            if self._model is not None:
+                return
+            if self.unavailable:
+                raise ScorerUnavailable(self.unavailable)
+            import open_clip
+
+            configure_torch_threads()
+            pretrained = str(self.weights_path) if self.weights_path else self.settings.pretrained
+            try:
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    self.settings.model, pretrained=pretrained
+                )
+            except Exception as exc:
+                self._unavailable = (
+                    f"CLIP weights failed to load ({self.settings.model}, {pretrained}): {exc}"
+                )
+                raise ScorerUnavailable(self._unavailable) from exc
+            model.eval()
+            self.tokenizer = open_clip.get_tokenizer(self.settings.model)
+            self.preprocess = preprocess
+            self._model = model
+
+    def prepare(self, frames: list[np.ndarray]) -> Any:
+        """Preprocess RGB frames into a batch tensor (runs in the decode thread)."""
+        import torch
+        from PIL import Image
+
+        return torch.stack([self.preprocess(Image.fromarray(frame)) for frame in frames])
+
+    def embed_prepared(self, batch: Any) -> np.ndarray:
+        """L2-normalised image embeddings of a preprocessed batch, shape (N, D)."""
+        import torch
+
+        self.load()
+        with torch.inference_mode():
+            features = self._model.encode_image(batch)
+            features = torch.nn.functional.normalize(features.float(), dim=-1)
+        return features.numpy()
+
+    def embed_images(self, frames: list[np.ndarray]) -> np.ndarray:
+        """L2-normalised embeddings of RGB frames."""
+        self.load()
+        return self.embed_prepared(self.prepare(frames))
+
+    def text_truncated(self, text: str) -> bool:
+        """Whether the text exceeds the model's context (77 tokens for CLIP) and gets cut."""
+        self.load()
+        context = getattr(self.tokenizer, "context_length", 77)
+        encode = getattr(self.tokenizer, "encode", None)
+        if encode is None:
+            return False
+        return len(encode(text)) + 2 > context  # + start and end tokens
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """L2-normalised text embedding, shape (D,)."""
+        import torch
+
+        self.load()
+        with torch.inference_mode():
+            features = self._model.encode_text(self.tokenizer([text]))
+            features = torch.nn.functional.normalize(features.float(), dim=-1)
+        return features[0].numpy()
+
+
+class DinoEmbedder:
+    """A DINO ViT created by timm and filled from a local weights file (never torch.hub)."""
+
+    def __init__(self, weights: str, model_name: str = DEFAULT_DINO_MODEL):
+        self.weights_path = Path(weights).expanduser()
+        self.model_name = model_name
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self.preprocess: Any = None
+        self.unavailable = (
+            None
+            if self.weights_path.is_file()
+            else f"DINO weights file not found: {self.weights_path}"
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """Model id for cache keys and scorers.json."""
+        weights = file_identity(self.weights_path) if self.weights_path.is_file() else None
+        return {"model": self.model_name, "weights": weights, "weights_source": "file"}
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model once; raises ScorerUnavailable with the reason."""
+        with self._lock:
+            if self._model is not None:
+                return
+            if self.unavailable:
+                raise ScorerUnavailable(self.unavailable)
+            try:
+                import timm
+                import torch
+
+                configure_torch_threads()
+                model = timm.create_model(self.model_name, pretrained=False, num_classes=0)
+                state = torch.load(self.weights_path, map_location="cpu", weights_only=True)
+                # strict: a mismatched file must fail, never leave layers randomly initialised
+                model.load_state_dict(state.get("model", state), strict=True)
+                config = timm.data.resolve_data_config({}, model=model)
+                self.preprocess = timm.data.create_transform(**config)
+            except Exception as exc:
+                self.unavailable = f"DINO model failed to load ({self.model_name}): {exc}"
+                raise ScorerUnavailable(self.unavailable) from exc
+            self._model = model.eval()
+
+    def prepare(self, frames: list[np.ndarray]) -> Any:
+        """Preprocess RGB frames into a batch tensor."""
+        import torch
+        from PIL import Image
+
+        return torch.stack([self.preprocess(Image.fromarray(frame)) for frame in frames])
+
+    def embed_prepared(self, batch: Any) -> np.ndarray:
+        """L2-normalised embeddings, shape (N, D)."""
+        import torch
+
+        self.load()
+        with torch.inference_mode():
+            features = torch.nn.functional.normalize(self._model(batch).float(), dim=-1)
+        return features.numpy()
+
+
+def dino_from_env() -> DinoEmbedder | None:
+    """A DINO embedder when VIDBENCH_DINO_WEIGHTS is set, else None (use the CLIP image tower)."""
+    weights = os.environ.get(DINO_WEIGHTS_ENV)
+    if not weights:
+        return None
+    return DinoEmbedder(weights, os.environ.get(DINO_MODEL_ENV, DEFAULT_DINO_MODEL))

@@ -1,0 +1,192 @@
+"""Face identity with dlib: frontal detector, 5-point landmarks, 128-d ResNet embedding.
+
+Models come from the `face_recognition_models` package (CC0), located with importlib because
+its __init__ needs pkg_resources. The 68-point model it also ships is never used (its
+training data has non-commercial terms).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.jobs import Job
+from bench.scorers.base import Output, Scorer, ScorerUnavailable, Value, nan_to_none
+from bench.scorers.sampler import VideoPass
+from bench.scorers.temporal import shot_index
+
+SAME_PERSON_DISTANCE = 0.6  # dlib's documented threshold for the 128-d embedding
+MIN_DETECT_SIDE_PX = 480  # smaller frames are upscaled once so small faces are found
+LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
+RESNET_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def face_model_dir() -> Path | None:
+    """Folder holding face_recognition_models' .dat files, without importing the package."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def identity_values(
+    distances: list[float | None], shots: list[int] | None = None
+) -> dict[str, float | None]:
+    """Shares and means from per-frame distances to the reference (None = no face in that frame)."""
+    shots = shots if shots is not None else [0] * len(distances)
+    found = [d for d in distances if d is not None]
+    presence = len(found) / len(distances) if distances else 0.0
+    if not found:
+        return {
+            "face_identity": None,
+            "face_presence": presence,
+            "face_distance_mean": None,
+            "face_identity_min_shot": None,
+        }
+    per_shot = []
+    for shot in sorted(set(shots)):
+        in_shot = [d for d, s in zip(distances, shots, strict=True) if s == shot and d is not None]
+        if in_shot:
+            per_shot.append(sum(d < SAME_PERSON_DISTANCE for d in in_shot) / len(in_shot))
+    return {
+        "face_identity": sum(d < SAME_PERSON_DISTANCE for d in found) / len(found),
+        "face_presence": presence,
+        "face_distance_mean": float(np.mean(found)),
+        "face_identity_min_shot": min(per_shot),
+    }
+
+
+class FaceEmbedder:
+    """dlib models loaded once on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: tuple[Any, Any, Any] | None = None
+        self.unavailable = self._check()
+
+    @staticmethod
+    def _check() -> str | None:
+        if importlib.util.find_spec("dlib") is None:
+            return "dlib is not installed (pip install 'vidbench[faces]')"
+        folder = face_model_dir()
+        if folder is None:
+            return "face_recognition_models is not installed (pip install --no-deps face_recognition_models)"
+        missing = [name for name in (LANDMARKS_FILE, RESNET_FILE) if not (folder / name).is_file()]
+        return f"face model files missing in {folder}: {', '.join(missing)}" if missing else None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the dlib models are in memory."""
+        return self._models is not None
+
+    def load(self) -> tuple[Any, Any, Any]:
+        """(detector, landmark predictor, recogniser); raises ScorerUnavailable."""
+        with self._lock:
+            if self._models is None:
+                if self.unavailable:
+                    raise ScorerUnavailable(self.unavailable)
+                import dlib
+
+                folder = face_model_dir()
+                assert folder is not None
+                self._models = (
+                    dlib.get_frontal_face_detector(),
+                    dlib.shape_predictor(str(folder / LANDMARKS_FILE)),
+                    dlib.face_recognition_model_v1(str(folder / RESNET_FILE)),
+                )
+            return self._models
+
+    def largest_face(self, frame_rgb: np.ndarray) -> np.ndarray | None:
+        """128-d embedding of the largest frontal face, or None."""
+        detector, landmarks, recogniser = self.load()
+        image = np.ascontiguousarray(frame_rgb)
+        upsample = 1 if min(image.shape[:2]) < MIN_DETECT_SIDE_PX else 0
+        faces = detector(image, upsample)
+        if len(faces) == 0:
+            return None
+        face = max(faces, key=lambda rect: rect.area())
+        shape = landmarks(image, face)
+        return np.asarray(recogniser.compute_face_descriptor(image, shape), dtype=np.float64)
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a reference image (part of the cache key)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FaceIdentityScorer(Scorer):
+    """Share of frames whose face matches the reference (character_ref, else the first face)."""
+
+    name = "face_identity"
+    version = "1"
+    needs = frozenset({"uniform", "shots"})
+    outputs = {
+        "face_identity": Output(
+            "higher",
+            f"Share of frames with a face whose dlib distance to the reference is < {SAME_PERSON_DISTANCE}.",
+        ),
+        "face_presence": Output("higher", "Share of sampled frames with a detected face."),
+        "face_distance_mean": Output(
+            "lower", "Mean dlib distance to the reference over frames with a face."
+        ),
+        "face_identity_min_shot": Output("higher", "face_identity of the worst shot."),
+        "face_reference": Output(
+            "none", "character_ref, or first_face when none was given or it had no face."
+        ),
+    }
+
+    def __init__(self, frames: int, embedder: FaceEmbedder | None = None):
+        self.frames = frames
+        self.embedder = embedder or FaceEmbedder()
+        self._references: dict[str, np.ndarray | None] = {}
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "detector": "dlib frontal (HOG)",
+            "landmarks": LANDMARKS_FILE,
+            "embedding": RESNET_FILE,
+            "same_person_distance": SAME_PERSON_DISTANCE,
+            "frames": self.frames,
+        }
+
+    def unavailable_reason(self) -> str | None:
+        return self.embedder.unavailable
+
+    def job_inputs(self, job: Job) -> dict[str, Any]:
+        ref = Path(job.character_ref) if job.character_ref else None
+        return {"character_ref": file_sha256(ref) if ref and ref.is_file() else None}
+
+    def reference(self, path: str) -> np.ndarray | None:
+        """Embedding of the reference image's largest face (once per file)."""
+        if path not in self._references:
+            from PIL import Image
+
+            with Image.open(path) as image:
+                self._references[path] = self.embedder.largest_face(
+                    np.asarray(image.convert("RGB"))
+                )
+        return self._references[path]
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        faces = [self.embedder.largest_face(frame) for frame in video.uniform_frames]
+        reference, source = None, "first_face"
+        if job.character_ref and Path(job.character_ref).is_file():
+            reference = self.reference(job.character_ref)
+            source = "character_ref" if reference is not None else "first_face"
+        if reference is None:
+            reference = next((face for face in faces if face is not None), None)
+        distances = [
+            None if face is None or reference is None else float(np.linalg.norm(face - reference))
+            for face in faces
+        ]
+        shots = shot_index(video.uniform_times_s, video.shot_boundaries_s or [])
+        values: dict[str, Value] = {
+            k: nan_to_none(v) for k, v in identity_values(distances, shots).items()
+        }
+        values["face_reference"] = source
+        return values

@@ -1,0 +1,232 @@
+"""The one frame sampler: decode a video once and feed every scorer what it needs.
+
+A single streaming PyAV pass over video and audio packets serves: all native frames to the
+flicker and shot reductions, every n-th frame (~8 fps) to the motion reduction, N uniformly
+spaced frames to the embedding scorers, and the audio level to conformance. Only the N
+uniform frames plus O(1) working frames are held, whatever the video length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from bench.scorers.temporal import (
+    FlickerAccumulator,
+    MotionAccumulator,
+    ShotDetector,
+    motion_interval,
+)
+from bench.video import AudioMeter, TimelineTracker, VideoProbe, expected_frame_count, stream_fps
+
+SAMPLER_VERSION = "1"
+# Reductions a decode pass can compute; scorers declare which they need.
+PRODUCTS = ("uniform", "flicker", "motion", "shots", "probe")
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """How frames are sampled; part of every cache key that depends on frames."""
+
+    uniform_frames: int = 16
+    uniform_short_side_px: int = 720  # caps memory for 4K input; ample for CLIP (224) and faces
+    motion_fps: float = 8.0
+    motion_short_side_px: int = 256
+    shot_threshold: float = 0.4
+    min_shot_s: float = 0.4
+
+    def key(self) -> str:
+        """Short stable hash of the settings."""
+        text = json.dumps({"v": SAMPLER_VERSION, **asdict(self)}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class VideoPass:
+    """Everything one decode pass produced for one video (small except `uniform_frames`)."""
+
+    probe: VideoProbe
+    uniform_frames: list[np.ndarray] = field(default_factory=list)  # RGB uint8
+    uniform_times_s: list[float] = field(default_factory=list)
+    flicker_mae: float | None = None
+    flicker_pairs: int = 0
+    motion_pair_magnitudes: list[float] = field(default_factory=list)
+    motion_frames: int = 0
+    motion_short_side_px: int | None = None
+    shot_boundaries_s: list[float] | None = None
+    prepared: Any = None  # the embedder's preprocessed batch, made in the decode thread
+
+    def summary(self) -> dict[str, Any]:
+        """The frame-free part, for the pass cache."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("uniform_frames", "prepared")}
+        data["probe"] = self.probe.to_dict()
+        return data
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> VideoPass:
+        """Rebuild a frame-free pass from its cached summary."""
+        fields = dict(data)
+        fields["probe"] = VideoProbe(**fields["probe"])
+        return cls(**fields)
+
+
+def uniform_indices(frame_count: int, wanted: int) -> list[int]:
+    """Indices of `wanted` frames spread evenly (segment centres) over `frame_count` frames."""
+    if frame_count <= 0:
+        return []
+    if frame_count <= wanted:
+        return list(range(frame_count))
+    return sorted({int((k + 0.5) * frame_count / wanted) for k in range(wanted)})
+
+
+def shrink(frame: np.ndarray, short_side_px: int) -> np.ndarray:
+    """Downscale so the short side is at most `short_side_px` (keeps aspect)."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    scale = short_side_px / min(height, width)
+    if scale >= 1.0:
+        return frame
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+class UniformPicker:
+    """Keeps N evenly spaced frames: by index when the count is known, else by decimation."""
+
+    def __init__(self, wanted: int, expected_frames: int, short_side_px: int):
+        self.wanted = wanted
+        self.short_side_px = short_side_px
+        self.targets = set(uniform_indices(expected_frames, wanted)) if expected_frames else None
+        self.stride = 1
+        self.kept: list[tuple[int, float, np.ndarray]] = []
+
+    def wants(self, index: int) -> bool:
+        """Whether frame `index` will be kept (lets the sampler skip RGB conversion)."""
+        if self.targets is not None:
+            return index in self.targets
+        return index % self.stride == 0
+
+    def add(self, index: int, time_s: float, frame_rgb: np.ndarray) -> None:
+        """Offer a frame that `wants` accepted."""
+        self.kept.append((index, time_s, shrink(frame_rgb, self.short_side_px)))
+        if self.targets is None and len(self.kept) > 2 * self.wanted:
+            # Unknown length: halve the density so memory stays at 2N frames.
+            self.stride *= 2
+            self.kept = [item for item in self.kept if item[0] % self.stride == 0]
+
+    def result(self) -> tuple[list[float], list[np.ndarray]]:
+        """The chosen frames' times and pixels."""
+        chosen = self.kept
+        if len(chosen) > self.wanted:
+            chosen = [chosen[i] for i in uniform_indices(len(chosen), self.wanted)]
+        return [t for _, t, _ in chosen], [f for _, _, f in chosen]
+
+
+def decode_pass(
+    path: Path,
+    needs: set[str],
+    settings: SamplerSettings,
+    prepare: Callable[[list[np.ndarray]], Any] | None = None,
+) -> VideoPass:
+    """Decode `path` once and compute the requested products (see PRODUCTS)."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        video.thread_type = "AUTO"  # frame-threaded decoding; costs nothing in accuracy
+        audio = container.streams.audio[0] if container.streams.audio else None
+        fps = stream_fps(video)
+        expected = expected_frame_count(video, container)
+        timeline = TimelineTracker(fps)
+        meter = AudioMeter()
+        picker = UniformPicker(settings.uniform_frames, expected, settings.uniform_short_side_px)
+        flicker = FlickerAccumulator() if "flicker" in needs else None
+        motion = MotionAccumulator(settings.motion_short_side_px) if "motion" in needs else None
+        shots = (
+            ShotDetector(settings.shot_threshold, settings.min_shot_s) if "shots" in needs else None
+        )
+        every = motion_interval(fps, settings.motion_fps)
+        width = height = None
+        streams = [video] + ([audio] if audio is not None else [])
+        for packet in container.demux(*streams):
+            for frame in packet.decode():
+                if isinstance(frame, av.AudioFrame):
+                    meter.add(frame)
+                    continue
+                if not isinstance(frame, av.VideoFrame):
+                    continue
+                index = timeline.frames
+                time_s = timeline.add(frame.time)
+                width, height = frame.width, frame.height
+                want_uniform = "uniform" in needs and picker.wants(index)
+                want_motion = motion is not None and index % every == 0
+                if not (flicker or shots or want_uniform or want_motion):
+                    continue
+                rgb = frame.to_ndarray(format="rgb24")
+                if flicker is not None:
+                    flicker.add(rgb)
+                if shots is not None:
+                    shots.add(rgb, time_s)
+                if want_motion and motion is not None:
+                    motion.add(rgb)
+                if want_uniform:
+                    picker.add(index, time_s, rgb)
+        codec = video.codec_context.name
+    if timeline.frames == 0:
+        raise ValueError("no decodable video frames")
+    probe = VideoProbe(
+        decodable=True,
+        width=width,
+        height=height,
+        fps=fps,
+        duration_s=timeline.duration_s(),
+        frame_count=timeline.frames,
+        codec=codec,
+        has_audio=audio is not None and meter.samples > 0,
+        audio_rms_dbfs=meter.rms_dbfs() if audio is not None else None,
+    )
+    result = VideoPass(probe=probe)
+    if "uniform" in needs:
+        result.uniform_times_s, result.uniform_frames = picker.result()
+        if prepare is not None and result.uniform_frames:
+            result.prepared = prepare(result.uniform_frames)
+    if flicker is not None:
+        result.flicker_mae, result.flicker_pairs = flicker.mean_mae(), flicker.pairs
+    if motion is not None:
+        result.motion_pair_magnitudes = motion.pair_magnitudes
+        result.motion_frames = motion.frames
+        result.motion_short_side_px = motion.frame_short_side_px
+    if shots is not None:
+        result.shot_boundaries_s = shots.boundaries_s
+    return result
+
+
+def contact_sheet(
+    frames: list[np.ndarray], path: Path, count: int = 8, tile_width_px: int = 192
+) -> None:
+    """Write a JPEG grid of `count` evenly chosen frames (two rows) for the report."""
+    from PIL import Image
+
+    if not frames:
+        return
+    chosen = [frames[i] for i in uniform_indices(len(frames), count)]
+    height, width = chosen[0].shape[:2]
+    tile_height_px = max(1, round(tile_width_px * height / width))
+    columns = min(len(chosen), (count + 1) // 2)
+    rows = (len(chosen) + columns - 1) // columns
+    sheet = Image.new("RGB", (columns * tile_width_px, rows * tile_height_px))
+    for i, frame in enumerate(chosen):
+        tile = Image.fromarray(frame).resize(
+            (tile_width_px, tile_height_px), Image.Resampling.BILINEAR
+        )
+        sheet.paste(tile, ((i % columns) * tile_width_px, (i // columns) * tile_height_px))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.jpg")
+    sheet.save(tmp, format="JPEG", quality=80)
+    tmp.replace(path)

@@ -1,0 +1,355 @@
+"""The scoring stage: every downloaded video of a run through every requested scorer.
+
+Per video: look every scorer up in the cache; decode the video once (in a background
+thread, so the next video decodes while the model embeds the current one) only when a
+missing score needs frames; embed frames once for both embedding scorers; journal a
+`scored` or `score_failed` record per (job, scorer); write scorers.json and contact sheets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.config import KNOWN_SCORERS, ClipSettings
+from bench.jobs import Job
+from bench.scorers.base import Scorer, ScorerUnavailable
+from bench.scorers.cache import ScoreCache, cache_key
+from bench.scorers.consistency import ClipAlignmentScorer, SubjectConsistencyScorer
+from bench.scorers.embedders import ClipEmbedder, DinoEmbedder, dino_from_env
+from bench.scorers.faces import FaceIdentityScorer
+from bench.scorers.sampler import SamplerSettings, VideoPass, contact_sheet, decode_pass
+from bench.scorers.technical import ConformanceScorer, FlickerScorer, MotionScorer, ShotsScorer
+from bench.store import SCORERS_META, RunDir
+
+FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform"}
+PREFETCH_VIDEOS = 2  # decoded videos waiting for the model; bounds memory to a few frame sets
+
+
+@dataclass
+class ScorerCounts:
+    """How one scorer fared over a run."""
+
+    scored: int = 0
+    cached: int = 0
+    failed: int = 0
+
+
+@dataclass
+class ScoreSummary:
+    """What `score_run` did."""
+
+    counts: dict[str, ScorerCounts] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    videos: int = 0
+    decoded: int = 0
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class Scorers:
+    """The scorer objects for one stage run, sharing one CLIP model."""
+
+    by_name: dict[str, Scorer]
+    embedder: ClipEmbedder | DinoEmbedder | None  # what subject_consistency embeds with
+    clip: ClipEmbedder | None
+
+
+def build_scorers(names: list[str], clip: ClipSettings, sampler: SamplerSettings) -> Scorers:
+    """Instantiate the named scorers; models are not loaded here."""
+    clip_embedder = (
+        ClipEmbedder(clip) if {"clip_alignment", "subject_consistency"} & set(names) else None
+    )
+    dino = dino_from_env() if "subject_consistency" in names else None
+    by_name: dict[str, Scorer] = {}
+    for name in names:
+        if name == "conformance":
+            by_name[name] = ConformanceScorer()
+        elif name == "flicker":
+            by_name[name] = FlickerScorer()
+        elif name == "motion":
+            by_name[name] = MotionScorer(sampler)
+        elif name == "shots":
+            by_name[name] = ShotsScorer(sampler)
+        elif name == "clip_alignment":
+            assert clip_embedder is not None
+            by_name[name] = ClipAlignmentScorer(clip_embedder)
+        elif name == "subject_consistency":
+            backbone = dino or clip_embedder
+            assert backbone is not None
+            by_name[name] = SubjectConsistencyScorer(backbone, sampler.uniform_frames)
+        elif name == "face_identity":
+            by_name[name] = FaceIdentityScorer(sampler.uniform_frames)
+        else:
+            raise ValueError(f"unknown scorer {name!r} (known: {', '.join(KNOWN_SCORERS)})")
+    subject = by_name.get("subject_consistency")
+    embedder = subject.embedder if isinstance(subject, SubjectConsistencyScorer) else None
+    return Scorers(by_name, embedder, clip_embedder)
+
+
+@dataclass
+class Work:
+    """One video's missing scores and how to get them."""
+
+    job: Job
+    path: Path
+    sha256: str
+    missing: list[str]
+    keys: dict[str, str]
+    needs: set[str]
+    embed_with: dict[str, Any]  # embedder id → embedder, for embeddings not in cache
+    cached_pass: VideoPass | None = None
+
+
+class Stage:
+    """One scoring pass over a run directory."""
+
+    def __init__(self, run: RunDir, scorers: Scorers, sampler: SamplerSettings):
+        self.run = run
+        self.scorers = scorers
+        self.sampler = sampler
+        self.cache = ScoreCache(run.cache_dir)
+        self.summary = ScoreSummary(counts={name: ScorerCounts() for name in scorers.by_name})
+
+    def score_key(self, scorer: Scorer, job: Job, sha256: str) -> str:
+        frames_key = self.sampler.key() if scorer.needs & FRAME_PRODUCTS - {"probe"} else None
+        return cache_key(
+            sha256,
+            scorer.name,
+            scorer.version,
+            scorer.settings(),
+            scorer.job_inputs(job),
+            frames_key,
+        )
+
+    def pass_key(self, sha256: str) -> str:
+        return cache_key("pass", sha256, self.sampler.key())
+
+    def embedding_key(self, embedder: Any, sha256: str) -> str:
+        return cache_key("embeddings", sha256, embedder.identity(), self.sampler.key())
+
+    def embedder_for(self, name: str) -> Any:
+        return self.scorers.clip if name == "clip_alignment" else self.scorers.embedder
+
+    def plan(
+        self, items: list[tuple[Job, Path, str]], previous: dict[str, dict[str, Any]]
+    ) -> list[Work]:
+        """Serve cache hits now; return the videos that still need work."""
+        todo: list[Work] = []
+        for job, path, sha256 in items:
+            missing, keys = [], {}
+            for name, scorer in self.scorers.by_name.items():
+                if name in self.summary.unavailable:
+                    continue
+                keys[name] = self.score_key(scorer, job, sha256)
+                hit = self.cache.get_json("scores", keys[name])
+                if hit is not None:
+                    self.summary.counts[name].cached += 1
+                    if previous.get(job.job_id, {}).get(name) != hit["values"]:
+                        self.record(job, name, hit["values"])
+                    continue
+                reason = scorer.unavailable_reason()
+                if reason:
+                    self.summary.unavailable[name] = reason
+                    continue
+                missing.append(name)
+            if missing:
+                todo.append(self.work_for(job, path, sha256, missing, keys))
+        return todo
+
+    def work_for(
+        self, job: Job, path: Path, sha256: str, missing: list[str], keys: dict[str, str]
+    ) -> Work:
+        """Which products must be decoded, given what the pass and embedding caches hold."""
+        work = Work(job, path, sha256, missing, keys, set(), {})
+        wanted: set[str] = {"probe"}
+        for name in missing:
+            scorer = self.scorers.by_name[name]
+            wanted |= scorer.needs & FRAME_PRODUCTS
+            if "embeddings" in scorer.needs:
+                embedder = self.embedder_for(name)
+                if self.cache.get_array("embeddings", self.embedding_key(embedder, sha256)) is None:
+                    work.embed_with[cache_key(embedder.identity())] = embedder
+        pixels_needed = bool(work.embed_with) or "face_identity" in missing
+        summary = self.cache.get_json("passes", self.pass_key(sha256))
+        covered = set(summary.get("products", [])) if summary else set()
+        if summary and not pixels_needed and wanted <= covered:
+            work.cached_pass = VideoPass.from_summary(summary["pass"])
+        else:
+            work.needs = wanted | covered if summary else wanted
+        return work
+
+    def record(self, job: Job, name: str, values: dict[str, Any]) -> None:
+        self.run.journal.append(
+            "scored",
+            job.job_id,
+            sync=False,
+            scorer=name,
+            version=self.scorers.by_name[name].version,
+            values=values,
+        )
+
+    def fail(self, job: Job, name: str, detail: str) -> None:
+        self.summary.counts[name].failed += 1
+        self.run.journal.append(
+            "score_failed", job.job_id, sync=False, scorer=name, detail=detail[:500]
+        )
+
+    def decoded(self, todo: list[Work]) -> Iterator[tuple[Work, VideoPass | None, str | None]]:
+        """Yield each video's pass, decoding in a background thread one or two videos ahead."""
+        cached = [w for w in todo if w.cached_pass is not None]
+        for work in cached:
+            yield work, work.cached_pass, None
+        to_decode = [w for w in todo if w.cached_pass is None]
+        results: queue.Queue[tuple[Work, VideoPass | None, str | None] | None] = queue.Queue(
+            PREFETCH_VIDEOS
+        )
+        stop = threading.Event()
+
+        def produce() -> None:
+            for work in to_decode:
+                if stop.is_set():
+                    break
+                prepare = None
+                if len(work.embed_with) == 1:
+                    prepare = next(iter(work.embed_with.values())).prepare
+                try:
+                    video_pass = decode_pass(work.path, work.needs, self.sampler, prepare)
+                    results.put((work, video_pass, None))
+                except Exception as exc:  # one bad video must not stop the stage
+                    results.put((work, None, f"decode failed: {exc}"))
+            results.put(None)
+
+        thread = threading.Thread(target=produce, name="vidbench-decode", daemon=True)
+        thread.start()
+        try:
+            while (item := results.get()) is not None:
+                yield item
+        finally:
+            stop.set()
+            while thread.is_alive():  # drain so the producer can finish
+                with contextlib.suppress(queue.Empty):
+                    results.get(timeout=0.1)
+            thread.join()
+
+    def embeddings(self, work: Work, video: VideoPass, embedder: Any) -> np.ndarray:
+        key = self.embedding_key(embedder, work.sha256)
+        found = self.cache.get_array("embeddings", key)
+        if found is not None:
+            return found
+        if video.prepared is not None and len(work.embed_with) == 1:
+            values = embedder.embed_prepared(video.prepared)
+        else:
+            values = embedder.embed_prepared(embedder.prepare(video.uniform_frames))
+        self.cache.put_array("embeddings", key, values)
+        return values
+
+    def finish_video(self, work: Work, video: VideoPass | None, error: str | None) -> None:
+        """Run the missing scorers on one decoded video and journal the results."""
+        if video is None:
+            for name in work.missing:
+                self.fail(work.job, name, error or "decode failed")
+            return
+        if work.cached_pass is None:
+            self.summary.decoded += 1
+            previous = self.cache.get_json("passes", self.pass_key(work.sha256))
+            products = sorted(work.needs | set(previous.get("products", []) if previous else []))
+            self.cache.put_json(
+                "passes",
+                self.pass_key(work.sha256),
+                {"products": products, "pass": video.summary()},
+            )
+            if video.uniform_frames:
+                contact_sheet(video.uniform_frames, self.run.frames_dir / f"{work.job.job_id}.jpg")
+        for name in work.missing:
+            if name in self.summary.unavailable:
+                continue
+            scorer = self.scorers.by_name[name]
+            try:
+                embeddings = (
+                    self.embeddings(work, video, self.embedder_for(name))
+                    if "embeddings" in scorer.needs
+                    else None
+                )
+                values = scorer.score(work.job, video, embeddings)
+            except ScorerUnavailable as exc:
+                self.summary.unavailable[name] = str(exc)
+                continue
+            except Exception as exc:  # one bad video must not stop the stage
+                self.fail(work.job, name, f"{type(exc).__name__}: {exc}")
+                continue
+            self.cache.put_json("scores", work.keys[name], {"values": values})
+            self.record(work.job, name, values)
+            self.summary.counts[name].scored += 1
+
+    def load_models(self, todo: list[Work]) -> None:
+        """Load the embedders some video needs before decoding starts (so frames are prepared)."""
+        embedders = {key: e for work in todo for key, e in work.embed_with.items()}
+        for embedder in embedders.values():
+            try:
+                embedder.load()
+            except ScorerUnavailable as exc:
+                for name in ("clip_alignment", "subject_consistency"):
+                    if name in self.scorers.by_name and self.embedder_for(name) is embedder:
+                        self.summary.unavailable[name] = str(exc)
+        for work in todo:
+            work.embed_with = {k: e for k, e in work.embed_with.items() if e.loaded}
+
+    def write_meta(self) -> None:
+        """Merge this pass's scorer descriptions into scorers.json."""
+        meta = self.run.scorers_meta()
+        for name, scorer in self.scorers.by_name.items():
+            entry = scorer.describe()
+            entry["available"] = name not in self.summary.unavailable
+            if name in self.summary.unavailable:
+                entry["reason"] = self.summary.unavailable[name]
+            source = getattr(getattr(scorer, "embedder", None), "weights_source", "")
+            if source:
+                entry["settings"]["weights_source"] = source
+            meta[name] = entry
+        path = self.run.path / SCORERS_META
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+
+def score_run(
+    run_dir: Path,
+    scorers: list[str] | None = None,
+    clip: ClipSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    sampler: SamplerSettings | None = None,
+) -> ScoreSummary:
+    """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons."""
+    started = time.perf_counter()
+    clip = clip or ClipSettings.model_validate({})
+    sampler = sampler or SamplerSettings(uniform_frames=clip.frames)
+    names = list(dict.fromkeys(scorers or KNOWN_SCORERS))
+    run = RunDir(run_dir)
+    stage = Stage(run, build_scorers(names, clip, sampler), sampler)
+    items = run.scorable()
+    previous = {job_id: state.scores for job_id, state in run.states().items()}
+    stage.summary.videos = len(items)
+    todo = stage.plan(items, previous)
+    done = len(items) - len(todo)
+    if progress:
+        progress(done, len(items))
+    stage.load_models(todo)
+    for work, video, error in stage.decoded(todo):
+        stage.finish_video(work, video, error)
+        done += 1
+        if progress:
+            progress(done, len(items))
+    run.journal.append_many([])  # one fsync for all scored records
+    stage.write_meta()
+    stage.summary.elapsed_s = time.perf_counter() - started
+    return stage.summary

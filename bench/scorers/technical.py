@@ -1,0 +1,239 @@
+"""Model-free scorers: conformance, flicker, motion (dynamic degree) and shots."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+from bench.jobs import Job
+from bench.scorers.base import Output, Scorer, Value, nan_to_none
+from bench.scorers.sampler import SamplerSettings, VideoPass
+from bench.scorers.temporal import (
+    MOTION_REFERENCE_SIDE_PX,
+    dynamic_threshold_px,
+    flicker_score,
+    is_dynamic,
+)
+from bench.video import VideoProbe
+
+RESOLUTION_CLASSES_PX = {
+    "480p": 480,
+    "540p": 540,
+    "720p": 720,
+    "1080p": 1080,
+    "1440p": 1440,
+    "2160p": 2160,
+    "4k": 2160,
+}
+RESOLUTION_TOLERANCE = 0.10  # 704 px still counts as 720p; 540 px does not
+RATIO_TOLERANCE = 0.03
+DURATION_TOLERANCE_S = 0.5
+DURATION_TOLERANCE_SHARE = 0.10
+MIN_FPS = 23.0
+SILENT_BELOW_DBFS = -60.0
+
+
+def expected_short_side_px(resolution: str | None) -> int | None:
+    """The short side a resolution class names ("720p" → 720), or None when unknown."""
+    if not resolution:
+        return None
+    key = resolution.strip().lower()
+    if key in RESOLUTION_CLASSES_PX:
+        return RESOLUTION_CLASSES_PX[key]
+    match = re.fullmatch(r"(\d{3,4})p?", key)
+    return int(match.group(1)) if match else None
+
+
+def ratio_value(ratio: str | None) -> float | None:
+    """'16:9' → 1.777…; None for 'adaptive' or anything unparseable."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[:/x]\s*(\d+(?:\.\d+)?)\s*", ratio or "")
+    if not match or float(match.group(2)) == 0:
+        return None
+    return float(match.group(1)) / float(match.group(2))
+
+
+def conformance_checks(job: Job, probe: VideoProbe) -> dict[str, Value]:
+    """Per-check booleans (None = not applicable), the overall verdict and the measurements."""
+    checks: dict[str, bool | None] = {"decodable": probe.decodable}
+    short = expected_short_side_px(job.resolution)
+    if short is None or probe.width is None or probe.height is None:
+        checks["resolution_ok"] = None
+    else:
+        measured = min(probe.width, probe.height)
+        checks["resolution_ok"] = abs(measured - short) <= RESOLUTION_TOLERANCE * short
+    wanted_ratio = ratio_value(job.ratio)
+    if wanted_ratio is None or not probe.width or not probe.height:
+        checks["ratio_ok"] = None
+    else:
+        measured_ratio = probe.width / probe.height
+        checks["ratio_ok"] = abs(measured_ratio - wanted_ratio) <= RATIO_TOLERANCE * wanted_ratio
+    if probe.duration_s is None:
+        checks["duration_ok"] = False
+    else:
+        allowed_s = max(DURATION_TOLERANCE_S, DURATION_TOLERANCE_SHARE * job.duration_sent_s)
+        checks["duration_ok"] = abs(probe.duration_s - job.duration_sent_s) <= allowed_s
+    checks["fps_ok"] = probe.fps is not None and probe.fps >= MIN_FPS
+    if job.audio:
+        level = probe.audio_rms_dbfs
+        checks["audio_ok"] = probe.has_audio and level is not None and level > SILENT_BELOW_DBFS
+    else:
+        checks["audio_ok"] = None
+    values: dict[str, Value] = dict(checks)
+    values["conformance"] = all(v for v in checks.values() if v is not None)
+    values.update(
+        width=probe.width,
+        height=probe.height,
+        fps=nan_to_none(probe.fps),
+        duration_s=nan_to_none(probe.duration_s),
+        has_audio=probe.has_audio,
+        audio_rms_dbfs=nan_to_none(probe.audio_rms_dbfs),
+    )
+    return values
+
+
+class ConformanceScorer(Scorer):
+    """Delivered vs requested: decodable, resolution class, ratio, duration, fps, audio."""
+
+    name = "conformance"
+    version = "1"
+    needs = frozenset({"probe"})
+    outputs = {
+        "conformance": Output("higher", "All applicable checks pass."),
+        "decodable": Output("higher", "The whole video decodes."),
+        "resolution_ok": Output(
+            "higher",
+            f"min(W,H) within {RESOLUTION_TOLERANCE:.0%} of the requested class (null: none requested).",
+        ),
+        "ratio_ok": Output(
+            "higher", f"W/H within {RATIO_TOLERANCE:.0%} of the requested ratio (null: adaptive)."
+        ),
+        "duration_ok": Output("higher", "Duration within max(0.5 s, 10%) of the duration sent."),
+        "fps_ok": Output("higher", f"Frame rate at least {MIN_FPS:g}."),
+        "audio_ok": Output(
+            "higher",
+            f"Audio present and above {SILENT_BELOW_DBFS:g} dBFS (null: audio not requested).",
+        ),
+        "width": Output("none", "Delivered width (px)."),
+        "height": Output("none", "Delivered height (px)."),
+        "fps": Output("none", "Delivered frame rate."),
+        "duration_s": Output("none", "Delivered duration (s)."),
+        "has_audio": Output("none", "An audio track with samples is present."),
+        "audio_rms_dbfs": Output("none", "Audio RMS level (dBFS; -120 for digital silence)."),
+    }
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "resolution_tolerance": RESOLUTION_TOLERANCE,
+            "ratio_tolerance": RATIO_TOLERANCE,
+            "duration_tolerance_s": DURATION_TOLERANCE_S,
+            "duration_tolerance_share": DURATION_TOLERANCE_SHARE,
+            "min_fps": MIN_FPS,
+            "silent_below_dbfs": SILENT_BELOW_DBFS,
+        }
+
+    def job_inputs(self, job: Job) -> dict[str, Any]:
+        return {k: getattr(job, k) for k in ("resolution", "ratio", "duration_sent_s", "audio")}
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        return conformance_checks(job, video.probe)
+
+
+class FlickerScorer(Scorer):
+    """VBench temporal flickering on consecutive native frames."""
+
+    name = "flicker"
+    version = "1"
+    needs = frozenset({"flicker"})
+    outputs = {
+        "flicker": Output(
+            "higher",
+            "VBench temporal flickering: (255 - mean |frame_i - frame_i+1|)/255 over native frames; 1 = perfectly steady.",
+        ),
+    }
+
+    def settings(self) -> dict[str, Any]:
+        return {"frames": "all native", "pixels": "RGB, all channels"}
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        diffs = [] if video.flicker_mae is None else [video.flicker_mae]
+        return {"flicker": nan_to_none(flicker_score(diffs))}
+
+
+class MotionScorer(Scorer):
+    """Dynamic degree: Farnebäck approximation of VBench's RAFT-based metric."""
+
+    name = "motion"
+    version = "1"
+    needs = frozenset({"motion"})
+    outputs = {
+        "dynamic_degree": Output(
+            "none",
+            "VBench rule: enough ~8 fps frame pairs whose top-5% flow magnitude exceeds 6 px x min(H,W)/256.",
+        ),
+        "motion_magnitude": Output(
+            "none",
+            "Mean over frame pairs of the top-5% flow magnitude, in px at a 256-px short side.",
+        ),
+    }
+
+    def __init__(self, sampler: SamplerSettings):
+        self.sampler = sampler
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "method": "Farnebäck approximation of VBench's RAFT-based dynamic degree",
+            "fps": self.sampler.motion_fps,
+            "short_side_px": self.sampler.motion_short_side_px,
+        }
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        side = video.motion_short_side_px or MOTION_REFERENCE_SIDE_PX
+        threshold = dynamic_threshold_px(side, video.probe.fps)
+        pairs = video.motion_pair_magnitudes
+        if not pairs:
+            return {"dynamic_degree": None, "motion_magnitude": None}
+        scaled = float(np.mean(pairs)) * MOTION_REFERENCE_SIDE_PX / side
+        return {
+            "dynamic_degree": is_dynamic(pairs, threshold, video.motion_frames),
+            "motion_magnitude": scaled,
+        }
+
+
+class ShotsScorer(Scorer):
+    """Hard cuts from HSV histogram change between consecutive native frames."""
+
+    name = "shots"
+    version = "1"
+    needs = frozenset({"shots"})
+    outputs = {
+        "shot_count": Output("none", "Shots detected (cuts + 1)."),
+        "shot_boundaries_s": Output("none", "Cut times in seconds (JSON list)."),
+        "shot_count_match": Output(
+            "higher", "shot_count equals the shots the prompt asked for (null: none asked)."
+        ),
+    }
+
+    def __init__(self, sampler: SamplerSettings):
+        self.sampler = sampler
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "histogram": "HSV 16x4x4, Bhattacharyya distance",
+            "threshold": self.sampler.shot_threshold,
+            "min_shot_s": self.sampler.min_shot_s,
+        }
+
+    def job_inputs(self, job: Job) -> dict[str, Any]:
+        return {"shots": job.shots}
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        boundaries = video.shot_boundaries_s or []
+        count = len(boundaries) + 1
+        return {
+            "shot_count": count,
+            "shot_boundaries_s": json.dumps(boundaries),
+            "shot_count_match": None if not job.shots else count == job.shots,
+        }
