@@ -1,0 +1,70 @@
+"""The one entry point the CLI calls: regenerate a run's reports from its run directory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from reports.analysis import Analysis, analyse, summary_table
+from reports.data import load_run
+from reports.html import write_html_report
+from reports.markdown import summary_csv, write_markdown_report
+from reports.plots import Plot, category_bars, latency_cdf, model_colours, quality_scatter
+
+FORMATS = ("html", "md", "csv")
+
+__all__ = ["FORMATS", "draw_plots", "summary_table", "write_reports"]
+
+
+def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
+    """Write every figure the data supports to out_dir (PNG and SVG); return them."""
+    colours = model_colours(analysis.models)
+    label = analysis.quality_label
+    plots = [
+        quality_scatter(
+            analysis.summary,
+            "cost_per_clip_usd",
+            "cost per clip (USD)",
+            label,
+            colours,
+            out_dir,
+            "quality_vs_cost",
+            f"{label} vs cost per clip",
+        ),
+        quality_scatter(
+            analysis.summary,
+            "latency_p50_s",
+            "latency p50 (s)",
+            label,
+            colours,
+            out_dir,
+            "quality_vs_latency",
+            f"{label} vs latency p50",
+        ),
+        latency_cdf(analysis.run.results, colours, out_dir),
+        category_bars(analysis.categories, label, colours, out_dir),
+    ]
+    return [p for p in plots if p is not None]
+
+
+def write_reports(run_dir: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write report.html, report.md (+ plots/) and summary.csv as asked; return the written paths."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(
+            f"unknown report format(s) {', '.join(unknown)}; expected any of {', '.join(FORMATS)}"
+        )
+    run_dir = Path(run_dir)
+    analysis = analyse(load_run(run_dir))
+    written: list[Path] = []
+    plots: list[Plot] = []
+    if "html" in formats or "md" in formats:
+        plots = draw_plots(analysis, run_dir / "plots")
+        written += [path for p in plots for path in (p.png, p.svg)]
+    if "html" in formats:
+        written.append(write_html_report(analysis, plots, run_dir / "report.html"))
+    if "md" in formats:
+        written.append(write_markdown_report(analysis, plots, run_dir / "report.md"))
+    if "csv" in formats:
+        written.append(summary_csv(analysis, run_dir / "summary.csv"))
+    return written

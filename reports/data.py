@@ -1,0 +1,241 @@
+"""Reading a run directory for the reports: the results table, the manifest and scorer metadata."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
+
+# Direction of every metric the harness itself produces, used when scorers.json is absent or
+# silent. "higher" = higher is better, "lower" = lower is better, "none" = descriptive only.
+BUILTIN_DIRECTIONS: dict[str, str] = {
+    "latency_s": "lower",
+    "queue_s": "lower",
+    "generation_s": "lower",
+    "download_s": "lower",
+    "cost_usd": "lower",
+    "usable": "higher",
+    "conformance": "higher",
+    "clip_score": "higher",
+    "clip_cosine": "higher",
+    "subject_consistency": "higher",
+    "cross_shot_similarity": "higher",
+    "face_identity": "higher",
+    "face_presence": "higher",
+    "face_distance_mean": "lower",
+    # VBench temporal flickering: (255 - mean abs frame difference) / 255, so higher is steadier.
+    "flicker": "higher",
+    "shot_count_match": "higher",
+    "dynamic_degree": "none",
+    "motion_magnitude": "none",
+    "shot_count": "none",
+}
+
+# Columns of the results table that are never metrics even when numeric.
+NON_METRIC_COLUMNS = frozenset(
+    {
+        "model",
+        "adapter",
+        "provider_model",
+        "simulated",
+        "prompt_id",
+        "category",
+        "lang",
+        "sample",
+        "job_id",
+        "task_id",
+        "text",
+        "status",
+        "error_kind",
+        "detail",
+        "queue_s",
+        "generation_s",
+        "download_s",
+        "latency_s",
+        "tokens",
+        "cost_usd",
+        "cost_native",
+        "currency",
+        "duration_requested_s",
+        "duration_sent_s",
+        "width",
+        "height",
+        "fps",
+        "duration_s",
+        "has_audio",
+        "video_path",
+        "contact_sheet",
+        "usable",
+    }
+)
+
+# Statuses that count as an attempt (the denominator of success/failure/usable rates).
+NOT_ATTEMPTED = ("skipped", "unsupported")
+FAILED_STATUSES = ("failed", "errored")
+
+
+@dataclass
+class RunData:
+    """Everything a report needs from one run directory."""
+
+    path: Path
+    results: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+    scorers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The run's display name (manifest run_id or name, else the folder name)."""
+        for key in ("run_id", "name"):
+            value = self.manifest.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return self.path.name
+
+    @property
+    def directions(self) -> dict[str, str]:
+        """Metric column → direction, scorers.json first, then the built-in table."""
+        return metric_directions(self.scorers)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Scorer metric columns with at least one value in this run."""
+        return metric_columns(self.results, self.scorers)
+
+    @property
+    def simulated_models(self) -> list[str]:
+        """Models whose results came from a simulator (manifest or results column)."""
+        return simulated_models(self.results, self.manifest)
+
+    @property
+    def quality_metric(self) -> str:
+        """The manifest's quality metric if it has values here, else 'usable_rate'."""
+        wanted = self.manifest.get("quality_metric")
+        if (
+            isinstance(wanted, str)
+            and wanted in self.results.columns
+            and has_values(self.results[wanted])
+        ):
+            return wanted
+        return "usable_rate"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def load_run(run_dir: Path | str) -> RunData:
+    """Load results.parquet (or results.csv), manifest.json and scorers.json from a run directory."""
+    path = Path(run_dir)
+    if (path / RESULTS_PARQUET).is_file():
+        results = pd.read_parquet(path / RESULTS_PARQUET)
+    elif (path / RESULTS_CSV).is_file():
+        results = pd.read_csv(path / RESULTS_CSV)
+    else:
+        raise FileNotFoundError(f"no {RESULTS_PARQUET} or {RESULTS_CSV} in {path}")
+    return RunData(
+        path,
+        normalise_results(results),
+        _read_json(path / MANIFEST),
+        _read_json(path / SCORERS_META),
+    )
+
+
+def normalise_results(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a results table the columns every report relies on, with stable types."""
+    out = df.copy()
+    for column, default in (
+        ("model", "?"),
+        ("prompt_id", "?"),
+        ("category", "uncategorised"),
+        ("status", "?"),
+    ):
+        if column not in out.columns:
+            out[column] = default
+        out[column] = out[column].astype("object").where(out[column].notna(), default).astype(str)
+    if "sample" not in out.columns:
+        out["sample"] = 0
+    out["sample"] = pd.to_numeric(out["sample"], errors="coerce").fillna(0).astype(int)
+    for column in ("latency_s", "cost_usd", "duration_s"):
+        out[column] = (
+            pd.to_numeric(out[column], errors="coerce") if column in out.columns else np.nan
+        )
+    return out
+
+
+def has_values(series: pd.Series) -> bool:
+    """True when a column has at least one non-missing numeric value."""
+    return bool(pd.to_numeric(series, errors="coerce").notna().any())
+
+
+def metric_directions(scorers: dict[str, Any]) -> dict[str, str]:
+    """Metric column → 'higher' | 'lower' | 'none', from scorers.json overriding the built-ins."""
+    directions = dict(BUILTIN_DIRECTIONS)
+    for meta in scorers.values():
+        outputs = meta.get("outputs") if isinstance(meta, dict) else None
+        if not isinstance(outputs, dict):
+            continue
+        for column, spec in outputs.items():
+            direction = spec.get("direction") if isinstance(spec, dict) else None
+            if direction in ("higher", "lower", "none"):
+                directions[str(column)] = direction
+    return directions
+
+
+def metric_columns(df: pd.DataFrame, scorers: dict[str, Any]) -> list[str]:
+    """Numeric scorer columns present in df with at least one value, in a stable order."""
+    # scorers.json order first (the scorers' own order), then the built-in table.
+    from_scorers = [
+        str(column)
+        for meta in scorers.values()
+        if isinstance(meta, dict) and isinstance(meta.get("outputs"), dict)
+        for column in meta["outputs"]
+    ]
+    declared = [
+        c
+        for c in dict.fromkeys([*from_scorers, *BUILTIN_DIRECTIONS])
+        if c not in NON_METRIC_COLUMNS
+    ]
+    extra = [c for c in df.columns if c not in NON_METRIC_COLUMNS and c not in declared]
+    out = []
+    for column in declared + extra:
+        if column not in df.columns or column in out:
+            continue
+        values = df[column]
+        numeric = values.dtype == bool or pd.api.types.is_numeric_dtype(values)
+        if numeric and has_values(values.astype(float)):
+            out.append(column)
+    return out
+
+
+def simulated_models(df: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
+    """Sorted model ids marked simulated by the manifest or by the `simulated` column."""
+    names: set[str] = set()
+    listed = manifest.get("simulated_models")
+    if isinstance(listed, list):
+        names.update(str(x) for x in listed)
+    if "simulated" in df.columns:
+        flags = df["simulated"].astype("object").fillna(False).astype(bool)
+        names.update(df.loc[flags, "model"].astype(str).unique())
+    return sorted(names)
+
+
+def unavailable_scorers(scorers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(scorer, reason) for every scorer that scorers.json says was unavailable."""
+    out = []
+    for name, meta in scorers.items():
+        if isinstance(meta, dict) and meta.get("available") is False:
+            out.append((str(name), str(meta.get("reason") or "no reason recorded")))
+    return out

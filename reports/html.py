@@ -1,0 +1,213 @@
+"""The self-contained HTML report: jinja2 with autoescaping, plots inlined, videos linked."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from reports import formatting as fmt
+from reports.analysis import Analysis
+from reports.data import unavailable_scorers
+from reports.plots import Plot, model_colours
+
+TEMPLATES = Path(__file__).parent / "templates"
+GALLERY_PAGE_SIZE = 12  # prompts per gallery page: enough to compare, few enough videos to load
+
+
+def environment() -> jinja2.Environment:
+    """The jinja2 environment: autoescape on for every template, strict undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=fmt.fmt_num,
+        pct=fmt.fmt_pct,
+        usd=fmt.fmt_usd,
+        secs=fmt.fmt_s,
+        pval=fmt.fmt_p,
+        trunc=fmt.truncate,
+        missing=fmt.is_missing,
+    )
+    env.tests["missing"] = fmt.is_missing
+    env.globals["ci"] = fmt.fmt_ci
+    return env
+
+
+def plot_data_uri(plot: Plot) -> str:
+    """The plot's SVG as a data: URI, so the report needs no files besides the videos."""
+    return "data:image/svg+xml;base64," + base64.b64encode(plot.svg.read_bytes()).decode("ascii")
+
+
+def win_colour(share: Any) -> str:
+    """Background for a win-rate cell: green above one half, red below, white at a half."""
+    if fmt.is_missing(share):
+        return "transparent"
+    delta = float(share) - 0.5
+    strength = min(1.0, abs(delta) * 2) * 0.55
+    hue = 145 if delta >= 0 else 5
+    return f"hsla({hue}, 60%, 45%, {strength:.2f})"
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [] if df is None or df.empty else df.replace({np.nan: None}).to_dict("records")
+
+
+def gallery_pages(
+    df: pd.DataFrame, models: Sequence[str], page_size: int = GALLERY_PAGE_SIZE
+) -> list[list[dict[str, Any]]]:
+    """Prompts in suite order, each with per-model cells (one per sample), split into pages."""
+    prompts: list[dict[str, Any]] = []
+    columns = set(df.columns)
+    for prompt_id, group in df.groupby("prompt_id", sort=False):
+        first = group.iloc[0]
+        cells: dict[str, list[dict[str, Any]]] = {m: [] for m in models}
+        for row in group.sort_values(["model", "sample"]).itertuples(index=False):
+            record = row._asdict()
+            cells.setdefault(str(record["model"]), []).append(
+                {
+                    "sample": record.get("sample"),
+                    "status": str(record.get("status")),
+                    "error_kind": None
+                    if fmt.is_missing(record.get("error_kind"))
+                    else str(record.get("error_kind")),
+                    "detail": None
+                    if fmt.is_missing(record.get("detail"))
+                    else fmt.truncate(record.get("detail"), 240),
+                    "video": fmt.safe_relative_url(record.get("video_path")),
+                    "sheet": fmt.safe_relative_url(record.get("contact_sheet")),
+                    "usable": None
+                    if "usable" not in columns or fmt.is_missing(record.get("usable"))
+                    else bool(record.get("usable")),
+                    "latency_s": record.get("latency_s"),
+                }
+            )
+        prompts.append(
+            {
+                "prompt_id": str(prompt_id),
+                "category": str(first.get("category", "")),
+                "lang": None if fmt.is_missing(first.get("lang")) else str(first.get("lang")),
+                "text": "" if fmt.is_missing(first.get("text")) else str(first.get("text")),
+                "cells": cells,
+            }
+        )
+    return [prompts[i : i + page_size] for i in range(0, len(prompts), page_size)] or [[]]
+
+
+def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest fields a reader looks for, plus pretty JSON of the config and packages."""
+    suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+    facts = [
+        ("Run", manifest.get("run_id") or manifest.get("name")),
+        ("Created", manifest.get("created_at")),
+        ("Finished", manifest.get("finished_at")),
+        ("vidbench", manifest.get("vidbench_version")),
+        ("Git commit", manifest.get("git_commit")),
+        ("Python", manifest.get("python")),
+        ("Config", manifest.get("config_path")),
+        (
+            "Suite",
+            " ".join(
+                str(x)
+                for x in (suite.get("name"), suite.get("version") and f"v{suite.get('version')}")
+                if x
+            ),
+        ),
+        ("Suite path", suite.get("path")),
+        ("Suite sha256", suite.get("sha256")),
+        ("Prompts", suite.get("prompts")),
+        ("Quality metric", manifest.get("quality_metric")),
+    ]
+    currency = manifest.get("currency")
+    if isinstance(currency, dict) and currency.get("cny_per_usd") is not None:
+        facts.append(("CNY per USD", currency.get("cny_per_usd")))
+    usable = manifest.get("usable")
+    prices = manifest.get("prices") if isinstance(manifest.get("prices"), dict) else {}
+    packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else {}
+    return {
+        "facts": [(k, str(v)) for k, v in facts if v not in (None, "")],
+        "usable": json.dumps(usable, indent=2, ensure_ascii=False, default=str) if usable else None,
+        "prices": [
+            (str(k), json.dumps(v, ensure_ascii=False, default=str)) for k, v in prices.items()
+        ],
+        "packages": sorted((str(k), str(v)) for k, v in packages.items()),
+        "config": json.dumps(manifest.get("config"), indent=2, ensure_ascii=False, default=str)
+        if manifest.get("config") is not None
+        else None,
+    }
+
+
+def render_report(
+    analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
+) -> str:
+    """The report as one HTML string."""
+    run = analysis.run
+    metric_table: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in _records(analysis.metric_means):
+        metric_table.setdefault(row["metric"], {})[row["model"]] = row
+    categories: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in _records(analysis.categories):
+        categories.setdefault(row["category"], {})[row["model"]] = row
+    scorers = [
+        {
+            "name": str(name),
+            "version": str(meta.get("version", "")),
+            "available": meta.get("available") is not False,
+            "reason": str(meta.get("reason") or ""),
+            "outputs": ", ".join(map(str, (meta.get("outputs") or {}).keys())),
+        }
+        for name, meta in run.scorers.items()
+        if isinstance(meta, dict)
+    ]
+    context = {
+        "title": f"vidbench report — {run.name}",
+        "run_name": run.name,
+        "manifest": manifest_view(run.manifest),
+        "models": analysis.models,
+        "colours": model_colours(analysis.models),
+        "simulated": run.simulated_models,
+        "quality_metric": analysis.quality_metric,
+        "quality_label": analysis.quality_label,
+        "leaderboard": _records(analysis.ranked_summary()),
+        "best_model": analysis.best_model(),
+        "n_jobs": len(run.results),
+        "n_prompts": int(run.results["prompt_id"].nunique()),
+        "metric_table": metric_table,
+        "directions": run.directions,
+        "categories": categories,
+        "pairwise": _records(analysis.pairwise),
+        "win_rates": {
+            m: {
+                "models": list(w.index),
+                "rows": [[(c, w.loc[r, c]) for c in w.columns] for r in w.index],
+            }
+            for m, w in analysis.win_rates.items()
+        },
+        "win_colour": win_colour,
+        "plots": [
+            {"title": p.title, "uri": plot_data_uri(p), "png": f"plots/{p.png.name}", "key": p.key}
+            for p in plots
+        ],
+        "pages": gallery_pages(run.results, analysis.models, page_size),
+        "scorers": scorers,
+        "unavailable": unavailable_scorers(run.scorers),
+    }
+    return environment().get_template("report.html").render(**context)
+
+
+def write_html_report(analysis: Analysis, plots: Sequence[Plot], out_path: Path) -> Path:
+    """Render report.html and write it atomically."""
+    tmp = out_path.with_suffix(".html.tmp")
+    tmp.write_text(render_report(analysis, plots), encoding="utf-8")
+    tmp.replace(out_path)
+    return out_path

@@ -1,0 +1,170 @@
+"""report.md: the summary and leaderboard for a README, a pull request or a blog post."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from reports.analysis import Analysis
+from reports.data import unavailable_scorers
+from reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
+from reports.plots import Plot
+
+
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
+    """A GitHub-flavoured Markdown table; cells must already be escaped."""
+    marks = [("---:" if (align[i : i + 1] or "r") == "r" else ":---") for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _quality(analysis: Analysis, value: object, low: object, high: object) -> str:
+    kind = "pct" if analysis.quality_metric == "usable_rate" else "num"
+    shown = fmt_pct(value) if kind == "pct" else fmt_num(value)
+    bounds = fmt_ci(low, high, kind)
+    return f"{shown} {bounds}".strip()
+
+
+def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
+    """The Markdown report as a string (plots linked as plots/*.png, relative to the run dir)."""
+    run = analysis.run
+    simulated = set(run.simulated_models)
+    lines = [f"# vidbench report: {md_escape(run.name)}", ""]
+    suite = run.manifest.get("suite") if isinstance(run.manifest.get("suite"), dict) else {}
+    facts = [
+        f"{len(analysis.models)} models",
+        f"{run.results['prompt_id'].nunique()} prompts",
+        f"{len(run.results)} jobs",
+    ]
+    if suite.get("name"):
+        facts.append(
+            f"suite {md_escape(suite.get('name'))}"
+            + (f" v{md_escape(suite.get('version'))}" if suite.get("version") else "")
+        )
+    if suite.get("sha256"):
+        facts.append(f"sha256 {md_code(str(suite.get('sha256'))[:12])}")
+    if run.manifest.get("vidbench_version"):
+        facts.append(f"vidbench {md_escape(run.manifest.get('vidbench_version'))}")
+    lines += [" · ".join(facts), ""]
+    if simulated:
+        names = ", ".join(md_escape(m) for m in sorted(simulated))
+        lines += [
+            f"> **Simulated results.** {names} ran on vidbench's built-in simulator; these numbers describe the simulator, not the provider's model. Marked (sim) below.",
+            "",
+        ]
+    unavailable = unavailable_scorers(run.scorers)
+    if unavailable:
+        listed = "; ".join(f"{md_code(n)} ({md_escape(r, 160)})" for n, r in unavailable)
+        lines += [f"> **Unavailable scorers:** {listed}.", ""]
+    lines += [
+        "## Leaderboard",
+        "",
+        f"Ranked by {md_escape(analysis.quality_label)}; brackets are 95% confidence intervals (bootstrap for means, Wilson for rates).",
+        "",
+    ]
+    header = [
+        "#",
+        "Model",
+        md_escape(analysis.quality_label),
+        "Usable",
+        "Success",
+        "Failed",
+        "Latency p50",
+        "p95",
+        "Cost / clip",
+        "/ usable clip",
+        "Jobs",
+    ]
+    rows = []
+    for i, r in enumerate(analysis.ranked_summary().to_dict("records"), start=1):
+        name = md_escape(r["model"]) + (" (sim)" if r["model"] in simulated else "")
+        rows.append(
+            [
+                str(i),
+                name,
+                _quality(analysis, r["quality"], r["quality_low"], r["quality_high"]),
+                f"{fmt_pct(r['usable_rate'])} {fmt_ci(r['usable_rate_low'], r['usable_rate_high'], 'pct')}".strip(),
+                fmt_pct(r["success_rate"]),
+                fmt_pct(r["failure_rate"]),
+                fmt_s(r["latency_p50_s"]),
+                fmt_s(r["latency_p95_s"]),
+                fmt_usd(r["cost_per_clip_usd"]),
+                fmt_usd(r["cost_per_usable_clip_usd"]),
+                str(r["n_jobs"]),
+            ]
+        )
+    lines += md_table(header, rows, "rl") + [""]
+    if not analysis.metric_means.empty:
+        lines += ["## Metrics", "", "Mean per model with 95% bootstrap CI.", ""]
+        wide = analysis.metric_means.pivot(index="metric", columns="model")
+        metric_rows = []
+        for metric in analysis.metric_means["metric"].unique():
+            cells = []
+            for model in analysis.models:
+                if ("mean", model) not in wide.columns:
+                    cells.append("–")
+                    continue
+                mean = wide.loc[metric, ("mean", model)]
+                bounds = fmt_ci(
+                    wide.loc[metric, ("ci_low", model)], wide.loc[metric, ("ci_high", model)]
+                )
+                cells.append(f"{fmt_num(mean)} {bounds}".strip())
+            metric_rows.append([md_escape(metric), *cells])
+        lines += md_table(
+            ["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l"
+        ) + [""]
+    if plots:
+        lines += ["## Plots", ""]
+        lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]
+    lines += _manifest_lines(analysis)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _manifest_lines(analysis: Analysis) -> list[str]:
+    manifest = analysis.run.manifest
+    lines = ["## Reproducing", ""]
+    for label, key in (
+        ("Run", "run_id"),
+        ("Created", "created_at"),
+        ("Git commit", "git_commit"),
+        ("Python", "python"),
+        ("Config", "config_path"),
+    ):
+        if manifest.get(key):
+            lines.append(f"- {label}: {md_escape(manifest.get(key))}")
+    suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+    if suite.get("sha256"):
+        lines.append(f"- Suite sha256: {md_code(suite.get('sha256'))}")
+    prices = manifest.get("prices")
+    if isinstance(prices, dict) and prices:
+        lines.append(
+            "- Prices: "
+            + "; ".join(
+                f"{md_escape(k)}: {md_code(json.dumps(v, default=str), 120)}"
+                for k, v in prices.items()
+            )
+        )
+    lines.append("- Full details (versions, config, per-prompt videos): report.html")
+    return [*lines, ""]
+
+
+def write_markdown_report(analysis: Analysis, plots: Sequence[Plot], out_path: Path) -> Path:
+    """Write report.md."""
+    out_path.write_text(render_markdown(analysis, plots), encoding="utf-8")
+    return out_path
+
+
+def summary_csv(analysis: Analysis, out_path: Path) -> Path:
+    """Write summary.csv: one row per model with rates, latency, costs and metric means."""
+    summary = analysis.summary.copy()
+    if not analysis.metric_means.empty:
+        wide = analysis.metric_means.pivot(index="model", columns="metric", values="mean")
+        wide.columns = [f"{c}_mean" for c in wide.columns]
+        summary = summary.merge(wide.reset_index(), on="model", how="left")
+    summary.insert(0, "quality_metric", analysis.quality_metric)
+    pd.DataFrame(summary).to_csv(out_path, index=False)
+    return out_path

@@ -1,0 +1,119 @@
+"""Model-vs-model statistics on matched jobs: paired differences, a paired test, win rates.
+
+Jobs are matched on (prompt_id, sample): the same prompt and draw index given to two models.
+The paired test is the Wilcoxon signed-rank test (two-sided, zero differences dropped as in
+Wilcoxon's original procedure), which does not assume the differences are normal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from reports.stats import CONFIDENCE, N_RESAMPLES, SEED, bootstrap_mean_ci
+
+MATCH_KEYS = ("prompt_id", "sample")
+PAIRED_TEST = "Wilcoxon signed-rank (two-sided)"
+
+
+def paired_test_p_value(differences: Sequence[float] | np.ndarray) -> float:
+    """Two-sided Wilcoxon signed-rank p-value; 1.0 when every difference is zero, NaN if < 2."""
+    diffs = np.asarray(differences, dtype=np.float64)
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size < 2:
+        return np.nan
+    if not np.any(diffs != 0):
+        return 1.0
+    return float(scipy_stats.wilcoxon(diffs, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def matched_values(df: pd.DataFrame, metric: str, keys: Sequence[str] = MATCH_KEYS) -> pd.DataFrame:
+    """Wide table: one row per (prompt_id, sample), one column per model, the metric's values."""
+    cols = [*keys, "model", metric]
+    values = df[cols].copy()
+    values[metric] = pd.to_numeric(values[metric], errors="coerce")
+    values = values.dropna(subset=[metric])
+    # Duplicate keys (should not happen) are averaged rather than silently dropped.
+    return values.pivot_table(index=list(keys), columns="model", values=metric, aggfunc="mean")
+
+
+def paired_differences(
+    df: pd.DataFrame,
+    metrics: Sequence[str],
+    models: Sequence[str] | None = None,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """For each metric and ordered model pair (a, b): mean of a − b on matched jobs, CI, p-value."""
+    rows = []
+    all_models = sorted(df["model"].unique()) if models is None else list(models)
+    for metric in metrics:
+        if metric not in df.columns:
+            continue
+        wide = matched_values(df, metric)
+        for i, model_a in enumerate(all_models):
+            for model_b in all_models[i + 1 :]:
+                if model_a not in wide.columns or model_b not in wide.columns:
+                    continue
+                both = wide[[model_a, model_b]].dropna()
+                diffs = (both[model_a] - both[model_b]).to_numpy()
+                mean, low, high = bootstrap_mean_ci(diffs, confidence, n_resamples, seed)
+                rows.append(
+                    {
+                        "metric": metric,
+                        "model_a": model_a,
+                        "model_b": model_b,
+                        "n_pairs": int(diffs.size),
+                        "mean_a": float(both[model_a].mean()) if diffs.size else np.nan,
+                        "mean_b": float(both[model_b].mean()) if diffs.size else np.nan,
+                        "mean_diff": mean,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "p_value": paired_test_p_value(diffs),
+                    }
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "model_a",
+            "model_b",
+            "n_pairs",
+            "mean_a",
+            "mean_b",
+            "mean_diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+        ],
+    )
+
+
+def win_rate_matrix(
+    df: pd.DataFrame, metric: str, direction: str, models: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Share of matched jobs where the row model beats the column model (ties count half).
+
+    `direction` is the metric's declared direction: 'higher' or 'lower' is better. NaN where
+    two models share no matched job; the diagonal is NaN.
+    """
+    if direction not in ("higher", "lower"):
+        raise ValueError(f"win rates need a direction of 'higher' or 'lower', not {direction!r}")
+    all_models = sorted(df["model"].unique()) if models is None else list(models)
+    wide = matched_values(df, metric) if metric in df.columns else pd.DataFrame()
+    sign = 1.0 if direction == "higher" else -1.0
+    matrix = pd.DataFrame(np.nan, index=all_models, columns=all_models, dtype=np.float64)
+    for model_a in all_models:
+        for model_b in all_models:
+            if model_a == model_b or model_a not in wide.columns or model_b not in wide.columns:
+                continue
+            both = wide[[model_a, model_b]].dropna().to_numpy()
+            if both.shape[0] == 0:
+                continue
+            delta = sign * (both[:, 0] - both[:, 1])
+            matrix.loc[model_a, model_b] = float(((delta > 0) + 0.5 * (delta == 0)).mean())
+    return matrix
