@@ -1,0 +1,398 @@
+"""Seedance-on-Ark request rules for the simulator: models, pixel sizes, body validation.
+
+Restates provider-apis.md §1.4 as code. Body fields are strongly validated (a bad value is
+a 400); legacy text commands (`--rs 720p --dur 5`) are weakly validated (junk is ignored).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.sim.common import SimError
+
+RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
+
+# Landscape pixel sizes; portrait ratios are the transposes. 2.x from the 2.0 doc table;
+# 1080p/4k 4:3 and 1:1 are not in the table and are derived from the 720p shapes.
+PIXELS_2X: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {"16:9": (864, 496), "4:3": (752, 560), "1:1": (640, 640), "21:9": (992, 432)},
+    "720p": {"16:9": (1280, 720), "4:3": (1112, 834), "1:1": (960, 960), "21:9": (1470, 630)},
+    "1080p": {"16:9": (1920, 1080), "4:3": (1664, 1248), "1:1": (1440, 1440), "21:9": (2206, 946)},
+    "4k": {"16:9": (3840, 2160), "4:3": (3328, 2496), "1:1": (2880, 2880), "21:9": (4398, 1886)},
+}
+# 1.x: only 720p 16:9 = 1248×704 is in the spec; the rest follow the 1.0 doc's table shape.
+PIXELS_1X: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {"16:9": (864, 480), "4:3": (736, 544), "1:1": (640, 640), "21:9": (960, 416)},
+    "720p": {"16:9": (1248, 704), "4:3": (1120, 832), "1:1": (960, 960), "21:9": (1504, 640)},
+    "1080p": {"16:9": (1920, 1088), "4:3": (1664, 1248), "1:1": (1440, 1440), "21:9": (2176, 928)},
+}
+
+TOP_LEVEL_FIELDS = frozenset(
+    [
+        "model",
+        "content",
+        "safety_identifier",
+        "callback_url",
+        "return_last_frame",
+        "service_tier",
+        "execution_expires_after",
+        "priority",
+        "generate_audio",
+        "draft",
+        "camera_fixed",
+        "watermark",
+        "seed",
+        "resolution",
+        "ratio",
+        "duration",
+        "frames",
+        "tools",
+        "omni_reference_task_type",
+        "output_format",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ArkModel:
+    """What one Seedance model accepts."""
+
+    series: str  # "2.0", "2.5", "1.5", "1.0"
+    resolutions: tuple[str, ...]
+    default_resolution: str
+    min_duration_s: int
+    max_duration_s: int
+    audio: bool = False
+    text_only: bool = False
+    images: bool = True
+    last_frame: bool = True
+    max_reference_images: int = 0
+    max_reference_videos: int = 0
+    max_reference_audios: int = 0
+    audio_alone: bool = False
+    draft: bool = False
+    unsupported: frozenset[str] = field(default_factory=frozenset)  # fields that 400
+
+    @property
+    def is_2x(self) -> bool:
+        return self.series.startswith("2")
+
+
+_ONLY_1X = frozenset({"frames", "camera_fixed"})
+_ONLY_2X = frozenset({"priority", "tools"})
+_ONLY_25 = frozenset({"omni_reference_task_type", "output_format"})
+
+MODELS: dict[str, ArkModel] = {
+    "doubao-seedance-2-0-260128": ArkModel(
+        "2.0", ("480p", "720p", "1080p", "4k"), "720p", 4, 15, audio=True,
+        max_reference_images=9, max_reference_videos=3, max_reference_audios=3,
+        unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
+    ),
+    "doubao-seedance-2-0-fast-260128": ArkModel(
+        "2.0", ("480p", "720p"), "720p", 4, 15, audio=True,
+        max_reference_images=9, max_reference_videos=3, max_reference_audios=3,
+        unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
+    ),
+    "doubao-seedance-2-0-mini-260615": ArkModel(
+        "2.0", ("480p", "720p"), "720p", 4, 15, audio=True,
+        max_reference_images=9, max_reference_videos=3, max_reference_audios=3,
+        unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
+    ),
+    "doubao-seedance-2-5-260628": ArkModel(
+        "2.5", ("480p", "720p"), "720p", 4, 15, audio=True,
+        max_reference_images=30, max_reference_videos=10, max_reference_audios=10,
+        audio_alone=True, draft=True, unsupported=_ONLY_1X,
+    ),
+    "doubao-seedance-1-5-pro-251215": ArkModel(
+        "1.5", ("480p", "720p", "1080p"), "720p", 4, 12, audio=True, draft=True,
+        unsupported=_ONLY_2X | _ONLY_25,
+    ),
+    "doubao-seedance-1-0-pro-250528": ArkModel(
+        "1.0", ("480p", "720p", "1080p"), "1080p", 2, 12,
+        unsupported=_ONLY_2X | _ONLY_25 | {"generate_audio", "draft"},
+    ),
+    "doubao-seedance-1-0-pro-fast-251015": ArkModel(
+        "1.0", ("480p", "720p", "1080p"), "1080p", 2, 12, last_frame=False,
+        unsupported=_ONLY_2X | _ONLY_25 | {"generate_audio", "draft"},
+    ),
+    "doubao-seedance-1-0-lite-t2v-250428": ArkModel(
+        "1.0", ("480p", "720p", "1080p"), "1080p", 2, 12, text_only=True, images=False,
+        unsupported=_ONLY_2X | _ONLY_25 | {"generate_audio", "draft"},
+    ),
+    "doubao-seedance-1-0-lite-i2v-250428": ArkModel(
+        "1.0", ("480p", "720p", "1080p"), "1080p", 2, 12, max_reference_images=4,
+        unsupported=_ONLY_2X | _ONLY_25 | {"generate_audio", "draft"},
+    ),
+}  # fmt: skip
+
+
+def pixel_size(model: ArkModel, resolution: str, ratio: str) -> tuple[int, int]:
+    """Output (width, height) for a resolution and a fixed ratio; portrait = transpose."""
+    table = (PIXELS_2X if model.is_2x else PIXELS_1X)[resolution]
+    portrait = {"9:16": "16:9", "3:4": "4:3"}
+    if ratio in portrait:
+        width, height = table[portrait[ratio]]
+        return height, width
+    return table[ratio]
+
+
+def nearest_ratio(width: int, height: int) -> str:
+    """The fixed ratio closest to an image's aspect (how `adaptive` resolves)."""
+    aspect = width / height
+    values = {r: int(r.split(":")[0]) / int(r.split(":")[1]) for r in RATIOS}
+    return min(RATIOS, key=lambda r: abs(values[r] - aspect))
+
+
+def bad(message: str, param: str = "", code: str = "InvalidParameter") -> SimError:
+    """A 400 BadRequest."""
+    return SimError(400, code, message, param=param, type="BadRequest")
+
+
+@dataclass
+class ParsedContent:
+    """The content array, checked and sorted by kind."""
+
+    text: str = ""
+    first_frame: str | None = None
+    last_frame: str | None = None
+    reference_images: list[str] = field(default_factory=list)
+    reference_videos: list[str] = field(default_factory=list)
+    reference_audios: list[str] = field(default_factory=list)
+    image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # data URL → size
+    draft_task_id: str | None = None
+
+    @property
+    def lead_image_size(self) -> tuple[int, int] | None:
+        """Size of the first frame (or first reference image) when it was sent inline."""
+        lead = self.first_frame or (self.reference_images[0] if self.reference_images else None)
+        return self.image_sizes.get(lead) if lead else None
+
+
+def _url_of(item: dict[str, Any], kind: str, index: int) -> str:
+    holder = item.get(kind)
+    url = holder.get("url") if isinstance(holder, dict) else None
+    if not isinstance(url, str) or not url:
+        raise bad(f"{kind}.url is required", f"content[{index}].{kind}", "MissingParameter")
+    if not url.startswith(("http://", "https://", "data:", "asset://")):
+        raise bad(f"invalid url in {kind}", f"content[{index}].{kind}")
+    if url.startswith("data:") and kind == "video_url":
+        raise bad("video_url does not accept base64 data", f"content[{index}].{kind}")
+    return url
+
+
+def _image_size(url: str, index: int) -> tuple[int, int] | None:
+    """Size of a base64 data-URL image; None for remote URLs (not fetched offline)."""
+    match = re.fullmatch(r"data:image/([a-z0-9.+-]+);base64,(.*)", url, flags=re.S)
+    if not url.startswith("data:"):
+        return None
+    if match is None:
+        raise bad(
+            "image data url must be data:image/<format>;base64,...", f"content[{index}].image_url"
+        )
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(base64.b64decode(match.group(2), validate=True))) as image:
+            width, height = image.size
+    except (binascii.Error, OSError, ValueError) as exc:
+        raise bad(
+            f"image cannot be decoded: {type(exc).__name__}", f"content[{index}].image_url"
+        ) from None
+    return width, height
+
+
+def parse_content(items: Any, model: ArkModel, min_image_side_px: int) -> ParsedContent:
+    """Check the content array against the scenario rules of §1.4."""
+    if not isinstance(items, list) or not items:
+        raise bad("content must be a non-empty array", "content", "MissingParameter")
+    parsed = ParsedContent()
+    images: list[tuple[int, str | None, str]] = []
+    for index, item in enumerate(items):
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "text":
+            if not isinstance(item.get("text"), str) or parsed.text:
+                raise bad(
+                    "exactly one text item with a string is allowed", f"content[{index}].text"
+                )
+            parsed.text = item["text"]
+        elif kind == "image_url":
+            role = item.get("role")
+            if role not in (None, "first_frame", "last_frame", "reference_image"):
+                raise bad(f"invalid role {role!r} for image", f"content[{index}].role")
+            url = _url_of(item, "image_url", index)
+            size = _image_size(url, index)
+            if size is not None:
+                if min(size) < min_image_side_px or max(size) > 6000:
+                    raise bad("image sides must be 300-6000 px", f"content[{index}].image_url")
+                if not 0.4 <= size[0] / size[1] <= 2.5:
+                    raise bad(
+                        "image aspect ratio must be within 0.4-2.5", f"content[{index}].image_url"
+                    )
+                parsed.image_sizes[url] = size
+            images.append((index, role, url))
+        elif kind in ("video_url", "audio_url"):
+            expected = "reference_video" if kind == "video_url" else "reference_audio"
+            if item.get("role") != expected:
+                raise bad(f"role of {kind} must be {expected}", f"content[{index}].role")
+            url = _url_of(item, kind, index)
+            target = parsed.reference_videos if kind == "video_url" else parsed.reference_audios
+            target.append(url)
+        elif kind == "draft_task":
+            draft = item.get("draft_task")
+            if not model.draft or not isinstance(draft, dict) or not draft.get("id"):
+                raise bad("draft_task is not supported by this model", f"content[{index}]")
+            parsed.draft_task_id = str(draft["id"])
+        else:
+            raise bad(f"unknown content type {kind!r}", f"content[{index}].type")
+    _assign_roles(parsed, images, model)
+    if not parsed.text and not images and not parsed.reference_videos and not parsed.draft_task_id:
+        raise bad("content needs a text prompt or an image", "content", "MissingParameter")
+    return parsed
+
+
+def _assign_roles(
+    parsed: ParsedContent, images: list[tuple[int, str | None, str]], model: ArkModel
+) -> None:
+    if images and not model.images:
+        raise bad("this model takes text only", f"content[{images[0][0]}]")
+    if len(images) > 1 and any(role is None for _, role, _ in images):
+        raise bad("role must be specified for image contents", "content")
+    for index, role, url in images:
+        if role in (None, "first_frame"):
+            if parsed.first_frame is not None:
+                raise bad("only one first_frame image is allowed", f"content[{index}].role")
+            parsed.first_frame = url
+        elif role == "last_frame":
+            if parsed.last_frame is not None or not model.last_frame:
+                raise bad("last_frame is not allowed here", f"content[{index}].role")
+            parsed.last_frame = url
+        else:
+            parsed.reference_images.append(url)
+    frames = parsed.first_frame is not None or parsed.last_frame is not None
+    references = parsed.reference_images or parsed.reference_videos or parsed.reference_audios
+    if frames and references:
+        raise bad("first/last frame images cannot be mixed with reference contents", "content")
+    if parsed.last_frame is not None and parsed.first_frame is None:
+        raise bad("last_frame requires a first_frame image", "content")
+    if parsed.reference_images and model.max_reference_images == 0:
+        raise bad("reference images are not supported by this model", "content")
+    if len(parsed.reference_images) > model.max_reference_images:
+        raise bad(f"at most {model.max_reference_images} reference images are allowed", "content")
+    if (parsed.reference_videos or parsed.reference_audios) and model.max_reference_videos == 0:
+        raise bad("reference videos and audios are not supported by this model", "content")
+    if len(parsed.reference_videos) > model.max_reference_videos:
+        raise bad(f"at most {model.max_reference_videos} reference videos are allowed", "content")
+    if len(parsed.reference_audios) > model.max_reference_audios:
+        raise bad(f"at most {model.max_reference_audios} reference audios are allowed", "content")
+    needs_visual = parsed.reference_audios and not model.audio_alone
+    if needs_visual and not parsed.reference_images and not parsed.reference_videos:
+        raise bad("reference audio needs at least one reference image or video", "content")
+
+
+def _int(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad(f"{name} must be an integer", name)
+    return value
+
+
+def _bool(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise bad(f"{name} must be a boolean", name)
+    return value
+
+
+_COMMAND = re.compile(
+    r"--(rs|resolution|rt|ratio|dur|duration|seed|cf|camerafixed|wm|watermark|frames|fps)\s+(\S+)"
+)
+_COMMAND_FIELDS = {"rs": "resolution", "rt": "ratio", "dur": "duration", "cf": "camera_fixed",
+                   "camerafixed": "camera_fixed", "wm": "watermark"}  # fmt: skip
+
+
+def text_commands(text: str) -> tuple[str, dict[str, Any]]:
+    """Split legacy `--rs 720p` style commands off the prompt; values are not validated yet."""
+    found: dict[str, Any] = {}
+    for key, value in _COMMAND.findall(text):
+        found[_COMMAND_FIELDS.get(key, key)] = value
+    return _COMMAND.sub("", text).strip(), found
+
+
+def apply_text_commands(body: dict[str, Any], commands: dict[str, Any], model: ArkModel) -> None:
+    """Weak validation: a valid command fills an absent body field; anything else is ignored."""
+    for name, raw in commands.items():
+        if name in body or name in model.unsupported or name == "fps":
+            continue
+        value: Any = raw
+        if name in ("duration", "seed", "frames"):
+            value = int(raw) if re.fullmatch(r"-?\d+", raw) else None
+        elif name in ("camera_fixed", "watermark"):
+            value = {"true": True, "false": False}.get(raw.lower())
+        if value is None:
+            continue
+        try:
+            check_fields({**body, name: value}, model, only=name)
+        except SimError:
+            continue
+        body[name] = value
+
+
+def check_fields(body: dict[str, Any], model: ArkModel, only: str | None = None) -> None:
+    """Strong validation of the top-level control fields for this model."""
+    names = [only] if only else sorted(set(body) - {"model", "content"})
+    for name in names:
+        if name not in TOP_LEVEL_FIELDS:
+            raise bad(f"unknown parameter {name!r}", name)
+        if body.get(name) is not None and name in model.unsupported:
+            raise bad(f"{name} is not supported by this model and must be empty", name)
+    resolution = body.get("resolution") if only in (None, "resolution") else None
+    if resolution is not None and resolution not in model.resolutions:
+        raise bad(f"resolution must be one of {', '.join(model.resolutions)}", "resolution")
+    ratio = body.get("ratio") if only in (None, "ratio") else None
+    if ratio is not None and ratio not in (*RATIOS, "adaptive"):
+        raise bad("invalid ratio", "ratio")
+    duration = _int(body, "duration") if only in (None, "duration") else None
+    if duration is not None:
+        in_range = model.min_duration_s <= duration <= model.max_duration_s
+        if not in_range and not (duration == -1 and model.is_2x):
+            raise bad(f"duration must be {model.min_duration_s}-{model.max_duration_s}", "duration")
+    frames = _int(body, "frames") if only in (None, "frames") else None
+    if frames is not None and not (29 <= frames <= 289 and (frames - 25) % 4 == 0):
+        raise bad("frames must be 25+4n within [29, 289]", "frames")
+    seed = _int(body, "seed") if only in (None, "seed") else None
+    if seed is not None and not -1 <= seed <= 2**31 - 1:
+        raise bad("seed must be within [-1, 2147483647]", "seed")
+    if only in ("camera_fixed", "watermark"):
+        _bool(body, only)
+    if only is not None:
+        return
+    for name in ("generate_audio", "watermark", "camera_fixed", "return_last_frame", "draft"):
+        _bool(body, name)
+    expires = _int(body, "execution_expires_after")
+    if expires is not None and not 3600 <= expires <= 259200:
+        raise bad("execution_expires_after must be 3600-259200", "execution_expires_after")
+    priority = _int(body, "priority")
+    if priority is not None and not 0 <= priority <= 9:
+        raise bad("priority must be 0-9", "priority")
+    tier = body.get("service_tier")
+    if tier is not None and (tier not in ("default", "flex") or (tier == "flex" and model.is_2x)):
+        raise bad(
+            "service_tier must be default (flex is not supported for this model)", "service_tier"
+        )
+    ident = body.get("safety_identifier")
+    if ident is not None and (not isinstance(ident, str) or len(ident) > 64):
+        raise bad(
+            "safety_identifier must be a string of at most 64 characters", "safety_identifier"
+        )
+    tools = body.get("tools")
+    if tools is not None and (
+        not isinstance(tools, list) or any(t != {"type": "web_search"} for t in tools)
+    ):
+        raise bad("tools only supports web_search", "tools")
