@@ -306,3 +306,26 @@ def test_adapter_maps_simulated_outcomes(server: SimServer) -> None:
             assert "wrong-key" not in str(caught.value)
 
     asyncio.run(scenario())
+
+
+def test_adapter_full_size_video(tmp_path: Path) -> None:
+    """One unscaled render: the MP4 has exactly the requested size and duration (~3 s of CPU)."""
+
+    async def scenario(root: str) -> httpx.Response:
+        async with httpx.AsyncClient() as client:
+            adapter = make_adapter(root, client)
+            request = make_request(duration_s=4, ratio="16:9", resolution="720p")
+            task_id, state = await run_to_end(adapter, request)
+            assert state.status is TaskStatus.SUCCEEDED
+            spec = adapter.download_spec(task_id, state)
+            return await client.get(spec.url, headers=spec.headers, timeout=60)
+
+    with SimServer(default_profile="instant") as srv:
+        video = asyncio.run(scenario(srv.base_url("veo")))
+    path = tmp_path / "veo.mp4"
+    path.write_bytes(video.content)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
+        assert float(container.duration or 0) / av.time_base == pytest.approx(4.0, abs=0.1)
+        assert container.streams.audio
