@@ -25,13 +25,10 @@ def fmt_num(value: Any, digits: int = 3) -> str:
     if is_missing(value):
         return "–"
     number = float(value)
-    if abs(number) >= 1000:
+    if abs(number) >= 999.5:
         return f"{number:,.0f}"
-    return (
-        f"{number:.{digits}g}"
-        if abs(number) >= 1
-        else f"{number:.{digits}f}".rstrip("0").rstrip(".") or "0"
-    )
+    # Fixed significant digits (28.0, not 28) so a column of numbers lines up.
+    return f"{number:#.{digits}g}".rstrip(".") if abs(number) >= 1 else f"{number:.{digits}f}"
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
