@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -268,3 +271,35 @@ def test_module_cli_prints_schema_and_validates(
     bad = write_suite(tmp_path, "- {id: a-001, category: nope, text: x}\n")
     assert main([str(bad)]) == 1
     assert "unknown category" in capsys.readouterr().err
+
+
+def load_make_assets() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "make_assets", PROMPTS_DIR / "assets" / "make_assets.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_checked_in_assets_match_the_drawing_script() -> None:
+    make_assets = load_make_assets()
+    for relative, draw in make_assets.DRAWINGS.items():
+        path = PROMPTS_DIR / "assets" / relative
+        assert path.stat().st_size <= 200 * 1024, relative
+        with Image.open(path) as stored:
+            assert np.array_equal(np.asarray(stored.convert("RGB")), np.asarray(draw())), relative
+
+
+def test_suite_inputs_are_drawn_assets_and_faces_only_score() -> None:
+    drawn = set(load_make_assets().DRAWINGS)
+    for name in ("core.yaml", "smoke.yaml"):
+        loaded = load_suite(PROMPTS_DIR / name)
+        for prompt in loaded.prompts:
+            for _, rel in prompt.inputs.paths():
+                assert rel.startswith("assets/") and not rel.startswith("assets/faces/"), prompt.id
+                assert rel.removeprefix("assets/") in drawn, prompt.id
+            if prompt.inputs.first_frame:
+                with Image.open(loaded.resolve(prompt.inputs.first_frame)) as image:
+                    assert abs(image.width / image.height - 16 / 9) < 0.01, prompt.id
