@@ -6,6 +6,7 @@ Kling: one slot per non-terminal task across both families; GETs are never limit
 
 Settings (`SimServer(settings={"kling": {...}})`):
   render_scale: float (default 1.0) shrinks rendered videos, so tests stay fast;
+  video_url_ttl_s: float (default 30 days, Kling's output lifetime);
   reject_cfg_scale_v2: bool (default True) rejects `cfg_scale` on v2.x/v3 models
   (whether Kling rejects or ignores it is UNCONFIRMED).
 """
@@ -35,6 +36,7 @@ RATIOS = ("16:9", "9:16", "1:1")
 MAX_PROMPT_CHARS = 2500
 MIN_IMAGE_PX = 300
 FPS = 24
+URL_TTL_S = 30 * 24 * 3600.0  # Kling deletes outputs after 30 days (§3.4)
 # Units per output second by (mode, sound): the provider's side of spec §3.7.
 # fmt: off
 UNITS_PER_S: dict[str, dict[tuple[str, bool], float]] = {
@@ -360,6 +362,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 
 def routes(ctx: SimContext) -> list[BaseRoute]:
     """The Kling routes, relative to the `/kling` prefix."""
+    ctx.settings.setdefault("video_url_ttl_s", URL_TTL_S)
     sim = KlingSim(ctx)
     table: list[BaseRoute] = []
     for path_name, family in FAMILIES.items():

@@ -114,6 +114,10 @@ def test_lifecycle_statuses_timestamps_and_units(server: SimServer) -> None:
     video = done["task_result"]["videos"][0]
     assert video["duration"] == "3" and video["url"].startswith(server.url + "/files/")
     assert "watermark_url" not in video
+    expires_s = int(httpx.URL(video["url"]).params["expires"])
+    # Kept 30 days. (No pytest.approx here: it peeks at a numpy a render thread may be importing.)
+    finished_s = data["created_at"] / 1000 + 20.0  # queued 10 s, ran 10 s
+    assert abs(expires_s - (finished_s + 30 * 24 * 3600)) < 2
     assert done["final_unit_deduction"] == "1.8"  # kling-v3 std silent: 0.6 units/s × 3 s
 
 
