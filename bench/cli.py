@@ -61,6 +61,7 @@ def validate(
         from bench.suite import load_suite
 
         suite = load_suite(loaded.suite_path)
+        _report_durations(loaded, suite)
         console.print(
             f"[green]ok[/green] config {file}: {len(loaded.config.models)} model(s), "
             f"suite {suite.suite.suite} ({len(suite.prompts)} prompts)"
@@ -76,6 +77,28 @@ def validate(
     else:
         raise Exit(
             EXIT_USAGE, f"{file}: neither a suite (has `prompts:`) nor a config (has `models:`)"
+        )
+
+
+def _report_durations(loaded: Any, suite: Any) -> None:
+    """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
+    from bench.plan import planning_adapter
+    from bench.suite import Note, check_durations
+
+    cny = loaded.config.currency.cny_per_usd
+    caps = {
+        m.id: planning_adapter(m, cny).capabilities(m.model, m.params) for m in loaded.config.models
+    }
+    findings = check_durations(suite, caps)
+    strict = [f for f in findings if not isinstance(f, Note)]
+    notes = [f for f in findings if isinstance(f, Note)]
+    for finding in strict:
+        console.print(f"[yellow]unsupported[/yellow] {finding}", highlight=False)
+    for finding in notes[:5]:
+        console.print(f"[dim]snapped: {finding}[/dim]", highlight=False)
+    if len(notes) > 5:
+        console.print(
+            f"[dim]… {len(notes) - 5} more durations will be snapped to the nearest supported value[/dim]"
         )
 
 
