@@ -171,13 +171,25 @@ class _SimApp:
         self.server.counters.record(provider, profile, "download", response.status_code)
 
 
+class _TruncatedDownload(ConnectionAbortedError):
+    """Raised on purpose so uvicorn drops the connection mid-body."""
+
+
+def _not_simulated_fault(record: logging.LogRecord) -> bool:
+    # Keep uvicorn's error log for real crashes, not for the injected truncation.
+    return not (record.exc_info and isinstance(record.exc_info[1], _TruncatedDownload))
+
+
+logging.getLogger("uvicorn.error").addFilter(_not_simulated_fault)
+
+
 async def _send_truncated(video: Path, send: Send) -> None:
     """Declare the full length, send half, then end: the client sees a cut connection."""
     data = video.read_bytes()
     headers = [(b"content-type", b"video/mp4"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": data[: len(data) // 2], "more_body": True})
-    raise ConnectionAbortedError("simulated truncated download")
+    raise _TruncatedDownload("simulated truncated download")
 
 
 def _new_request_id() -> str:

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bench.sim import SIM_API_KEY
-from bench.sim.profiles import Profile
+from bench.sim.profiles import Faults, Profile
 from bench.sim.server import SimServer
 
 MODEL = "doubao-seedance-2-0-260128"
@@ -37,51 +37,20 @@ PROFILES = {
     ),
     "rpm2": Profile("rpm2", "2 creates per minute", queue_s=(1000.0, 0.0), rpm_limit=2),
     "one": Profile("one", "one task at a time", queue_s=(1000.0, 0.0), concurrency_limit=1),
+    "broken": Profile(
+        "broken",
+        "every fault at once",
+        queue_s=(0.0, 0.0),
+        run_s=(0.0, 0.0),
+        faults=Faults(create_5xx_rate=1.0, truncated_download_rate=1.0, malformed_body_rate=1.0),
+    ),
 }
-
-
-def _tiny_render(spec: Any, quality: Any, cache_dir: Any) -> Any:
-    # TEMPORARY until bench/sim/render.py lands: a plain PyAV encoder of the same size,
-    # frame count and audio flag, so the simulator's file path is tested end to end.
-    import fractions
-
-    path = cache_dir / f"tiny-{abs(hash(spec))}.mp4"
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=spec.fps)
-        video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
-        audio = out.add_stream("aac", rate=48000) if spec.audio else None
-        for i in range(round(spec.duration_s * spec.fps)):
-            frame = av.VideoFrame.from_ndarray(
-                np.full((spec.height, spec.width, 3), i % 255, np.uint8), format="rgb24"
-            )
-            out.mux(video.encode(frame))
-        if audio is not None:
-            samples = np.zeros((1, 1024), np.float32)
-            for i in range(int(spec.duration_s * 48000 / 1024)):
-                chunk = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
-                chunk.sample_rate, chunk.pts, chunk.time_base = (
-                    48000,
-                    i * 1024,
-                    fractions.Fraction(1, 48000),
-                )
-                out.mux(audio.encode(chunk))
-            out.mux(audio.encode(None))
-        out.mux(video.encode(None))
-    return path
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimServer]:
-    import importlib.util
-
-    patch = pytest.MonkeyPatch()
-    if importlib.util.find_spec("bench.sim.render") is None:
-        from bench.sim import common
-
-        patch.setattr(common, "_render", _tiny_render)
     with SimServer(default_profile="instant", profiles=PROFILES, seed=3) as srv:
         yield srv
-    patch.undo()
 
 
 def text_body(
@@ -426,3 +395,20 @@ def test_adapter_end_to_end(server: SimServer) -> None:
     assert cost.native == pytest.approx(state.tokens / 1e6 * 46)
     with av.open(io.BytesIO(data)) as container:
         assert container.streams.video[0].codec_context.width == 864
+
+
+def test_faults_ambiguous_create_malformed_poll_truncated_download(server: SimServer) -> None:
+    before = server.counters.created("ark", "broken")
+    response = create(server, "broken")
+    assert response.status_code == 500 and error_of(response)["code"] == "InternalServiceError"
+    assert server.counters.created("ark", "broken") == before + 1  # created all the same
+    (task,) = server.context("ark", "broken").tasks.values()
+    garbled = get(server, task.id, "broken")
+    assert garbled.status_code == 200
+    with pytest.raises(ValueError):
+        garbled.json()
+    listed = httpx.get(server.base_url("ark", "broken") + TASKS, headers=AUTH).json()
+    assert [t["id"] for t in listed["items"]] == [task.id]
+    url = listed["items"][0]["content"]["video_url"]
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(url, timeout=60)
