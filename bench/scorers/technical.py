@@ -221,7 +221,7 @@ class ShotsScorer(Scorer):
 
     def settings(self) -> dict[str, Any]:
         return {
-            "histogram": "HSV 16x4x4, Bhattacharyya distance",
+            "histogram": "hue x saturation 16x8, Bhattacharyya distance",
             "threshold": self.sampler.shot_threshold,
             "min_shot_s": self.sampler.min_shot_s,
         }

@@ -114,14 +114,15 @@ class MotionAccumulator:
 
 
 def hsv_histogram(frame_rgb: np.ndarray, side_px: int = 96) -> np.ndarray:
-    """Normalised 3-D HSV histogram of a downscaled frame (shot-change signature)."""
+    """Normalised hue-saturation histogram of a downscaled frame (shot-change signature)."""
     height, width = frame_rgb.shape[:2]
     scale = side_px / max(height, width)
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         frame_rgb = cv2.resize(frame_rgb, size, interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2HSV)
-    hist = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
+    # Hue x saturation only: a lighting change or brightness flicker moves V, a cut moves H and S.
+    hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
     return cv2.normalize(hist, hist).flatten()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -118,3 +119,27 @@ def moving_square(
 def video_writer() -> Callable[..., Path]:
     """write_video as a fixture."""
     return write_video
+
+
+TINY = "vidbench-test-tiny"
+TINY_CONFIG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny CLIP saved as a local weights file (random weights: tests only)."""
+    import open_clip
+    import torch
+
+    folder = tmp_path_factory.mktemp("clip")
+    (folder / f"{TINY}.json").write_text(json.dumps(TINY_CONFIG))
+    open_clip.add_model_config(folder / f"{TINY}.json")
+    torch.manual_seed(0)
+    model, _, _ = open_clip.create_model_and_transforms(TINY, pretrained=None)
+    path = folder / "tiny.pt"
+    torch.save(model.state_dict(), path)
+    return path
