@@ -116,6 +116,7 @@ def _plan_table(plan: Any) -> Table:
         table.add_column(
             column,
             justify="right" if column not in ("model", "adapter", "provider model") else "left",
+            no_wrap=column == "model",
         )
     for mp in plan.models:
         runnable = len(mp.runnable)
@@ -470,18 +471,11 @@ def models() -> None:
 
     for name in adapter_names():
         cls = load_adapter(name)
-        table = Table(title=f"{name} — default base URL {cls.default_base_url}")
-        for column in (
-            "model",
-            "durations (s)",
-            "ratios",
-            "resolutions",
-            "inputs",
-            "audio",
-            "list price",
-            "source",
-        ):
-            table.add_column(column)
+        console.print(
+            f"[bold]{name}[/bold]  default base URL {cls.default_base_url}", highlight=False
+        )
+        if cls.note:
+            console.print(f"  [yellow]note[/yellow]: {cls.note}", highlight=False)
         for model_id, info in cls.known_models().items():
             c = info.capabilities
             durations = c.durations_s
@@ -490,19 +484,18 @@ def models() -> None:
                 if len(durations) > 3
                 else ", ".join(map(str, durations))
             )
-            table.add_row(
-                model_id,
-                dur,
-                ", ".join(c.ratios),
-                ", ".join(c.resolutions),
-                ", ".join(sorted(k.value for k in c.inputs)) or "text",
-                "yes" if c.audio else "no",
-                info.price_note,
-                info.price_source,
+            inputs = ", ".join(sorted(k.value for k in c.inputs)) or "text only"
+            console.print(f"  [cyan]{model_id}[/cyan]", highlight=False, soft_wrap=True)
+            console.print(
+                f"    durations {dur} s · ratios {', '.join(c.ratios)} · resolutions "
+                f"{', '.join(c.resolutions)} · inputs {inputs} · audio {'yes' if c.audio else 'no'}",
+                highlight=False,
             )
-        console.print(table)
-        if cls.note:
-            console.print(f"[yellow]note[/yellow]: {cls.note}\n")
+            console.print(
+                f"    list price: {info.price_note}  [dim](source: {info.price_source})[/dim]",
+                highlight=False,
+            )
+        console.print()
 
 
 @suites_app.command("import")
