@@ -241,14 +241,18 @@ _STATUS = {
 }
 
 
+def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def parse_task(data: dict[str, Any]) -> TaskState:
     """A GET-task body → TaskState (§1.5)."""
     raw = str(data.get("status", ""))
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error: dict[str, Any] = _object(data, "error")
     code = str(error.get("code") or "")
     detail = f"{code}: {error.get('message', '')}".strip(": ") or None
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    content = data.get("content") if isinstance(data.get("content"), dict) else {}
+    usage, content = _object(data, "usage"), _object(data, "content")
     kind: ErrorKind | None = None
     if raw == "failed":
         rejected = "SensitiveContentDetected" in code
@@ -264,7 +268,7 @@ def parse_task(data: dict[str, Any]) -> TaskState:
     elif isinstance(data.get("duration"), int | float):
         seconds = float(data["duration"])
     tokens = usage.get("completion_tokens")
-    extra = {
+    extra: dict[str, Any] = {
         k: data[k] for k in ("resolution", "ratio", "seed", "generate_audio", "model") if k in data
     }
     return TaskState(
@@ -290,7 +294,7 @@ def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.Provi
     """Sharpen the status-code mapping with Ark's error codes (§1.10)."""
     code = exc.code or ""
     message = str(exc.args[0]).split(" | ")[0].removeprefix(f"{PROVIDER}: ")
-    fields = dict(
+    fields: dict[str, Any] = dict(
         provider=PROVIDER,
         status_code=exc.status_code,
         code=exc.code,
@@ -298,13 +302,13 @@ def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.Provi
         body=exc.body,
     )
     if exc.status_code == 400 and code.startswith("Input") and "SensitiveContentDetected" in code:
-        return errors.ContentRejected(message, **fields)  # type: ignore[arg-type]
+        return errors.ContentRejected(message, **fields)
     if code == "AccountOverdueError" or code.startswith("OperationDenied.ServiceNotOpen"):
-        return errors.BillingError(message, **fields)  # type: ignore[arg-type]
+        return errors.BillingError(message, **fields)
     if exc.status_code == 404 and code in ("InvalidEndpointOrModel.NotFound", "ModelNotOpen"):
         return errors.NotFound(
             f"model or endpoint {provider_model!r} not found or not activated: {message}", **fields
-        )  # type: ignore[arg-type]
+        )
     return exc
 
 
