@@ -111,8 +111,8 @@ def inline_image(path: Path) -> dict[str, str]:
     }
 
 
-def instance_for(request: GenerationRequest) -> dict[str, Any]:
-    """The single `instances[]` entry: prompt plus first/last frame or reference images."""
+def check_inputs(request: GenerationRequest) -> None:
+    """Refuse input combinations Veo cannot take (UnsupportedRequest), before any file is read."""
     inputs = request.inputs
     if inputs.reference_images and (inputs.first_frame or inputs.last_frame):
         raise errors.UnsupportedRequest(
@@ -124,6 +124,12 @@ def instance_for(request: GenerationRequest) -> dict[str, Any]:
         )
     if inputs.last_frame and not inputs.first_frame:
         raise errors.UnsupportedRequest("veo needs a first frame to use a last frame")
+
+
+def instance_for(request: GenerationRequest) -> dict[str, Any]:
+    """The single `instances[]` entry: prompt plus first/last frame or reference images."""
+    check_inputs(request)
+    inputs = request.inputs
     instance: dict[str, Any] = {"prompt": request.text}
     if inputs.first_frame:
         instance["image"] = inline_image(inputs.first_frame)
@@ -318,7 +324,8 @@ class VeoAdapter(Adapter):
         return PRICE_USD_PER_S["veo-3.1-generate-preview"]
 
     def estimate_cost(self, request: GenerationRequest) -> Cost:
-        """List price × the seconds that will be sent."""
+        """List price × the seconds that will be sent; refuses requests Veo cannot serve."""
+        check_inputs(request)
         usd = round(float(parameters_for(request)["durationSeconds"]) * self.price_usd_per_s(), 6)
         return Cost(native=usd, currency="USD", usd=usd)
 

@@ -255,6 +255,10 @@ def test_prices() -> None:
     assert adapter_for(MODEL).estimate_cost(make_request(duration_s=5)).usd == pytest.approx(0.4)
     override = adapter_for(MODEL, price_override={"usd_per_second": 1.0})
     assert override.estimate_cost(make_request(duration_s=6)).usd == pytest.approx(6.0)
+    # The planner prices every job first: a request Veo cannot serve is refused there, unsent.
+    both = GenerationInputs(first_frame=Path("a.png"), reference_images=(Path("b.png"),))
+    with pytest.raises(errors.UnsupportedRequest):
+        adapter_for(MODEL).estimate_cost(make_request(inputs=both))
     rejected = TaskState(TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED)
     assert adapter_for(MODEL).actual_cost(make_request(), rejected).usd == 0.0
     done = TaskState(TaskStatus.SUCCEEDED, video_url="x")
