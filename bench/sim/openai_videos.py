@@ -18,6 +18,7 @@ Settings (`SimServer(settings={"openai": {...}})`):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import io
@@ -287,9 +288,9 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
                 500, "The server had an error while processing your request.", type="server_error"
             ) from None
         if variant != "video":
-            return Response(
-                still_images(path, sheet=variant == "spritesheet"), media_type="image/webp"
-            )
+            # Decoding is CPU work: keep it off the event loop the other simulators share.
+            image = await asyncio.to_thread(still_images, path, sheet=variant == "spritesheet")
+            return Response(image, media_type="image/webp")
         if ctx.fault("truncated_download_rate"):
             return TruncatedFileResponse(path, media_type="video/mp4")
         return FileResponse(path, media_type="video/mp4")
@@ -451,7 +452,8 @@ def render_size(width_px: int, height_px: int, scale: float) -> tuple[int, int]:
 def still_images(video: Path, *, sheet: bool) -> bytes:
     """A WebP thumbnail (first frame) or spritesheet (up to 8 frames, 4 per row) of `video`."""
     with av.open(str(video)) as container:
-        frames = [frame.to_image() for frame in container.decode(video=0)]
+        decoded = container.decode(video=0)
+        frames = [frame.to_image() for frame in decoded] if sheet else [next(decoded).to_image()]
     if not sheet:
         image = frames[0]
     else:
