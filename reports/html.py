@@ -63,45 +63,63 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.replace({np.nan: None}).to_dict("records")
 
 
+def _clean(value: Any) -> str | None:
+    return None if fmt.is_missing(value) else str(value)
+
+
 def gallery_pages(
     df: pd.DataFrame, models: Sequence[str], page_size: int = GALLERY_PAGE_SIZE
 ) -> list[list[dict[str, Any]]]:
     """Prompts in suite order, each with per-model cells (one per sample), split into pages."""
-    prompts: list[dict[str, Any]] = []
-    columns = set(df.columns)
-    for prompt_id, group in df.groupby("prompt_id", sort=False):
-        first = group.iloc[0]
-        cells: dict[str, list[dict[str, Any]]] = {m: [] for m in models}
-        for row in group.sort_values(["model", "sample"]).itertuples(index=False):
-            record = row._asdict()
-            cells.setdefault(str(record["model"]), []).append(
-                {
-                    "sample": record.get("sample"),
-                    "status": str(record.get("status")),
-                    "error_kind": None
-                    if fmt.is_missing(record.get("error_kind"))
-                    else str(record.get("error_kind")),
-                    "detail": None
-                    if fmt.is_missing(record.get("detail"))
-                    else fmt.truncate(record.get("detail"), 240),
-                    "video": fmt.safe_relative_url(record.get("video_path")),
-                    "sheet": fmt.safe_relative_url(record.get("contact_sheet")),
-                    "usable": None
-                    if "usable" not in columns or fmt.is_missing(record.get("usable"))
-                    else bool(record.get("usable")),
-                    "latency_s": record.get("latency_s"),
-                }
-            )
-        prompts.append(
+    wanted = [
+        "prompt_id",
+        "category",
+        "lang",
+        "text",
+        "model",
+        "sample",
+        "status",
+        "error_kind",
+        "detail",
+        "video_path",
+        "contact_sheet",
+        "usable",
+        "latency_s",
+    ]
+    # Plain dicts, not per-group pandas access: this runs once per job on large runs.
+    table = df.reindex(columns=wanted).astype(object)
+    records = table.where(table.notna(), None).to_dict("records")
+    prompts: dict[str, dict[str, Any]] = {}
+    for record in sorted(records, key=lambda r: (str(r["model"]), r["sample"] or 0)):
+        prompt_id = str(record["prompt_id"])
+        prompt = prompts.get(prompt_id)
+        if prompt is None:
+            prompt = prompts[prompt_id] = {
+                "prompt_id": prompt_id,
+                "category": str(record["category"]),
+                "lang": _clean(record["lang"]),
+                "text": _clean(record["text"]) or "",
+                "cells": {m: [] for m in models},
+            }
+        usable = record["usable"]
+        prompt["cells"].setdefault(str(record["model"]), []).append(
             {
-                "prompt_id": str(prompt_id),
-                "category": str(first.get("category", "")),
-                "lang": None if fmt.is_missing(first.get("lang")) else str(first.get("lang")),
-                "text": "" if fmt.is_missing(first.get("text")) else str(first.get("text")),
-                "cells": cells,
+                "sample": record["sample"],
+                "status": str(record["status"]),
+                "error_kind": _clean(record["error_kind"]),
+                "detail": None
+                if fmt.is_missing(record["detail"])
+                else fmt.truncate(record["detail"], 240),
+                "video": fmt.safe_relative_url(record["video_path"]),
+                "sheet": fmt.safe_relative_url(record["contact_sheet"]),
+                "usable": None if fmt.is_missing(usable) else bool(usable),
+                "latency_s": record["latency_s"],
             }
         )
-    return [prompts[i : i + page_size] for i in range(0, len(prompts), page_size)] or [[]]
+    # Suite order = first appearance in the results table.
+    order = {p: i for i, p in enumerate(dict.fromkeys(df["prompt_id"].astype(str)))}
+    ordered = sorted(prompts.values(), key=lambda p: order.get(p["prompt_id"], 0))
+    return [ordered[i : i + page_size] for i in range(0, len(ordered), page_size)] or [[]]
 
 
 def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:

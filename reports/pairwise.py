@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.stats import CONFIDENCE, N_RESAMPLES, SEED, bootstrap_mean_ci
+from reports.stats import CONFIDENCE, N_RESAMPLES, SEED, bootstrap_column_means, percentile_interval
 
 MATCH_KEYS = ("prompt_id", "sample")
 PAIRED_TEST = "Wilcoxon signed-rank (two-sided)"
@@ -48,48 +48,60 @@ def paired_differences(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """For each metric and ordered model pair (a, b): mean of a − b on matched jobs, CI, p-value."""
-    rows = []
+    """For each metric and model pair (a, b): mean of a − b on matched jobs, bootstrap CI, p-value.
+
+    One bootstrap draw of the matched jobs serves all metrics of a pair (a job missing a
+    metric is skipped for that metric), which keeps large runs fast.
+    """
+    columns = [
+        "metric",
+        "model_a",
+        "model_b",
+        "n_pairs",
+        "mean_a",
+        "mean_b",
+        "mean_diff",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
     all_models = sorted(df["model"].unique()) if models is None else list(models)
-    for metric in metrics:
-        if metric not in df.columns:
-            continue
-        wide = matched_values(df, metric)
-        for i, model_a in enumerate(all_models):
-            for model_b in all_models[i + 1 :]:
-                if model_a not in wide.columns or model_b not in wide.columns:
-                    continue
-                both = wide[[model_a, model_b]].dropna()
-                diffs = (both[model_a] - both[model_b]).to_numpy()
-                mean, low, high = bootstrap_mean_ci(diffs, confidence, n_resamples, seed)
+    wides = {m: matched_values(df, m) for m in metrics if m in df.columns}
+    rows = []
+    for i, model_a in enumerate(all_models):
+        for model_b in all_models[i + 1 :]:
+            pairs = {}
+            for metric, wide in wides.items():
+                if model_a in wide.columns and model_b in wide.columns:
+                    pairs[metric] = wide[[model_a, model_b]].dropna()
+            if not pairs:
+                continue
+            diffs = pd.DataFrame({m: both[model_a] - both[model_b] for m, both in pairs.items()})
+            low, high = percentile_interval(
+                bootstrap_column_means(diffs.to_numpy(dtype=np.float64), n_resamples, seed),
+                confidence,
+            )
+            for j, (metric, both) in enumerate(pairs.items()):
+                values = (both[model_a] - both[model_b]).to_numpy()
+                enough = values.size >= 2
                 rows.append(
-                    {
-                        "metric": metric,
-                        "model_a": model_a,
-                        "model_b": model_b,
-                        "n_pairs": int(diffs.size),
-                        "mean_a": float(both[model_a].mean()) if diffs.size else np.nan,
-                        "mean_b": float(both[model_b].mean()) if diffs.size else np.nan,
-                        "mean_diff": mean,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "p_value": paired_test_p_value(diffs),
-                    }
+                    [
+                        metric,
+                        model_a,
+                        model_b,
+                        int(values.size),
+                        float(both[model_a].mean()) if values.size else np.nan,
+                        float(both[model_b].mean()) if values.size else np.nan,
+                        float(values.mean()) if values.size else np.nan,
+                        float(low[j]) if enough else np.nan,
+                        float(high[j]) if enough else np.nan,
+                        paired_test_p_value(values),
+                    ]
                 )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "metric",
-            "model_a",
-            "model_b",
-            "n_pairs",
-            "mean_a",
-            "mean_b",
-            "mean_diff",
-            "ci_low",
-            "ci_high",
-            "p_value",
-        ],
+    order = {m: k for k, m in enumerate(metrics)}
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values("metric", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
     )
 
 

@@ -7,7 +7,7 @@ reproducible), Wilson score intervals for rates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,19 +20,24 @@ SEED = 0
 CONFIDENCE = 0.95
 LATENCY_PERCENTILES = (50, 90, 95)
 # Bound the (resamples x rows) index matrix so very large groups are resampled in chunks.
-_MAX_CELLS = 4_000_000
+_MAX_CELLS = 2_000_000
+
+
+def bootstrap_indices(n: int, n_resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Chunks of a (n_resamples, n) matrix of row indices drawn with replacement."""
+    step = max(1, _MAX_CELLS // max(n, 1))
+    for start in range(0, n_resamples, step):
+        # int32 indices: half the memory traffic of int64 and about three times faster to gather.
+        yield rng.integers(0, n, size=(min(n_resamples, start + step) - start, n), dtype=np.int32)
 
 
 def bootstrap_resample_counts(n: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(n_resamples, n) matrix: how often each row is drawn in each bootstrap resample."""
-    out = np.empty((n_resamples, n), dtype=np.float64)
-    step = max(1, _MAX_CELLS // max(n, 1))
-    for start in range(0, n_resamples, step):
-        stop = min(n_resamples, start + step)
-        rows = stop - start
-        draws = rng.integers(0, n, size=(rows, n)) + (np.arange(rows)[:, None] * n)
-        out[start:stop] = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
-    return out
+    chunks = []
+    for draws in bootstrap_indices(n, n_resamples, rng):
+        offsets = draws.astype(np.int64) + (np.arange(draws.shape[0])[:, None] * n)
+        chunks.append(np.bincount(offsets.ravel(), minlength=draws.size).reshape(draws.shape))
+    return np.concatenate(chunks).astype(np.float64)
 
 
 def bootstrap_column_means(
@@ -41,16 +46,30 @@ def bootstrap_column_means(
     """(n_resamples, k) bootstrap means of each column of an (n, k) array, NaNs ignored.
 
     Rows are resampled jointly (one draw serves every column), and each resample's mean is
-    over the non-missing values it drew, so a metric missing on some rows is handled without a
-    separate draw per metric.
+    over the non-missing values it drew, so a metric missing on some rows needs no separate
+    draw.
     """
     matrix = np.asarray(values, dtype=np.float64)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
+    n, k = matrix.shape
     present = ~np.isnan(matrix)
-    counts = bootstrap_resample_counts(matrix.shape[0], n_resamples, np.random.default_rng(seed))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (counts @ np.where(present, matrix, 0.0)) / (counts @ present.astype(np.float64))
+    filled = np.where(present, matrix, 0.0)
+    complete = present.all(axis=0)
+    out = np.empty((n_resamples, k), dtype=np.float64)
+    row = 0
+    for draws in bootstrap_indices(n, n_resamples, np.random.default_rng(seed)):
+        rows = slice(row, row + draws.shape[0])
+        for j in range(k):
+            sums = filled[:, j][draws].sum(axis=1)
+            if complete[j]:
+                out[rows, j] = sums / n
+                continue
+            counts = present[:, j][draws].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[rows, j] = sums / counts
+        row += draws.shape[0]
+    return out
 
 
 def percentile_interval(

@@ -98,20 +98,28 @@ def synthetic_results(seed: int = 7, samples: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_run(run_dir: Path, results: pd.DataFrame) -> Path:
-    """Write results.parquet, manifest.json, scorers.json, videos and contact sheets."""
+def write_media(run_dir: Path, results: pd.DataFrame) -> None:
+    """One tiny MP4 and one JPEG contact sheet per delivered job, where the results point."""
     (run_dir / "videos").mkdir(parents=True, exist_ok=True)
     (run_dir / "frames").mkdir(parents=True, exist_ok=True)
     template = run_dir / "template.mp4"
     write_tiny_mp4(template)
-    sheet = Image.fromarray((np.indices((48, 256)).sum(axis=0) % 256).astype(np.uint8)).convert(
-        "RGB"
+    # A contact sheet like the scorers make: a strip of frames (here coloured tiles).
+    colours = ((230, 90, 40), (40, 140, 220), (60, 180, 90), (240, 200, 60))
+    sheet = Image.fromarray(
+        np.concatenate([np.full((48, 64, 3), c, dtype=np.uint8) for c in colours], axis=1)
     )
     for row in results.itertuples():
         if isinstance(row.video_path, str):
             shutil.copyfile(template, run_dir / row.video_path)
-            sheet.save(run_dir / row.contact_sheet, quality=80)
+            sheet.save(run_dir / row.contact_sheet, quality=85)
     template.unlink()
+
+
+def write_run(run_dir: Path, results: pd.DataFrame, media: bool = True) -> Path:
+    """Write results.parquet, manifest.json, scorers.json and (if `media`) videos and contact sheets."""
+    if media:
+        write_media(run_dir, results)
     results.to_parquet(run_dir / "results.parquet", index=False)
     manifest = {
         "name": "synthetic",

@@ -64,7 +64,7 @@ def test_leaderboard_order_and_summary_table() -> None:
 
 def test_paging_and_usable_rate_fallback(tmp_path: Path) -> None:
     results = synthetic_results(samples=1).drop(columns=["clip_score"])
-    run = write_run(tmp_path, results)
+    run = write_run(tmp_path, results, media=False)
     written = write_reports(run, formats=("html", "md"))
     assert run / "report.html" in written and not (run / "summary.csv").exists()
     assert "usable rate vs cost per clip" in (run / "report.html").read_text(encoding="utf-8")
