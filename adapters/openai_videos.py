@@ -47,12 +47,14 @@ GONE_MESSAGE = (
 )
 SECONDS = (4, 8, 12)
 RATIOS = ("16:9", "9:16")
-# (resolution, ratio) → size string; "1024p" is the pro-only 1024x1792 family.
+# (resolution class, ratio) → size. The pro-only 1024x1792 family is the "1080p" class: its
+# 1024 px short side is within the conformance scorer's 10 % of 1080, and the planner snaps
+# a suite's 1080p to it (1920x1080 on create is UNCONFIRMED, spec §2.3).
 SIZES: dict[tuple[str, str], str] = {
     ("720p", "16:9"): "1280x720",
     ("720p", "9:16"): "720x1280",
-    ("1024p", "16:9"): "1792x1024",
-    ("1024p", "9:16"): "1024x1792",
+    ("1080p", "16:9"): "1792x1024",
+    ("1080p", "9:16"): "1024x1792",
 }
 STANDARD_SIZES = ("720x1280", "1280x720")
 PRO_SIZES = STANDARD_SIZES + ("1024x1792", "1792x1024")
@@ -60,7 +62,7 @@ PRO_SIZES = STANDARD_SIZES + ("1024x1792", "1792x1024")
 PRICE_USD_PER_S: dict[tuple[str, str], float] = {
     ("sora-2", "720p"): 0.10,
     ("sora-2-pro", "720p"): 0.30,
-    ("sora-2-pro", "1024p"): 0.50,
+    ("sora-2-pro", "1080p"): 0.50,
 }
 PRICE_SOURCE = "OpenAI sora-2 model page (de-DE) and cometapi article, read Oct 2026 (spec §2.5)"
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -94,9 +96,9 @@ def sizes_for(provider_model: str) -> tuple[str, ...]:
 
 
 def resolution_of_size(size: str) -> str:
-    """The resolution tier of a "WxH" size: "1024p" when the short side is ≥ 1024, else "720p"."""
+    """The resolution class of a "WxH" size: "1080p" when the short side is ≥ 1024, else "720p"."""
     width_px, height_px = parse_size(size)
-    return "1024p" if min(width_px, height_px) >= 1024 else "720p"
+    return "1080p" if min(width_px, height_px) >= 1024 else "720p"
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -114,14 +116,14 @@ def size_for(provider_model: str, ratio: str, resolution: str | None) -> str:
             orientation = "9:16" if float(height) > float(width) else "16:9"
         except ValueError:
             orientation = "16:9"
-    tier = "1024p" if resolution in ("1024p", "1080p", "1792p") else "720p"
+    tier = "1080p" if resolution in ("1024p", "1080p", "1440p", "2160p", "4k") else "720p"
     size = SIZES[(tier, orientation)]
     return size if size in sizes_for(provider_model) else SIZES[("720p", orientation)]
 
 
 def nearest_seconds(duration_s: int) -> int:
-    """The supported clip length closest to `duration_s` (ties go to the shorter)."""
-    return min(SECONDS, key=lambda s: (abs(s - duration_s), s))
+    """The supported clip length closest to `duration_s` (ties go to the longer, as the planner's)."""
+    return min(SECONDS, key=lambda s: (abs(s - duration_s), -s))
 
 
 def fit_image_to_size(path: Path, size: str) -> bytes:
@@ -300,7 +302,7 @@ class OpenAIVideosAdapter(Adapter):
         pro = Capabilities(
             durations_s=SECONDS,
             ratios=RATIOS,
-            resolutions=("720p", "1024p"),
+            resolutions=("720p", "1080p"),
             inputs=frozenset({InputKind.FIRST_FRAME}),
             audio=True,
             seed=False,

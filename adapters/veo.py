@@ -60,8 +60,8 @@ MODERATION_MARKERS = ("safety", "responsible ai", "usage guidelines", "policy")
 
 
 def nearest(values: tuple[int, ...], target: int) -> int:
-    """The value closest to `target` (ties go to the smaller)."""
-    return min(values, key=lambda v: (abs(v - target), v))
+    """The value closest to `target` (ties go to the larger, as the planner's snapping does)."""
+    return min(values, key=lambda v: (abs(v - target), -v))
 
 
 def snap_ratio(ratio: str) -> str:
@@ -79,6 +79,8 @@ def parameters_for(request: GenerationRequest) -> dict[str, Any]:
     """The `parameters` object: shared settings mapped and snapped, model params on top."""
     duration_s = nearest(DURATIONS_S, request.duration_s)
     resolution = request.resolution if request.resolution in RESOLUTIONS else "720p"
+    if request.resolution in ("1440p", "2160p", "4k"):  # the highest class below, as the planner
+        resolution = "1080p"
     parameters: dict[str, Any] = {
         "aspectRatio": snap_ratio(request.ratio),
         "durationSeconds": duration_s,

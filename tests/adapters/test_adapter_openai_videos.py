@@ -101,12 +101,12 @@ def test_input_reference_is_a_file_part_letterboxed_to_size(tmp_path: Path) -> N
 
 
 def test_sizes_snap_to_what_the_model_takes() -> None:
-    assert openai_videos.size_for("sora-2-pro", "9:16", "1024p") == "1024x1792"
+    assert openai_videos.size_for("sora-2-pro", "9:16", "1080p") == "1024x1792"
     assert openai_videos.size_for("sora-2-pro", "16:9", "1080p") == "1792x1024"
-    assert openai_videos.size_for("sora-2", "16:9", "1024p") == "1280x720"  # not a sora-2 size
+    assert openai_videos.size_for("sora-2", "16:9", "1080p") == "1280x720"  # not a sora-2 size
     assert openai_videos.size_for("sora-2", "1:1", None) == "1280x720"
     assert openai_videos.size_for("sora-2", "3:4", "720p") == "720x1280"
-    assert openai_videos.nearest_seconds(5) == 4 and openai_videos.nearest_seconds(10) == 8
+    assert openai_videos.nearest_seconds(5) == 4 and openai_videos.nearest_seconds(10) == 12
 
 
 def test_model_params_override_derived_fields() -> None:
@@ -253,7 +253,7 @@ def test_prices() -> None:
     assert pro.estimate_cost(
         make_request(provider_model="sora-2-pro", duration_s=4)
     ).usd == pytest.approx(1.20)
-    big = make_request(provider_model="sora-2-pro", duration_s=12, resolution="1024p")
+    big = make_request(provider_model="sora-2-pro", duration_s=12, resolution="1080p")
     assert pro.estimate_cost(big).usd == pytest.approx(6.00)
     cost = pro.estimate_cost(big)
     assert cost.currency == "USD" and cost.native == cost.usd
@@ -273,6 +273,6 @@ def test_registry_metadata() -> None:
     assert "2026-09-24" in ADAPTER.note and "2026-09-24" in (openai_videos.__doc__ or "")
     caps = ADAPTER.capabilities("sora-2-pro-2025-10-06")
     assert caps.durations_s == (4, 8, 12) and caps.audio and not caps.seed
-    assert "1024p" in caps.resolutions and "1024p" not in ADAPTER.capabilities("sora-2").resolutions
+    assert "1080p" in caps.resolutions and "1080p" not in ADAPTER.capabilities("sora-2").resolutions
     with pytest.raises(NotImplementedError):
         asyncio.run(make_adapter(lambda r: httpx.Response(500)).find_task(make_request()))

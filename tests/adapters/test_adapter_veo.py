@@ -101,7 +101,7 @@ def test_images_are_inlined(tmp_path: Path) -> None:
 def test_parameters_snap_and_params_override() -> None:
     params = veo.parameters_for(make_request(duration_s=5, ratio="1:1", resolution="4k"))
     assert (
-        params["durationSeconds"] == 4
+        params["durationSeconds"] == 6
         and params["aspectRatio"] == "16:9"
         and params["resolution"] == "720p"
     )
@@ -112,6 +112,7 @@ def test_parameters_snap_and_params_override() -> None:
     assert (
         veo.parameters_for(make_request(duration_s=8, resolution="1080p"))["resolution"] == "1080p"
     )
+    assert veo.parameters_for(make_request(duration_s=8, resolution="4k"))["resolution"] == "1080p"
     # ... unless the model's own params insist on 1080p: then the request is refused.
     with pytest.raises(errors.UnsupportedRequest):
         veo.parameters_for(make_request(duration_s=4, params={"resolution": "1080p"}))
@@ -251,8 +252,8 @@ def test_prices() -> None:
     for model, usd in expected.items():
         cost = adapter_for(model).estimate_cost(make_request(provider_model=model, duration_s=8))
         assert cost.usd == pytest.approx(usd) and cost.currency == "USD"
-    # The estimate uses the duration actually sent (5 s snaps to 4 s).
-    assert adapter_for(MODEL).estimate_cost(make_request(duration_s=5)).usd == pytest.approx(0.4)
+    # The estimate uses the duration actually sent (5 s snaps to 6 s, ties going longer).
+    assert adapter_for(MODEL).estimate_cost(make_request(duration_s=5)).usd == pytest.approx(0.6)
     override = adapter_for(MODEL, price_override={"usd_per_second": 1.0})
     assert override.estimate_cost(make_request(duration_s=6)).usd == pytest.approx(6.0)
     # The planner prices every job first: a request Veo cannot serve is refused there, unsent.
