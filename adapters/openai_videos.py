@@ -309,7 +309,7 @@ class OpenAIVideosAdapter(Adapter):
             default_resolution="720p",
         )
         std_note = "USD 0.10 / s (720x1280, 1280x720)"
-        pro_note = "USD 0.30 / s (720p sizes), USD 0.50 / s (1024x1792, 1792x1024)"
+        pro_note = "USD 0.30 / s (720p sizes), USD 0.50 / s (1080p class: 1024x1792, 1792x1024)"
         models = {
             "sora-2": ModelInfo("sora-2", standard, std_note, PRICE_SOURCE, "Sora 2"),
             "sora-2-pro": ModelInfo("sora-2-pro", pro, pro_note, PRICE_SOURCE, "Sora 2 Pro"),
