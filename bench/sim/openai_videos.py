@@ -45,6 +45,7 @@ from bench.sim.common import (
     VideoSpec,
     malformed_response,
 )
+from bench.sim.server import _send_truncated
 
 MODELS_STANDARD = ("sora-2", "sora-2-2025-10-06", "sora-2-2025-12-08")
 MODELS_PRO = ("sora-2-pro", "sora-2-pro-2025-10-06")
@@ -292,7 +293,7 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
             image = await asyncio.to_thread(still_images, path, sheet=variant == "spritesheet")
             return Response(image, media_type="image/webp")
         if ctx.fault("truncated_download_rate"):
-            return TruncatedFileResponse(path, media_type="video/mp4")
+            return TruncatedFileResponse(path)
         return FileResponse(path, media_type="video/mp4")
 
     def r(path: str, endpoint: Any, method: str, operation: str) -> BaseRoute:
@@ -474,20 +475,12 @@ def still_images(video: Path, *, sheet: bool) -> bytes:
 
 
 class TruncatedFileResponse(Response):
-    """Declares the file's full length, sends half, then drops the connection (download fault)."""
+    """The framework's truncated download (full length declared, half sent, connection cut)."""
 
-    def __init__(self, path: Path, media_type: str):
-        super().__init__(media_type=media_type)
+    def __init__(self, path: Path):
+        super().__init__(media_type="video/mp4")
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        data = self.path.read_bytes()
-        headers = [
-            (b"content-type", (self.media_type or "").encode()),
-            (b"content-length", str(len(data)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send(
-            {"type": "http.response.body", "body": data[: len(data) // 2], "more_body": True}
-        )
-        raise ConnectionAbortedError("simulated truncated download")
+        # The server's own helper, so its log filter keeps this injected fault quiet.
+        await _send_truncated(self.path, send)

@@ -316,7 +316,7 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
         except RenderFailed:
             raise _error(500, "Internal error encountered.") from None
         if ctx.fault("truncated_download_rate"):
-            return TruncatedFileResponse(path, media_type="video/mp4")
+            return TruncatedFileResponse(path)
         return FileResponse(path, media_type="video/mp4")
 
     def r(path: str, endpoint: Any, method: str, operation: str) -> BaseRoute:

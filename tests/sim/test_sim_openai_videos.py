@@ -19,13 +19,20 @@ from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.sim import SIM_API_KEY
 from bench.sim.openai_videos import render_size
-from bench.sim.profiles import Profile
+from bench.sim.profiles import Faults, Profile
 from bench.sim.server import SimServer
 from bench.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
 
 SCALE = 0.05  # 1280x720 renders at 64x36: real MP4s, fast tests
 AUTH = {"Authorization": f"Bearer {SIM_API_KEY}"}
 PROFILES = {
+    "cut": Profile(
+        "cut",
+        "every download truncated",
+        queue_s=(0.0, 0.0),
+        run_s=(0.02, 0.0),
+        faults=Faults(truncated_download_rate=1.0),
+    ),
     "tight": Profile(
         "tight", "two creates a minute", queue_s=(5.0, 0.0), run_s=(5.0, 0.0), rpm_limit=2
     ),
@@ -383,3 +390,9 @@ def test_adapter_full_size_video(tmp_path: Path) -> None:
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert float(container.duration or 0) / av.time_base == pytest.approx(4.0, abs=0.1)
         assert sum(1 for _ in container.decode(video=0)) == 4 * 24
+
+
+def test_truncated_download_fault(server: SimServer) -> None:
+    video = wait_done(server, create(server, "cut").json()["id"], "cut")
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(f"{base(server, 'cut')}/videos/{video['id']}/content", headers=AUTH)

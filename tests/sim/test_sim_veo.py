@@ -19,7 +19,7 @@ from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.sim import SIM_API_KEY
 from bench.sim.openai_videos import render_size
-from bench.sim.profiles import Profile
+from bench.sim.profiles import Faults, Profile
 from bench.sim.server import SimServer
 from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus
 
@@ -27,6 +27,13 @@ SCALE = 0.05
 MODEL = "veo-3.1-fast-generate-preview"
 KEY = {"x-goog-api-key": SIM_API_KEY}
 PROFILES = {
+    "cut": Profile(
+        "cut",
+        "every download truncated",
+        queue_s=(0.0, 0.0),
+        run_s=(0.02, 0.0),
+        faults=Faults(truncated_download_rate=1.0),
+    ),
     "slow": Profile("slow", "long queue", queue_s=(30.0, 0.0), run_s=(30.0, 0.0)),
     "tight": Profile(
         "tight", "two creates a minute", queue_s=(5.0, 0.0), run_s=(5.0, 0.0), rpm_limit=2
@@ -329,3 +336,10 @@ def test_adapter_full_size_video(tmp_path: Path) -> None:
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert float(container.duration or 0) / av.time_base == pytest.approx(4.0, abs=0.1)
         assert container.streams.audio
+
+
+def test_truncated_download_fault(server: SimServer) -> None:
+    operation = wait_done(server, create(server, profile="cut").json()["name"], "cut")
+    uri = operation["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(uri, headers=KEY)
