@@ -136,6 +136,11 @@ def _read_json(path: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """The value if it is a dict, else an empty one (manifest fields are untrusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 def load_run(run_dir: Path | str) -> RunData:
     """Load results.parquet (or results.csv), manifest.json and scorers.json from a run directory."""
     path = Path(run_dir)

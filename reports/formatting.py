@@ -28,7 +28,13 @@ def fmt_num(value: Any, digits: int = 3) -> str:
     if abs(number) >= 999.5:
         return f"{number:,.0f}"
     # Fixed significant digits (28.0, not 28) so a column of numbers lines up.
-    return f"{number:#.{digits}g}".rstrip(".") if abs(number) >= 1 else f"{number:.{digits}f}"
+    if abs(number) >= 1:
+        return f"{number:#.{digits}g}".rstrip(".")
+    fixed = f"{number:.{digits}f}"
+    if float(fixed) == 0.0:
+        # Tiny but not zero keeps its sign and size; exact zero loses the minus of -0.0.
+        return f"{number:.2g}" if number != 0 else f"{0.0:.{digits}f}"
+    return fixed
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:

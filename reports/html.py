@@ -14,7 +14,7 @@ import pandas as pd
 
 from reports import formatting as fmt
 from reports.analysis import Analysis
-from reports.data import unavailable_scorers
+from reports.data import as_dict, unavailable_scorers
 from reports.plots import Plot, model_colours
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -124,7 +124,7 @@ def gallery_pages(
 
 def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest fields a reader looks for, plus pretty JSON of the config and packages."""
-    suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+    suite = as_dict(manifest.get("suite"))
     facts = [
         ("Run", manifest.get("run_id") or manifest.get("name")),
         ("Created", manifest.get("created_at")),
@@ -150,8 +150,8 @@ def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
     if isinstance(currency, dict) and currency.get("cny_per_usd") is not None:
         facts.append(("CNY per USD", currency.get("cny_per_usd")))
     usable = manifest.get("usable")
-    prices = manifest.get("prices") if isinstance(manifest.get("prices"), dict) else {}
-    packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else {}
+    prices = as_dict(manifest.get("prices"))
+    packages = as_dict(manifest.get("packages"))
     return {
         "facts": [(k, str(v)) for k, v in facts if v not in (None, "")],
         "usable": json.dumps(usable, indent=2, ensure_ascii=False, default=str) if usable else None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.analysis import Analysis
-from reports.data import unavailable_scorers
+from reports.data import as_dict, unavailable_scorers
 from reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
 from reports.plots import Plot
 
@@ -34,7 +34,7 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
     run = analysis.run
     simulated = set(run.simulated_models)
     lines = [f"# vidbench report: {md_escape(run.name)}", ""]
-    suite = run.manifest.get("suite") if isinstance(run.manifest.get("suite"), dict) else {}
+    suite = as_dict(run.manifest.get("suite"))
     facts = [
         f"{len(analysis.models)} models",
         f"{run.results['prompt_id'].nunique()} prompts",
@@ -136,7 +136,7 @@ def _manifest_lines(analysis: Analysis) -> list[str]:
     ):
         if manifest.get(key):
             lines.append(f"- {label}: {md_escape(manifest.get(key))}")
-    suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+    suite = as_dict(manifest.get("suite"))
     if suite.get("sha256"):
         lines.append(f"- Suite sha256: {md_code(suite.get('sha256'))}")
     prices = manifest.get("prices")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -44,6 +45,11 @@ class Plot:
     title: str
     png: Path
     svg: Path
+
+
+def _style() -> Any:
+    """The report's matplotlib style as a context manager."""
+    return plt.rc_context(STYLE)  # type: ignore[arg-type]
 
 
 def model_colours(models: Sequence[str]) -> dict[str, str]:
@@ -89,7 +95,7 @@ def quality_scatter(
     data = summary.dropna(subset=[x_column, "quality"])
     if data.empty:
         return None
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         x = data[x_column].to_numpy(dtype=float)
         y = data["quality"].to_numpy(dtype=float)
@@ -138,7 +144,7 @@ def latency_cdf(df: pd.DataFrame, colours: dict[str, str], out_dir: Path) -> Plo
     if done.empty:
         return None
     title = "Latency distribution (submit → video on disk)"
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for model, group in sorted(done.groupby("model"), key=lambda kv: str(kv[0])):
             values = np.sort(group["latency_s"].to_numpy(dtype=float))
@@ -168,7 +174,7 @@ def category_bars(
     models = sorted(data["model"].unique())
     width = 0.8 / max(len(models), 1)
     title = f"{quality_label} by category"
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(max(6.4, 1.1 * len(categories) + 2), 4.2))
         base = np.arange(len(categories))
         for i, model in enumerate(models):

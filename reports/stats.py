@@ -55,7 +55,7 @@ def bootstrap_column_means(
     n, k = matrix.shape
     present = ~np.isnan(matrix)
     filled = np.where(present, matrix, 0.0)
-    complete = present.all(axis=0)
+    complete = np.asarray(present.all(axis=0), dtype=bool)
     out = np.empty((n_resamples, k), dtype=np.float64)
     row = 0
     for draws in bootstrap_indices(n, n_resamples, np.random.default_rng(seed)):

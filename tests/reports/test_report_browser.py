@@ -201,15 +201,23 @@ def test_report_renders_in_chromium(served_run: str, chromium: DevTools) -> None
     assert result["scripts"] == 1  # ours only: the prompt's <script> did not become an element
     assert chromium.errors() == []
 
-    # The whole page, for a person to look at (test-artifacts/ is git-ignored).
-    ARTIFACTS.mkdir(exist_ok=True)
-    chromium.call(
-        "Emulation.setDeviceMetricsOverride",
-        width=1360,
-        height=min(int(result["height"]), 6000),
-        deviceScaleFactor=1,
-        mobile=False,
+    # The whole page, for a person to look at (test-artifacts/ is git-ignored). Lazy contact
+    # sheets below the fold are loaded first so the picture shows what a reader scrolling sees.
+    height = chromium.evaluate(
+        """(async () => {
+          const sheets = Array.from(document.querySelectorAll('img.sheet'));
+          sheets.forEach(img => { img.loading = 'eager'; });
+          await Promise.all(sheets.map(img => img.decode().catch(() => null)));
+          return document.documentElement.scrollHeight;
+        })()"""
     )
-    shot = chromium.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = chromium.call(
+        "Page.captureScreenshot",
+        format="png",
+        captureBeyondViewport=True,
+        clip={"x": 0, "y": 0, "width": 1360, "height": int(height), "scale": 1},
+    )
     (ARTIFACTS / "report.png").write_bytes(base64.b64decode(shot["data"]))
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+    assert chromium.errors() == []
