@@ -57,7 +57,7 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
         "cost_per_clip_usd",
         "cost_per_usable_clip_usd",
     ]
-    out = summary[columns].rename(columns={"n_jobs": "n"})
+    out = summary.reindex(columns=columns).rename(columns={"n_jobs": "n"})
     headline = [m for m in HEADLINE_METRICS if m in metric_columns(df, {})]
     if headline:
         # Plain means: this table is printed after every run, CIs live in the reports.
@@ -97,6 +97,8 @@ class Analysis:
 
     def ranked_summary(self) -> pd.DataFrame:
         """The summary sorted for a leaderboard: quality descending, then cost ascending."""
+        if self.summary.empty:
+            return self.summary
         return self.summary.sort_values(
             ["quality", "cost_per_clip_usd", "model"],
             ascending=[False, True, True],
@@ -107,6 +109,8 @@ class Analysis:
 def analyse(run: RunData) -> Analysis:
     """Compute every statistic the reports show for one run."""
     df = run.results
+    if df.empty:
+        raise ValueError(f"{run.path}: the results table has no rows; there is nothing to report")
     models = sorted(df["model"].unique().tolist())
     quality = run.quality_metric
     metrics = run.metrics

@@ -228,7 +228,7 @@ def rate_summary(
             row[f"{label}_rate"] = counts[name] / attempted
             row[f"{label}_rate_low"], row[f"{label}_rate_high"] = float(low), float(high)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(by))
 
 
 def latency_summary(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame:
@@ -241,7 +241,7 @@ def latency_summary(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.Data
         row.update({f"latency_{k}_s": v for k, v in latency_percentiles(done).items()})
         row["latency_mean_s"] = float(np.nanmean(done)) if row["n_latency"] else np.nan
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(by))
 
 
 def cost_summary(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame:
@@ -273,7 +273,7 @@ def cost_summary(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFra
             cost_per_usable_clip_usd=total / n_usable if known and n_usable > 0 else np.nan,
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(by))
 
 
 def model_summary(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame:

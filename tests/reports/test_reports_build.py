@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import XSS_TEXT, synthetic_results, write_run
 
 from reports.analysis import analyse
@@ -77,7 +78,25 @@ def test_paging_and_usable_rate_fallback(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_refused(synthetic_run: Path) -> None:
-    import pytest
-
     with pytest.raises(ValueError, match="pdf"):
         write_reports(synthetic_run, formats=("pdf",))
+
+
+def test_sparse_results_still_report(tmp_path: Path) -> None:
+    """Only the required columns, one model without any delivered clip: reports still render."""
+    results = pd.DataFrame(
+        {
+            "model": ["a", "a", "b"],
+            "prompt_id": ["p1", "p2", "p1"],
+            "status": ["succeeded", "failed", "rejected"],
+        }
+    )
+    results.to_parquet(tmp_path / "results.parquet")
+    written = write_reports(tmp_path)
+    assert {p.name for p in written} == {"report.html", "report.md", "summary.csv"}
+    assert "rejected" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    results.iloc[:0].to_parquet(empty / "results.parquet")
+    with pytest.raises(ValueError, match="no rows"):
+        write_reports(empty)
