@@ -357,3 +357,23 @@ def test_cancelled_task_is_failed(tmp_path: Path, status: TaskStatus) -> None:
     )
     run_jobs(run, adapter)
     assert finished(run)["x"]["status"] == "failed"
+
+
+def test_download_redirect_to_another_host_drops_credentials(tmp_path: Path) -> None:
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.host, dict(request.headers)))
+        if request.url.host == "provider.test":
+            return httpx.Response(302, headers={"location": "https://storage.test/v.mp4"})
+        return httpx.Response(200, content=VIDEO_BYTES)
+
+    class KeyedAdapter(ScriptedAdapter):
+        def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
+            return DownloadSpec("https://provider.test/files/v", {"x-goog-api-key": "secret-value"})
+
+    run = make_run(tmp_path, ["r"])
+    run_jobs(run, KeyedAdapter(httpx.AsyncClient(transport=httpx.MockTransport(handler))))
+    assert finished(run)["r"]["status"] == "succeeded"
+    assert seen[0][1].get("x-goog-api-key") == "secret-value"
+    assert seen[1][0] == "storage.test" and "x-goog-api-key" not in seen[1][1]
