@@ -20,6 +20,7 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
     """Write every figure the data supports to out_dir (PNG and SVG); return them."""
     colours = model_colours(analysis.models)
     label = analysis.quality_label
+    simulated = frozenset(analysis.run.simulated_models)
     plots = [
         quality_scatter(
             analysis.summary,
@@ -30,6 +31,7 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
             out_dir,
             "quality_vs_cost",
             f"{label} vs cost per clip",
+            simulated,
         ),
         quality_scatter(
             analysis.summary,
@@ -40,6 +42,7 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
             out_dir,
             "quality_vs_latency",
             f"{label} vs latency p50",
+            simulated,
         ),
         latency_cdf(analysis.run.results, colours, out_dir),
         category_bars(analysis.categories, label, colours, out_dir),

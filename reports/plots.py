@@ -90,8 +90,13 @@ def quality_scatter(
     out_dir: Path,
     key: str,
     title: str,
+    simulated: frozenset[str] = frozenset(),
 ) -> Plot | None:
-    """Quality (with CI) against a cost-like x (lower is better); the Pareto frontier is drawn."""
+    """Quality (with CI) against a cost-like x (lower is better); the Pareto frontier is drawn.
+
+    Points are labelled in place (simulated models get "(sim)"); the legend only explains the
+    frontier line.
+    """
     data = summary.dropna(subset=[x_column, "quality"])
     if data.empty:
         return None
@@ -121,10 +126,9 @@ def quality_scatter(
                 mew=1.2,
                 capsize=3,
                 zorder=3,
-                label=str(row["model"]),
             )
             ax.annotate(
-                str(row["model"]),
+                str(row["model"]) + (" (sim)" if row["model"] in simulated else ""),
                 (x[i], y[i]),
                 xytext=(7, 5),
                 textcoords="offset points",
@@ -134,7 +138,8 @@ def quality_scatter(
         ax.set_ylabel(quality_label)
         ax.set_title(title, loc="left")
         ax.margins(x=0.18, y=0.15)
-        ax.legend(loc="best", fontsize=8)
+        if front.size > 1:
+            ax.legend(loc="best", fontsize=8)
         return _save(fig, out_dir, key, title)
 
 
