@@ -43,6 +43,7 @@ from bench.sim.common import (
     VideoSpec,
     malformed_response,
     request_id,
+    shots_in,
 )
 
 TASKS_PATH = "/api/v3/contents/generations/tasks"
@@ -69,15 +70,6 @@ ERROR_TYPES = {
     404: "NotFound",
     429: "TooManyRequests",
 }
-_SHOT_NUMBER = re.compile(r"(?:\bshot\s*|镜头\s*)(\d+)", re.IGNORECASE)
-_CUT = re.compile(r"\bcut to\b|切换镜头|镜头切换", re.IGNORECASE)
-MAX_SHOTS = 8
-
-
-def shots_in(prompt: str) -> int:
-    """Shots the prompt asks for: the highest "shot N"/"镜头N", or one more than its cuts."""
-    numbered = [int(n) for n in _SHOT_NUMBER.findall(prompt)]
-    return max(1, min(MAX_SHOTS, max([len(_CUT.findall(prompt)) + 1, *numbered])))
 
 
 def tokens_for(width: int, height: int, frames: int) -> int:
@@ -232,8 +224,8 @@ class _ArkSim:
             if duration == -1:  # the model picks; billed on what it made
                 duration = rng.randint(model.min_duration_s, model.max_duration_s)
             frames = duration * FPS
-        seed = int(fields.get("seed", -1))
-        seed = rng.randint(0, 2**31 - 1) if seed == -1 else seed
+        requested_seed = int(fields.get("seed", -1))
+        seed = rng.randint(0, 2**31 - 1) if requested_seed == -1 else requested_seed
         audio = bool(fields.get("generate_audio", True)) if model.audio else False
         now = self.ctx.clock()
         task_id = ""
@@ -241,7 +233,12 @@ class _ArkSim:
             suffix = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(5))
             task_id = f"cgt-{time.strftime('%Y%m%d%H%M%S', time.localtime(now))}-{suffix}"
         expires_after_s = int(fields.get("execution_expires_after", DEFAULT_EXPIRES_AFTER_S))
-        spec = VideoSpec(prompt, width, height, frames / FPS, FPS, shots_in(prompt), audio, seed)
+        # Unseeded requests share one render per prompt and size (the render cache); the
+        # response still reports the random seed Ark would have drawn.
+        render_seed = 0 if requested_seed == -1 else requested_seed
+        spec = VideoSpec(
+            prompt, width, height, frames / FPS, FPS, shots_in(prompt), audio, render_seed
+        )
         data = {
             "requested_model": requested,
             "model": model_id,

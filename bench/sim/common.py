@@ -42,6 +42,7 @@ import hmac
 import logging
 import math
 import random
+import re
 import secrets
 import threading
 import time
@@ -79,6 +80,17 @@ class Phase(StrEnum):
     @property
     def terminal(self) -> bool:
         return self not in (Phase.QUEUED, Phase.RUNNING)
+
+
+_SHOT_NUMBER = re.compile(r"(?:\bshot\s*|镜头\s*)(\d+)", re.IGNORECASE)
+_CUT = re.compile(r"\bcut to\b|切换镜头|镜头切换", re.IGNORECASE)
+MAX_SHOTS = 8
+
+
+def shots_in(prompt: str) -> int:
+    """Shots the prompt asks for: the highest "shot N"/"镜头N", or one more than its cuts."""
+    numbered = [int(n) for n in _SHOT_NUMBER.findall(prompt)]
+    return max(1, min(MAX_SHOTS, max([len(_CUT.findall(prompt)) + 1, *numbered])))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from bench.sim.common import (
     SimTask,
     VideoSpec,
     malformed_response,
+    shots_in,
 )
 from bench.sim.server import _send_truncated
 
@@ -185,8 +186,9 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
             width=width_px,
             height=height_px,
             duration_s=float(spec_fields["seconds"]),
+            shots=shots_in(spec_fields["prompt"]),
             audio=True,
-            seed=int.from_bytes(secrets.token_bytes(4), "big"),
+            seed=0,  # no seed in this API: one cached render per prompt and size
         )
         task = ctx.new_task(
             model,

@@ -35,6 +35,7 @@ from bench.sim.common import (
     SimTask,
     VideoSpec,
     malformed_response,
+    shots_in,
 )
 from bench.sim.openai_videos import TruncatedFileResponse, render_size
 
@@ -272,8 +273,9 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
             width=width_px,
             height=height_px,
             duration_s=float(parameters["durationSeconds"]),
+            shots=shots_in(prompt),
             audio=True,
-            seed=seed if seed is not None else int.from_bytes(secrets.token_bytes(4), "big"),
+            seed=seed if seed is not None else 0,  # unseeded: one cached render per prompt
         )
         flagged = any(word in prompt.lower() for word in ctx.profile.input_moderation_words)
         task = ctx.new_task(
