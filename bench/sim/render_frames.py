@@ -25,6 +25,7 @@ CAMERA_SPEED_W = {"pan": 0.18, "orbit": 0.12, "drift": 0.035}
 ZOOM_RATE_PER_S = 0.12  # log-scale change per second
 OBJECT_SPEED_W = {"walk": 0.12, "run": 0.3, "drive": 0.45, "fly": 0.3}
 SPIN_DEG_PER_S = 150.0
+MAX_TRAVEL_W = 3.0  # camera travel cap each side of mid-shot, in frame widths
 # Per-shot framing so consecutive shots differ in composition too: (size factor, x shift in W).
 FRAMINGS = ((1.0, 0.0), (1.15, 0.1), (0.85, -0.1), (1.08, -0.05))
 # Face box height as a share of the frame height for the first framing at 480p and up.
@@ -236,10 +237,13 @@ def iter_frames(
         count = bounds[k + 1] - bounds[k]
         shot_s = count / fps
         main_motion = scene.object_motion if scene.object_motion in OBJECT_SPEED_W else "walk"
+        shot_speed = speed
         tracking_px = OBJECT_SPEED_W[main_motion] * speed * width if not scene.person else 0.0
-        travel = max(
-            abs(_camera(scene, t, shot_s, speed, width, tracking_px)[0]) for t in (0.0, shot_s)
-        )
+        travel = abs(_camera(scene, 0.0, shot_s, speed, width, tracking_px)[0])
+        if travel > MAX_TRAVEL_W * width:  # long fast pans: slow down rather than hold a huge image
+            shot_speed = speed * MAX_TRAVEL_W * width / travel
+            tracking_px *= shot_speed / speed
+            travel = abs(_camera(scene, 0.0, shot_s, shot_speed, width, tracking_px)[0])
         world_w = width + 2 * math.ceil(travel) + 4
         cam_mid_x = world_w / 2
         background = build_background(world_w, height, scene, settings[k], seed * 7919 + k)
@@ -250,7 +254,7 @@ def iter_frames(
         for i in range(count):
             t = i / fps
             progress = (bounds[k] + i) / max(1, frame_count - 1)
-            offset, scale = _camera(scene, t, shot_s, speed, width, tracking_px)
+            offset, scale = _camera(scene, t, shot_s, shot_speed, width, tracking_px)
             cam_x = cam_mid_x + offset
             frame = (
                 static_bg.copy()
@@ -260,7 +264,7 @@ def iter_frames(
             for actor in actors:
                 person = actor.drift_sprite is not None
                 dx, dy, angle = _displacement(
-                    actor.motion, t, shot_s / 2, speed, width, height, person
+                    actor.motion, t, shot_s / 2, shot_speed, width, height, person
                 )
                 sprite = actor.sprite
                 if actor.drift_sprite is not None and quality.identity_drift > 0:

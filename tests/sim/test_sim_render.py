@@ -236,29 +236,29 @@ def test_person_face_is_detected_and_identity_drift_changes_it(tmp_path: Path) -
         str(models / "dlib_face_recognition_resnet_model_v1.dat")
     )
 
-    def first_last_distance(drift: float) -> tuple[int, float]:
+    def detections_and_distance(drift: float) -> tuple[list[bool], float]:
+        """Per-frame face found?, and the embedding distance of the first and last frame's face."""
         frames = _frames(
             _render(
                 tmp_path,
                 "a woman smiles at the camera",
                 width=480,
                 height=272,
+                shots=2,  # the last frame is in another shot: the same person must appear there
                 quality=Quality(identity_drift=drift),
             )
         )
         found = [detector(f, 0) for f in frames]
-        embeddings = [
+        first, last = (
             np.array(
                 recogniser.compute_face_descriptor(frames[i], landmarks(frames[i], found[i][0]))
             )
             for i in (0, -1)
-        ]
-        return sum(bool(boxes) for boxes in found), float(
-            np.linalg.norm(embeddings[0] - embeddings[1])
         )
+        return [bool(boxes) for boxes in found], float(np.linalg.norm(first - last))
 
-    detected, same = first_last_distance(0.0)
-    assert detected >= 22 and same < 0.4
+    found, same = detections_and_distance(0.0)
+    assert sum(found[:12]) >= 11 and sum(found[12:]) >= 11 and same < 0.4
     if MESSI_PATH.is_file():  # the drift face is a different real person (opencv-doc sample)
-        detected, drifted = first_last_distance(1.0)
-        assert detected >= 18 and drifted > 0.6
+        found, drifted = detections_and_distance(1.0)
+        assert sum(found) >= 18 and drifted > 0.6
