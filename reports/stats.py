@@ -57,17 +57,22 @@ def bootstrap_column_means(
     filled = np.where(present, matrix, 0.0)
     complete = np.asarray(present.all(axis=0), dtype=bool)
     out = np.empty((n_resamples, k), dtype=np.float64)
+    # Metrics usually share their missing-value pattern (all scored on the same clips), so the
+    # per-resample count of present values is computed once per distinct pattern.
+    pattern_of = [present[:, j].tobytes() if not complete[j] else b"" for j in range(k)]
     row = 0
     for draws in bootstrap_indices(n, n_resamples, np.random.default_rng(seed)):
         rows = slice(row, row + draws.shape[0])
+        counts: dict[bytes, np.ndarray] = {}
         for j in range(k):
             sums = filled[:, j][draws].sum(axis=1)
             if complete[j]:
                 out[rows, j] = sums / n
                 continue
-            counts = present[:, j][draws].sum(axis=1)
+            if pattern_of[j] not in counts:
+                counts[pattern_of[j]] = present[:, j][draws].sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[rows, j] = sums / counts
+                out[rows, j] = sums / counts[pattern_of[j]]
         row += draws.shape[0]
     return out
 
