@@ -377,7 +377,9 @@ class Runner:
                     break
                 await self.sleep(decision.delay_s)
                 continue
-            problem = self._check_video(target)
+            problem = await asyncio.to_thread(
+                self._check_video, target
+            )  # decoding must not block the loop
             if problem is None:
                 self.run.journal.append(
                     "downloaded",

@@ -136,6 +136,11 @@ def test_interrupted_run_resumes_and_creates_each_task_once(tmp_path: Path, sig:
         assert creates == PROMPTS
         task_ids = [s.task_id for s in states.values()]
         assert len(set(task_ids)) == PROMPTS
+        # The key came from the environment and is written nowhere.
+        for path in run_dir.rglob("*"):
+            if path.is_file() and path.suffix in (".json", ".jsonl", ".md", ".html", ".csv"):
+                assert SIM_API_KEY not in path.read_text(encoding="utf-8", errors="replace"), path
+        assert "VB_KILL_TEST_KEY" in (run_dir / "manifest.json").read_text(encoding="utf-8")
     finally:
         sim.send_signal(signal.SIGINT)
         try:
