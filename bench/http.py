@@ -18,7 +18,7 @@ from bench.errors import truncate
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 60.0
-POOL_LIMIT = 100
+POOL_LIMIT = 32  # httpcore's pool scan grows with its size; 32 keeps polls cheap
 USER_AGENT = "vidbench/0.1"
 
 

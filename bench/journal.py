@@ -6,6 +6,7 @@ survives a SIGKILL the instant after the provider returned it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -60,6 +61,12 @@ class Journal:
             if sync:
                 os.fsync(handle.fileno())
         return record
+
+    async def append_async(
+        self, event: str, job_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """`append` (durable) in a worker thread, so an fsync never stalls the event loop."""
+        return await asyncio.to_thread(self.append, event, job_id, **fields)
 
     def append_many(self, records: list[tuple[str, str | None, dict[str, Any]]]) -> None:
         """Append several records with one fsync (for bulk events such as `planned`)."""

@@ -159,7 +159,7 @@ class Runner:
                 ErrorKind.INTERNAL,
                 f"{type(exc).__name__}: {errors.truncate(str(exc), 300)}",
             )
-        self._finish(job, finish)
+        await self._finish(job, finish)
 
     async def _drive(self, state: JobState) -> Finish:
         job = state.job
@@ -211,7 +211,7 @@ class Runner:
         while True:
             attempt += 1
             await runtime.limiter.acquire()
-            self.run.journal.append("intent", job.job_id, attempt=attempt)
+            await self.run.journal.append_async("intent", job.job_id, attempt=attempt)
             self.counters.creates += 1
             create = asyncio.ensure_future(runtime.adapter.submit(request))
             try:
@@ -222,7 +222,7 @@ class Runner:
                     result = await asyncio.wait_for(create, SUBMIT_GRACE_S)
                 except BaseException:
                     raise asyncio.CancelledError from None
-                self._record_submitted(job, result.task_id, result.request_id)
+                self._record_submitted_now(job, result.task_id, result.request_id)
                 raise
             except errors.ProviderError as exc:
                 decision = retry.decide_create(exc, attempt, self.rng)
@@ -231,11 +231,11 @@ class Runner:
                     continue
                 self._uncommit(job)
                 return await self._create_failed(runtime, job, exc)
-            self._record_submitted(job, result.task_id, result.request_id)
+            await self._record_submitted(job, result.task_id, result.request_id)
             return result.task_id
 
-    def _record_submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
-        self.run.journal.append(
+    async def _record_submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
+        await self.run.journal.append_async(
             "submitted",
             job.job_id,
             task_id=task_id,
@@ -244,6 +244,17 @@ class Runner:
         )
         self.counters.submitted += 1
         self._notify()
+
+    def _record_submitted_now(self, job: Job, task_id: str, request_id: str | None) -> None:
+        """The same, blocking: used while the job is being cancelled."""
+        self.run.journal.append(
+            "submitted",
+            job.job_id,
+            task_id=task_id,
+            request_id=request_id,
+            submitted_at=time.time(),
+        )
+        self.counters.submitted += 1
 
     async def _create_failed(
         self, runtime: ModelRuntime, job: Job, exc: errors.ProviderError
@@ -274,7 +285,7 @@ class Runner:
         except errors.ProviderError:
             return None
         if found is not None:
-            self._record_submitted(job, found, None)
+            await self._record_submitted(job, found, None)
         return found
 
     async def _follow(
@@ -377,11 +388,10 @@ class Runner:
                     break
                 await self.sleep(decision.delay_s)
                 continue
-            problem = await asyncio.to_thread(
-                self._check_video, target
-            )  # decoding must not block the loop
+            # Decoding must not block the event loop.
+            problem = await asyncio.to_thread(self._check_video, target)
             if problem is None:
-                self.run.journal.append(
+                await self.run.journal.append_async(
                     "downloaded",
                     job.job_id,
                     path=str(target.relative_to(self.run.path)),
@@ -461,13 +471,13 @@ class Runner:
 
     # ----- bookkeeping --------------------------------------------------------------------
 
-    def _finish(self, job: Job, finish: Finish) -> None:
+    async def _finish(self, job: Job, finish: Finish) -> None:
         fields = dict(finish.fields)
         if "cost_usd" not in fields:
             fields.update(cost_usd=0.0, cost_native=0.0)
         self._uncommit(job)
         self.committed_usd += fields.get("cost_usd") or 0.0
-        self.run.journal.append(
+        await self.run.journal.append_async(
             "finished",
             job.job_id,
             status=finish.status.value,

@@ -5,7 +5,7 @@ no failures, generous limits; every job uses the same prompt so one pre-rendered
 serves all). Prints the wall-time ratio to the ideal, harness CPU per job and polls per
 task, all measured in this one run.
 
-    .venv/bin/python benchmarks/orchestration.py [--jobs 1000] [--concurrency 100]
+    .venv/bin/python benchmarks/orchestration.py [--jobs 1000] [--concurrency 200]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ async def drive(run: RunDir, base_url: str, concurrency: int) -> Runner:
         client.timeout = httpx.Timeout(120.0)
         context = AdapterContext("doubao-seedance-2-0-260128", base_url, {"api_key": Secret(SIM_API_KEY, "(sim)")})
         runtime = ModelRuntime("seedance", cls(context, client), concurrency, 1_000_000, 3600)
-        runner = Runner(run, {"seedance": runtime}, poll_min_s=0.25)
+        runner = Runner(run, {"seedance": runtime}, poll_min_s=1.0)
         await runner.run_all()
         return runner
 
@@ -65,7 +65,7 @@ async def drive(run: RunDir, base_url: str, concurrency: int) -> Runner:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=200)
     args = parser.parse_args()
     latency_s = PROFILES["steady"].run_s[0] + PROFILES["steady"].queue_s[0]
     sim, base_url = start_simulator("steady")

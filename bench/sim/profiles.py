@@ -89,7 +89,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "steady",
             "Fixed latency, no failures, generous limits: for orchestration benchmarks.",
-            queue_s=(0.0, 0.0), run_s=(8.0, 0.0), rpm_limit=1_000_000, concurrency_limit=100_000,
+            queue_s=(0.0, 0.0), run_s=(20.0, 0.0), rpm_limit=1_000_000, concurrency_limit=100_000,
             input_moderation_words=(), quality=Quality(),
         ),
         Profile(
