@@ -16,6 +16,7 @@ import numpy as np
 
 from bench.config import ClipSettings
 from bench.scorers.base import ScorerUnavailable
+from bench.scorers.sampler import shrink
 
 CLIP_WEIGHTS_ENV = "VIDBENCH_CLIP_WEIGHTS"
 CLIP_DOWNLOAD_ENV = "VIDBENCH_CLIP_DOWNLOAD"
@@ -164,11 +165,24 @@ class ClipEmbedder:
             self._model = model
 
     def prepare(self, frames: list[np.ndarray]) -> Any:
-        """Preprocess RGB frames into a batch tensor (runs in the decode thread)."""
+        """Preprocess RGB frames into a batch tensor (runs in the decode thread).
+
+        Frames are first area-downscaled to twice the model's input size, then go through
+        open_clip's own transform: the result matches the transform applied to the full
+        frame to within resampling noise, at a fraction of PIL's bicubic cost on 720p+.
+        """
         import torch
         from PIL import Image
 
-        return torch.stack([self.preprocess(Image.fromarray(frame)) for frame in frames])
+        side_px = 2 * self.input_size_px()
+        return torch.stack(
+            [self.preprocess(Image.fromarray(shrink(frame, side_px))) for frame in frames]
+        )
+
+    def input_size_px(self) -> int:
+        """The model's square input size (224 for ViT-B-32)."""
+        size = getattr(getattr(self._model, "visual", None), "image_size", 224)
+        return int(size[0] if isinstance(size, tuple | list) else size)
 
     def embed_prepared(self, batch: Any) -> np.ndarray:
         """L2-normalised image embeddings of a preprocessed batch, shape (N, D)."""

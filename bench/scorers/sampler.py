@@ -116,7 +116,10 @@ class UniformPicker:
 
     def add(self, index: int, time_s: float, frame_rgb: np.ndarray) -> None:
         """Offer a frame that `wants` accepted."""
-        self.kept.append((index, time_s, shrink(frame_rgb, self.short_side_px)))
+        # Copy so a kept frame never pins one of the decoder's pooled buffers.
+        self.kept.append(
+            (index, time_s, np.array(shrink(frame_rgb, self.short_side_px), copy=True))
+        )
         if self.targets is None and len(self.kept) > 2 * self.wanted:
             # Unknown length: halve the density so memory stays at 2N frames.
             self.stride *= 2

@@ -328,14 +328,19 @@ def score_run(
     clip: ClipSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
     sampler: SamplerSettings | None = None,
+    scorer_set: Scorers | None = None,
 ) -> ScoreSummary:
-    """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons."""
+    """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons.
+
+    `scorer_set` (from `build_scorers`) lets a caller reuse loaded models across runs;
+    it then overrides `scorers` and `clip`.
+    """
     started = time.perf_counter()
     clip = clip or ClipSettings.model_validate({})
     sampler = sampler or SamplerSettings(uniform_frames=clip.frames)
     names = list(dict.fromkeys(scorers or KNOWN_SCORERS))
     run = RunDir(run_dir)
-    stage = Stage(run, build_scorers(names, clip, sampler), sampler)
+    stage = Stage(run, scorer_set or build_scorers(names, clip, sampler), sampler)
     items = run.scorable()
     previous = {job_id: state.scores for job_id, state in run.states().items()}
     stage.summary.videos = len(items)

@@ -1,0 +1,278 @@
+"""Scoring stage performance, measured side by side in one run.
+
+1. clip_alignment stage throughput (frames/s, decode + sampling + preprocessing + model,
+   with the model already loaded) vs the bare image-tower forward rate on the same
+   preprocessed frames. DESIGN.md target: >= 90%.
+2. Second scoring of the same run (all scorers, same process) vs the first: the cache
+   speed-up. Target: >= 100x.
+3. Peak memory of one decode pass (all products) for a 4 s vs a 16 s video, each in a fresh
+   process (VmHWM). Target: independent of video length.
+
+THROUGHPUT ONLY: CLIP here is ViT-B-32 with RANDOM weights (no weights can be downloaded on
+this machine); the benchmark never prints a score, only timings.
+
+    .venv/bin/python benchmarks/scoring.py [--videos 6] [--seconds 4] [--width 1280 --height 720]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from skimage import data
+
+from bench.config import ClipSettings
+from bench.jobs import Job
+from bench.journal import Journal
+from bench.scorers.sampler import SamplerSettings, decode_pass
+from bench.scorers.stage import build_scorers, score_run
+
+FPS = 24
+FRAMES_PER_VIDEO = 16
+
+
+def render(path: Path, seconds: float, width: int, height: int, seed: int) -> Path:
+    """A textured 720p-style clip: the astronaut photo panning over a coloured gradient."""
+    rng = np.random.default_rng(seed)
+    face = cv2.resize(data.astronaut(), (height, height), interpolation=cv2.INTER_AREA)
+    ramp = np.linspace(0, 1, width)[None, :, None]
+    tint = rng.uniform(40, 200, 3)
+    background = (ramp * tint + (1 - ramp) * tint[::-1]).astype(np.uint8)
+    background = np.repeat(background, height, axis=0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "23"}
+        for i in range(int(seconds * FPS)):
+            frame = background.copy()
+            x = int((width - height) * (0.5 + 0.5 * np.sin(i / 20 + seed)))
+            frame[:, x : x + height] = face
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def make_run(root: Path, videos: int, seconds: float, width: int, height: int) -> Path:
+    """A run directory with `videos` downloaded jobs, journaled as the runner would."""
+    run = root / "run"
+    (run / "videos").mkdir(parents=True)
+    journal = Journal(run / "records.jsonl")
+    for i in range(videos):
+        job_id = f"bench-{i}"
+        path = render(run / "videos" / f"{job_id}.mp4", seconds, width, height, seed=i)
+        job = Job(
+            job_id=job_id,
+            model_id="m",
+            adapter="sim",
+            provider_model="sim",
+            simulated=True,
+            prompt_id=f"p{i}",
+            category="bench",
+            lang="en",
+            sample=0,
+            text="an astronaut",
+            clip_text="an astronaut smiling in front of a flag",
+            duration_requested_s=int(seconds),
+            duration_sent_s=int(seconds),
+            ratio=f"{width}:{height}",
+            resolution=f"{height}p",
+            audio=False,
+        )
+        journal.append("planned", job_id, job=job.to_dict())
+        journal.append(
+            "downloaded",
+            job_id,
+            path=f"videos/{job_id}.mp4",
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        )
+        journal.append("finished", job_id, status="succeeded")
+    journal.close()
+    return run
+
+
+def random_weights(root: Path) -> Path:
+    """ViT-B-32 with random weights saved to a file (throughput measurement only)."""
+    import open_clip
+    import torch
+
+    torch.manual_seed(0)
+    model, _, _ = open_clip.create_model_and_transforms("ViT-B-32", pretrained=None)
+    path = root / "vit-b-32-random.pt"
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def clip_rates(
+    run: Path, clip: ClipSettings, sampler: SamplerSettings, repeats: int
+) -> dict[str, float]:
+    """Stage vs bare forward: wall frames/s and CPU s/frame, measured alternately (same load).
+
+    Stage: score_run(clip_alignment) with the model preloaded and a cold cache, so each
+    video is decoded, sampled, preprocessed and embedded. Bare: encode_image alone on the
+    same frames, preprocessed up front.
+    """
+    scorers = build_scorers(["clip_alignment"], clip, sampler)
+    embedder = scorers.clip
+    assert embedder is not None
+    embedder.load()
+    batches = [
+        embedder.prepare(decode_pass(video, {"uniform"}, sampler).uniform_frames)
+        for video in sorted((run / "videos").glob("*.mp4"))
+    ]
+    embedder.embed_prepared(batches[0])  # warm-up: first forward passes build kernels
+    frames = sum(len(batch) for batch in batches)
+    stage_s = bare_s = stage_cpu_s = bare_cpu_s = 0.0
+    for _ in range(repeats):
+        for cache in (run / "cache").glob("*/*"):
+            cache.unlink()
+        started, cpu = time.perf_counter(), time.process_time()
+        summary = score_run(run, ["clip_alignment"], clip=clip, sampler=sampler, scorer_set=scorers)
+        stage_s += time.perf_counter() - started
+        stage_cpu_s += time.process_time() - cpu
+        assert summary.counts["clip_alignment"].scored == len(batches), summary
+        started, cpu = time.perf_counter(), time.process_time()
+        for batch in batches:
+            embedder.embed_prepared(batch)
+        bare_s += time.perf_counter() - started
+        bare_cpu_s += time.process_time() - cpu
+    total = repeats * frames
+    return {
+        "stage_fps": total / stage_s,
+        "bare_fps": total / bare_s,
+        "stage_cpu_ms_per_frame": 1000 * stage_cpu_s / total,
+        "bare_cpu_ms_per_frame": 1000 * bare_cpu_s / total,
+    }
+
+
+# VmHWM (peak resident set) resets at exec, unlike ru_maxrss, which a child inherits from
+# its forking parent; the baseline is read after imports so the pass's own growth shows.
+MEMORY_PROBE = """
+import re, sys
+from pathlib import Path
+from bench.scorers.sampler import SamplerSettings, decode_pass
+def hwm():
+    return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+base = hwm()
+video = decode_pass(Path(sys.argv[1]), {"uniform", "flicker", "motion", "shots", "probe"}, SamplerSettings())
+print(base, hwm(), video.probe.frame_count)
+"""
+
+
+def peak_memory(path: Path) -> tuple[float, float, int]:
+    """(peak RSS MiB after imports, peak RSS MiB after the pass, frames), in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)], check=True, capture_output=True, text=True
+    )
+    base_kib, peak_kib, frames = out.stdout.split()
+    return int(base_kib) / 1024, int(peak_kib) / 1024, int(frames)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--videos", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        run = make_run(root, args.videos, args.seconds, args.width, args.height)
+        weights = random_weights(root)
+        print(
+            f"setup: {args.videos} videos {args.width}x{args.height} {args.seconds:g} s @ {FPS} fps, "
+            f"random-weight ViT-B-32 (THROUGHPUT ONLY), {time.perf_counter() - started:.1f} s"
+        )
+        clip = ClipSettings(model="ViT-B-32", weights=str(weights), frames=FRAMES_PER_VIDEO)
+        sampler = SamplerSettings(uniform_frames=FRAMES_PER_VIDEO)
+
+        rates = clip_rates(run, clip, sampler, args.repeats)
+        stage_fps, bare_fps = rates["stage_fps"], rates["bare_fps"]
+        stage_cpu, bare_cpu = rates["stage_cpu_ms_per_frame"], rates["bare_cpu_ms_per_frame"]
+        results["clip_stage_cpu_ms_per_frame"] = round(stage_cpu, 1)
+        results["clip_bare_cpu_ms_per_frame"] = round(bare_cpu, 1)
+        results["clip_stage_frames_per_s"] = round(stage_fps, 2)
+        results["clip_bare_forward_frames_per_s"] = round(bare_fps, 2)
+        results["clip_stage_vs_bare"] = round(stage_fps / bare_fps, 3)
+        print(f"clip_alignment stage   {stage_fps:7.2f} frames/s")
+        print(f"bare image forward     {bare_fps:7.2f} frames/s")
+        print(
+            f"  stage / bare         {stage_fps / bare_fps:7.1%}   (target >= 90%; wall clock, shared CPUs)"
+        )
+        print(
+            f"CPU per frame          stage {stage_cpu:.0f} ms vs bare {bare_cpu:.0f} ms "
+            f"(bare / stage {bare_cpu / stage_cpu:.1%}: the work decoding adds)"
+        )
+
+        for cache in (run / "cache").glob("*/*"):
+            cache.unlink()
+        scorers = [
+            "conformance",
+            "clip_alignment",
+            "subject_consistency",
+            "face_identity",
+            "flicker",
+            "motion",
+            "shots",
+        ]
+        started = time.perf_counter()
+        first = score_run(run, scorers, clip=clip, sampler=sampler)
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = score_run(run, scorers, clip=clip, sampler=sampler)
+        second_s = time.perf_counter() - started
+        assert all(c.cached == args.videos for c in second.counts.values()), second
+        assert not first.unavailable, first.unavailable
+        results.update(
+            first_pass_s=round(first_s, 3),
+            second_pass_s=round(second_s, 4),
+            cache_speedup=round(first_s / second_s, 1),
+        )
+        print(
+            f"all 7 scorers, first   {first_s:8.3f} s  ({first_s / args.videos:.2f} s/video, model loads included)"
+        )
+        print(
+            f"all 7 scorers, second  {second_s:8.4f} s  (all from cache, no model loaded, nothing decoded)"
+        )
+        print(f"  cache speed-up       {first_s / second_s:8.1f}x  (target >= 100x)")
+
+        short = render(root / "short.mp4", 4, args.width, args.height, seed=1)
+        long = render(root / "long.mp4", 16, args.width, args.height, seed=1)
+        short_base, short_peak, short_frames = peak_memory(short)
+        long_base, long_peak, long_frames = peak_memory(long)
+        short_growth, long_growth = short_peak - short_base, long_peak - long_base
+        results.update(
+            mem_4s_pass_mib=round(short_growth, 1),
+            mem_16s_pass_mib=round(long_growth, 1),
+            mem_4s_peak_rss_mib=round(short_peak, 1),
+            mem_16s_peak_rss_mib=round(long_peak, 1),
+        )
+        print(
+            f"decode pass  4 s ({short_frames} frames): peak RSS {short_peak:6.1f} MiB (+{short_growth:.1f} over imports)"
+        )
+        print(
+            f"decode pass 16 s ({long_frames} frames): peak RSS {long_peak:6.1f} MiB (+{long_growth:.1f} over imports)"
+        )
+        print(
+            f"  16 s / 4 s           growth {long_growth / short_growth:5.2f}x, peak {long_peak / short_peak:5.2f}x  (target ~1x)"
+        )
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
