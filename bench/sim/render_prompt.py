@@ -286,6 +286,14 @@ def parse_prompt(prompt: str) -> Scene:
         and re.search(r"\bcamera (follows|tracks)\b", lowered)
     ):
         camera = "tracking"
+    if (
+        person
+        and object_motion in ("walk", "run")
+        and camera == "static"
+        and not still
+        and not cameras
+    ):
+        camera = "tracking"  # a walking character is filmed following them: scenery scrolls by
     pan_direction = -1 if re.search(r"\b(pans?|panning) (to the )?left\b", lowered) else 1
 
     return Scene(
