@@ -30,7 +30,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 class ScoreCache:
-    """Files under `root`: scores/<key>.json, passes/<key>.json, embeddings/<key>.npz."""
+    """Files under `root`: scores/<key>.json, passes/<key>.json, embeddings/<key>.npy."""
 
     def __init__(self, root: Path):
         self.root = root

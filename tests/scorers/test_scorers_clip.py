@@ -116,3 +116,32 @@ def test_missing_weights_file_is_reported(tmp_path: Path) -> None:
         run, ["clip_alignment"], clip=ClipSettings(weights=str(tmp_path / "nope.pt"))
     )
     assert "not found" in summary.unavailable["clip_alignment"]
+
+
+def test_subject_consistency_on_a_local_dino_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import timm
+
+    torch.manual_seed(0)
+    good = tmp_path / "dino.pt"
+    torch.save(
+        timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=0).state_dict(),
+        good,
+    )
+    monkeypatch.setenv("VIDBENCH_DINO_WEIGHTS", str(good))
+    monkeypatch.setenv("VIDBENCH_DINO_MODEL", "vit_tiny_patch16_224")
+    run = make_run(tmp_path, count=1)
+    summary = score_run(run, ["subject_consistency"], clip=ClipSettings(frames=4))
+    assert summary.counts["subject_consistency"].scored == 1, summary
+    assert RunDir(run).scorers_meta()["subject_consistency"]["settings"]["backbone"] == "dino"
+    mismatched = tmp_path / "dino32.pt"
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=0, img_size=32)
+    torch.save(model.state_dict(), mismatched)
+    monkeypatch.setenv("VIDBENCH_DINO_WEIGHTS", str(mismatched))
+    summary = score_run(run, ["subject_consistency"], clip=ClipSettings(frames=4))
+    # the file was made for 32-px input; the 224-px architecture must refuse it, never run half-random
+    assert "DINO model failed to load" in summary.unavailable["subject_consistency"]
+    monkeypatch.setenv("VIDBENCH_DINO_WEIGHTS", str(tmp_path / "absent.pt"))
+    summary = score_run(run, ["subject_consistency"])
+    assert "not found" in summary.unavailable["subject_consistency"]
