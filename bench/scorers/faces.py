@@ -144,6 +144,7 @@ class FaceIdentityScorer(Scorer):
         self.frames = frames
         self.embedder = embedder or FaceEmbedder()
         self._references: dict[str, np.ndarray | None] = {}
+        self._ref_hashes: dict[tuple[str, int, int], str] = {}
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -159,7 +160,13 @@ class FaceIdentityScorer(Scorer):
 
     def job_inputs(self, job: Job) -> dict[str, Any]:
         ref = Path(job.character_ref) if job.character_ref else None
-        return {"character_ref": file_sha256(ref) if ref and ref.is_file() else None}
+        if ref is None or not ref.is_file():
+            return {"character_ref": None}
+        stat = ref.stat()
+        identity = (str(ref), stat.st_size, stat.st_mtime_ns)
+        if identity not in self._ref_hashes:  # many jobs share one reference image
+            self._ref_hashes[identity] = file_sha256(ref)
+        return {"character_ref": self._ref_hashes[identity]}
 
     def reference(self, path: str) -> np.ndarray | None:
         """Embedding of the reference image's largest face (once per file)."""

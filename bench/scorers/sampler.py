@@ -39,7 +39,7 @@ class SamplerSettings:
     uniform_short_side_px: int = 720  # caps memory for 4K input; ample for CLIP (224) and faces
     motion_fps: float = 8.0
     motion_short_side_px: int = 256
-    shot_threshold: float = 0.4
+    shot_threshold: float = 0.5
     min_shot_s: float = 0.4
 
     def key(self) -> str:

@@ -207,8 +207,6 @@ class Stage:
     def decoded(self, todo: list[Work]) -> Iterator[tuple[Work, VideoPass | None, str | None]]:
         """Yield each video's pass, decoding in a background thread one or two videos ahead."""
         cached = [w for w in todo if w.cached_pass is not None]
-        for work in cached:
-            yield work, work.cached_pass, None
         to_decode = [w for w in todo if w.cached_pass is None]
         results: queue.Queue[tuple[Work, VideoPass | None, str | None] | None] = queue.Queue(
             PREFETCH_VIDEOS
@@ -230,8 +228,10 @@ class Stage:
             results.put(None)
 
         thread = threading.Thread(target=produce, name="vidbench-decode", daemon=True)
-        thread.start()
+        thread.start()  # decoding starts while the cached passes below are scored
         try:
+            for work in cached:
+                yield work, work.cached_pass, None
             while (item := results.get()) is not None:
                 yield item
         finally:

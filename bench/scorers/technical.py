@@ -203,10 +203,10 @@ class MotionScorer(Scorer):
 
 
 class ShotsScorer(Scorer):
-    """Hard cuts from HSV histogram change between consecutive native frames."""
+    """Hard cuts where consecutive native frames' thumbnails decorrelate."""
 
     name = "shots"
-    version = "1"
+    version = "2"
     needs = frozenset({"shots"})
     outputs = {
         "shot_count": Output("none", "Shots detected (cuts + 1)."),
@@ -221,7 +221,7 @@ class ShotsScorer(Scorer):
 
     def settings(self) -> dict[str, Any]:
         return {
-            "histogram": "hue x saturation 16x8, Bhattacharyya distance",
+            "signature": "32x18 RGB thumbnail, mean-removed, unit norm; distance = 1 - correlation",
             "threshold": self.sampler.shot_threshold,
             "min_shot_s": self.sampler.min_shot_s,
         }

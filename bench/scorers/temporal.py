@@ -113,28 +113,34 @@ class MotionAccumulator:
         self.previous = gray
 
 
-def hsv_histogram(frame_rgb: np.ndarray, side_px: int = 96) -> np.ndarray:
-    """Normalised hue-saturation histogram of a downscaled frame (shot-change signature)."""
-    height, width = frame_rgb.shape[:2]
-    scale = side_px / max(height, width)
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        frame_rgb = cv2.resize(frame_rgb, size, interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2HSV)
-    # Hue x saturation only: a lighting change or brightness flicker moves V, a cut moves H and S.
-    hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-    return cv2.normalize(hist, hist).flatten()
+THUMBNAIL_SIZE_PX = (32, 18)  # (width, height): averages away pixel noise, keeps the layout
 
 
-def histogram_distance(hist_a: np.ndarray, hist_b: np.ndarray) -> float:
-    """Bhattacharyya distance between two histograms (0 same, 1 disjoint)."""
-    return float(cv2.compareHist(hist_a, hist_b, cv2.HISTCMP_BHATTACHARYYA))
+def frame_signature(frame_rgb: np.ndarray) -> np.ndarray:
+    """A 32x18 colour thumbnail, mean-removed and unit-normalised (shot-change signature).
+
+    Removing the mean and scaling to unit length makes it blind to global brightness and
+    contrast changes (lighting, flicker); area downscaling averages away pixel noise.
+    """
+    thumb = (
+        cv2.resize(frame_rgb, THUMBNAIL_SIZE_PX, interpolation=cv2.INTER_AREA)
+        .astype(np.float64)
+        .ravel()
+    )
+    thumb -= thumb.mean()
+    norm = float(np.linalg.norm(thumb))
+    return thumb / norm if norm > 0 else thumb
+
+
+def signature_distance(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """1 - correlation of two signatures (0 same layout, 1 unrelated, up to 2 inverted)."""
+    return 1.0 - float(sig_a @ sig_b)
 
 
 class ShotDetector:
-    """Hard cuts from HSV histogram change between consecutive frames, with a minimum shot length."""
+    """Hard cuts where consecutive frames' thumbnails decorrelate, with a minimum shot length."""
 
-    def __init__(self, threshold: float = 0.4, min_shot_s: float = 0.4):
+    def __init__(self, threshold: float = 0.5, min_shot_s: float = 0.4):
         self.threshold = threshold
         self.min_shot_s = min_shot_s
         self.previous: np.ndarray | None = None
@@ -144,15 +150,15 @@ class ShotDetector:
 
     def add(self, frame_rgb: np.ndarray, time_s: float) -> None:
         """Feed the next native frame with its presentation time."""
-        hist = hsv_histogram(frame_rgb)
+        signature = frame_signature(frame_rgb)
         if self.first_time_s is None:
             self.first_time_s = self.last_cut_s = time_s
         elif self.previous is not None:
-            changed = histogram_distance(self.previous, hist) > self.threshold
+            changed = signature_distance(self.previous, signature) > self.threshold
             if changed and time_s - self.last_cut_s >= self.min_shot_s:
                 self.boundaries_s.append(round(time_s, 4))
                 self.last_cut_s = time_s
-        self.previous = hist
+        self.previous = signature
 
 
 def shot_index(times_s: list[float], boundaries_s: list[float]) -> list[int]:
