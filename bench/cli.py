@@ -330,8 +330,35 @@ def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
 
     clip = ClipSettings.model_validate(manifest.get("clip") or {})
     names = scorer_names or manifest.get("scorers")
-    summary = score_run(run_dir, names, clip=clip)
-    console.print(f"scoring: {summary}")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("[bold]score[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not err_console.is_terminal,
+    )
+    task = progress.add_task("score", total=None)
+    with progress:
+        summary = score_run(
+            run_dir,
+            names,
+            clip=clip,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    parts = [
+        f"{name} {c.scored} scored/{c.cached} cached/{c.failed} failed"
+        for name, c in summary.counts.items()
+        if name not in summary.unavailable
+    ]
+    console.print(
+        f"scoring: {summary.videos} videos in {summary.elapsed_s:.1f} s — " + "; ".join(parts),
+        highlight=False,
+    )
+    for name, reason in summary.unavailable.items():
+        console.print(f"[yellow]unavailable[/yellow] {name}: {reason}", highlight=False)
     build_results(run)
 
 
@@ -354,9 +381,8 @@ def score(
 
 
 def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
-    from reports.build import summary_table, write_reports
-
     from bench.store import RunDir
+    from reports.build import summary_table, write_reports
 
     run = RunDir(run_dir)
     if not run.results_path.exists():
@@ -367,9 +393,61 @@ def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
     import pandas as pd
 
     df = pd.read_parquet(run.results_path)
-    console.print(summary_table(df).to_string(index=False))
+    console.print(
+        _summary_rich(summary_table(df), simulated=bool(df["simulated"].fillna(False).any()))
+    )
+    plots = [p for p in paths if p.parent.name == "plots"]
     for path in paths:
-        console.print(f"wrote {path}")
+        if path not in plots:
+            console.print(f"wrote {path}")
+    if plots:
+        console.print(f"wrote {len(plots)} plot files to {plots[0].parent}")
+
+
+def _summary_rich(summary: Any, simulated: bool) -> Table:
+    """The per-model summary as a terminal table."""
+    import math
+
+    title = "Summary" + (" (simulated models: numbers describe the simulator)" if simulated else "")
+    table = Table(title=title)
+    formats = {
+        "success_rate": lambda v: f"{v:.0%}",
+        "usable_rate": lambda v: f"{v:.0%}",
+        "latency_p50_s": lambda v: f"{v:.1f} s",
+        "latency_p95_s": lambda v: f"{v:.1f} s",
+        "cost_per_clip_usd": lambda v: f"${v:.3f}",
+        "cost_per_usable_clip_usd": lambda v: f"${v:.3f}",
+    }
+    labels = {
+        "success_rate": "success",
+        "usable_rate": "usable",
+        "latency_p50_s": "p50",
+        "latency_p95_s": "p95",
+        "cost_per_clip_usd": "$/clip",
+        "cost_per_usable_clip_usd": "$/usable",
+        "clip_score": "CLIP",
+        "face_identity": "face id",
+        "conformance": "conform",
+    }
+    for column in summary.columns:
+        table.add_column(
+            labels.get(column, column),
+            justify="left" if column == "model" else "right",
+            no_wrap=column == "model",
+        )
+    for row in summary.itertuples(index=False):
+        cells = []
+        for column, value in zip(summary.columns, row, strict=True):
+            if isinstance(value, float) and math.isnan(value):
+                cells.append("–")
+            elif column in formats:
+                cells.append(formats[column](value))
+            elif isinstance(value, float):
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table
 
 
 @app.command()
