@@ -64,7 +64,7 @@ PROFILES: dict[str, Profile] = {
             "fast-default",
             "A faster, cheaper model: lower latency, more flicker and identity drift.",
             queue_s=(0.3, 0.3), run_s=(1.2, 0.25), failure_rate=0.04, output_moderation_rate=0.03,
-            quality=Quality(flicker=0.03, motion=0.8, identity_drift=0.5, noise=0.02),
+            quality=Quality(flicker=0.03, motion=0.8, identity_drift=0.75, noise=0.02),
         ),
         Profile(
             "premium",
