@@ -152,7 +152,7 @@ async def generate(
     progress: Callable[[Counters], None] | None = None,
 ) -> Counters:
     """Drive every unfinished job of `run` to a final status."""
-    from bench.video import probe
+    from bench.video import check_integrity
 
     cfg = config.config
     with simulator_for(cfg, cfg.seed) as simulator:
@@ -169,7 +169,9 @@ async def generate(
                     model.timeout_s,
                 )
             budget = max_cost_usd if max_cost_usd is not None else cfg.budget.max_cost_usd
-            runner = Runner(run, runtimes, max_cost_usd=budget, progress=progress, probe=probe)
+            runner = Runner(
+                run, runtimes, max_cost_usd=budget, progress=progress, probe=check_integrity
+            )
             try:
                 return await runner.run_all()
             finally:

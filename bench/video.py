@@ -158,3 +158,45 @@ def probe(path: Path | str) -> VideoProbe:
         has_audio=audio is not None and meter.samples > 0,
         audio_rms_dbfs=meter.rms_dbfs() if audio is not None else None,
     )
+
+
+def check_integrity(path: Path | str) -> VideoProbe:
+    """A quick download check: every packet demuxes and the first frame decodes; never raises.
+
+    Cheaper than `probe` (no full decode): the runner calls it on every download, the
+    scoring stage decodes in full later.
+    """
+    try:
+        container = av.open(str(path))
+    except Exception as exc:  # any open failure means "not a usable video"
+        return VideoProbe(decodable=False, error=f"cannot open: {exc}")
+    try:
+        with container:
+            if not container.streams.video:
+                return VideoProbe(decodable=False, error="no video stream")
+            video = container.streams.video[0]
+            expected = expected_frame_count(video, container)
+            packets = 0
+            first_frame = None
+            for packet in container.demux(video):
+                if packet.size == 0:
+                    continue
+                packets += 1
+                if first_frame is None:
+                    frames = packet.decode()
+                    first_frame = frames[0] if frames else None
+            width = first_frame.width if first_frame is not None else None
+            height = first_frame.height if first_frame is not None else None
+            codec = video.codec_context.name
+            fps = stream_fps(video)
+    except Exception as exc:  # a demux error mid-file is a corrupt video, not a crash
+        return VideoProbe(decodable=False, error=f"demux failed: {exc}")
+    if packets == 0:
+        return VideoProbe(decodable=False, error="no video packets", codec=codec)
+    if expected and packets < expected * TRUNCATION_TOLERANCE - 1:
+        return VideoProbe(
+            decodable=False, error=f"truncated: {packets} of {expected} frames present", codec=codec
+        )
+    return VideoProbe(
+        decodable=True, width=width, height=height, fps=fps, frame_count=packets, codec=codec
+    )
