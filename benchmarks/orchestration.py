@@ -34,8 +34,11 @@ from bench.store import RunDir
 
 
 def start_simulator(profile: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", profile],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", profile],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("ark: "):
@@ -44,18 +47,38 @@ def start_simulator(profile: str) -> tuple[subprocess.Popen[str], str]:
 
 
 def make_jobs(n: int) -> list[Job]:
-    return [Job(job_id=f"j{i:05d}", model_id="seedance", adapter="ark", provider_model="doubao-seedance-2-0-260128",
-                simulated=True, prompt_id=f"p{i}", category="motion", lang="en", sample=0,
-                text="A red ball rolls across a green lawn", clip_text="A red ball rolls across a green lawn",
-                duration_requested_s=4, duration_sent_s=4, ratio="16:9", resolution="480p", audio=False,
-                params={"resolution": "480p", "generate_audio": False}, estimated_cost_usd=0.1) for i in range(n)]
+    return [
+        Job(
+            job_id=f"j{i:05d}",
+            model_id="seedance",
+            adapter="ark",
+            provider_model="doubao-seedance-2-0-260128",
+            simulated=True,
+            prompt_id=f"p{i}",
+            category="motion",
+            lang="en",
+            sample=0,
+            text="A red ball rolls across a green lawn",
+            clip_text="A red ball rolls across a green lawn",
+            duration_requested_s=4,
+            duration_sent_s=4,
+            ratio="16:9",
+            resolution="480p",
+            audio=False,
+            params={"resolution": "480p", "generate_audio": False},
+            estimated_cost_usd=0.1,
+        )
+        for i in range(n)
+    ]
 
 
 async def drive(run: RunDir, base_url: str, concurrency: int) -> Runner:
     cls = load_adapter("ark")
     async with build_client() as client:
         client.timeout = httpx.Timeout(120.0)
-        context = AdapterContext("doubao-seedance-2-0-260128", base_url, {"api_key": Secret(SIM_API_KEY, "(sim)")})
+        context = AdapterContext(
+            "doubao-seedance-2-0-260128", base_url, {"api_key": Secret(SIM_API_KEY, "(sim)")}
+        )
         runtime = ModelRuntime("seedance", cls(context, client), concurrency, 1_000_000, 3600)
         runner = Runner(run, {"seedance": runtime}, poll_min_s=1.0)
         await runner.run_all()
@@ -81,7 +104,9 @@ def main() -> None:
             run = RunDir(Path(tmp) / "run")
             run.path.mkdir()
             run.write_manifest({})
-            run.journal.append_many([("planned", j.job_id, {"job": j.to_dict()}) for j in make_jobs(args.jobs)])
+            run.journal.append_many(
+                [("planned", j.job_id, {"job": j.to_dict()}) for j in make_jobs(args.jobs)]
+            )
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             runner = asyncio.run(drive(run, base_url, args.concurrency))
@@ -94,11 +119,17 @@ def main() -> None:
     ok = sum(1 for s in states.values() if s.final_status == "succeeded")
     ideal_s = math.ceil(args.jobs / args.concurrency) * latency_s
     cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    print(f"jobs {args.jobs}, concurrency {args.concurrency}, per-task latency {latency_s:.1f} s, succeeded {ok}")
-    print(f"wall {wall_s:.1f} s vs ideal {ideal_s:.1f} s -> ratio {wall_s / ideal_s:.3f} (target <= 1.10)")
+    print(
+        f"jobs {args.jobs}, concurrency {args.concurrency}, per-task latency {latency_s:.1f} s, succeeded {ok}"
+    )
+    print(
+        f"wall {wall_s:.1f} s vs ideal {ideal_s:.1f} s -> ratio {wall_s / ideal_s:.3f} (target <= 1.10)"
+    )
     print(f"harness CPU {cpu_s:.2f} s -> {1000 * cpu_s / args.jobs:.2f} ms per job")
-    print(f"polls {runner.counters.polls} -> {runner.counters.polls / args.jobs:.1f} per task; "
-          f"creates {runner.counters.creates}")
+    print(
+        f"polls {runner.counters.polls} -> {runner.counters.polls / args.jobs:.1f} per task; "
+        f"creates {runner.counters.creates}"
+    )
     print(f"(pid {os.getpid()}; machine load affects the ratio: compare runs side by side)")
 
 

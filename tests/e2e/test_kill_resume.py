@@ -61,7 +61,9 @@ def read_records(run_dir: Path) -> list[dict]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
-def test_interrupted_run_resumes_and_creates_each_task_once(tmp_path: Path, sig: signal.Signals) -> None:
+def test_interrupted_run_resumes_and_creates_each_task_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     suite = tmp_path / "suite.yaml"
     lines = ["suite: kill", "defaults: {duration: 4, ratio: '16:9'}", "prompts:"]
     lines += [
