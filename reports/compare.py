@@ -226,7 +226,11 @@ def compare_frames(
                 cand_m[[*MATCH_KEYS, metric]], on=MATCH_KEYS, suffixes=("_b", "_c")
             )
             for column in (f"{metric}_b", f"{metric}_c"):
-                pair[column] = pd.to_numeric(pair[column], errors="coerce")
+                # Boolean metrics (conformance, decodable, …) compare as 0/1.
+                numeric = pd.to_numeric(pair[column], errors="coerce")
+                pair[column] = pd.array(numeric, dtype="Float64").to_numpy(
+                    dtype=float, na_value=np.nan
+                )
             pair = pair.dropna(subset=[f"{metric}_b", f"{metric}_c"])
             if len(pair) < 2:
                 continue

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_config
+from e2e_helpers import write_config
 
 from bench.cli import main
 from bench.store import RunDir

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_config
+from e2e_helpers import write_config
 
 from bench.cli import main
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import write_config
+from e2e_helpers import write_config
 
 from bench.sim import SIM_API_KEY
 from bench.store import RunDir
