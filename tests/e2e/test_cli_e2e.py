@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,8 @@ from e2e_helpers import write_config
 
 from bench.cli import main
 from bench.store import RunDir
+
+REPO = Path(__file__).resolve().parents[2]
 
 TWO_SEEDANCE = """  - {id: seedance-2.0, adapter: ark, model: doubao-seedance-2-0-260128, simulate: instant, params: {resolution: 480p}}
   - {id: seedance-2.0-fast, adapter: ark, model: doubao-seedance-2-0-fast-260128, simulate: instant, params: {resolution: 480p}}
@@ -113,3 +116,46 @@ def test_models_lists_every_adapter_with_prices(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     for needle in ("doubao-seedance-2-0-260128", "kling-v3", "veo-3.1", "sora-2", "2026-09-24"):
         assert needle in out
+
+
+def test_plan_on_the_core_suite_against_five_models_with_a_stratified_sample(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = str(REPO / "configs" / "five-models.yaml")
+    assert main(["plan", config]) == 0
+    full = capsys.readouterr().out
+    assert main(["plan", config, "--sample", "20", "--stratify", "category", "--seed", "1"]) == 0
+    sampled = capsys.readouterr().out
+    for model in ("seedance-2.0", "seedance-2.0-fast", "kling-v3", "veo-3.1", "sora-2"):
+        assert model in full and model in sampled
+    assert "│   90 │" in full.replace("┃", "│")
+    assert "│   20 │" in sampled.replace("┃", "│")
+
+
+def test_sim_command_serves_every_provider_and_prints_base_urls(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", "sim", "--port", "0", "--profile", "instant"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VIDBENCH_CACHE": str(tmp_path)},
+    )
+    try:
+        urls = {}
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            name, _, url = line.strip().partition(": ")
+            urls[name] = url
+            if name == "stats":
+                break
+        assert set(urls) >= {"ark", "kling", "openai_videos", "veo", "stats"}
+        assert httpx.get(urls["stats"], timeout=10).status_code == 200
+        answer = httpx.get(urls["ark"] + "/contents/generations/tasks", timeout=10)
+        assert answer.status_code == 401  # the simulator checks auth like the real API
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
