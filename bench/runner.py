@@ -261,7 +261,11 @@ class Runner:
     ) -> str | Finish:
         if isinstance(exc, errors.ContentRejected):
             return Finish(JobStatus.REJECTED, ErrorKind.CONTENT_REJECTED, str(exc))
-        if isinstance(exc, errors.AuthError | errors.BillingError | errors.ModelGone):
+        if isinstance(
+            exc, errors.AuthError | errors.BillingError | errors.ModelGone | errors.NotFound
+        ):
+            # Every later create for this model would fail the same way (and may count).
+
             runtime.fatal = exc
             return Finish(JobStatus.ERRORED, exc.kind, str(exc))
         if isinstance(exc, errors.TransientError) and not isinstance(exc, errors.ConnectRefused):
