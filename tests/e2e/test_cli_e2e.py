@@ -159,3 +159,20 @@ def test_sim_command_serves_every_provider_and_prints_base_urls(tmp_path: Path) 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_shut_down_endpoint_is_reported_plainly_and_not_hammered(
+    tmp_path: Path, small_suite: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIDBENCH_SIM_OPENAI_SHUTDOWN", "1")
+    config = write_config(
+        tmp_path,
+        "  - {id: sora-2, adapter: openai_videos, model: sora-2, simulate: instant, max_concurrency: 1}\n",
+    )
+    assert main(["run", str(config), "--yes"]) == 0
+    run = only_run(tmp_path)
+    df = pd.read_parquet(run.results_path)
+    assert set(df.status) == {"errored"}
+    assert all("2026-09-24" in detail for detail in df.detail)
+    intents = [r for r in run.journal.read() if r["event"] == "intent"]
+    assert len(intents) == 1  # the first refusal stops the rest from being sent
