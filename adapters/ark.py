@@ -321,6 +321,7 @@ class ArkAdapter(Adapter):
     default_env: ClassVar[dict[str, str]] = {"api_key": "ARK_API_KEY"}
     allowed_params: ClassVar[frozenset[str]] = BODY_FIELDS
     note: ClassVar[str] = "Billed per token; create is not idempotent (no lookup by client id)."
+    max_poll_batch: ClassVar[int] = 100  # LIST with repeated filter.task_ids
 
     @classmethod
     def known_models(cls) -> dict[str, ModelInfo]:
@@ -372,11 +373,17 @@ class ArkAdapter(Adapter):
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Request:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: list[tuple[str, str]] | None = None,
+    ) -> httpx.Request:
         url = self.context.base_url.rstrip("/") + path
         key = self.context.secrets["api_key"].reveal()
         return self.client.build_request(
-            method, url, json=body, headers={"Authorization": f"Bearer {key}"}
+            method, url, json=body, params=params, headers={"Authorization": f"Bearer {key}"}
         )
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
@@ -409,6 +416,18 @@ class ArkAdapter(Adapter):
         """GET the task once."""
         response = await self._send(self._request("GET", f"{TASKS_PATH}/{task_id}"))
         return parse_task(self._json(response))
+
+    async def poll_many(self, task_ids: list[str]) -> dict[str, TaskState]:
+        """LIST with one repeated `filter.task_ids` per id (§1.3): many statuses, one request."""
+        params = [("page_num", "1"), ("page_size", str(len(task_ids)))]
+        params += [("filter.task_ids", task_id) for task_id in task_ids]
+        body = self._json(await self._send(self._request("GET", TASKS_PATH, params=params)))
+        items = body.get("items") or []
+        return {
+            str(item["id"]): parse_task(item)
+            for item in items
+            if isinstance(item, dict) and "id" in item
+        }
 
     def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
         """The signed `content.video_url`; it carries its own auth, so no header is sent."""

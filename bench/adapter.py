@@ -70,6 +70,8 @@ class Adapter(abc.ABC):
     # Provider field names the config's `params` may set (validated before anything is sent).
     allowed_params: ClassVar[frozenset[str]] = frozenset()
     note: ClassVar[str] = ""
+    # How many task ids one `poll_many` call may carry (0: the API has no batch status call).
+    max_poll_batch: ClassVar[int] = 0
 
     def __init__(self, context: AdapterContext, client: httpx.AsyncClient):
         self.context = context
@@ -126,6 +128,13 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     async def poll(self, task_id: str) -> TaskState:
         """Fetch the task's state once."""
+
+    async def poll_many(self, task_ids: list[str]) -> dict[str, TaskState]:
+        """Fetch several tasks' states in one request where the API allows it.
+
+        Ids missing from the answer are polled one by one by the caller.
+        """
+        raise NotImplementedError
 
     @abc.abstractmethod
     def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:

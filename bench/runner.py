@@ -25,6 +25,7 @@ from bench.adapter import Adapter
 from bench.http import error_for_status, transport_error
 from bench.jobs import Job
 from bench.plan import request_for
+from bench.poller import BatchPoller
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
 
@@ -55,12 +56,14 @@ class ModelRuntime:
     timeout_s: float
     semaphore: asyncio.Semaphore = field(init=False)
     limiter: AsyncLimiter = field(init=False)
+    poller: BatchPoller = field(init=False)
     fatal: errors.ProviderError | None = None  # auth/billing: stop sending for this model
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.max_concurrency)
         # A bucket of one minute's requests, refilled continuously.
         self.limiter = AsyncLimiter(max(1.0, self.requests_per_minute), 60.0)
+        self.poller = BatchPoller(self.adapter)
 
 
 @dataclass
@@ -309,7 +312,7 @@ class Runner:
                 )
             try:
                 self.counters.polls += 1
-                state = await runtime.adapter.poll(task_id)
+                state = await runtime.poller.poll(task_id)
                 error_attempt = 0
             except errors.ProviderError as exc:
                 error_attempt += 1

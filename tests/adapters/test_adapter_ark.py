@@ -385,3 +385,35 @@ def test_transport_error_and_malformed_body_never_show_the_key() -> None:
     with pytest.raises(errors.TransientError, match="not a JSON object") as info2:
         run(garbled.poll("cgt-x"))
     assert KEY not in str(info2.value)
+
+
+def test_poll_many_lists_tasks_by_repeated_task_id_filters() -> None:
+    import asyncio as _asyncio
+
+    import httpx as _httpx
+
+    from adapters.ark import ArkAdapter
+    from bench.adapter import AdapterContext, Secret
+    from bench.types import TaskStatus as _TaskStatus
+
+    seen: list[_httpx.Request] = []
+
+    def handler(request: _httpx.Request) -> _httpx.Response:
+        seen.append(request)
+        items = [{"id": "cgt-1", "status": "running"}, {"id": "cgt-2", "status": "queued"}]
+        return _httpx.Response(200, json={"items": items, "total": 2})
+
+    context = AdapterContext(
+        "doubao-seedance-2-0-260128",
+        "https://ark.test/api/v3",
+        {"api_key": Secret("k-123", "ARK_API_KEY")},
+    )
+    adapter = ArkAdapter(context, _httpx.AsyncClient(transport=_httpx.MockTransport(handler)))
+    states = _asyncio.run(adapter.poll_many(["cgt-1", "cgt-2", "cgt-3"]))
+    assert {k: v.status for k, v in states.items()} == {
+        "cgt-1": _TaskStatus.RUNNING,
+        "cgt-2": _TaskStatus.QUEUED,
+    }
+    query = seen[0].url.params
+    assert query.get_list("filter.task_ids") == ["cgt-1", "cgt-2", "cgt-3"]
+    assert query["page_size"] == "3" and seen[0].url.path.endswith("/contents/generations/tasks")
