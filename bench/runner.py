@@ -238,18 +238,12 @@ class Runner:
             return result.task_id
 
     async def _record_submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
-        await self.run.journal.append_async(
-            "submitted",
-            job.job_id,
-            task_id=task_id,
-            request_id=request_id,
-            submitted_at=time.time(),
-        )
-        self.counters.submitted += 1
+        """Make the task id durable (in a worker thread), then count it."""
+        await asyncio.to_thread(self._record_submitted_now, job, task_id, request_id)
         self._notify()
 
     def _record_submitted_now(self, job: Job, task_id: str, request_id: str | None) -> None:
-        """The same, blocking: used while the job is being cancelled."""
+        """The same, blocking: also used while the job is being cancelled."""
         self.run.journal.append(
             "submitted",
             job.job_id,

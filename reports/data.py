@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.results import BASE_COLUMNS
 from bench.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
 
 # Direction of every metric the harness itself produces, used when scorers.json is absent or
@@ -37,47 +38,9 @@ BUILTIN_DIRECTIONS: dict[str, str] = {
     "shot_count": "none",
 }
 
-# Columns of the results table that are never metrics even when numeric.
-NON_METRIC_COLUMNS = frozenset(
-    {
-        "model",
-        "adapter",
-        "provider_model",
-        "simulated",
-        "prompt_id",
-        "category",
-        "lang",
-        "sample",
-        "job_id",
-        "task_id",
-        "text",
-        "status",
-        "error_kind",
-        "detail",
-        "queue_s",
-        "generation_s",
-        "download_s",
-        "latency_s",
-        "tokens",
-        "cost_usd",
-        "cost_native",
-        "currency",
-        "duration_requested_s",
-        "duration_sent_s",
-        "ratio",
-        "resolution",
-        "audio_requested",
-        "shots_expected",
-        "width",
-        "height",
-        "fps",
-        "duration_s",
-        "has_audio",
-        "video_path",
-        "contact_sheet",
-        "usable",
-    }
-)
+# Columns of the results table that are never metrics even when numeric: the harness's own
+# job, timing and cost columns (latency and cost are summarised separately) and `usable`.
+NON_METRIC_COLUMNS = frozenset(BASE_COLUMNS) | {"usable"}
 
 # Statuses that count as an attempt (the denominator of success/failure/usable rates).
 NOT_ATTEMPTED = ("skipped", "unsupported")
