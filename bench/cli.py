@@ -8,22 +8,27 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from bench import cli_views as views
 from bench import errors
-
-EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_BUDGET, EXIT_INTERRUPTED, EXIT_INTERNAL = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
+from bench.cli_stages import (
+    EXIT_BUDGET,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REGRESSION,
+    EXIT_USAGE,
+    Exit,
+    execute_run,
+    report_stage,
+    require_run,
+    score_stage,
 )
+from bench.cli_views import console, err_console
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 app = typer.Typer(
@@ -31,16 +36,6 @@ app = typer.Typer(
 )
 suites_app = typer.Typer(no_args_is_help=True, help="Prompt suite tools.")
 app.add_typer(suites_app, name="suites")
-console = Console()
-err_console = Console(stderr=True)
-
-
-class Exit(Exception):
-    """Leave with an exit code after printing a message."""
-
-    def __init__(self, code: int, message: str = ""):
-        self.code = code
-        self.message = message
 
 
 # ----- validate / plan ---------------------------------------------------------------------
@@ -61,7 +56,7 @@ def validate(
         from bench.suite import load_suite
 
         suite = load_suite(loaded.suite_path)
-        _report_durations(loaded, suite)
+        views.print_duration_findings(console, loaded, suite)
         console.print(
             f"[green]ok[/green] config {file}: {len(loaded.config.models)} model(s), "
             f"suite {suite.suite.suite} ({len(suite.prompts)} prompts)"
@@ -78,59 +73,6 @@ def validate(
         raise Exit(
             EXIT_USAGE, f"{file}: neither a suite (has `prompts:`) nor a config (has `models:`)"
         )
-
-
-def _report_durations(loaded: Any, suite: Any) -> None:
-    """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
-    from bench.plan import planning_adapter
-    from bench.suite import Note, check_durations
-
-    cny = loaded.config.currency.cny_per_usd
-    caps = {
-        m.id: planning_adapter(m, cny).capabilities(m.model, m.params) for m in loaded.config.models
-    }
-    findings = check_durations(suite, caps)
-    strict = [f for f in findings if not isinstance(f, Note)]
-    notes = [f for f in findings if isinstance(f, Note)]
-    for finding in strict:
-        console.print(f"[yellow]unsupported[/yellow] {finding}", highlight=False)
-    for finding in notes[:5]:
-        console.print(f"[dim]snapped: {finding}[/dim]", highlight=False)
-    if len(notes) > 5:
-        console.print(
-            f"[dim]… {len(notes) - 5} more durations will be snapped to the nearest supported value[/dim]"
-        )
-
-
-def _plan_table(plan: Any) -> Table:
-    table = Table(title="Plan")
-    for column in (
-        "model",
-        "adapter",
-        "provider model",
-        "jobs",
-        "unsupported",
-        "est. cost (USD)",
-        "per clip",
-    ):
-        table.add_column(
-            column,
-            justify="right" if column not in ("model", "adapter", "provider model") else "left",
-            no_wrap=column == "model",
-        )
-    for mp in plan.models:
-        runnable = len(mp.runnable)
-        table.add_row(
-            mp.model.id + (" (sim)" if mp.model.simulate else ""),
-            mp.model.adapter,
-            mp.model.model,
-            str(len(mp.jobs)),
-            str(len(mp.jobs) - runnable),
-            f"{mp.estimated_cost_usd:,.2f}",
-            f"{mp.estimated_cost_usd / runnable:,.3f}" if runnable else "-",
-        )
-    table.add_row("total", "", "", str(len(plan.jobs)), "", f"{plan.estimated_cost_usd:,.2f}", "")
-    return table
 
 
 SampleOpt = Annotated[int | None, typer.Option("--sample", help="Run a sample of N prompts.")]
@@ -152,7 +94,7 @@ def plan(
 
     loaded = load_config(config)
     suite, the_plan = prepare(loaded, sample=sample, stratify=_stratify(stratify), seed=seed)
-    console.print(_plan_table(the_plan))
+    console.print(views.plan_table(the_plan))
     for note in the_plan.notes[:10]:
         console.print(f"[dim]adjusted: {note}[/dim]")
     if len(the_plan.notes) > 10:
@@ -168,110 +110,6 @@ def plan(
 
 
 # ----- run ---------------------------------------------------------------------------------
-
-
-def _progress_printer() -> tuple[Any, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        TextColumn("[bold]generate[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-        disable=not err_console.is_terminal,
-    )
-    task = progress.add_task("generate", total=1, detail="")
-
-    def update(c: Any) -> None:
-        progress.update(
-            task,
-            total=max(1, c.total),
-            completed=c.done,
-            detail=f"submitted {c.submitted} · running {c.running} · done {c.done} · failed {c.failed}",
-        )
-
-    return progress, update
-
-
-def execute_run(
-    loaded: Any,
-    *,
-    resume: Path | None,
-    max_cost: float | None,
-    yes: bool,
-    sample: int | None,
-    stratify: str | None,
-    seed: int | None,
-    score: bool = True,
-    report: bool = True,
-) -> Path:
-    """Generate → score → report; returns the run directory."""
-    from bench.pipeline import check_secrets, create_run, new_run_id, prepare, run_generation
-    from bench.store import RunDir
-
-    if resume is not None:
-        run = RunDir(resume)
-        if not run.exists():
-            raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
-        check_secrets(loaded)
-        console.print(f"resuming {run.path}")
-    else:
-        check_secrets(loaded)
-        run_id = new_run_id(loaded.config.name)
-        suite, the_plan = prepare(
-            loaded, sample=sample, stratify=stratify, seed=seed, run_id=run_id
-        )
-        console.print(_plan_table(the_plan))
-        budget = max_cost if max_cost is not None else loaded.config.budget.max_cost_usd
-        if budget is not None and the_plan.estimated_cost_usd > budget:
-            raise Exit(
-                EXIT_BUDGET,
-                f"[red]budget refused[/red]: estimated ${the_plan.estimated_cost_usd:,.2f} > "
-                f"max ${budget:,.2f}; nothing was sent. Lower --sample or raise the budget.",
-            )
-        paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
-        if paid and not yes and sys.stdin.isatty():
-            cost = sum(m.estimated_cost_usd for m in paid)
-            if not typer.confirm(
-                f"This run may spend about ${cost:,.2f} on real providers. Continue?"
-            ):
-                raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
-        run = create_run(
-            loaded,
-            suite,
-            the_plan,
-            run_id,
-            loaded.output_dir,
-            {"sample": sample, "stratify": stratify, "seed": seed},
-        )
-        console.print(f"run directory: {run.path}")
-    progress, update = _progress_printer()
-    try:
-        with progress:
-            counters = run_generation(run, loaded, max_cost_usd=max_cost, progress=update)
-    except KeyboardInterrupt:
-        raise Exit(
-            EXIT_INTERRUPTED, f"interrupted; resume with: vidbench run --resume {run.path}"
-        ) from None
-    console.print(
-        f"generation: {counters.done} finished, {counters.failed} not succeeded, "
-        f"{counters.creates} create requests, {counters.polls} polls"
-    )
-    if score:
-        _score(run.path, None)
-    else:
-        from bench.results import build_results
-
-        build_results(run)
-    if report:
-        _report(run.path, ("html", "md", "csv"))
-    states = run.states()
-    if any(s.error_kind == "budget" for s in states.values()):
-        raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
-    return run.path
 
 
 @app.command()
@@ -319,49 +157,6 @@ def run(
 # ----- score / report / compare -----------------------------------------------------------
 
 
-def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
-    from bench.results import build_results
-    from bench.scorers.stage import score_run
-    from bench.store import RunDir
-
-    run = RunDir(run_dir)
-    manifest = run.manifest()
-    from bench.config import ClipSettings
-
-    clip = ClipSettings.model_validate(manifest.get("clip") or {})
-    names = scorer_names or manifest.get("scorers")
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        TextColumn("[bold]score[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not err_console.is_terminal,
-    )
-    task = progress.add_task("score", total=None)
-    with progress:
-        summary = score_run(
-            run_dir,
-            names,
-            clip=clip,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    parts = [
-        f"{name} {c.scored} scored/{c.cached} cached/{c.failed} failed"
-        for name, c in summary.counts.items()
-        if name not in summary.unavailable
-    ]
-    console.print(
-        f"scoring: {summary.videos} videos in {summary.elapsed_s:.1f} s — " + "; ".join(parts),
-        highlight=False,
-    )
-    for name, reason in summary.unavailable.items():
-        console.print(f"[yellow]unavailable[/yellow] {name}: {reason}", highlight=False)
-    build_results(run)
-
-
 @app.command()
 def score(
     run_dir: Path,
@@ -376,78 +171,8 @@ def score(
     for name in names or []:
         if name not in KNOWN_SCORERS:
             raise Exit(EXIT_USAGE, f"unknown scorer {name!r}; known: {', '.join(KNOWN_SCORERS)}")
-    _require_run(run_dir)
-    _score(run_dir, names)
-
-
-def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
-    from bench.store import RunDir
-    from reports.build import summary_table, write_reports
-
-    run = RunDir(run_dir)
-    if not run.results_path.exists():
-        from bench.results import build_results
-
-        build_results(run)
-    paths = write_reports(run_dir, formats)
-    import pandas as pd
-
-    df = pd.read_parquet(run.results_path)
-    console.print(
-        _summary_rich(summary_table(df), simulated=bool(df["simulated"].fillna(False).any()))
-    )
-    plots = [p for p in paths if p.parent.name == "plots"]
-    for path in paths:
-        if path not in plots:
-            console.print(f"wrote {path}")
-    if plots:
-        console.print(f"wrote {len(plots)} plot files to {plots[0].parent}")
-
-
-def _summary_rich(summary: Any, simulated: bool) -> Table:
-    """The per-model summary as a terminal table."""
-    import math
-
-    title = "Summary" + (" (simulated models: numbers describe the simulator)" if simulated else "")
-    table = Table(title=title)
-    formats = {
-        "success_rate": lambda v: f"{v:.0%}",
-        "usable_rate": lambda v: f"{v:.0%}",
-        "latency_p50_s": lambda v: f"{v:.1f} s",
-        "latency_p95_s": lambda v: f"{v:.1f} s",
-        "cost_per_clip_usd": lambda v: f"${v:.3f}",
-        "cost_per_usable_clip_usd": lambda v: f"${v:.3f}",
-    }
-    labels = {
-        "success_rate": "success",
-        "usable_rate": "usable",
-        "latency_p50_s": "p50",
-        "latency_p95_s": "p95",
-        "cost_per_clip_usd": "$/clip",
-        "cost_per_usable_clip_usd": "$/usable",
-        "clip_score": "CLIP",
-        "face_identity": "face id",
-        "conformance": "conform",
-    }
-    for column in summary.columns:
-        table.add_column(
-            labels.get(column, column),
-            justify="left" if column == "model" else "right",
-            no_wrap=column == "model",
-        )
-    for row in summary.itertuples(index=False):
-        cells = []
-        for column, value in zip(summary.columns, row, strict=True):
-            if isinstance(value, float) and math.isnan(value):
-                cells.append("–")
-            elif column in formats:
-                cells.append(formats[column](value))
-            elif isinstance(value, float):
-                cells.append(f"{value:.3f}")
-            else:
-                cells.append(str(value))
-        table.add_row(*cells)
-    return table
+    require_run(run_dir)
+    score_stage(run_dir, names)
 
 
 @app.command()
@@ -460,8 +185,8 @@ def report(
     bad = [f for f in formats if f not in ("html", "md", "csv")]
     if bad:
         raise Exit(EXIT_USAGE, f"unknown format(s) {', '.join(bad)}; use html, md, csv")
-    _require_run(run_dir)
-    _report(run_dir, formats)
+    require_run(run_dir)
+    report_stage(run_dir, formats)
 
 
 @app.command()
@@ -477,7 +202,7 @@ def compare(
     from reports.compare import compare_runs
 
     for run_dir in (baseline, candidate):
-        _require_run(run_dir)
+        require_run(run_dir)
         from bench.store import RunDir
 
         if not RunDir(run_dir).results_path.exists():
@@ -495,13 +220,6 @@ def compare(
             raise Exit(EXIT_REGRESSION)
     else:
         console.print("[green]no regressions[/green]")
-
-
-def _require_run(run_dir: Path) -> None:
-    from bench.store import RunDir
-
-    if not RunDir(run_dir).exists():
-        raise Exit(EXIT_USAGE, f"{run_dir}: not a run directory (no manifest.json)")
 
 
 # ----- sim / demo / models / suites -------------------------------------------------------
@@ -545,35 +263,7 @@ def demo(
 @app.command()
 def models() -> None:
     """Adapters, known model ids, capabilities and list prices (with source and date)."""
-    from bench.adapter import adapter_names, load_adapter
-
-    for name in adapter_names():
-        cls = load_adapter(name)
-        console.print(
-            f"[bold]{name}[/bold]  default base URL {cls.default_base_url}", highlight=False
-        )
-        if cls.note:
-            console.print(f"  [yellow]note[/yellow]: {cls.note}", highlight=False)
-        for model_id, info in cls.known_models().items():
-            c = info.capabilities
-            durations = c.durations_s
-            dur = (
-                f"{durations[0]}–{durations[-1]}"
-                if len(durations) > 3
-                else ", ".join(map(str, durations))
-            )
-            inputs = ", ".join(sorted(k.value for k in c.inputs)) or "text only"
-            console.print(f"  [cyan]{model_id}[/cyan]", highlight=False, soft_wrap=True)
-            console.print(
-                f"    durations {dur} s · ratios {', '.join(c.ratios)} · resolutions "
-                f"{', '.join(c.resolutions)} · inputs {inputs} · audio {'yes' if c.audio else 'no'}",
-                highlight=False,
-            )
-            console.print(
-                f"    list price: {info.price_note}  [dim](source: {info.price_source})[/dim]",
-                highlight=False,
-            )
-        console.print()
+    views.print_models(console)
 
 
 @suites_app.command("import")

@@ -1,0 +1,164 @@
+"""The stages the CLI commands share — generate, score, report — with their exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bench import cli_views as views
+from bench.cli_views import console, err_console
+
+EXIT_OK = 0
+EXIT_REGRESSION = 1  # compare --fail-on-regression found one
+EXIT_USAGE = 2  # usage or validation error
+EXIT_BUDGET = 3  # budget refused or exhausted
+EXIT_INTERRUPTED = 4  # resumable
+EXIT_INTERNAL = 5
+
+
+class Exit(Exception):
+    """Leave with an exit code after printing a message."""
+
+    def __init__(self, code: int, message: str = ""):
+        self.code = code
+        self.message = message
+
+
+def require_run(run_dir: Path) -> None:
+    """Exit 2 unless `run_dir` holds a run (a manifest.json)."""
+    from bench.store import RunDir
+
+    if not RunDir(run_dir).exists():
+        raise Exit(EXIT_USAGE, f"{run_dir}: not a run directory (no manifest.json)")
+
+
+def execute_run(
+    loaded: Any,
+    *,
+    resume: Path | None,
+    max_cost: float | None,
+    yes: bool,
+    sample: int | None,
+    stratify: str | None,
+    seed: int | None,
+    score: bool = True,
+    report: bool = True,
+) -> Path:
+    """Generate → score → report; returns the run directory."""
+    from bench.pipeline import check_secrets, create_run, new_run_id, prepare, run_generation
+    from bench.store import RunDir
+
+    if resume is not None:
+        run = RunDir(resume)
+        if not run.exists():
+            raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
+        check_secrets(loaded)
+        console.print(f"resuming {run.path}")
+    else:
+        check_secrets(loaded)
+        run_id = new_run_id(loaded.config.name)
+        suite, the_plan = prepare(
+            loaded, sample=sample, stratify=stratify, seed=seed, run_id=run_id
+        )
+        console.print(views.plan_table(the_plan))
+        budget = max_cost if max_cost is not None else loaded.config.budget.max_cost_usd
+        if budget is not None and the_plan.estimated_cost_usd > budget:
+            raise Exit(
+                EXIT_BUDGET,
+                f"[red]budget refused[/red]: estimated ${the_plan.estimated_cost_usd:,.2f} > "
+                f"max ${budget:,.2f}; nothing was sent. Lower --sample or raise the budget.",
+            )
+        paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
+        if paid and not yes and sys.stdin.isatty():
+            cost = sum(m.estimated_cost_usd for m in paid)
+            if not typer.confirm(
+                f"This run may spend about ${cost:,.2f} on real providers. Continue?"
+            ):
+                raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
+        run = create_run(
+            loaded,
+            suite,
+            the_plan,
+            run_id,
+            loaded.output_dir,
+            {"sample": sample, "stratify": stratify, "seed": seed},
+        )
+        console.print(f"run directory: {run.path}")
+    progress, update = views.generation_progress(err_console)
+    try:
+        with progress:
+            counters = run_generation(run, loaded, max_cost_usd=max_cost, progress=update)
+    except KeyboardInterrupt:
+        raise Exit(
+            EXIT_INTERRUPTED, f"interrupted; resume with: vidbench run --resume {run.path}"
+        ) from None
+    console.print(
+        f"generation: {counters.done} finished, {counters.failed} not succeeded, "
+        f"{counters.creates} create requests, {counters.polls} polls"
+    )
+    if score:
+        score_stage(run.path, None)
+    else:
+        from bench.results import build_results
+
+        build_results(run)
+    if report:
+        report_stage(run.path, ("html", "md", "csv"))
+    states = run.states()
+    if any(s.error_kind == "budget" for s in states.values()):
+        raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
+    return run.path
+
+
+def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:
+    from bench.config import ClipSettings
+    from bench.results import build_results
+    from bench.scorers.stage import score_run
+    from bench.store import RunDir
+
+    run = RunDir(run_dir)
+    manifest = run.manifest()
+    clip = ClipSettings.model_validate(manifest.get("clip") or {})
+    names = scorer_names or manifest.get("scorers")
+    progress, update = views.scoring_progress(err_console)
+    with progress:
+        summary = score_run(run_dir, names, clip=clip, progress=update)
+    parts = [
+        f"{name} {c.scored} scored/{c.cached} cached/{c.failed} failed"
+        for name, c in summary.counts.items()
+        if name not in summary.unavailable
+    ]
+    console.print(
+        f"scoring: {summary.videos} videos in {summary.elapsed_s:.1f} s — " + "; ".join(parts),
+        highlight=False,
+    )
+    for name, reason in summary.unavailable.items():
+        console.print(f"[yellow]unavailable[/yellow] {name}: {reason}", highlight=False)
+    build_results(run)
+
+
+def report_stage(run_dir: Path, formats: tuple[str, ...]) -> None:
+    from bench.store import RunDir
+    from reports.build import summary_table, write_reports
+
+    run = RunDir(run_dir)
+    if not run.results_path.exists():
+        from bench.results import build_results
+
+        build_results(run)
+    paths = write_reports(run_dir, formats)
+    import pandas as pd
+
+    df = pd.read_parquet(run.results_path)
+    console.print(
+        views.summary_view(summary_table(df), simulated=bool(df["simulated"].fillna(False).any()))
+    )
+    plots = [p for p in paths if p.parent.name == "plots"]
+    for path in paths:
+        if path not in plots:
+            console.print(f"wrote {path}")
+    if plots:
+        console.print(f"wrote {len(plots)} plot files to {plots[0].parent}")
