@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -17,32 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiolimiter import AsyncLimiter
 
 from bench import errors, retry
 from bench.adapter import Adapter
-from bench.http import error_for_status, transport_error
+from bench.download import stream_to_file
 from bench.jobs import Job
 from bench.plan import request_for
 from bench.poller import BatchPoller
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
 
-MAX_VIDEO_BYTES = 2 * 1024**3
-MAX_REDIRECTS = 5
-DOWNLOAD_CHUNK_BYTES = 1 << 20
 SUBMIT_GRACE_S = 15.0  # on interrupt, how long an in-flight create may finish to record its id
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def check_video_url(url: str) -> None:
-    """Only http(s) URLs are fetched (never file:, ftp:, data: …)."""
-    if not url.startswith(("http://", "https://")):
-        raise errors.InvalidRequest(
-            f"refusing non-http(s) video URL scheme: {url.split(':', 1)[0]}"
-        )
 
 
 @dataclass
@@ -370,7 +356,7 @@ class Runner:
         for attempt in range(1, retry.DOWNLOAD_MAX_ATTEMPTS + 1):
             spec = runtime.adapter.download_spec(task_id, state)
             try:
-                digest, size = await self._stream(
+                digest, size = await stream_to_file(
                     runtime.adapter.client, spec.url, spec.headers, target
                 )
             except errors.ProviderError as exc:
@@ -406,61 +392,6 @@ class Runner:
             target.unlink(missing_ok=True)
             await self.sleep(retry.backoff_s(attempt, rng=self.rng))
         return Finish(JobStatus.FAILED, kind, f"download: {errors.truncate(last_error, 300)}")
-
-    async def _stream(
-        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], target: Path
-    ) -> tuple[str, int]:
-        """Stream `url` to `target` via a temp file; returns (sha256, bytes).
-
-        Redirects are followed by hand so that credentials (Authorization, x-goog-api-key,
-        …) are never forwarded to another host or scheme.
-        """
-        tmp = target.with_suffix(".part")
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            for _ in range(MAX_REDIRECTS + 1):
-                check_video_url(url)
-                request = client.build_request("GET", url, headers=headers)
-                response = await client.send(request, stream=True, follow_redirects=False)
-                try:
-                    if response.is_redirect:
-                        location = response.headers.get("location", "")
-                        next_url = str(response.url.join(location))
-                        if (
-                            httpx.URL(next_url).host != response.url.host
-                            or httpx.URL(next_url).scheme != response.url.scheme
-                        ):
-                            headers = {}
-                        url = next_url
-                        continue
-                    if not response.is_success:
-                        await response.aread()
-                        raise error_for_status(response, provider="download")
-                    with open(tmp, "wb") as handle:
-                        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
-                            size += len(chunk)
-                            if size > MAX_VIDEO_BYTES:
-                                raise errors.InvalidRequest(
-                                    f"video larger than {MAX_VIDEO_BYTES} bytes"
-                                )
-                            digest.update(chunk)
-                            handle.write(chunk)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    break
-                finally:
-                    await response.aclose()
-            else:
-                raise errors.InvalidRequest(f"more than {MAX_REDIRECTS} redirects")
-        except httpx.TransportError as exc:
-            tmp.unlink(missing_ok=True)
-            raise transport_error(exc, provider="download") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        tmp.replace(target)
-        return digest.hexdigest(), size
 
     def _check_video(self, path: Path) -> str | None:
         if self.probe is None:
