@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adapters import ark
-from adapters.ark import ArkAdapter, build_create_body, parse_task
+from adapters import ark_wire
+from adapters.ark import ArkAdapter
+from adapters.ark_wire import build_create_body, parse_task
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.types import (
@@ -262,9 +263,9 @@ def test_price_variants(tmp_path: Path) -> None:
     adaptive = make_request(
         ratio="adaptive", resolution="480p", inputs=GenerationInputs(first_frame=portrait)
     )
-    assert ark.resolved_ratio(adaptive) == "9:16"
-    assert ark.pixel_size(MODEL, "480p", "9:16") == (496, 864)
-    assert ark.resolved_ratio(make_request(ratio="adaptive")) == "16:9"
+    assert ark_wire.resolved_ratio(adaptive) == "9:16"
+    assert ark_wire.pixel_size(MODEL, "480p", "9:16") == (496, 864)
+    assert ark_wire.resolved_ratio(make_request(ratio="adaptive")) == "16:9"
     override = make_adapter(
         lambda r: httpx.Response(500),
         price_override={"cny_per_million_tokens": 10.0},

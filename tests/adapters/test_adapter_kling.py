@@ -13,8 +13,9 @@ import httpx
 import jwt
 import pytest
 
-from adapters import kling
-from adapters.kling import KlingAdapter, build_image2video_body, build_text2video_body, parse_task
+from adapters import kling_wire
+from adapters.kling import KlingAdapter
+from adapters.kling_wire import build_image2video_body, build_text2video_body, parse_task
 from bench import errors, retry
 from bench.adapter import AdapterContext, Secret
 from bench.types import (
@@ -86,7 +87,7 @@ def decode(token: str, **options: Any) -> dict[str, Any]:
 
 
 def test_token_header_claims_and_signature() -> None:
-    token = kling.make_token(ACCESS, SECRET, NOW_S)
+    token = kling_wire.make_token(ACCESS, SECRET, NOW_S)
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
     claims = decode(token, verify_exp=False, verify_nbf=False)
     assert claims == {"iss": ACCESS, "exp": int(NOW_S) + 1800, "nbf": int(NOW_S) - 5}
@@ -167,7 +168,9 @@ def test_image2video_body_uses_raw_base64_and_no_ratio(tmp_path: Path) -> None:
     assert body["image_tail"] == base64.b64encode(b"\x89PNG last").decode()
     assert not body["image"].startswith("data:")
     assert "aspect_ratio" not in body
-    assert kling.family_for(request) == "i2v" and kling.family_for(make_request()) == "t2v"
+    assert (
+        kling_wire.family_for(request) == "i2v" and kling_wire.family_for(make_request()) == "t2v"
+    )
 
 
 def test_validate_params() -> None:

@@ -12,7 +12,7 @@ from openai import OpenAI
 from PIL import Image
 
 from bench.sim import SIM_API_KEY
-from bench.sim.openai_videos import render_size
+from bench.sim.media import render_size
 from bench.sim.server import SimServer
 
 SCALE = 0.05

@@ -18,7 +18,7 @@ from adapters.openai_videos import ADAPTER
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.sim import SIM_API_KEY
-from bench.sim.openai_videos import render_size
+from bench.sim.media import render_size
 from bench.sim.profiles import Faults, Profile
 from bench.sim.server import SimServer
 from bench.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus

@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import common
-from bench.sim.common import Phase, SimContext, SimError, VideoSpec, request_id
+from bench.sim.common import SimContext, SimError, request_id
 from bench.sim.profiles import Profile, Quality
 from bench.sim.server import PROVIDERS, SimServer
+from bench.sim.tasks import Phase, VideoSpec
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from bench.suite import (
 )
 from bench.types import Capabilities
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 HEADER = """\
 suite: t
