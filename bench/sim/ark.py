@@ -35,16 +35,8 @@ from bench.sim.ark_rules import (
     pixel_size,
     text_commands,
 )
-from bench.sim.common import (
-    Phase,
-    SimContext,
-    SimError,
-    SimTask,
-    VideoSpec,
-    malformed_response,
-    request_id,
-    shots_in,
-)
+from bench.sim.common import SimContext, SimError, malformed_response, request_id
+from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 TASKS_PATH = "/api/v3/contents/generations/tasks"
 VISIBLE_S = 7 * 86400  # GET and LIST only see the last 7 days

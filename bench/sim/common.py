@@ -1,4 +1,9 @@
-"""Provider-neutral machinery of the simulators: tasks, clock, limits, faults, files, stats.
+"""The simulator context: clock, limits, faults, renders and routes of one provider.
+
+Around it: `bench.sim.tasks` (`VideoSpec`, `SimTask`, `Phase`: a task's timeline),
+`bench.sim.counters` (`Stats`, the request and task counters), `bench.sim.files` (signed,
+expiring `/files/...` URLs) and `bench.sim.media` (render sizes, thumbnails, the truncated
+download fault) for simulators that serve video bytes themselves.
 
 How a provider simulator plugs in
 ---------------------------------
@@ -27,9 +32,10 @@ How a provider simulator plugs in
    (computed from timestamps, nothing runs in the background) and starts the render
    once the task runs. `ctx.video_url(request, task)` is a signed, expiring URL on
    `/files/...` of the same server (lifetime `ctx.settings["video_url_ttl_s"]`, fault
-   `expired_url_rate` honoured); the server serves it, including the truncation fault.
-   Providers that serve the bytes themselves use `await ctx.video_path(task)`, which
-   raises `RenderFailed` (answer a 500).
+   `expired_url_rate` honoured; signing in `bench.sim.files`); the server serves it,
+   including the truncation fault. Providers that serve the bytes themselves use
+   `await ctx.video_path(task)`, which raises `RenderFailed` (answer a 500), and
+   `bench.sim.media.TruncatedFileResponse` for the truncation fault.
 5. `ctx.clock` is replaceable (tests jump it forward to check expiry and visibility).
 """
 
@@ -37,19 +43,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
-import hmac
 import logging
 import math
 import random
-import re
 import secrets
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -57,106 +58,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.sim.counters import Stats
+from bench.sim.files import FileEntry, FileStore, server_root
 from bench.sim.profiles import Profile, Quality
+from bench.sim.tasks import Phase, SimTask, VideoSpec
 
 logger = logging.getLogger("bench.sim")
 
 SCOPE_KEY = "vidbench.sim"  # per-request holder in the ASGI scope: operation, request id
 DEFAULT_URL_TTL_S = 24 * 3600.0
 RENDER_WORKERS = 2
-
-
-class Phase(StrEnum):
-    """A simulated task's provider-neutral state; each simulator maps it to its words."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    MODERATED = "moderated"  # failed by output moderation
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-    @property
-    def terminal(self) -> bool:
-        return self not in (Phase.QUEUED, Phase.RUNNING)
-
-
-_SHOT_NUMBER = re.compile(r"(?:\bshot\s*|镜头\s*)(\d+)", re.IGNORECASE)
-_CUT = re.compile(r"\bcut to\b|切换镜头|镜头切换", re.IGNORECASE)
-MAX_SHOTS = 8
-
-
-def shots_in(prompt: str) -> int:
-    """Shots the prompt asks for: the highest "shot N"/"镜头N", or one more than its cuts."""
-    numbered = [int(n) for n in _SHOT_NUMBER.findall(prompt)]
-    return max(1, min(MAX_SHOTS, max([len(_CUT.findall(prompt)) + 1, *numbered])))
-
-
-@dataclass(frozen=True)
-class VideoSpec:
-    """What the renderer should produce for a task (provider-neutral)."""
-
-    prompt: str
-    width: int
-    height: int
-    duration_s: float
-    fps: int = 24
-    shots: int = 1
-    audio: bool = False
-    seed: int = 0
-
-
-@dataclass
-class SimTask:
-    """One simulated task; its phase is a pure function of its timestamps and the clock."""
-
-    id: str
-    model: str
-    spec: VideoSpec
-    created_at_s: float
-    queue_s: float
-    run_s: float
-    outcome: Phase  # SUCCEEDED, FAILED or MODERATED, decided at create
-    expires_at_s: float | None = None
-    cancelled_at_s: float | None = None
-    data: dict[str, Any] = field(default_factory=dict)  # provider-specific request fields
-    url_token: str | None = None
-    url_expires_at_s: float | None = None
-
-    @property
-    def started_at_s(self) -> float:
-        return self.created_at_s + self.queue_s
-
-    @property
-    def finished_at_s(self) -> float:
-        return self.started_at_s + self.run_s
-
-    def phase(self, now_s: float) -> Phase:
-        """The state at `now_s`."""
-        if self.cancelled_at_s is not None and now_s >= self.cancelled_at_s:
-            return Phase.CANCELLED
-        expires_first = self.expires_at_s is not None and self.expires_at_s < self.finished_at_s
-        if expires_first and now_s >= (self.expires_at_s or 0.0):
-            return Phase.EXPIRED
-        if now_s < self.started_at_s:
-            return Phase.QUEUED
-        if now_s < self.finished_at_s:
-            return Phase.RUNNING
-        return self.outcome
-
-    def updated_at_s(self, now_s: float) -> float:
-        """When the state last changed, as of `now_s`."""
-        phase = self.phase(now_s)
-        if phase is Phase.CANCELLED:
-            return self.cancelled_at_s or self.created_at_s
-        if phase is Phase.EXPIRED:
-            return self.expires_at_s or self.created_at_s
-        if phase is Phase.QUEUED:
-            return self.created_at_s
-        if phase is Phase.RUNNING:
-            return self.started_at_s
-        return self.finished_at_s
 
 
 class SimError(Exception):
@@ -185,66 +96,6 @@ class SimError(Exception):
 
 class RenderFailed(Exception):
     """The renderer could not produce the video (answered as a provider 500)."""
-
-
-class Stats:
-    """Thread-safe request counters by (provider, profile, operation, status code)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: Counter[tuple[str, str, str, int]] = Counter()
-        self._created: Counter[tuple[str, str]] = Counter()
-
-    def record(self, provider: str, profile: str, operation: str, status: int) -> None:
-        """Count one answered request."""
-        with self._lock:
-            self._requests[(provider, profile, operation, status)] += 1
-
-    def task_created(self, provider: str, profile: str) -> None:
-        """Count one created task (billed or not)."""
-        with self._lock:
-            self._created[(provider, profile)] += 1
-
-    def count(
-        self,
-        provider: str | None = None,
-        profile: str | None = None,
-        operation: str | None = None,
-        status: int | None = None,
-    ) -> int:
-        """Requests matching every given field."""
-        want = (provider, profile, operation, status)
-        with self._lock:
-            items = list(self._requests.items())
-        return sum(
-            n
-            for key, n in items
-            if all(w is None or w == k for w, k in zip(want, key, strict=True))
-        )
-
-    def created(self, provider: str | None = None, profile: str | None = None) -> int:
-        """Tasks created, optionally for one provider and/or profile."""
-        with self._lock:
-            items = list(self._created.items())
-        return sum(
-            n
-            for (prov, prof), n in items
-            if (provider is None or prov == provider) and (profile is None or prof == profile)
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready snapshot (the body of `GET /_sim/stats`)."""
-        with self._lock:
-            requests = sorted(self._requests.items())
-            created = sorted(self._created.items())
-        return {
-            "requests": [
-                {"provider": p, "profile": f, "operation": o, "status": s, "count": n}
-                for (p, f, o, s), n in requests
-            ],
-            "tasks_created": [{"provider": p, "profile": f, "count": n} for (p, f), n in created],
-            "total_requests": sum(n for _, n in requests),
-        }
 
 
 class Renderer:
@@ -296,46 +147,12 @@ def _render(spec: VideoSpec, quality: Quality, cache_dir: Path) -> Path:
     return render_video(render_spec, cache_dir)
 
 
-@dataclass
-class FileEntry:
-    """What a signed file token points at."""
-
-    ctx: SimContext
-    task_id: str
-    spec: VideoSpec
-
-
-class FileStore:
-    """Signed, expiring file URLs served at `/files/{token}.mp4?expires=..&sig=..`."""
-
-    def __init__(self) -> None:
-        self._secret = secrets.token_bytes(32)
-        self.entries: dict[str, FileEntry] = {}
-
-    def sign(self, token: str, expires_s: int) -> str:
-        """HMAC of the token and its expiry."""
-        msg = f"{token}:{expires_s}".encode()
-        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()[:32]
-
-    def verify(self, token: str, expires_s: int, signature: str) -> bool:
-        """Whether `signature` is ours for this token and expiry."""
-        return hmac.compare_digest(self.sign(token, expires_s), signature)
-
-
 def request_id(request: Request) -> str:
     """The id the server assigned to this request (also in the provider's header)."""
     holder = request.scope.get(SCOPE_KEY)
     if isinstance(holder, dict) and holder.get("request_id"):
         return str(holder["request_id"])
     return secrets.token_hex(16)
-
-
-def server_root(request: Request) -> str:
-    """`scheme://host:port` as the client addressed this server."""
-    host = request.headers.get("host") or "{}:{}".format(
-        *(request.scope.get("server") or ("127.0.0.1", 80))
-    )
-    return f"{request.url.scheme}://{host}"
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -469,8 +286,7 @@ class SimContext:
                 task.url_expires_at_s = task.finished_at_s + ttl_s
             self.files.entries[task.url_token] = FileEntry(self, task.id, task.spec)
         expires_s = int(task.url_expires_at_s or 0)
-        sig = self.files.sign(task.url_token, expires_s)
-        return f"{server_root(request)}/files/{task.url_token}.mp4?expires={expires_s}&sig={sig}"
+        return self.files.signed_url(server_root(request), task.url_token, expires_s)
 
     async def video_path(self, task: SimTask) -> Path:
         """The rendered video of `task` (renders now if needed); raises RenderFailed."""

@@ -27,8 +27,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
-from bench.sim.common import Phase, SimContext, SimError, SimTask, VideoSpec, malformed_response
+from bench.sim.common import SimContext, SimError, malformed_response
 from bench.sim.common import request_id as current_request_id
+from bench.sim.tasks import Phase, SimTask, VideoSpec
 
 ACCOUNT = "account"  # Kling's concurrency is account-wide: every task counts against one key
 FAMILIES = {"text2video": "t2v", "image2video": "i2v"}

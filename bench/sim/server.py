@@ -29,7 +29,10 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Router
 from starlette.types import Message, Receive, Scope, Send
 
-from bench.sim.common import SCOPE_KEY, FileStore, Renderer, RenderFailed, SimContext, Stats
+from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext
+from bench.sim.counters import Stats
+from bench.sim.files import FileStore
+from bench.sim.media import send_truncated
 from bench.sim.profiles import PROFILES, Profile
 
 logger = logging.getLogger("bench.sim")
@@ -164,32 +167,11 @@ class _SimApp:
             else:
                 if entry.ctx.fault("truncated_download_rate"):
                     self.server.counters.record(provider, profile, "download", 200)
-                    await _send_truncated(video, send)
+                    await send_truncated(video, send)
                     return
                 response = FileResponse(video, media_type="video/mp4")
         await response(scope, receive, send)
         self.server.counters.record(provider, profile, "download", response.status_code)
-
-
-class _TruncatedDownload(ConnectionAbortedError):
-    """Raised on purpose so uvicorn drops the connection mid-body."""
-
-
-def _not_simulated_fault(record: logging.LogRecord) -> bool:
-    # Keep uvicorn's error log for real crashes, not for the injected truncation.
-    return not (record.exc_info and isinstance(record.exc_info[1], _TruncatedDownload))
-
-
-logging.getLogger("uvicorn.error").addFilter(_not_simulated_fault)
-
-
-async def _send_truncated(video: Path, send: Send) -> None:
-    """Declare the full length, send half, then end: the client sees a cut connection."""
-    data = video.read_bytes()
-    headers = [(b"content-type", b"video/mp4"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": data[: len(data) // 2], "more_body": True})
-    raise _TruncatedDownload("simulated truncated download")
 
 
 def _new_request_id() -> str:

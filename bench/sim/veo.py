@@ -27,17 +27,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import SIM_API_KEY
-from bench.sim.common import (
-    Phase,
-    RenderFailed,
-    SimContext,
-    SimError,
-    SimTask,
-    VideoSpec,
-    malformed_response,
-    shots_in,
-)
-from bench.sim.openai_videos import TruncatedFileResponse, render_size
+from bench.sim.common import RenderFailed, SimContext, SimError, malformed_response
+from bench.sim.media import TruncatedFileResponse, render_size
+from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 MODELS = (
     "veo-3.1-generate-preview",
