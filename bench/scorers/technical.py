@@ -102,18 +102,20 @@ class ConformanceScorer(Scorer):
     needs = frozenset({"probe"})
     outputs = {
         "conformance": Output("higher", "All applicable checks pass."),
-        "decodable": Output("higher", "The whole video decodes."),
+        # The individual checks are diagnostics ("none"): `conformance` is the metric that is
+        # ranked and compared, so one failure is not counted six times.
+        "decodable": Output("none", "The whole video decodes."),
         "resolution_ok": Output(
-            "higher",
+            "none",
             f"min(W,H) within {RESOLUTION_TOLERANCE:.0%} of the requested class (null: none requested).",
         ),
         "ratio_ok": Output(
-            "higher", f"W/H within {RATIO_TOLERANCE:.0%} of the requested ratio (null: adaptive)."
+            "none", f"W/H within {RATIO_TOLERANCE:.0%} of the requested ratio (null: adaptive)."
         ),
-        "duration_ok": Output("higher", "Duration within max(0.5 s, 10%) of the duration sent."),
-        "fps_ok": Output("higher", f"Frame rate at least {MIN_FPS:g}."),
+        "duration_ok": Output("none", "Duration within max(0.5 s, 10%) of the duration sent."),
+        "fps_ok": Output("none", f"Frame rate at least {MIN_FPS:g}."),
         "audio_ok": Output(
-            "higher",
+            "none",
             f"Audio present and above {SILENT_BELOW_DBFS:g} dBFS (null: audio not requested).",
         ),
         "width": Output("none", "Delivered width (px)."),
