@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import XSS_TEXT, synthetic_results, write_run
+from report_helpers import XSS_TEXT, synthetic_results, write_run
 
 from reports.analysis import analyse
 from reports.build import summary_table, write_reports

@@ -9,7 +9,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-from conftest import TINY, add_to_run, make_job, moving_square, write_video
+from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
 from bench.config import ClipSettings
 from bench.scorers.embedders import CLIP_WEIGHTS_ENV, ClipEmbedder, cached_open_clip_file

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_job
+from scorer_helpers import make_job
 
 from bench.scorers.consistency import clip_numbers, per_shot_consistency, vbench_subject_consistency
 from bench.scorers.faces import identity_values

@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import make_job, moving_square, write_video
 from PIL import Image
+from scorer_helpers import make_job, moving_square, write_video
 from skimage import data
 
 from bench.scorers.faces import FaceIdentityScorer

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TINY, add_to_run, make_job, moving_square, write_video
+from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
 import bench.scorers.stage as stage_module
 from bench.config import ClipSettings
