@@ -23,7 +23,14 @@ from PIL import Image, ImageOps
 
 from bench import errors
 from bench.adapter import Adapter, ModelInfo
-from bench.http import default_error_parser, error_for_status, json_or_none, transport_error
+from bench.http import (
+    default_error_parser,
+    error_for_status,
+    json_or_none,
+    redact,
+    redacted,
+    transport_error,
+)
 from bench.types import (
     Capabilities,
     Cost,
@@ -241,19 +248,9 @@ def _as_float(value: Any) -> float | None:
         return None
 
 
-def scrub(text: str, secret: str) -> str:
-    """`text` with every occurrence of `secret` replaced, so keys never reach an error."""
-    return text.replace(secret, "***") if secret else text
-
-
 def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
     """The typed error for a non-2xx answer: OpenAI envelope, with ModelGone and moderation."""
-    clean = httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        content=scrub(response.text, api_key).encode(),
-        request=response.request,
-    )
+    clean = redacted(response, [api_key])
     base = error_for_status(clean, provider=NAME)
     message, _ = default_error_parser(clean)
     fields: dict[str, Any] = {
@@ -390,7 +387,7 @@ class OpenAIVideosAdapter(Adapter):
                 "create answered without a video id",
                 provider=NAME,
                 status_code=response.status_code,
-                body=scrub(response.text, self._api_key()),
+                body=redact(response.text, [self._api_key()]),
             )
         return SubmitResult(
             task_id=str(body["id"]), request_id=response.headers.get("x-request-id")

@@ -20,7 +20,7 @@ import httpx
 
 from bench import errors
 from bench.adapter import Adapter, ModelInfo
-from bench.http import error_for_status, json_or_none, transport_error
+from bench.http import error_for_status, json_or_none, redacted, transport_error
 from bench.types import (
     Capabilities,
     Cost,
@@ -219,13 +219,8 @@ def google_error_parser(response: httpx.Response) -> tuple[str, str | None]:
 
 def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
     """The typed error for a non-2xx answer; a rejected key (Google says 400) → AuthError."""
-    text = response.text.replace(api_key, "***") if api_key else response.text
-    clean = httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        content=text.encode(),
-        request=response.request,
-    )
+    clean = redacted(response, [api_key])
+    text = clean.text
     base = error_for_status(clean, provider=NAME, parser=google_error_parser)
     message, _ = google_error_parser(clean)
     fields: dict[str, Any] = {

@@ -66,6 +66,31 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
+def redact(text: str, secrets: tuple[str, ...] | list[str]) -> str:
+    """`text` with every occurrence of each secret replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def redacted(response: httpx.Response, secrets: tuple[str, ...] | list[str]) -> httpx.Response:
+    """A copy of an (already read) response whose body no longer contains the secrets.
+
+    Some providers echo the key back in an error body; errors are built from the copy.
+    """
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a response built by hand (tests) has no request
+        request = None
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=redact(response.text, secrets).encode(),
+        request=request,
+    )
+
+
 # (message, code) extracted from a provider's error body.
 ErrorParser = Callable[[httpx.Response], tuple[str, str | None]]
 
