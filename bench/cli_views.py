@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.table import Table
 # columns, so the tables stay readable.
 _PIPED_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
 console = Console(width=_PIPED_WIDTH)
+PIPED_PROGRESS_EVERY_S = 15.0
 err_console = Console(stderr=True)
 
 
@@ -86,14 +88,20 @@ def generation_progress(err_console: Console) -> tuple[Progress, Callable[[Any],
         disable=not err_console.is_terminal,
     )
     task = progress.add_task("generate", total=1, detail="")
+    last_line_s = [0.0]
 
     def update(c: Any) -> None:
-        progress.update(
-            task,
-            total=max(1, c.total),
-            completed=c.done,
-            detail=f"submitted {c.submitted} · running {c.running} · done {c.done} · failed {c.failed}",
+        detail = (
+            f"submitted {c.submitted} · running {c.running} · done {c.done} · failed {c.failed}"
         )
+        progress.update(task, total=max(1, c.total), completed=c.done, detail=detail)
+        # Without a terminal (CI logs, pipes) the bar is off: print a line now and then.
+        now = time.monotonic()
+        if not err_console.is_terminal and (
+            now - last_line_s[0] >= PIPED_PROGRESS_EVERY_S or c.done == c.total
+        ):
+            last_line_s[0] = now
+            err_console.print(f"generate: {c.done}/{c.total} · {detail}", highlight=False)
 
     return progress, update
 
