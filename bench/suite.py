@@ -12,6 +12,7 @@ from typing import Any, Literal
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bench.checks import MAX_CHECKS_PER_PROMPT, Check
 from bench.errors import Problem, ValidationFailed
 from bench.types import Capabilities
 from bench.yamlfile import PathKey, format_location, line_for, load_yaml, parse_model
@@ -98,6 +99,11 @@ class Prompt(BaseModel):
     inputs: Inputs = Field(default_factory=Inputs, description="Files sent to the provider.")
     params: Settings = Field(default_factory=Settings, description="Settings for this prompt.")
     strict: bool = Field(False, description="Record `unsupported` instead of snapping settings.")
+    checks: list[Check] = Field(
+        default_factory=list,
+        max_length=MAX_CHECKS_PER_PROMPT,
+        description="Yes/no questions the `judge` scorer asks about each clip.",
+    )
 
     @property
     def clip_text(self) -> str:
