@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import threading
 import time
@@ -19,6 +20,8 @@ EVENTS = (
     "run_started",
     "planned",
     "intent",
+    "refused",  # a create attempt answered with certainty that nothing was made
+    "reconciled",  # an unknown create resolved against the provider's task list
     "submitted",
     "status",
     "downloaded",
@@ -29,6 +32,7 @@ EVENTS = (
     "run_finished",
     "interrupted",
 )
+MAX_RECORD_BYTES = 16 * 1024**2  # one line; a planned job with a long prompt is a few kB
 
 
 class Journal:
@@ -54,6 +58,9 @@ class Journal:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                if _ends_torn(self.path):
+                    # End a torn last line first, or the next record would be glued to it.
+                    self._handle.write("\n")
             assert self._handle is not None
             handle = self._handle
             handle.write(line)
@@ -83,15 +90,106 @@ class Journal:
                 self._handle = None
 
     def read(self) -> Iterator[dict[str, Any]]:
-        """Every record in order; a torn last line (killed mid-write) is skipped."""
+        """Every record in order; a line that is not one whole JSON object is skipped.
+
+        That covers a torn last line (killed mid-write, possibly inside a UTF-8 character)
+        and lines nobody but a hostile or broken writer would produce (`[1,2]`, `null`).
+        """
         if not self.path.exists():
             return
-        with open(self.path, encoding="utf-8") as handle:
-            for line in handle:
-                line = line.strip()
-                if not line:
+        with open(self.path, "rb") as handle:
+            while True:
+                raw = handle.readline(MAX_RECORD_BYTES + 1)
+                if not raw:
+                    return
+                if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                    while raw and not raw.endswith(b"\n"):  # skip the rest, bounded
+                        raw = handle.readline(MAX_RECORD_BYTES)
                     continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+                record = parse_record(raw)
+                if record is not None:
+                    yield record
+
+
+def parse_record(raw: bytes) -> dict[str, Any] | None:
+    """One journal line as a record, or None when it is not a whole JSON object."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return record if isinstance(record, dict) and well_typed(record) else None
+
+
+_NUMBER = "number"
+_STR, _BOOL, _DICT, _LIST = str, bool, dict, list
+# The type of every field the fold and the results read; None is always allowed.
+RECORD_FIELD_TYPES: dict[str, Any] = {
+    "event": _STR,
+    "ts": _NUMBER,
+    "job_id": _STR,
+    "job": _DICT,
+    "task_id": _STR,
+    "request_id": _STR,
+    "submitted_at": _NUMBER,
+    "status": _STR,
+    "raw_status": _STR,
+    "terminal": _BOOL,
+    "tokens": _NUMBER,
+    "path": _STR,
+    "sha256": _STR,
+    "download_started_at": _NUMBER,
+    "error_kind": _STR,
+    "detail": _STR,
+    "cost_usd": _NUMBER,
+    "cost_native": _NUMBER,
+    "currency": _STR,
+    "scorer": _STR,
+    "values": _DICT,
+    "resumable": _BOOL,
+    "outcome": _STR,
+}
+JOB_FIELD_TYPES: dict[str, Any] = {
+    **dict.fromkeys(
+        ("job_id", "model_id", "adapter", "provider_model", "prompt_id", "category"), _STR
+    ),
+    **dict.fromkeys(("lang", "text", "clip_text", "ratio"), _STR),
+    **dict.fromkeys(("resolution", "character_ref", "unsupported_reason"), _STR),
+    **dict.fromkeys(("sample", "duration_requested_s", "duration_sent_s"), _NUMBER),
+    **dict.fromkeys(("seed", "shots", "estimated_cost_usd"), _NUMBER),
+    **dict.fromkeys(("simulated", "audio"), _BOOL),
+    **dict.fromkeys(("inputs", "params"), _DICT),
+    "tags": _LIST,
+}
+JOB_REQUIRED = ("job_id", "model_id", "prompt_id", "category", "text", "sample")
+
+
+def _is(value: Any, kind: Any) -> bool:
+    if value is None:
+        return True
+    if kind == _NUMBER:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    return isinstance(value, kind)
+
+
+def well_typed(record: dict[str, Any]) -> bool:
+    """True when every field the harness reads has its expected type (finite numbers)."""
+    if not all(_is(record.get(name), kind) for name, kind in RECORD_FIELD_TYPES.items()):
+        return False
+    job = record.get("job")
+    if job is None:
+        return True
+    return all(_is(job.get(name), kind) for name, kind in JOB_FIELD_TYPES.items()) and all(
+        job.get(name) is not None for name in JOB_REQUIRED
+    )
+
+
+def _ends_torn(path: Path) -> bool:
+    """True when the file is not empty and its last byte is not a newline."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"

@@ -23,6 +23,8 @@ class JobState:
 
     job: Job
     intents: int = 0
+    refused: int = 0  # create attempts answered "nothing made" (429, refused connection, 4xx)
+    open_intent_at: float | None = None  # the last intent with no outcome recorded, if any
     task_id: str | None = None
     submitted_at: float | None = None
     first_running_at: float | None = None
@@ -39,6 +41,7 @@ class JobState:
     cost_usd: float | None = None
     cost_native: float | None = None
     currency: str | None = None
+    resumable: bool = False  # finished by a local fault (disk full…): resume retries it
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # scorer → values
 
     @property
@@ -102,7 +105,10 @@ def fold_records(records: Any) -> dict[str, JobState]:
         job_id = rec.get("job_id")
         if event == "planned":
             if job_id not in states:
-                states[job_id] = JobState(Job.from_dict(rec["job"]))
+                try:
+                    states[job_id] = JobState(Job.from_dict(rec["job"]))
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    continue  # not a whole job (the journal checks types; this is the rest)
             continue
         state = states.get(job_id) if job_id else None
         if state is None:
@@ -110,9 +116,16 @@ def fold_records(records: Any) -> dict[str, JobState]:
         ts = rec.get("ts")
         if event == "intent":
             state.intents += 1
+            state.open_intent_at = ts
+        elif event == "refused":
+            state.refused += 1
+            state.open_intent_at = None
+        elif event == "reconciled":
+            _fold_reconciled(state, rec)
         elif event == "submitted":
             state.task_id = rec.get("task_id")
             state.submitted_at = rec.get("submitted_at", ts)
+            state.open_intent_at = None
         elif event == "status":
             state.last_status = rec.get("status")
             if state.last_status == "running" and state.first_running_at is None:
@@ -130,9 +143,22 @@ def fold_records(records: Any) -> dict[str, JobState]:
             state.final_status = rec.get("status")
             state.error_kind = rec.get("error_kind")
             state.detail = rec.get("detail")
+            state.resumable = bool(rec.get("resumable"))
             for key in ("tokens", "cost_usd", "cost_native", "currency"):
                 if rec.get(key) is not None:
                     setattr(state, key, rec[key])
         elif event == "scored":
-            state.scores[rec["scorer"]] = rec.get("values", {})
+            state.scores[str(rec.get("scorer"))] = rec.get("values") or {}
     return states
+
+
+def _fold_reconciled(state: JobState, rec: dict[str, Any]) -> None:
+    """An unknown create resolved: adopted (holds the task, reopens an ambiguous job) or resend."""
+    if rec.get("outcome") == "adopt" and rec.get("task_id"):
+        state.task_id = rec["task_id"]
+        state.submitted_at = rec.get("submitted_at", rec.get("ts"))
+        state.open_intent_at = None
+        if state.error_kind == "ambiguous_create":
+            state.final_status = state.error_kind = state.detail = None
+    elif rec.get("outcome") == "resend":
+        state.open_intent_at = None

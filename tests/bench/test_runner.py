@@ -377,3 +377,27 @@ def test_download_redirect_to_another_host_drops_credentials(tmp_path: Path) -> 
     assert finished(run)["r"]["status"] == "succeeded"
     assert seen[0][1].get("x-goog-api-key") == "secret-value"
     assert seen[1][0] == "storage.test" and "x-goog-api-key" not in seen[1][1]
+
+
+def test_fold_leaves_only_an_intent_without_outcome_unresolved(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["refused", "open", "adopted", "resend", "reopened"])
+    journal = run.journal
+    journal.append("intent", "refused", attempt=1)
+    journal.append("refused", "refused", attempt=1, status_code=429)
+    journal.append("intent", "open", attempt=1)
+    journal.append("refused", "open", attempt=1, status_code=429)
+    journal.append("intent", "open", attempt=2)
+    journal.append("intent", "adopted", attempt=1)
+    journal.append("reconciled", "adopted", outcome="adopt", task_id="t-1", submitted_at=5.0)
+    journal.append("intent", "resend", attempt=1)
+    journal.append("reconciled", "resend", outcome="resend", reason="no candidate")
+    journal.append("intent", "reopened", attempt=1)
+    journal.append("finished", "reopened", status="errored", error_kind="ambiguous_create")
+    journal.append("reconciled", "reopened", outcome="adopt", task_id="t-2")
+    states = run.states()
+    assert states["refused"].open_intent_at is None and states["refused"].refused == 1
+    assert states["open"].open_intent_at is not None and states["open"].intents == 2
+    assert (states["adopted"].task_id, states["adopted"].submitted_at) == ("t-1", 5.0)
+    assert states["adopted"].open_intent_at is None
+    assert states["resend"].open_intent_at is None and states["resend"].task_id is None
+    assert not states["reopened"].done and states["reopened"].task_id == "t-2"
