@@ -27,6 +27,7 @@ from adapters.ark_wire import (
 )
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
+from bench.http import quote_segment
 from bench.types import Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState, TaskStatus
 
 TASKS_PATH = "/contents/generations/tasks"
@@ -110,10 +111,14 @@ class ArkAdapter(Adapter):
         )
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await http.send(self.client, request, provider=PROVIDER, parser=parse_error)
-        except errors.ProviderError as exc:
-            raise refine_error(exc, self.context.provider_model) from None
+        model = self.context.provider_model
+        return await http.send(
+            self.client,
+            request,
+            provider=PROVIDER,
+            parser=parse_error,
+            refine=lambda exc: refine_error(exc, model),
+        )
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         data = http.json_or_none(response)
@@ -137,7 +142,7 @@ class ArkAdapter(Adapter):
 
     async def poll(self, task_id: str) -> TaskState:
         """GET the task once."""
-        response = await self._send(self._request("GET", f"{TASKS_PATH}/{task_id}"))
+        response = await self._send(self._request("GET", f"{TASKS_PATH}/{quote_segment(task_id)}"))
         return parse_task(self._json(response))
 
     async def poll_many(self, task_ids: list[str]) -> dict[str, TaskState]:
@@ -162,7 +167,7 @@ class ArkAdapter(Adapter):
 
     async def cancel(self, task_id: str) -> None:
         """DELETE the task (cancels a queued one; removes a finished record)."""
-        await self._send(self._request("DELETE", f"{TASKS_PATH}/{task_id}"))
+        await self._send(self._request("DELETE", f"{TASKS_PATH}/{quote_segment(task_id)}"))
 
     async def find_task(self, request: GenerationRequest) -> str | None:
         """Ark cannot look a task up by our id: an ambiguous create stays ambiguous."""

@@ -279,7 +279,7 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.ProviderError:
     """Sharpen the status-code mapping with Ark's error codes (§1.10)."""
     code = exc.code or ""
-    message = str(exc.args[0]).split(" | ")[0].removeprefix(f"{PROVIDER}: ")
+    message = exc.message
     fields: dict[str, Any] = dict(
         provider=PROVIDER,
         status_code=exc.status_code,

@@ -32,7 +32,6 @@ from adapters.kling_wire import (
     parse_error,
     parse_task,
     refine_error,
-    scrub,
     split_task_id,
 )
 from bench import errors, http
@@ -174,23 +173,15 @@ class KlingAdapter(Adapter):
     def _url(self, path: str) -> str:
         return self.context.base_url.rstrip("/") + path
 
-    def _scrubbed(self, exc: errors.ProviderError) -> errors.ProviderError:
-        # Defence in depth: a proxy could echo our header back; never let it reach a record.
-        secrets = [s.reveal() for s in self.context.secrets.values()]
-        exc.args = tuple(scrub(str(arg), secrets) for arg in exc.args)
-        exc.body = scrub(exc.body, secrets)
-        return exc
-
     async def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         request = self.client.build_request(
             method, self._url(path), json=body, headers=self._headers()
         )
-        try:
-            response = await http.send(self.client, request, provider=PROVIDER, parser=parse_error)
-        except errors.ProviderError as exc:
-            raise self._scrubbed(refine_error(exc)) from None
+        response = await http.send(
+            self.client, request, provider=PROVIDER, parser=parse_error, refine=refine_error
+        )
         payload = http.json_or_none(response)
         if not isinstance(payload, dict):
             raise errors.TransientError(
@@ -208,7 +199,7 @@ class KlingAdapter(Adapter):
                 code=str(payload["code"]),
                 body=errors.truncate(response.text),
             )
-            raise self._scrubbed(refine_error(base, response.text))
+            raise refine_error(base, http.redact(response.text, http.request_credentials(request)))
         return payload
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
@@ -230,14 +221,15 @@ class KlingAdapter(Adapter):
     async def poll(self, task_id: str) -> TaskState:
         """GET the task from the family path encoded in `task_id`."""
         family, raw = split_task_id(task_id)
-        payload = await self._call("GET", f"{FAMILY_PATHS[family]}/{raw}")
+        payload = await self._call("GET", f"{FAMILY_PATHS[family]}/{http.quote_segment(raw)}")
         return parse_task(payload.get("data") or {})
 
     async def find_task(self, request: GenerationRequest) -> str | None:
         """The task created for this request, looked up by external_task_id; None if none."""
         family = family_for(request)
         try:
-            payload = await self._call("GET", f"{FAMILY_PATHS[family]}/{request.external_id}")
+            path = f"{FAMILY_PATHS[family]}/{http.quote_segment(request.external_id)}"
+            payload = await self._call("GET", path)
         except errors.NotFound as exc:
             if exc.code in (None, "1203"):
                 return None

@@ -221,7 +221,7 @@ def refine_error(exc: errors.ProviderError, body_text: str | None = None) -> err
         message = str(parsed.get("message") or "")
         request_id = str(parsed["request_id"]) if parsed.get("request_id") else request_id
     if not message:
-        message = str(exc.args[0]).split(" | ")[0].removeprefix(f"{PROVIDER}: ")
+        message = exc.message
     try:
         code = int(exc.code) if exc.code is not None else None
     except ValueError:
@@ -242,12 +242,3 @@ def refine_error(exc: errors.ProviderError, body_text: str | None = None) -> err
         retry_after = exc.retry_after_s if isinstance(exc, errors.RateLimited) else None
         return errors.RateLimited(message, retry_after_s=retry_after, **common)
     return cls(message, **common)
-
-
-def scrub(text: str, secrets: list[str]) -> str:
-    """`text` with the given secrets and anything shaped like a bearer token or JWT masked."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    text = re.sub(r"Bearer\s+\S+", "Bearer ***", text)
-    return re.sub(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", "***", text)

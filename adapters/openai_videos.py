@@ -21,16 +21,9 @@ from typing import Any
 import httpx
 from PIL import Image, ImageOps
 
-from bench import errors
+from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
-from bench.http import (
-    default_error_parser,
-    error_for_status,
-    json_or_none,
-    redact,
-    redacted,
-    transport_error,
-)
+from bench.http import json_or_none, quote_segment
 from bench.types import (
     Capabilities,
     Cost,
@@ -187,7 +180,7 @@ def build_create_request(base_url: str, api_key: str, request: GenerationRequest
 def build_retrieve_request(base_url: str, api_key: str, video_id: str) -> httpx.Request:
     """`GET {base}/videos/{id}`."""
     headers = {**auth_headers(api_key), "Accept": "application/json"}
-    return httpx.Request("GET", f"{base_url}/videos/{video_id}", headers=headers)
+    return httpx.Request("GET", f"{base_url}/videos/{quote_segment(video_id)}", headers=headers)
 
 
 def poll_after_s(headers: httpx.Headers) -> float | None:
@@ -248,30 +241,27 @@ def _as_float(value: Any) -> float | None:
         return None
 
 
-def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
-    """The typed error for a non-2xx answer: OpenAI envelope, with ModelGone and moderation."""
-    clean = redacted(response, [api_key])
-    base = error_for_status(clean, provider=NAME)
-    message, _ = default_error_parser(clean)
+def refine_error(error: errors.ProviderError) -> errors.ProviderError:
+    """The OpenAI envelope's meanings: a shut-down model, an empty quota, moderation."""
     fields: dict[str, Any] = {
         "provider": NAME,
-        "status_code": base.status_code,
-        "code": base.code,
-        "request_id": base.request_id,
-        "body": base.body,
+        "status_code": error.status_code,
+        "code": error.code,
+        "request_id": error.request_id,
+        "body": error.body,
     }
+    message, status = error.message, error.status_code
     lowered = message.lower()
-    status = response.status_code
     if status == 410 or (
         status == 404
-        and (base.code == "model_not_found" or any(m in lowered for m in GONE_MARKERS))
+        and (error.code == "model_not_found" or any(m in lowered for m in GONE_MARKERS))
     ):
         return errors.ModelGone(f"{GONE_MESSAGE} ({message})", **fields)
-    if status == 429 and base.code == "insufficient_quota":
+    if status == 429 and error.code == "insufficient_quota":
         return errors.BillingError(message, **fields)
-    if status == 400 and is_moderation(base.code, message):
+    if status == 400 and is_moderation(error.code, message):
         return errors.ContentRejected(message, **fields)
-    return base
+    return error
 
 
 class OpenAIVideosAdapter(Adapter):
@@ -369,13 +359,7 @@ class OpenAIVideosAdapter(Adapter):
         return self._cost(seconds, str(state.extra.get("size") or fields["size"]))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        try:
-            response = await self.client.send(request)
-        except httpx.TransportError as exc:
-            raise transport_error(exc, provider=NAME) from None
-        if not response.is_success:
-            raise error_from_response(response, self._api_key())
-        return response
+        return await http.send(self.client, request, provider=NAME, refine=refine_error)
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
         """Create the video; returns its `video_...` id."""
@@ -387,7 +371,7 @@ class OpenAIVideosAdapter(Adapter):
                 "create answered without a video id",
                 provider=NAME,
                 status_code=response.status_code,
-                body=redact(response.text, [self._api_key()]),
+                body=response.text,
             )
         return SubmitResult(
             task_id=str(body["id"]), request_id=response.headers.get("x-request-id")
@@ -403,7 +387,7 @@ class OpenAIVideosAdapter(Adapter):
     def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
         """`{base}/videos/{id}/content` with the bearer header (never logged by the runner)."""
         return DownloadSpec(
-            url=f"{self.context.base_url}/videos/{task_id}/content",
+            url=f"{self.context.base_url}/videos/{quote_segment(task_id)}/content",
             headers=auth_headers(self._api_key()),
         )
 
@@ -415,7 +399,7 @@ class OpenAIVideosAdapter(Adapter):
         """Delete the video (the API's only way to drop a task)."""
         request = httpx.Request(
             "DELETE",
-            f"{self.context.base_url}/videos/{task_id}",
+            f"{self.context.base_url}/videos/{quote_segment(task_id)}",
             headers=auth_headers(self._api_key()),
         )
         await self._send(request)

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench import errors
+from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
-from bench.http import error_for_status, json_or_none, redacted, transport_error
+from bench.http import json_or_none, quote_path, quote_segment
 from bench.types import (
     Capabilities,
     Cost,
@@ -152,14 +152,14 @@ def build_body(request: GenerationRequest) -> dict[str, Any]:
 
 def build_create_request(base_url: str, api_key: str, request: GenerationRequest) -> httpx.Request:
     """`POST {base}/v1beta/models/{model}:predictLongRunning`, key in the header only."""
-    url = f"{base_url}/v1beta/models/{request.provider_model}:predictLongRunning"
+    url = f"{base_url}/v1beta/models/{quote_segment(request.provider_model)}:predictLongRunning"
     return httpx.Request("POST", url, headers={KEY_HEADER: api_key}, json=build_body(request))
 
 
 def build_operation_request(base_url: str, api_key: str, operation_name: str) -> httpx.Request:
     """`GET {base}/v1beta/{operation name}`."""
     return httpx.Request(
-        "GET", f"{base_url}/v1beta/{operation_name}", headers={KEY_HEADER: api_key}
+        "GET", f"{base_url}/v1beta/{quote_path(operation_name)}", headers={KEY_HEADER: api_key}
     )
 
 
@@ -217,26 +217,22 @@ def google_error_parser(response: httpx.Response) -> tuple[str, str | None]:
     return response.reason_phrase or "error", None
 
 
-def error_from_response(response: httpx.Response, api_key: str) -> errors.ProviderError:
-    """The typed error for a non-2xx answer; a rejected key (Google says 400) → AuthError."""
-    clean = redacted(response, [api_key])
-    text = clean.text
-    base = error_for_status(clean, provider=NAME, parser=google_error_parser)
-    message, _ = google_error_parser(clean)
+def refine_error(error: errors.ProviderError) -> errors.ProviderError:
+    """Google answers a rejected key or a billing problem with 400: type them as such."""
     fields: dict[str, Any] = {
         "provider": NAME,
-        "status_code": base.status_code,
-        "code": base.code,
-        "request_id": base.request_id,
-        "body": base.body,
+        "status_code": error.status_code,
+        "code": error.code,
+        "request_id": error.request_id,
+        "body": error.body,
     }
-    if response.status_code == 400 and (
-        "API_KEY_INVALID" in text or "API key not valid" in message
+    if error.status_code == 400 and (
+        "API_KEY_INVALID" in error.body or "API key not valid" in error.message
     ):
-        return errors.AuthError(message, **fields)
-    if response.status_code == 400 and "billing" in message.lower():
-        return errors.BillingError(message, **fields)
-    return base
+        return errors.AuthError(error.message, **fields)
+    if error.status_code == 400 and "billing" in error.message.lower():
+        return errors.BillingError(error.message, **fields)
+    return error
 
 
 class VeoAdapter(Adapter):
@@ -333,13 +329,9 @@ class VeoAdapter(Adapter):
         return self.estimate_cost(request)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        try:
-            response = await self.client.send(request)
-        except httpx.TransportError as exc:
-            raise transport_error(exc, provider=NAME) from None
-        if not response.is_success:
-            raise error_from_response(response, self._api_key())
-        return response
+        return await http.send(
+            self.client, request, provider=NAME, parser=google_error_parser, refine=refine_error
+        )
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
         """Start the operation; its name ("models/…/operations/…") is the task id."""
@@ -347,7 +339,8 @@ class VeoAdapter(Adapter):
             build_create_request(self.context.base_url, self._api_key(), request)
         )
         body = json_or_none(response)
-        if not isinstance(body, dict) or not body.get("name"):
+        name = body.get("name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name or any(p in (".", "..") for p in name.split("/")):
             raise errors.TransientError(
                 "create answered without an operation name",
                 provider=NAME,

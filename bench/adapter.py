@@ -14,25 +14,12 @@ from typing import Any, ClassVar
 
 import httpx
 
+from bench.lifecycle import LIVE, Lifecycle, retired_problem
+from bench.reconcile import RemoteTask, TaskFacts
+from bench.secrets import Secret
 from bench.types import Capabilities, Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState
 
-
-class Secret:
-    """A key read from the environment; its repr never shows the value."""
-
-    __slots__ = ("_value", "env_var")
-
-    def __init__(self, value: str, env_var: str):
-        self._value = value
-        self.env_var = env_var
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret(env={self.env_var}, value=***)"
-
-    __str__ = __repr__
+__all__ = ["Adapter", "AdapterContext", "ModelInfo", "Secret", "adapter_names", "load_adapter"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +31,7 @@ class ModelInfo:
     price_note: str  # human-readable list price, e.g. "CNY 46 / M tokens (720p)"
     price_source: str  # where and when the price was read
     label: str = ""
+    lifecycle: Lifecycle = LIVE  # live / preview / deprecated / retired, with its source
 
 
 @dataclass(frozen=True)
@@ -96,6 +84,9 @@ class Adapter(abc.ABC):
         """A problem message if `provider_model` is not a model this adapter knows."""
         known = cls.known_models()
         if provider_model in known:
+            lifecycle = known[provider_model].lifecycle
+            if lifecycle.retired:
+                return retired_problem(provider_model, cls.name, lifecycle)
             return None
         import difflib
 
@@ -147,6 +138,17 @@ class Adapter(abc.ABC):
         Raises NotImplementedError when lookup is impossible for this provider.
         """
         raise NotImplementedError
+
+    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
+        """Tasks of `provider_model` created at or after `since_s` (Unix s), newest first.
+
+        Optional: raises NotImplementedError (with the reason) where the API cannot list.
+        """
+        raise NotImplementedError(f"{self.name} cannot list its tasks")
+
+    def task_facts(self, request: GenerationRequest) -> TaskFacts:
+        """What a task made for `request` looks like in `list_recent_tasks` (for matching)."""
+        return TaskFacts(request.provider_model, request.duration_s, request.ratio)
 
     async def cancel(self, task_id: str) -> None:  # noqa: B027 - optional
         """Cancel a task where the API allows it."""

@@ -1,12 +1,14 @@
 """The typed error tree. Errors carry provider, status, request id and a truncated body.
 
-Nothing here ever holds a key: adapters pass bodies and headers through `redact` first.
+Nothing here ever holds a key: a ProviderError redacts its message and body on construction
+with `bench.secrets.redact` (every registered key, bearer tokens, JWTs), whoever builds it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.secrets import redact
 from bench.types import ErrorKind
 
 BODY_LIMIT_CHARS = 500
@@ -69,18 +71,20 @@ class ProviderError(VidbenchError):
         request_id: str | None = None,
         body: str | None = None,
     ):
+        message = redact(message)
+        self.message = message  # the provider's own words, redacted, without our decorations
         self.provider = provider
         self.status_code = status_code
-        self.code = code
-        self.request_id = request_id
-        self.body = (body or "")[:BODY_LIMIT_CHARS]
+        self.code = None if code is None else redact(code)
+        self.request_id = None if request_id is None else redact(request_id)
+        self.body = redact(body or "")[:BODY_LIMIT_CHARS]
         parts = [f"{provider}: {message}" if provider else message]
         if status_code is not None:
             parts.append(f"HTTP {status_code}")
-        if code:
-            parts.append(f"code={code}")
-        if request_id:
-            parts.append(f"request_id={request_id}")
+        if self.code:
+            parts.append(f"code={self.code}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
         super().__init__(" | ".join(parts))
 
 

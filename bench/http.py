@@ -1,7 +1,10 @@
 """The one HTTP module: client construction, timeouts, status → exception, Retry-After.
 
 Adapters receive an `httpx.AsyncClient` built here (or a test's, with MockTransport) and
-call `raise_for_provider` with their own parser for the provider's error envelope.
+send every request through `send`, giving only a parser for the provider's error envelope
+and a refine hook (a typed error → a sharper typed error). `send` redacts every answer it
+turns into an error before parsing it: registered keys and the credentials the request itself
+carried (`bench.secrets.redact`), so no adapter can forget.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ import email.utils
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from bench import errors
 from bench.errors import truncate
+from bench.secrets import redact as redact_secrets
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 60.0
@@ -66,27 +71,54 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
-def redact(text: str, secrets: tuple[str, ...] | list[str]) -> str:
-    """`text` with every occurrence of each secret replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+def quote_segment(value: str) -> str:
+    """A provider-given id made safe as one URL path segment (no `/`, `?`, `#` or `..`)."""
+    return quote(value, safe="")
 
 
-def redacted(response: httpx.Response, secrets: tuple[str, ...] | list[str]) -> httpx.Response:
-    """A copy of an (already read) response whose body no longer contains the secrets.
+def quote_path(value: str) -> str:
+    """A provider-given name with slashes (e.g. "models/m/operations/o") made safe as a path."""
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError(f"refusing a provider name with a dot segment: {value[:80]!r}")
+    return quote(value, safe="/")
 
-    Some providers echo the key back in an error body; errors are built from the copy.
+
+CREDENTIAL_HEADERS = ("authorization", "x-goog-api-key", "x-api-key", "api-key")
+
+
+def request_credentials(request: httpx.Request | None) -> tuple[str, ...]:
+    """The credential values a request carried (header values and their bearer tokens)."""
+    if request is None:
+        return ()
+    values: list[str] = []
+    for name in CREDENTIAL_HEADERS:
+        value = request.headers.get(name)
+        if value:  # "Bearer <token>": the token is the secret, the scheme word is not
+            values.append(value.split(" ", 1)[-1].strip() or value)
+    return tuple(values)
+
+
+def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
+    """`text` without registered keys, without `secrets`, without bearer tokens or JWTs."""
+    return redact_secrets(text, tuple(secrets))
+
+
+def redacted(response: httpx.Response, secrets: tuple[str, ...] | list[str] = ()) -> httpx.Response:
+    """A copy of an (already read) response whose body no longer holds a credential.
+
+    Some providers (or gateways) echo the key back in an error body; errors are built from
+    the copy. The credentials of the request that got this answer are removed as well.
     """
     try:
         request: httpx.Request | None = response.request
     except RuntimeError:  # a response built by hand (tests) has no request
         request = None
+    extra = tuple(secrets) + request_credentials(request)
+    headers = [(name, redact(value, extra)) for name, value in response.headers.items()]
     return httpx.Response(
         response.status_code,
-        headers=response.headers,
-        content=redact(response.text, secrets).encode(),
+        headers=headers,
+        content=redact(response.text, extra).encode(),
         request=request,
     )
 
@@ -142,10 +174,22 @@ def error_for_status(
     return errors.InvalidRequest(message, **common)
 
 
-def transport_error(exc: httpx.TransportError, *, provider: str) -> errors.TransientError:
+def transport_error(
+    exc: httpx.TransportError, *, provider: str, request: httpx.Request | None = None
+) -> errors.TransientError:
     """A transport fault; `ConnectRefused` when the request certainly never left."""
     cls = errors.ConnectRefused if isinstance(exc, httpx.ConnectError) else errors.TransientError
-    return cls(f"{type(exc).__name__}: {truncate(str(exc), 200)}", provider=provider)
+    text = redact(str(exc), request_credentials(request))
+    return cls(f"{type(exc).__name__}: {truncate(text, 200)}", provider=provider)
+
+
+# A provider's sharper reading of an error already typed by status (e.g. a 400 whose code
+# means moderation → ContentRejected). It reads the error's attributes, never its string.
+Refine = Callable[[errors.ProviderError], errors.ProviderError]
+
+
+def _unchanged(error: errors.ProviderError) -> errors.ProviderError:
+    return error
 
 
 async def send(
@@ -154,12 +198,15 @@ async def send(
     *,
     provider: str,
     parser: ErrorParser = default_error_parser,
+    refine: Refine = _unchanged,
 ) -> httpx.Response:
-    """Send a request; return the response if 2xx, else raise the mapped ProviderError."""
+    """Send a request; return the response if 2xx, else raise the mapped, redacted error."""
     try:
         response = await client.send(request)
     except httpx.TransportError as exc:
-        raise transport_error(exc, provider=provider) from None
+        raise transport_error(exc, provider=provider, request=request) from None
     if response.is_success:
         return response
-    raise error_for_status(response, provider=provider, parser=parser)
+    await response.aread()
+    clean = redacted(response)
+    raise refine(error_for_status(clean, provider=provider, parser=parser))

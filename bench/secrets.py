@@ -1,0 +1,124 @@
+"""Secrets: the one redaction function, and the registry of every key this process holds.
+
+A key enters vidbench only as a `Secret` (read from the environment by the pipeline, or a
+simulator's fixed key); creating one registers its value here. `redact` then removes every
+registered value — whole, URL-encoded, or echoed in part (any run of `PARTIAL_RUN_CHARS` or
+more characters of a key of at least `PARTIAL_MIN_KEY_CHARS`) — plus bearer tokens and JWTs, from any text. It is applied where text
+from outside becomes ours: every `ProviderError` (so every record, report and console line
+built from one), the HTTP seam's error bodies, and the journal as a last net.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import threading
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+PARTIAL_RUN_CHARS = 10  # a shared run this long with a key is the key, echoed in part
+PARTIAL_MIN_KEY_CHARS = 16  # shorter values (simulator keys, test keys) are masked only whole
+# Environment variable names that may hold a key besides those an adapter declares.
+KEY_NAME_PATTERNS = ("*_API_KEY", "*_ACCESS_KEY", "*_SECRET_KEY")
+
+_BEARER = re.compile(r"(?i)\b(Bearer)\s+[A-Za-z0-9._~+/=-]{6,}")
+_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
+
+_lock = threading.Lock()
+_values: set[str] = set()
+_runs: dict[str, None] = {}  # every PARTIAL_RUN_CHARS-long run of every registered form
+
+
+def register(value: str) -> None:
+    """Remember a secret value (and its URL-encoded forms) for every later `redact`."""
+    if not value:
+        return
+    forms = {value, quote(value, safe=""), quote_plus(value)}
+    with _lock:
+        for form in forms - _values:
+            _values.add(form)
+            if len(form) < PARTIAL_MIN_KEY_CHARS:
+                continue
+            for start in range(len(form) - PARTIAL_RUN_CHARS + 1):
+                _runs[form[start : start + PARTIAL_RUN_CHARS]] = None
+
+
+def registered_count() -> int:
+    """How many secret forms are registered (for tests and `doctor`)."""
+    with _lock:
+        return len(_values)
+
+
+def _mask_spans(text: str, extra: tuple[str, ...]) -> str:
+    """Replace every span of `text` covered by a registered run or an extra value."""
+    covered = bytearray(len(text))
+    extra_runs = {
+        value[start : start + PARTIAL_RUN_CHARS]: None
+        for value in extra
+        if len(value) >= PARTIAL_MIN_KEY_CHARS
+        for start in range(len(value) - PARTIAL_RUN_CHARS + 1)
+    }
+    with _lock:
+        short = [v for v in _values if len(v) < PARTIAL_MIN_KEY_CHARS]
+        short += [v for v in extra if v and len(v) < PARTIAL_MIN_KEY_CHARS]
+        runs = _runs
+        for value in short:
+            start = text.find(value)
+            while start != -1:
+                covered[start : start + len(value)] = b"\x01" * len(value)
+                start = text.find(value, start + 1)
+        if runs or extra_runs:
+            width = PARTIAL_RUN_CHARS
+            for start in range(len(text) - width + 1):
+                run = text[start : start + width]
+                if run in runs or run in extra_runs:
+                    covered[start : start + width] = b"\x01" * width
+    if not any(covered):
+        return text
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if covered[index]:
+            while index < len(text) and covered[index]:
+                index += 1
+            out.append(MASK)
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
+
+
+def redact(text: str, extra: tuple[str, ...] | list[str] = ()) -> str:
+    """`text` without any registered secret (whole, URL-encoded or in part), any of `extra`,
+    any bearer token or any JWT."""
+    if not text:
+        return text
+    text = _mask_spans(text, tuple(extra))
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    return _JWT.sub(MASK, text)
+
+
+def may_hold_key(env_var: str, declared: tuple[str, ...] | list[str] = ()) -> bool:
+    """Whether a config may read a key from `env_var`: the adapter's own variables, or a name
+    shaped like a key (so a shared config cannot send, say, AWS_SESSION_TOKEN or HOME)."""
+    return env_var in declared or any(fnmatch.fnmatchcase(env_var, p) for p in KEY_NAME_PATTERNS)
+
+
+class Secret:
+    """A key read from the environment; its repr never shows the value."""
+
+    __slots__ = ("_value", "env_var")
+
+    def __init__(self, value: str, env_var: str):
+        self._value = value
+        self.env_var = env_var
+        register(value)
+
+    def reveal(self) -> str:
+        """The value, for the one header that carries it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret(env={self.env_var}, value=***)"
+
+    __str__ = __repr__
