@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from aiolimiter import AsyncLimiter
 
 from bench import errors, retry
 from bench.adapter import Adapter
+from bench.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
 from bench.download import stream_to_file
 from bench.jobs import Job
 from bench.plan import request_for
@@ -26,9 +28,7 @@ from bench.poller import BatchPoller
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
 
-SUBMIT_GRACE_S = 15.0  # on interrupt, how long an in-flight create may finish to record its id
-
-Sleep = Callable[[float], Awaitable[None]]
+MAX_VIDEO_NAME_BYTES = 200  # file systems refuse names over 255 bytes (with `.part`)
 
 
 @dataclass
@@ -65,14 +65,13 @@ class Counters:
     creates: int = 0
 
 
-@dataclass
-class Finish:
-    """How a job ended."""
-
-    status: JobStatus
-    error_kind: ErrorKind | None = None
-    detail: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
+def video_target(run: RunDir, job_id: str) -> Path:
+    """videos/<job id>.mp4, shortened with a hash where the name would be too long to create."""
+    path = run.video_path(job_id)
+    if len(path.name.encode()) <= MAX_VIDEO_NAME_BYTES:
+        return path
+    digest = hashlib.sha256(job_id.encode()).hexdigest()[:16]
+    return path.with_name(f"{job_id[:100]}-{digest}{path.suffix}")
 
 
 class Runner:
@@ -89,6 +88,7 @@ class Runner:
         rng: random.Random | None = None,
         probe: Callable[[Path], Any] | None = None,
         poll_min_s: float | None = None,
+        settle_s: float = RECONCILE_SETTLE_S,
     ):
         self.run = run
         self.runtimes = runtimes
@@ -102,6 +102,9 @@ class Runner:
         self.poll_min_s = poll_min_s
         self._stopping = False
         self._committed: dict[str, float] = {}
+        self.creator = Creator(
+            run, self.counters, sleep=sleep, rng=self.rng, held_task_ids=set(), settle_s=settle_s
+        )
 
     # ----- public -------------------------------------------------------------------------
 
@@ -110,8 +113,9 @@ class Runner:
         states = self.run.states()
         self.counters.total = len(states)
         pending = []
+        self.creator.held.update(s.task_id for s in states.values() if s.task_id)
         for state in states.values():
-            if state.done:
+            if state.done and not state.resumable:
                 self.counters.done += 1
                 if state.final_status != JobStatus.SUCCEEDED.value:
                     self.counters.failed += 1
@@ -163,17 +167,15 @@ class Runner:
                     return Finish(
                         JobStatus.ERRORED, err.kind, f"not sent: an earlier request failed: {err}"
                     )
-                if state.intents > 0:
-                    found = await self._lookup_after_ambiguity(runtime, job)
-                    if found is None:
-                        return Finish(
-                            JobStatus.ERRORED,
-                            ErrorKind.AMBIGUOUS_CREATE,
-                            "a create was sent before an interruption and its outcome is unknown; "
-                            "check the provider console before re-running this job",
-                        )
-                    task_id = found
-                else:
+                if state.open_intent_at is not None:
+                    # A create was sent before an interruption and its outcome is unknown.
+                    resolved = await self.creator.resolve(runtime, job, state.open_intent_at)
+                    if isinstance(resolved, Finish):
+                        return resolved
+                    task_id = resolved
+                    if task_id is not None:
+                        self._commit(job)
+                if task_id is None:
                     if (
                         self.max_cost_usd is not None
                         and self.committed_usd + job.estimated_cost_usd > self.max_cost_usd + 1e-9
@@ -186,94 +188,13 @@ class Runner:
                         )
                     if self._stopping:
                         raise asyncio.CancelledError
-                    outcome = await self._submit(runtime, job)
+                    self._commit(job)
+                    outcome = await self.creator.submit(runtime, job)
                     if isinstance(outcome, Finish):
                         return outcome
+                    self._notify()
                     task_id = outcome
             return await self._follow(runtime, job, task_id, state.submitted_at or time.time())
-
-    async def _submit(self, runtime: ModelRuntime, job: Job) -> str | Finish:
-        """Create the task with the create-retry rules; returns the task id or a Finish."""
-        request = request_for(job)
-        attempt = 0
-        self._commit(job)
-        while True:
-            attempt += 1
-            await runtime.limiter.acquire()
-            await self.run.journal.append_async("intent", job.job_id, attempt=attempt)
-            self.counters.creates += 1
-            create = asyncio.ensure_future(runtime.adapter.submit(request))
-            try:
-                result = await asyncio.shield(create)
-            except asyncio.CancelledError:
-                # Let an in-flight create finish so that its task id is recorded.
-                try:
-                    result = await asyncio.wait_for(create, SUBMIT_GRACE_S)
-                except BaseException:
-                    raise asyncio.CancelledError from None
-                self._record_submitted_now(job, result.task_id, result.request_id)
-                raise
-            except errors.ProviderError as exc:
-                decision = retry.decide_create(exc, attempt, self.rng)
-                if decision.retry:
-                    await self.sleep(decision.delay_s)
-                    continue
-                self._uncommit(job)
-                return await self._create_failed(runtime, job, exc)
-            await self._record_submitted(job, result.task_id, result.request_id)
-            return result.task_id
-
-    async def _record_submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
-        """Make the task id durable (in a worker thread), then count it."""
-        await asyncio.to_thread(self._record_submitted_now, job, task_id, request_id)
-        self._notify()
-
-    def _record_submitted_now(self, job: Job, task_id: str, request_id: str | None) -> None:
-        """The same, blocking: also used while the job is being cancelled."""
-        self.run.journal.append(
-            "submitted",
-            job.job_id,
-            task_id=task_id,
-            request_id=request_id,
-            submitted_at=time.time(),
-        )
-        self.counters.submitted += 1
-
-    async def _create_failed(
-        self, runtime: ModelRuntime, job: Job, exc: errors.ProviderError
-    ) -> str | Finish:
-        if isinstance(exc, errors.ContentRejected):
-            return Finish(JobStatus.REJECTED, ErrorKind.CONTENT_REJECTED, str(exc))
-        if isinstance(
-            exc, errors.AuthError | errors.BillingError | errors.ModelGone | errors.NotFound
-        ):
-            # Every later create for this model would fail the same way (and may count).
-
-            runtime.fatal = exc
-            return Finish(JobStatus.ERRORED, exc.kind, str(exc))
-        if isinstance(exc, errors.TransientError) and not isinstance(exc, errors.ConnectRefused):
-            # The provider may have created (and will bill) the task: look it up, never resend.
-            found = await self._lookup_after_ambiguity(runtime, job)
-            if found is not None:
-                self._commit(job)
-                return found
-            return Finish(
-                JobStatus.ERRORED,
-                ErrorKind.AMBIGUOUS_CREATE,
-                f"create outcome unknown ({exc}); not resent to avoid paying twice",
-            )
-        return Finish(JobStatus.ERRORED, exc.kind, str(exc))
-
-    async def _lookup_after_ambiguity(self, runtime: ModelRuntime, job: Job) -> str | None:
-        try:
-            found = await runtime.adapter.find_task(request_for(job))
-        except NotImplementedError:
-            return None
-        except errors.ProviderError:
-            return None
-        if found is not None:
-            await self._record_submitted(job, found, None)
-        return found
 
     async def _follow(
         self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
@@ -348,16 +269,24 @@ class Runner:
         self, runtime: ModelRuntime, job: Job, task_id: str, state: TaskState
     ) -> Finish:
         """Fetch the video to videos/<job>.mp4 via a temp name; sha256; check it decodes."""
-        target = self.run.video_path(job.job_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = video_target(self.run, job.job_id)
         started = time.time()
         last_error = "no attempt"
         kind = ErrorKind.DOWNLOAD_FAILED
         for attempt in range(1, retry.DOWNLOAD_MAX_ATTEMPTS + 1):
             spec = runtime.adapter.download_spec(task_id, state)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 digest, size = await stream_to_file(
                     runtime.adapter.client, spec.url, spec.headers, target
+                )
+            except OSError as exc:  # disk full, read-only folder…: the paid task is kept
+                return Finish(
+                    JobStatus.ERRORED,
+                    ErrorKind.DOWNLOAD_FAILED,
+                    f"download: local fault {errors.truncate(str(exc), 200)}; the task is "
+                    "kept: `vidbench run --resume` downloads it again",
+                    {"resumable": True},
                 )
             except errors.ProviderError as exc:
                 last_error = str(exc)

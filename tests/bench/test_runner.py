@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -12,8 +14,10 @@ import httpx
 import pytest
 
 from bench import errors
+from bench import runner as runner_module
 from bench.adapter import Adapter, AdapterContext, ModelInfo
 from bench.jobs import Job
+from bench.reconcile import RemoteTask, TaskFacts
 from bench.runner import ModelRuntime, Runner
 from bench.store import RunDir
 from bench.types import (
@@ -50,11 +54,15 @@ class ScriptedAdapter(Adapter):
         create_script: dict[str, list[Any]] | None = None,
         poll_script: dict[str, list[TaskState]] | None = None,
         lookup: dict[str, str] | None = None,
+        listing: Callable[[], list[RemoteTask]] | None = None,
     ):
         super().__init__(AdapterContext("m", self.default_base_url), client)
         self.create_script = create_script or {}
         self.poll_script = poll_script or {}
         self.lookup = lookup
+        self.listing = listing
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.creates: list[str] = []
         self.polls: list[str] = []
 
@@ -71,6 +79,10 @@ class ScriptedAdapter(Adapter):
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
         self.creates.append(request.job_id)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
         script = self.create_script.get(request.job_id, [])
         outcome = script.pop(0) if script else None
         if isinstance(outcome, BaseException):
@@ -90,6 +102,11 @@ class ScriptedAdapter(Adapter):
 
     def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
         return DownloadSpec(state.video_url or "")
+
+    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
+        if self.listing is None:
+            raise NotImplementedError("this API cannot list its tasks")
+        return [t for t in self.listing() if t.created_at_s >= since_s]
 
     async def find_task(self, request: GenerationRequest) -> str | None:
         if self.lookup is None:
@@ -216,8 +233,9 @@ def test_ambiguous_create_is_looked_up_where_the_api_allows(tmp_path: Path) -> N
     run_jobs(run, adapter)
     assert finished(run)["k"]["status"] == "succeeded"
     assert adapter.creates == ["k"]
-    submitted = [r for r in records(run) if r["event"] == "submitted"]
-    assert submitted[0]["task_id"] == "task-k-9"
+    adopted = [r for r in records(run) if r["event"] == "reconciled"]
+    assert (adopted[0]["outcome"], adopted[0]["task_id"]) == ("adopt", "task-k-9")
+    assert adopted[0]["evidence"]["lookup"] == "client id"
 
 
 def test_refusals_and_failures_are_recorded_outcomes(tmp_path: Path) -> None:
@@ -401,3 +419,121 @@ def test_fold_leaves_only_an_intent_without_outcome_unresolved(tmp_path: Path) -
     assert states["adopted"].open_intent_at is None
     assert states["resend"].open_intent_at is None and states["resend"].task_id is None
     assert not states["reopened"].done and states["reopened"].task_id == "t-2"
+
+
+def remote(task_id: str, at: float, duration_s: int = 4) -> RemoteTask:
+    return RemoteTask(task_id, at, TaskFacts("m", duration_s, "16:9"), TaskState(TaskStatus.QUEUED))
+
+
+def test_refused_attempts_are_journaled_so_a_resume_resends_them(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["live", "killed"])
+    run.journal.append("intent", "killed", attempt=1)  # killed while waiting after a 429
+    run.journal.append("refused", "killed", attempt=1, kind="rate_limited", status_code=429)
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"live": [errors.RateLimited("slow down", status_code=429)]},
+    )
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert {done["live"]["status"], done["killed"]["status"]} == {"succeeded"}
+    assert sorted(adapter.creates) == ["killed", "live", "live"]
+    refused = [r for r in records(run) if r["event"] == "refused" and r["job_id"] == "live"]
+    assert (refused[0]["status_code"], refused[0]["kind"]) == (429, "rate_limited")
+
+
+def open_intent_run(tmp_path: Path) -> tuple[RunDir, float]:
+    run = make_run(tmp_path, ["a", "b"])
+    run.journal.append("submitted", "a", task_id="task-a-1")
+    intent = run.journal.append("intent", "b", attempt=1)  # killed before the answer
+    return run, intent["ts"]
+
+
+def test_resume_adopts_the_one_matching_unclaimed_task(tmp_path: Path) -> None:
+    run, at = open_intent_run(tmp_path)
+    listing = [remote("task-a-1", at + 0.1), remote("task-b-7", at + 0.2), remote("x-5", at, 8)]
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()), listing=lambda: listing
+    )
+    run_jobs(run, adapter)
+    assert finished(run)["b"]["status"] == "succeeded" and adapter.creates == []
+    reconciled = next(r for r in records(run) if r["event"] == "reconciled")
+    assert (reconciled["outcome"], reconciled["task_id"]) == ("adopt", "task-b-7")
+    assert reconciled["evidence"]["matched"]["duration_s"] == 4
+    assert run.states()["b"].task_id == "task-b-7"
+
+
+def test_resume_resends_when_the_provider_lists_no_candidate(tmp_path: Path) -> None:
+    run, at = open_intent_run(tmp_path)
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        listing=lambda: [remote("task-a-1", at + 0.1)],
+    )
+    run_jobs(run, adapter)
+    assert finished(run)["b"]["status"] == "succeeded" and adapter.creates == ["b"]
+    reconciled = next(r for r in records(run) if r["event"] == "reconciled")
+    assert reconciled["outcome"] == "resend" and "made nothing" in reconciled["reason"]
+
+
+def test_resume_with_several_candidates_is_ambiguous_and_names_them(tmp_path: Path) -> None:
+    run, at = open_intent_run(tmp_path)
+    listing = [remote("task-b-7", at + 0.2), remote("task-b-8", at + 0.3)]
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()), listing=lambda: listing
+    )
+    run_jobs(run, adapter)
+    done = finished(run)["b"]
+    assert (done["status"], done["error_kind"]) == ("errored", "ambiguous_create")
+    assert "task-b-7" in done["detail"] and "task-b-8" in done["detail"]
+    assert adapter.creates == []
+
+
+def test_a_lost_create_answer_is_resolved_from_the_list_in_process(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["lost"])
+    made: list[RemoteTask] = []
+
+    class LosingAdapter(ScriptedAdapter):
+        async def submit(self, request: GenerationRequest) -> SubmitResult:
+            made.append(remote(f"task-{request.job_id}-3", time.time()))
+            await super().submit(request)
+            raise errors.TransientError("connection dropped after the request was sent")
+
+    adapter = LosingAdapter(httpx.AsyncClient(transport=download_transport()), listing=lambda: made)
+    run_jobs(run, adapter)
+    assert finished(run)["lost"]["status"] == "succeeded"
+    assert adapter.creates == ["lost"] and "task-lost-3" in adapter.polls
+
+
+def test_creates_of_one_model_are_never_in_flight_together(tmp_path: Path) -> None:
+    run = make_run(tmp_path, [f"j{i}" for i in range(6)])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+    run_jobs(run, adapter)
+    assert len(adapter.creates) == 6 and adapter.max_in_flight == 1
+
+
+def test_a_local_download_fault_keeps_task_and_cost_for_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = make_run(tmp_path, ["full"])
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+
+    async def disk_full(*args: Any) -> tuple[str, int]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner_module, "stream_to_file", disk_full)
+        run_jobs(run, adapter)
+    done = finished(run)["full"]
+    assert (done["status"], done["error_kind"]) == ("errored", "download_failed")
+    assert done["cost_usd"] == 1.0 and "No space left" in done["detail"]
+    assert run.states()["full"].task_id == "task-full-1"
+    run_jobs(run, adapter)  # the resume downloads the kept task; nothing is created again
+    assert finished(run)["full"]["status"] == "succeeded"
+    assert adapter.creates == ["full"] and run.states()["full"].video_path
+
+
+def test_a_job_id_too_long_for_a_file_name_still_downloads(tmp_path: Path) -> None:
+    long_id = "m1__" + "x" * 300 + "__s0"
+    run = make_run(tmp_path, [long_id])
+    run_jobs(run, ScriptedAdapter(httpx.AsyncClient(transport=download_transport())))
+    assert finished(run)[long_id]["status"] == "succeeded"
+    assert len(Path(run.states()[long_id].video_path or "").name) < 200
