@@ -14,26 +14,12 @@ from typing import Any, ClassVar
 
 import httpx
 
+from bench.lifecycle import LIVE, Lifecycle, retired_problem
 from bench.reconcile import RemoteTask, TaskFacts
+from bench.secrets import Secret
 from bench.types import Capabilities, Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState
 
-
-class Secret:
-    """A key read from the environment; its repr never shows the value."""
-
-    __slots__ = ("_value", "env_var")
-
-    def __init__(self, value: str, env_var: str):
-        self._value = value
-        self.env_var = env_var
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret(env={self.env_var}, value=***)"
-
-    __str__ = __repr__
+__all__ = ["Adapter", "AdapterContext", "ModelInfo", "Secret", "adapter_names", "load_adapter"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +31,7 @@ class ModelInfo:
     price_note: str  # human-readable list price, e.g. "CNY 46 / M tokens (720p)"
     price_source: str  # where and when the price was read
     label: str = ""
+    lifecycle: Lifecycle = LIVE  # live / preview / deprecated / retired, with its source
 
 
 @dataclass(frozen=True)
@@ -97,6 +84,9 @@ class Adapter(abc.ABC):
         """A problem message if `provider_model` is not a model this adapter knows."""
         known = cls.known_models()
         if provider_model in known:
+            lifecycle = known[provider_model].lifecycle
+            if lifecycle.retired:
+                return retired_problem(provider_model, cls.name, lifecycle)
             return None
         import difflib
 
