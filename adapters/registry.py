@@ -1,31 +1,95 @@
-"""Adapters registered by name. `bench` loads them from here, never directly."""
+"""Adapters registered by name: the one place `bench` (CLI, config, `models`, `sim`) asks.
+
+A provider is either a module (`adapters/ark.py`, the first four) or a package under
+`adapters/` (`adapters/wan/`: adapter, wire functions and simulator side by side). Either
+exports `ADAPTER`, its `Adapter` subclass; a package also exports `SIMULATOR`, a
+`bench.sim.common.SimMount` that `vidbench sim` mounts without a map of its own.
+A third-party provider registers the same way through the entry-point group
+`vidbench.adapters` (name = adapter name, value = its module), without editing vidbench.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
+import importlib.metadata
+import logging
+from typing import TYPE_CHECKING
 
 from bench.adapter import Adapter
 
-# name → module under adapters/ ; each module defines exactly one Adapter subclass `ADAPTER`.
-_MODULES: dict[str, str] = {
+if TYPE_CHECKING:
+    from bench.sim.common import SimMount
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "vidbench.adapters"
+
+# name → module under adapters/; each defines `ADAPTER` (and a package also `SIMULATOR`).
+_BUILTIN: dict[str, str] = {
     "ark": "adapters.ark",
     "kling": "adapters.kling",
     "openai_videos": "adapters.openai_videos",
     "veo": "adapters.veo",
+    "wan": "adapters.wan",
 }
 
 
+@functools.cache
+def _third_party() -> dict[str, str]:
+    """Adapters declared by installed distributions (a built-in name cannot be replaced)."""
+    found: dict[str, str] = {}
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in _BUILTIN:
+            logger.warning("entry point %s ignored: %r is a built-in adapter", entry, entry.name)
+            continue
+        found[entry.name] = entry.value.split(":", 1)[0]
+    return found
+
+
+def refresh() -> None:
+    """Forget the entry points read so far (after installing a plugin in-process, in tests)."""
+    _third_party.cache_clear()
+
+
+def _modules() -> dict[str, str]:
+    return {**_BUILTIN, **_third_party()}
+
+
 def names() -> list[str]:
-    """Registered adapter names."""
-    return list(_MODULES)
+    """Registered adapter names, built-in first."""
+    return list(_modules())
+
+
+def _module(name: str) -> object:
+    modules = _modules()
+    if name not in modules:
+        close = difflib.get_close_matches(name, modules, n=1)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown adapter {name!r}{hint} (known: {', '.join(modules)})")
+    return importlib.import_module(modules[name])
 
 
 def get(name: str) -> type[Adapter]:
     """The adapter class for `name`; KeyError with a 'did you mean' otherwise."""
-    if name not in _MODULES:
-        close = difflib.get_close_matches(name, _MODULES, n=1)
-        hint = f" — did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"unknown adapter {name!r}{hint} (known: {', '.join(_MODULES)})")
-    module = importlib.import_module(_MODULES[name])
-    return module.ADAPTER  # type: ignore[no-any-return]
+    return _module(name).ADAPTER  # type: ignore[attr-defined, no-any-return]
+
+
+def simulator(name: str) -> SimMount | None:
+    """The simulator a provider package declares (None for the older modules)."""
+    return getattr(_module(name), "SIMULATOR", None)
+
+
+def simulators() -> dict[str, SimMount]:
+    """Adapter name → simulator mount, for every registered provider that declares one."""
+    mounts: dict[str, SimMount] = {}
+    for name in names():
+        try:
+            mount = simulator(name)
+        except ImportError:
+            logger.exception("adapter %s could not be imported", name)
+            continue
+        if mount is not None:
+            mounts[name] = mount
+    return mounts

@@ -184,7 +184,17 @@ def print_models(console: Console) -> None:
                 else ", ".join(map(str, durations))
             )
             inputs = ", ".join(sorted(k.value for k in c.inputs)) or "text only"
-            console.print(f"  [cyan]{model_id}[/cyan]", highlight=False, soft_wrap=True)
+            life = info.lifecycle
+            colour = {"live": "green", "preview": "yellow", "deprecated": "yellow"}.get(
+                life.status.value, "red"
+            )
+            console.print(
+                f"  [cyan]{model_id}[/cyan]  [{colour}]{life.describe()}[/{colour}]",
+                highlight=False,
+                soft_wrap=True,
+            )
+            if life.source:
+                console.print(f"    status source: {life.cite()}", highlight=False)
             console.print(
                 f"    durations {dur} s · ratios {', '.join(c.ratios)} · resolutions "
                 f"{', '.join(c.resolutions)} · inputs {inputs} · audio {'yes' if c.audio else 'no'}",

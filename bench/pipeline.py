@@ -117,16 +117,10 @@ def adapter_context(model: ModelConfig, config: RunConfig, simulator: Any) -> Ad
     cls = load_adapter(model.adapter)
     secrets: dict[str, Secret] = {}
     if model.simulate:
-        from bench import sim
-
         base_url = simulator.base_url(model.adapter, model.simulate)
-        sim_values = {
-            "api_key": sim.SIM_API_KEY,
-            "access_key": sim.SIM_ACCESS_KEY,
-            "secret_key": sim.SIM_SECRET_KEY,
-        }
         for role in cls.secret_roles:
-            secrets[role] = Secret(sim_values[role], "(simulator)")
+            value = simulator.secret(model.adapter, role, model.simulate)
+            secrets[role] = Secret(value, "(simulator)")
     else:
         base_url = model.base_url or cls.default_base_url
         for role, env_var in required_secrets(model).items():

@@ -16,6 +16,8 @@ How a provider simulator plugs in
    `/p/{profile}/{provider}`. `routes` is called once per (profile, provider), with a
    fresh `SimContext`, so all state kept on `ctx` (or in closures) is separate per pair.
    `server.PROVIDERS` maps the path segment to the module; a missing module is skipped.
+   A provider package under `adapters/` instead exports `SIMULATOR = SimMount(...)` (see
+   below) and is found through `adapters.registry`, with no edit here or in the server.
 2. Build each route with `ctx.route(path, endpoint, methods=[...], operation="create",
    on_error=render)`. The wrapper names the operation for the counters and turns a raised
    `SimError` (or any crash, as a 500) into the provider's own envelope via `on_error`.
@@ -51,12 +53,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bench.sim.counters import Stats
 from bench.sim.files import FileEntry, FileStore, server_root
@@ -318,6 +321,27 @@ class SimContext:
                 return on_error(request, SimError(500, "InternalServiceError", "internal error"))
 
         return Route(path, handle, methods=methods)
+
+
+RoutesFactory = Callable[[SimContext], list[BaseRoute]]
+# (secret role, the simulator's base URL for the adapter) → the value the simulator accepts.
+SecretFactory = Callable[[str, str], str | None]
+
+
+@dataclass(frozen=True)
+class SimMount:
+    """How a provider package's simulator is served: what a provider's `SIMULATOR` is.
+
+    `segment` is the path prefix on the server (`/{segment}/...`); `base_path` is the
+    adapter's base URL below the server root (e.g. "wan" or "minimax/v1"); `routes` builds
+    the routes for one (profile, provider) context; `secret` may give a role's simulator
+    credential (None: the shared simulator key of that role).
+    """
+
+    segment: str
+    base_path: str
+    routes: RoutesFactory
+    secret: SecretFactory | None = None
 
 
 def malformed_response() -> Response:

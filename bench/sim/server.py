@@ -5,7 +5,9 @@ URL layout (root = `http://HOST:PORT`):
   /p/{profile}/{provider}/...  the same API with another profile (separate state)
   /files/{token}.mp4?expires=..&sig=..   signed, expiring video downloads
   /_sim/stats                  request and task counters as JSON
-Providers are path segments in `PROVIDERS`; adapter base URLs are in `ADAPTER_PATHS`.
+The first four providers are path segments in `PROVIDERS` with base URLs in
+`ADAPTER_PATHS`; every provider package registered in `adapters.registry` (built in or
+through the `vidbench.adapters` entry point) brings its own `SimMount` instead.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Router
 from starlette.types import Message, Receive, Scope, Send
 
-from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext
+from bench import sim
+from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext, SimMount
 from bench.sim.counters import Stats
 from bench.sim.files import FileStore
 from bench.sim.media import send_truncated
@@ -44,6 +47,7 @@ PROVIDERS: dict[str, str] = {
     "kling": "bench.sim.kling",
     "veo": "bench.sim.veo",
     "openai": "bench.sim.openai_videos",
+    "judge": "bench.sim.judge",  # the judge scorer's OpenAI-compatible vision endpoint
 }
 
 # Adapter name → base URL path under the server root (what the adapter is pointed at).
@@ -52,12 +56,37 @@ ADAPTER_PATHS: dict[str, str] = {
     "kling": "kling",
     "openai_videos": "openai/v1",
     "veo": "veo",
+    "openai_chat": "judge/v1",  # the judge simulator (config `judge.adapter`)
 }
 
 RoutesFactory = Callable[[SimContext], list[BaseRoute]]
 
+# The credential every simulator accepts for each secret role (unless its mount says).
+SIM_SECRETS: dict[str, str] = {
+    "api_key": sim.SIM_API_KEY,
+    "access_key": sim.SIM_ACCESS_KEY,
+    "secret_key": sim.SIM_SECRET_KEY,
+}
+
+
+def package_mounts() -> dict[str, SimMount]:
+    """Adapter name → simulator mount of every registered provider package."""
+    registry = importlib.import_module("adapters.registry")
+    return registry.simulators()  # type: ignore[no-any-return]
+
+
+def adapter_paths() -> dict[str, str]:
+    """Adapter name → base URL path under the server root, for every simulated provider."""
+    paths = dict(ADAPTER_PATHS)
+    for adapter, mount in package_mounts().items():
+        paths.setdefault(adapter, mount.base_path)
+    return paths
+
 
 def _load_routes(provider: str) -> RoutesFactory | None:
+    if provider not in PROVIDERS:
+        by_segment = {m.segment: m for m in package_mounts().values()}
+        return by_segment[provider].routes if provider in by_segment else None
     module_name = PROVIDERS[provider]
     try:
         module = importlib.import_module(module_name)
@@ -130,9 +159,11 @@ class _SimApp:
         key = (profile_name, provider)
         with self.lock:
             if key not in self.routers:
-                if provider not in PROVIDERS or profile_name not in self.server.profiles:
+                if profile_name not in self.server.profiles:
                     return None
                 factory = _load_routes(provider)
+                if factory is None and provider not in PROVIDERS:
+                    return None
                 ctx = self.server.context(provider, profile_name)
                 self.routers[key] = None if factory is None else Router(routes=factory(ctx))
             return self.routers[key]
@@ -278,12 +309,24 @@ class SimServer:
 
     def base_url(self, adapter: str, profile: str | None = None) -> str:
         """The base URL an adapter is pointed at, optionally for a non-default profile."""
-        path = ADAPTER_PATHS[adapter]
+        path = ADAPTER_PATHS.get(adapter) or adapter_paths()[adapter]
         if profile is None or profile == self.default_profile:
             return f"{self.url}/{path}"
         if profile not in self.profiles:
             raise KeyError(f"unknown simulator profile {profile!r}")
         return f"{self.url}/p/{profile}/{path}"
+
+    def secret(self, adapter: str, role: str, profile: str | None = None) -> str:
+        """The credential this simulator accepts for an adapter's secret `role`."""
+        mount = package_mounts().get(adapter) if adapter not in ADAPTER_PATHS else None
+        value = (
+            mount.secret(role, self.base_url(adapter, profile)) if mount and mount.secret else None
+        )
+        if value is not None:
+            return value
+        if role not in SIM_SECRETS:
+            raise KeyError(f"the {adapter} simulator has no credential for role {role!r}")
+        return SIM_SECRETS[role]
 
     def stats(self) -> dict[str, Any]:
         """Request and task counters (same as `GET /_sim/stats`)."""
@@ -294,7 +337,7 @@ def serve(port: int, profile: str, host: str = "127.0.0.1") -> None:
     """Run every simulator until interrupted (for `vidbench sim`); prints the base URLs first."""
     server = SimServer(host=host, port=port, default_profile=profile).start()
     try:
-        for adapter in ADAPTER_PATHS:
+        for adapter in adapter_paths():
             print(f"{adapter}: {server.base_url(adapter)}")
         print(f"stats: {server.url}/_sim/stats", flush=True)
         sys.stdout.flush()

@@ -171,7 +171,9 @@ def test_separate_process_prints_urls_and_serves() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(5)]
+        lines = [proc.stdout.readline().strip()]
+        while not lines[-1].startswith("stats:"):  # one line per simulated adapter, then stats
+            lines.append(proc.stdout.readline().strip())
         urls = dict(line.split(": ", 1) for line in lines)
         assert urls["ark"].endswith("/ark/api/v3")
         assert httpx.get(urls["stats"], timeout=5.0).status_code == 200

@@ -1,0 +1,89 @@
+"""The adapter registry: built-in providers, provider packages' simulators, entry points."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters import registry
+from bench.sim import SIM_API_KEY
+from bench.sim.server import SimServer, adapter_paths
+
+PLUGIN = textwrap.dedent(
+    '''
+    """A third-party provider: the Wan adapter and simulator under another name."""
+    from adapters.wan.adapter import WanAdapter
+    from adapters.wan.sim import routes
+    from bench.sim.common import SimMount
+
+
+    class ToyAdapter(WanAdapter):
+        name = "toyprov"
+
+
+    ADAPTER = ToyAdapter
+    SIMULATOR = SimMount(segment="toyprov", base_path="toyprov", routes=routes)
+    '''
+)
+
+
+@pytest.fixture
+def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An installed distribution declaring `toyprov` in the `vidbench.adapters` group."""
+    (tmp_path / "toyprov_plugin.py").write_text(PLUGIN)
+    info = tmp_path / "toyprov_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toyprov-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[vidbench.adapters]\ntoyprov = toyprov_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.refresh()
+    yield
+    registry.refresh()
+    sys.modules.pop("toyprov_plugin", None)
+
+
+def test_builtin_names_and_did_you_mean() -> None:
+    assert {"ark", "kling", "openai_videos", "veo", "wan"} <= set(registry.names())
+    with pytest.raises(KeyError, match="did you mean 'wan'"):
+        registry.get("wann")
+
+
+def test_provider_packages_bring_their_simulator() -> None:
+    assert registry.simulator("ark") is None  # the older modules are mounted by the server
+    mount = registry.simulator("wan")
+    assert mount is not None and mount.segment == "wan"
+    assert adapter_paths()["wan"] == "wan"
+
+
+def test_entry_point_provider_is_registered_and_simulated(plugin: None) -> None:
+    assert "toyprov" in registry.names()
+    assert registry.get("toyprov").name == "toyprov"
+    with SimServer() as server:
+        url = server.base_url("toyprov") + "/api/v1/services/aigc/video-generation/video-synthesis"
+        body = {"model": "wan3.0-video", "input": {"prompt": "a cat"}, "parameters": {}}
+        headers = {"Authorization": f"Bearer {SIM_API_KEY}", "X-DashScope-Async": "enable"}
+        answer = httpx.post(url, json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["output"]["task_status"] == "PENDING"
+        created = server.stats()["tasks_created"]
+        assert created == [{"provider": "toyprov", "profile": "default", "count": 1}]
+
+
+def test_entry_point_cannot_replace_a_builtin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = tmp_path / "evil-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[vidbench.adapters]\nark = evil_module\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.refresh()
+    try:
+        assert registry.get("ark").__module__ == "adapters.ark"
+    finally:
+        registry.refresh()
