@@ -291,7 +291,27 @@ def _check_unparsed(data: Any, path: Path, lines: LineMap) -> list[Problem]:
             indexed.append((index, Prompt.model_validate(item)))
         except ValidationError:
             continue  # already reported by the whole-file validation
-    return _check_prompts(indexed, categories, path, lines)
+    parsed = {index for index, _ in indexed}
+    problems = _check_prompts(indexed, categories, path, lines)
+    return problems + _duplicates_with_unparsed(data["prompts"], parsed, path, lines)
+
+
+def _duplicates_with_unparsed(
+    items: list[Any], parsed: set[int], path: Path, lines: LineMap
+) -> list[Problem]:
+    """Duplicate ids where a prompt that failed to parse is involved (the rest are checked above)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        prompt_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(prompt_id, str):
+            continue
+        first = seen.setdefault(prompt_id, index)
+        if first != index and not (index in parsed and first in parsed):
+            message = f"duplicate id {prompt_id!r} (first at prompts[{first}])"
+            line = line_for(lines, ("prompts", index, "id"))
+            problems.append(_problem(str(path), index, "id", message, line))
+    return problems
 
 
 def check_durations(

@@ -78,6 +78,21 @@ def test_duplicate_id(tmp_path: Path) -> None:
     assert problem.line == 6
 
 
+def test_type_error_does_not_hide_a_duplicate_id(tmp_path: Path) -> None:
+    # Both orders: the prompt that fails to parse second, then first.
+    for items in (
+        "- {id: a-001, category: motion, text: one}\n- {id: a-001, category: scene, text: two, shots: two}\n",
+        "- {id: a-001, category: scene, text: two, shots: two}\n- {id: a-001, category: motion, text: one}\n",
+    ):
+        problems = problems_of(write_suite(tmp_path, items))
+        messages = sorted(f"{p.location}: {p.message}" for p in problems)
+        assert len(problems) == 2, messages
+        assert any(
+            "prompts[1].id: duplicate id 'a-001' (first at prompts[0])" in m for m in messages
+        )
+        assert any(".shots:" in m and "integer" in m for m in messages)
+
+
 def test_unknown_category(tmp_path: Path) -> None:
     path = write_suite(tmp_path, "- {id: a-001, category: explosions, text: boom}\n")
     [problem] = problems_of(path)
