@@ -10,6 +10,8 @@ import typer
 
 from bench import cli_views as views
 from bench.cli_views import console, err_console
+from bench.crashlog import remember_run_dir
+from bench.lock import run_lock
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1  # compare --fail-on-regression found one
@@ -33,6 +35,7 @@ def require_run(run_dir: Path) -> None:
 
     if not RunDir(run_dir).exists():
         raise Exit(EXIT_USAGE, f"{run_dir}: not a run directory (no manifest.json)")
+    remember_run_dir(run_dir)  # a crash log goes into the run directory
 
 
 def execute_run(
@@ -48,7 +51,7 @@ def execute_run(
     report: bool = True,
 ) -> Path:
     """Generate → score → report; returns the run directory."""
-    from bench.pipeline import check_secrets, create_run, new_run_id, prepare, run_generation
+    from bench.pipeline import check_secrets, create_run, new_run_id, prepare
     from bench.store import RunDir
 
     if resume is not None:
@@ -87,6 +90,18 @@ def execute_run(
             {"sample": sample, "stratify": stratify, "seed": seed},
         )
         console.print(f"run directory: {run.path}")
+    remember_run_dir(run.path)  # a crash log goes into the run directory
+    with run_lock(run.path, "run"):  # one writer: a second resume is refused, not run twice
+        _generate_score_report(run, loaded, max_cost=max_cost, score=score, report=report)
+    return run.path
+
+
+def _generate_score_report(
+    run: Any, loaded: Any, *, max_cost: float | None, score: bool, report: bool
+) -> None:
+    """The stages after the run directory exists (the caller holds its lock)."""
+    from bench.pipeline import run_generation
+
     progress, update = views.generation_progress(err_console)
     try:
         with progress:
@@ -110,10 +125,15 @@ def execute_run(
     states = run.states()
     if any(s.error_kind == "budget" for s in states.values()):
         raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
-    return run.path
 
 
 def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:
+    """Score a run's videos and rebuild its results, holding the run's lock."""
+    with run_lock(run_dir, "score"):
+        _score(run_dir, scorer_names)
+
+
+def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
     from bench.config import ClipSettings
     from bench.results import build_results
     from bench.scorers.stage import score_run
@@ -123,9 +143,10 @@ def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:
     manifest = run.manifest()
     clip = ClipSettings.model_validate(manifest.get("clip") or {})
     names = scorer_names or manifest.get("scorers")
+    options = (manifest.get("config") or {}).get("scorer_options") or {}
     progress, update = views.scoring_progress(err_console)
     with progress:
-        summary = score_run(run_dir, names, clip=clip, progress=update)
+        summary = score_run(run_dir, names, clip=clip, progress=update, options=options)
     parts = [
         f"{name} {c.scored} scored/{c.cached} cached/{c.failed} failed"
         for name, c in summary.counts.items()
@@ -141,6 +162,12 @@ def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:
 
 
 def report_stage(run_dir: Path, formats: tuple[str, ...]) -> None:
+    """Write a run's reports, holding the run's lock."""
+    with run_lock(run_dir, "report"):
+        _report(run_dir, formats)
+
+
+def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
     from bench.store import RunDir
     from reports.build import summary_table, write_reports
 

@@ -52,6 +52,23 @@ class MissingSecret(VidbenchError):
         )
 
 
+class RunLocked(VidbenchError):
+    """Another process is writing this run directory (it holds `<run>/.lock`)."""
+
+    def __init__(self, run_dir: object, holder: dict[str, object]):
+        self.run_dir = run_dir
+        self.holder = holder
+        who = f"pid {holder.get('pid', '?')}"
+        if holder.get("host"):
+            who += f" on {holder['host']}"
+        if holder.get("command"):
+            who += f" (vidbench {holder['command']}, since {holder.get('since', '?')})"
+        super().__init__(
+            f"{run_dir} is in use by another vidbench process: {who}. Wait for it to finish, "
+            "or stop it; a lock left by a process that died is taken over automatically."
+        )
+
+
 class BudgetExceeded(VidbenchError):
     """The plan's estimated cost is above the budget."""
 

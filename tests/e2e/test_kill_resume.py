@@ -77,10 +77,10 @@ def test_interrupted_run_resumes_and_creates_each_task_once(
             tmp_path,
             (
                 f"  - {{id: seedance, adapter: ark, model: doubao-seedance-2-0-260128, base_url: '{urls['ark']}',\n"
-                "     api_key_env: VB_KILL_TEST_KEY, max_concurrency: 3, params: {resolution: 480p}}\n"
+                "     api_key_env: VB_KILL_TEST_API_KEY, max_concurrency: 3, params: {resolution: 480p}}\n"
             ),
         )
-        env = dict(os.environ, VB_KILL_TEST_KEY=SIM_API_KEY)
+        env = dict(os.environ, VB_KILL_TEST_API_KEY=SIM_API_KEY)
         run = subprocess.Popen(
             [sys.executable, "-m", "bench.cli", "run", str(config), "--yes"],
             env=env,
@@ -142,7 +142,7 @@ def test_interrupted_run_resumes_and_creates_each_task_once(
         for path in run_dir.rglob("*"):
             if path.is_file() and path.suffix in (".json", ".jsonl", ".md", ".html", ".csv"):
                 assert SIM_API_KEY not in path.read_text(encoding="utf-8", errors="replace"), path
-        assert "VB_KILL_TEST_KEY" in (run_dir / "manifest.json").read_text(encoding="utf-8")
+        assert "VB_KILL_TEST_API_KEY" in (run_dir / "manifest.json").read_text(encoding="utf-8")
     finally:
         sim.send_signal(signal.SIGINT)
         try:
