@@ -310,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
+    except errors.RunLocked as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
