@@ -33,6 +33,7 @@ _BUILTIN: dict[str, str] = {
     "openai_videos": "adapters.openai_videos",
     "veo": "adapters.veo",
     "wan": "adapters.wan",
+    "minimax": "adapters.minimax",
 }
 
 
