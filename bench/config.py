@@ -9,24 +9,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bench.errors import Problem, ValidationFailed
+from bench.money import amount_problem
+from bench.scorers.registry import default_scorer_names, scorer_class, scorer_names, unknown_scorer
 from bench.yamlfile import line_for, load_yaml, parse_model
-
-KNOWN_SCORERS = (
-    "conformance",
-    "clip_alignment",
-    "subject_consistency",
-    "face_identity",
-    "flicker",
-    "motion",
-    "shots",
-)
-DEFAULT_SCORERS = list(KNOWN_SCORERS)
 
 
 class Budget(BaseModel):
     """Spending limit for a run."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     max_cost_usd: float | None = Field(
         None, gt=0, description="Refuse to start, and stop submitting, beyond this."
     )
@@ -35,14 +26,14 @@ class Budget(BaseModel):
 class Currency(BaseModel):
     """Exchange-rate assumption, recorded in the manifest."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     cny_per_usd: float = Field(7.1, gt=0, description="CNY per USD used to convert Ark prices.")
 
 
 class Usable(BaseModel):
     """Per-row pass/fail thresholds that define a usable clip."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     clip_score: float | None = Field(None, description="Minimum clip_score.")
     face_identity: float | None = Field(
         None, ge=0, le=1, description="Minimum face_identity (where a face is expected)."
@@ -59,7 +50,7 @@ class Usable(BaseModel):
 class ClipSettings(BaseModel):
     """Which CLIP model the embedding scorers use and where its weights come from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     model: str = Field("ViT-B-32", description="open_clip architecture name.")
     pretrained: str = Field("openai", description="open_clip pretrained tag.")
     weights: str | None = Field(
@@ -71,7 +62,7 @@ class ClipSettings(BaseModel):
 class ModelConfig(BaseModel):
     """One model under test."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = Field(
         ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Label in every report."
@@ -101,6 +92,15 @@ class ModelConfig(BaseModel):
     )
     timeout_s: float = Field(3 * 3600, gt=0, description="Give up on a task after this long.")
 
+    @field_validator("price")
+    @classmethod
+    def _sane_prices(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, amount in value.items():
+            problem = amount_problem(amount, f"price {name}")
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _http_only(cls, value: str | None) -> str | None:
@@ -112,15 +112,21 @@ class ModelConfig(BaseModel):
 class RunConfig(BaseModel):
     """A run config file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(
         ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Run name (folder prefix)."
     )
-    suite: str = Field(..., description="Path to the prompt suite, relative to this file.")
+    suite: str = Field(
+        ...,
+        description="Path to the prompt suite, relative to this file, or a bundled suite's name "
+        "(core, smoke).",
+    )
     samples: int = Field(1, ge=1, le=100, description="Videos per prompt per model.")
-    scorers: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_SCORERS), description="Scorers to run."
+    scorers: list[str] = Field(default_factory=default_scorer_names, description="Scorers to run.")
+    scorer_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-scorer options, e.g. {subject_consistency: {protocol: vbench}}.",
     )
     budget: Budget = Field(default_factory=Budget)
     currency: Currency = Field(default_factory=Currency)
@@ -137,12 +143,18 @@ class RunConfig(BaseModel):
     @classmethod
     def _known_scorers(cls, value: list[str]) -> list[str]:
         for name in value:
-            if name not in KNOWN_SCORERS:
-                close = difflib.get_close_matches(name, KNOWN_SCORERS, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(
-                    f"unknown scorer {name!r}{hint} (known: {', '.join(KNOWN_SCORERS)})"
-                )
+            if name not in scorer_names():
+                raise ValueError(unknown_scorer(name))
+        return value
+
+    @field_validator("scorer_options")
+    @classmethod
+    def _scorer_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, options in value.items():
+            try:  # each scorer declares its options model
+                scorer_class(name).Options.model_validate(options)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
         return value
 
 
@@ -160,7 +172,9 @@ class LoadedConfig:
 
     @property
     def suite_path(self) -> Path:
-        return self.resolve(self.config.suite)
+        from bench.resources import resolve_suite  # a bare name (core, smoke) is a bundled suite
+
+        return resolve_suite(self.config.suite, self.base_dir)
 
     @property
     def output_dir(self) -> Path:
@@ -225,7 +239,9 @@ def load_config(path: Path | str) -> LoadedConfig:
     data, lines = load_yaml(path)
     config = parse_model(RunConfig, data, str(path), lines)
     problems = check_models(config, str(path), lines)
-    suite_file = path.parent / config.suite
+    from bench.resources import resolve_suite
+
+    suite_file = resolve_suite(config.suite, path.parent)
     if not suite_file.is_file():
         problems.append(
             Problem(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.money import usage_problem
 from bench.store import RESULTS_CSV, JobState, RunDir
 
 BASE_COLUMNS = [
@@ -92,6 +93,10 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
         "video_path": state.video_path,
         "contact_sheet": None,
     }
+    implausible = usage_problem(state.tokens, state.cost_usd, state.cost_native)
+    if implausible is not None:  # written before usage was checked, or edited by hand
+        row.update(tokens=None, cost_usd=None, cost_native=None)
+        row["detail"] = f"{row['detail'] or ''} (recorded usage ignored: {implausible})".strip()
     if state.final_status is None:
         row["error_kind"] = row["error_kind"] or "internal"
         row["detail"] = row["detail"] or "not finished (interrupted run; resume it)"

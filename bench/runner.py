@@ -18,7 +18,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 
-from bench import errors, retry
+from bench import errors, money, retry
 from bench.adapter import Adapter
 from bench.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
 from bench.download import stream_to_file
@@ -247,13 +247,11 @@ class Runner:
             await self.sleep(interval)
         if last_status == TaskStatus.RUNNING:
             self.counters.running -= 1
-        cost = runtime.adapter.actual_cost(request_for(job), state)
-        cost_fields = {
-            "tokens": cost.tokens if cost.tokens is not None else state.tokens,
-            "cost_usd": round(cost.usd, 6),
-            "cost_native": round(cost.native, 6),
-            "currency": cost.currency,
-        }
+        cost_fields, implausible = money.checked_cost_fields(
+            runtime.adapter, request_for(job), state, job.estimated_cost_usd
+        )
+        if implausible is not None:
+            return Finish(JobStatus.ERRORED, ErrorKind.IMPLAUSIBLE_USAGE, implausible, cost_fields)
         if state.status == TaskStatus.SUCCEEDED:
             finish = await self._download(runtime, job, task_id, state)
             finish.fields.update(cost_fields)

@@ -54,6 +54,7 @@ class ErrorKind(enum.StrEnum):
     DOWNLOAD_FAILED = "download_failed"
     CORRUPT_VIDEO = "corrupt_video"
     AMBIGUOUS_CREATE = "ambiguous_create"
+    IMPLAUSIBLE_USAGE = "implausible_usage"  # provider tokens/cost outside sane bounds
     BUDGET = "budget"
     UNSUPPORTED = "unsupported"
     INTERNAL = "internal"
@@ -133,6 +134,9 @@ class Capabilities:
     multi_shot: bool = False
     default_resolution: str | None = None
     fps: int = 24
+    # Longest prompt sent; longer ones are planned `unsupported`. The default is below every
+    # documented hard limit we know (Kling 2500, MiniMax 2000, OpenAI 32000 characters).
+    max_prompt_chars: int = 2000
 
 
 @dataclass(frozen=True)
