@@ -28,9 +28,12 @@ from adapters.ark_wire import (
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
 from bench.http import quote_segment
+from bench.reconcile import RemoteTask, TaskFacts
 from bench.types import Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState, TaskStatus
 
 TASKS_PATH = "/contents/generations/tasks"
+LIST_PAGE_SIZE = 100  # LIST takes 1–500 per page
+LIST_MAX_PAGES = 20  # newest first: 2,000 tasks reach far past any unresolved create
 PRICE_SOURCE = "Volcengine CN list price (provider-apis.md §1.6, docs state Oct–Nov 2026)"
 # httpx's query-pair type; a list is invariant, so a list[tuple[str, str]] would not fit.
 QueryPairs = list[tuple[str, str | int | float | bool | None]]
@@ -173,6 +176,49 @@ class ArkAdapter(Adapter):
         """Ark cannot look a task up by our id: an ambiguous create stays ambiguous."""
         raise NotImplementedError(
             "Ark has no lookup by client id; record the create, never resend it"
+        )
+
+    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
+        """LIST by `filter.model` (the id sent at create, §1.3), newest first, back to `since_s`."""
+        found: list[RemoteTask] = []
+        for page in range(1, LIST_MAX_PAGES + 1):
+            params: QueryPairs = [("page_num", str(page)), ("page_size", str(LIST_PAGE_SIZE))]
+            params.append(("filter.model", provider_model))
+            body = self._json(await self._send(self._request("GET", TASKS_PATH, params=params)))
+            items = [i for i in body.get("items") or [] if isinstance(i, dict) and "id" in i]
+            listed = [self._remote_task(item, provider_model) for item in items]
+            found += [task for task in listed if task.created_at_s >= since_s]
+            if len(items) < LIST_PAGE_SIZE or all(t.created_at_s < since_s for t in listed):
+                break
+        return found
+
+    @staticmethod
+    def _remote_task(item: dict[str, Any], provider_model: str) -> RemoteTask:
+        """A LIST item as a RemoteTask (the listed `model` is name-version, not the id sent)."""
+        state = parse_task(item)
+        created = item.get("created_at")
+        facts = TaskFacts(
+            provider_model,
+            state.provider_duration_s,
+            item.get("ratio") if isinstance(item.get("ratio"), str) else None,
+            item.get("resolution") if isinstance(item.get("resolution"), str) else None,
+        )
+        created_s = float(created) if isinstance(created, int | float) else 0.0
+        return RemoteTask(str(item["id"]), created_s, facts, state)
+
+    def task_facts(self, request: GenerationRequest) -> TaskFacts:
+        """Duration, ratio and resolution as Ark reports them for this request's task."""
+        params = request.params
+        duration = params.get("duration", request.duration_s)
+        if isinstance(params.get("frames"), int):
+            duration = params["frames"] / 24
+        ratio = params.get("ratio", request.ratio)
+        default = self.capabilities(request.provider_model).default_resolution
+        return TaskFacts(
+            request.provider_model,
+            float(duration) if isinstance(duration, int | float) and duration > 0 else None,
+            None if ratio == "adaptive" else ratio,  # Ark resolves it from the lead image
+            params.get("resolution", request.resolution or default),
         )
 
 

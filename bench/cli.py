@@ -229,14 +229,19 @@ def compare(
 def sim(
     port: Annotated[int, typer.Option("--port")] = 8765,
     profile: Annotated[str, typer.Option("--profile")] = "default",
+    render_scale: Annotated[
+        float, typer.Option("--render-scale", help="Below 1: smaller (cheaper) rendered videos.")
+    ] = 1.0,
 ) -> None:
-    """Serve every provider simulator on one port (Ctrl-C to stop)."""
+    """Serve every provider simulator on one port (Ctrl-C to stop); prints URLs and keys."""
     from bench.sim.profiles import PROFILES
     from bench.sim.server import serve
 
     if profile not in PROFILES:
         raise Exit(EXIT_USAGE, f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
-    serve(port, profile)
+    if not 0.05 <= render_scale <= 1.0:
+        raise Exit(EXIT_USAGE, "--render-scale must be within [0.05, 1]")
+    serve(port, profile, render_scale=render_scale)
 
 
 @app.command()

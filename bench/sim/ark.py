@@ -7,12 +7,16 @@ input URLs (only inline data-URL images are decoded, for `adaptive` ratio and si
 
 Settings (`SimServer(settings={"ark": {...}})` or `server.context("ark").settings`):
 `video_url_ttl_s` (24 h), `poll_hang_s` (75), `min_image_side_px` (300),
-`endpoints` (endpoint id → model id; other `ep-` ids map to `default_endpoint_model`).
+`endpoints` (endpoint id → model id; other `ep-` ids map to `default_endpoint_model`),
+`render_scale` (1.0; smaller renders smaller videos, the reported sizes and tokens unchanged).
+Faults: `create_5xx_rate` and `create_drop_rate` make the task, then answer 500 or cut the
+answer mid-body; `poll_5xx_rate`, `poll_timeout_rate`, `malformed_body_rate` on GET.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import string
 import time
@@ -36,6 +40,7 @@ from bench.sim.ark_rules import (
     text_commands,
 )
 from bench.sim.common import SimContext, SimError, malformed_response, request_id
+from bench.sim.media import DroppedAnswer, render_size
 from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 TASKS_PATH = "/api/v3/contents/generations/tasks"
@@ -179,6 +184,8 @@ class _ArkSim:
         answer: dict[str, Any] = {"id": task.id}
         if fields.get("safety_identifier"):
             answer["safety_identifier"] = fields["safety_identifier"]
+        if self.ctx.fault("create_drop_rate"):  # made and billed; the answer never arrives
+            return DroppedAnswer(json.dumps(answer).encode())
         return JSONResponse(answer)
 
     def _moderate(self, prompt: str) -> None:
@@ -228,8 +235,10 @@ class _ArkSim:
         # Unseeded requests share one render per prompt and size (the render cache); the
         # response still reports the random seed Ark would have drawn.
         render_seed = 0 if requested_seed == -1 else requested_seed
+        scale = float(self.ctx.settings.get("render_scale", 1.0))
+        render_w, render_h = (width, height) if scale == 1.0 else render_size(width, height, scale)
         spec = VideoSpec(
-            prompt, width, height, frames / FPS, FPS, shots_in(prompt), audio, render_seed
+            prompt, render_w, render_h, frames / FPS, FPS, shots_in(prompt), audio, render_seed
         )
         data = {
             "requested_model": requested,

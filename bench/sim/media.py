@@ -81,3 +81,19 @@ class TruncatedFileResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The shared helper, so the log filter above keeps this injected fault quiet too.
         await send_truncated(self.path, send)
+
+
+class DroppedAnswer(Response):
+    """The `create_drop_rate` fault: the task exists, but its answer is cut mid-body."""
+
+    def __init__(self, payload: bytes):
+        super().__init__(media_type="application/json")
+        self.payload = payload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = str(len(self.payload)).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        half = self.payload[: len(self.payload) // 2]
+        await send({"type": "http.response.body", "body": half, "more_body": True})
+        raise _TruncatedDownload("simulated dropped answer")

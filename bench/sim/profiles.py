@@ -14,6 +14,7 @@ class Faults:
     """Fault injection rates (0..1 per request unless stated)."""
 
     create_5xx_rate: float = 0.0  # 5xx on create *after* the task was created (ambiguous)
+    create_drop_rate: float = 0.0  # create makes the task, then the answer is cut (ambiguous)
     poll_5xx_rate: float = 0.0
     rate_limit_storm_rate: float = 0.0  # extra 429s on create regardless of limits
     malformed_body_rate: float = 0.0  # poll answers with a non-JSON body
@@ -112,6 +113,16 @@ PROFILES: dict[str, Profile] = {
                 truncated_download_rate=0.1,
                 expired_url_rate=0.05,
             ),
+        ),
+        Profile(
+            "flaky-create",
+            "Creates refused with 429 or answered by a cut connection after the task was made;"
+            " otherwise quick and faultless: for reconciliation and kill-resume soaks.",
+            queue_s=(0.3, 0.3),
+            run_s=(1.0, 0.3),
+            input_moderation_words=(),
+            quality=Quality(),
+            faults=Faults(rate_limit_storm_rate=0.2, create_drop_rate=0.15),
         ),
         Profile(
             "steady",

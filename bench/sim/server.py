@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Router
 from starlette.types import Message, Receive, Scope, Send
 
 from bench import sim
+from bench.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
 from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext, SimMount
 from bench.sim.counters import Stats
 from bench.sim.files import FileStore
@@ -333,12 +334,21 @@ class SimServer:
         return self.counters.as_dict()
 
 
-def serve(port: int, profile: str, host: str = "127.0.0.1") -> None:
-    """Run every simulator until interrupted (for `vidbench sim`); prints the base URLs first."""
-    server = SimServer(host=host, port=port, default_profile=profile).start()
+def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float = 1.0) -> None:
+    """Run every simulator until interrupted (for `vidbench sim`); prints the base URLs first.
+
+    Then the credentials the simulators accept, so a user's own client is not refused with a
+    401 it cannot explain; `render_scale` below 1 renders smaller videos (cheap rehearsals).
+    """
+    settings = {name: {"render_scale": render_scale} for name in PROVIDERS}
+    server = SimServer(host=host, port=port, default_profile=profile, settings=settings)
+    server.start()
     try:
         for adapter in adapter_paths():
             print(f"{adapter}: {server.base_url(adapter)}")
+        print(f"api key (Bearer / x-goog-api-key): {SIM_API_KEY}")
+        print(f"kling access key: {SIM_ACCESS_KEY}")
+        print(f"kling secret key: {SIM_SECRET_KEY}")
         print(f"stats: {server.url}/_sim/stats", flush=True)
         sys.stdout.flush()
         while True:
@@ -355,8 +365,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--profile", default="default")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--render-scale", type=float, default=1.0)
     args = parser.parse_args(argv)
-    serve(args.port, args.profile, args.host)
+    serve(args.port, args.profile, args.host, args.render_scale)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,123 @@
+"""Lost create answers against the Ark simulator: adopted from its LIST, never paid twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.ark import ArkAdapter
+from bench import errors
+from bench.adapter import AdapterContext
+from bench.jobs import Job
+from bench.plan import request_for
+from bench.reconcile import RemoteTask, TaskFacts, mismatches
+from bench.runner import ModelRuntime, Runner
+from bench.secrets import Secret
+from bench.sim import SIM_API_KEY
+from bench.sim.profiles import Faults, Profile, Quality
+from bench.sim.server import SimServer
+from bench.store import RunDir
+
+MODEL = "doubao-seedance-2-0-fast-260128"
+DROPS = Profile(
+    "drops",
+    "half the create answers are cut after the task was made; some 429s",
+    queue_s=(0.0, 0.0),
+    run_s=(0.05, 0.0),
+    input_moderation_words=(),
+    quality=Quality(),
+    faults=Faults(create_drop_rate=0.5, rate_limit_storm_rate=0.2),
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
+    settings = {"ark": {"render_scale": 0.125}}
+    cache = tmp_path_factory.mktemp("renders")
+    with SimServer(default_profile="drops", profiles={"drops": DROPS}, settings=settings,
+                   cache_dir=cache) as sim:  # fmt: skip
+        yield sim
+
+
+def job(index: int, duration_s: int = 4) -> Job:
+    return Job(
+        job_id=f"seedance__p{index}__s0", model_id="seedance", adapter="ark",
+        provider_model=MODEL, simulated=True, prompt_id=f"p{index}", category="motion",
+        lang="en", sample=0, text=f"A blue ball number {index} rolls across a lawn",
+        clip_text="a blue ball", duration_requested_s=duration_s, duration_sent_s=duration_s,
+        ratio="16:9", resolution="480p", audio=False, estimated_cost_usd=0.1,
+    )  # fmt: skip
+
+
+def adapter(server: SimServer, client: httpx.AsyncClient) -> ArkAdapter:
+    secret = {"api_key": Secret(SIM_API_KEY, "(simulator)")}
+    return ArkAdapter(AdapterContext(MODEL, server.base_url("ark"), secret), client)
+
+
+async def quick_sleep(delay_s: float) -> None:
+    await asyncio.sleep(min(delay_s, 0.02))
+
+
+def run_jobs(server: SimServer, run: RunDir) -> Runner:
+    async def go() -> Runner:
+        async with httpx.AsyncClient() as client:
+            runtime = ModelRuntime("seedance", adapter(server, client), 4, 6000, 60)
+            runner = Runner(run, {"seedance": runtime}, sleep=quick_sleep)
+            await runner.run_all()
+            return runner
+
+    return asyncio.run(go())
+
+
+def test_lost_answers_are_adopted_and_nothing_is_created_twice(
+    server: SimServer, tmp_path: Path
+) -> None:
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    run.write_manifest({"name": "drops"})
+    for index in range(8):
+        run.journal.append("planned", job(index).job_id, job=job(index).to_dict())
+    created_before = server.counters.created("ark", "drops")
+    run_jobs(server, run)
+    states = run.states()
+    assert {s.final_status for s in states.values()} == {"succeeded"}
+    task_ids = {s.task_id for s in states.values()}
+    assert len(task_ids) == 8
+    assert server.counters.created("ark", "drops") - created_before == 8  # none paid twice
+    records = list(run.journal.read())
+    adopted = [r for r in records if r["event"] == "reconciled" and r["outcome"] == "adopt"]
+    refused = [r for r in records if r["event"] == "refused"]
+    assert adopted and refused  # the faults fired and were resolved, not just avoided
+    assert all(r["evidence"]["matched"]["resolution"] == "480p" for r in adopted)
+
+
+def test_a_dropped_answer_is_a_transient_error_and_the_task_is_listed(tmp_path: Path) -> None:
+    always = Profile(
+        "always-drops", "every create answer is cut", faults=Faults(create_drop_rate=1.0)
+    )
+    sim = SimServer(default_profile="always-drops", profiles={"always-drops": always},
+                    settings={"ark": {"render_scale": 0.125}}, cache_dir=tmp_path)  # fmt: skip
+
+    async def go() -> tuple[BaseException | None, list[RemoteTask], TaskFacts]:
+        async with httpx.AsyncClient() as client:
+            ark = adapter(sim, client)
+            request = request_for(job(1, duration_s=5))
+            try:
+                await ark.submit(request)
+            except errors.ProviderError as exc:
+                raised: BaseException | None = exc
+            else:
+                raised = None
+            return raised, await ark.list_recent_tasks(MODEL, 0.0), ark.task_facts(request)
+
+    with sim:
+        raised, listed, facts = asyncio.run(go())
+        assert sim.counters.created("ark") == 1
+    assert isinstance(raised, errors.TransientError)
+    assert not isinstance(raised, errors.ConnectRefused)  # the request did leave
+    assert len(listed) == 1 and mismatches(facts, listed[0].facts) == []
+    assert (listed[0].facts.duration_s, listed[0].facts.resolution) == (5, "480p")
