@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.stats import CONFIDENCE, N_RESAMPLES, SEED, bootstrap_column_means, percentile_interval
+from reports.intervals import (
+    CONFIDENCE,
+    N_RESAMPLES,
+    SEED,
+    ColumnIntervals,
+    is_binary,
+    mean_intervals,
+    paired_rate_difference_ci,
+)
 
 MATCH_KEYS = ("prompt_id", "sample")
 PAIRED_TEST = "Wilcoxon signed-rank (two-sided)"
@@ -48,10 +56,11 @@ def paired_differences(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """For each metric and model pair (a, b): mean of a − b on matched jobs, bootstrap CI, p-value.
+    """For each metric and model pair (a, b): mean of a − b on matched jobs, its CI, p-value.
 
-    One bootstrap draw of the matched jobs serves all metrics of a pair (a job missing a
-    metric is skipped for that metric), which keeps large runs fast.
+    The CI is the mean interval of `reports.intervals` on the differences (Newcombe's paired
+    interval for 0/1 metrics). One bootstrap draw of the matched jobs serves all metrics of a
+    pair (a job missing a metric is skipped for that metric), which keeps large runs fast.
     """
     columns = [
         "metric",
@@ -77,32 +86,46 @@ def paired_differences(
             if not pairs:
                 continue
             diffs = pd.DataFrame({m: both[model_a] - both[model_b] for m, both in pairs.items()})
-            low, high = percentile_interval(
-                bootstrap_column_means(diffs.to_numpy(dtype=np.float64), n_resamples, seed),
-                confidence,
+            found = mean_intervals(
+                diffs.to_numpy(dtype=np.float64), confidence, n_resamples, seed, False
             )
             for j, (metric, both) in enumerate(pairs.items()):
-                values = (both[model_a] - both[model_b]).to_numpy()
-                enough = values.size >= 2
-                rows.append(
-                    [
-                        metric,
-                        model_a,
-                        model_b,
-                        int(values.size),
-                        float(both[model_a].mean()) if values.size else np.nan,
-                        float(both[model_b].mean()) if values.size else np.nan,
-                        float(values.mean()) if values.size else np.nan,
-                        float(low[j]) if enough else np.nan,
-                        float(high[j]) if enough else np.nan,
-                        paired_test_p_value(values),
-                    ]
-                )
+                rows.append(_pair_row(metric, (model_a, model_b), both, found, j, confidence))
     order = {m: k for k, m in enumerate(metrics)}
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values("metric", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True
     )
+
+
+def _pair_row(
+    metric: str,
+    models: tuple[str, str],
+    both: pd.DataFrame,
+    found: ColumnIntervals,
+    column: int,
+    confidence: float,
+) -> list[object]:
+    """One paired_differences row; 0/1 metrics get Newcombe's paired interval instead."""
+    model_a, model_b = models
+    low, high = found.low[column], found.high[column]
+    first, second = both[model_a].to_numpy(dtype=float), both[model_b].to_numpy(dtype=float)
+    values = first - second
+    if values.size >= 2 and is_binary(first) and is_binary(second):
+        low, high = paired_rate_difference_ci(first == 1, second == 1, confidence)
+    empty = values.size == 0
+    return [
+        metric,
+        model_a,
+        model_b,
+        int(values.size),
+        np.nan if empty else float(first.mean()),
+        np.nan if empty else float(second.mean()),
+        np.nan if empty else float(values.mean()),
+        float(low) if values.size >= 2 else np.nan,
+        float(high) if values.size >= 2 else np.nan,
+        paired_test_p_value(values),
+    ]
 
 
 def win_rate_matrix(

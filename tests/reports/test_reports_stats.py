@@ -8,14 +8,8 @@ import pytest
 from scipy import stats as scipy_stats
 
 from reports.pairwise import paired_differences, paired_test_p_value, win_rate_matrix
-from reports.stats import (
-    bootstrap_mean_ci,
-    cost_summary,
-    latency_percentiles,
-    metric_summary,
-    rate_summary,
-    wilson_ci,
-)
+from reports.intervals import bootstrap_mean_ci, wilson_ci
+from reports.stats import cost_summary, latency_percentiles, metric_summary, rate_summary
 
 
 def test_bootstrap_ci_covers_true_mean_at_about_the_stated_rate() -> None:
