@@ -32,8 +32,7 @@ from scipy import stats as scipy_stats
 
 from reports.analysis import JOB_METRICS
 from reports.data import FAILED_STATUSES, NOT_ATTEMPTED, RunData, load_run
-from reports.pairwise import paired_test_p_value
-from reports.stats import (
+from reports.intervals import (
     CONFIDENCE,
     N_RESAMPLES,
     SEED,
@@ -41,6 +40,7 @@ from reports.stats import (
     bootstrap_resample_counts,
     percentile_interval,
 )
+from reports.pairwise import paired_test_p_value
 
 MATCH_KEYS = ["model", "prompt_id", "sample"]
 RATE_METRICS = {"failure_rate": "lower", "rejection_rate": "lower", "usable_rate": "higher"}
