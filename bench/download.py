@@ -1,10 +1,13 @@
-"""Fetching a finished video: http(s) only, size-capped, temp file then rename, sha256.
+"""Fetching a finished video: http(s) only, size-capped, time-capped, temp file then rename,
+sha256.
 
-Redirects are followed by hand so credentials never travel to another host.
+Redirects are followed by hand so credentials never travel to another origin (scheme, host
+or port).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from pathlib import Path
@@ -17,6 +20,9 @@ from bench.http import error_for_status, transport_error
 MAX_VIDEO_BYTES = 2 * 1024**3
 MAX_REDIRECTS = 5
 DOWNLOAD_CHUNK_BYTES = 1 << 20
+# Overall time for one download, redirects included. The client's read timeout bounds each
+# wait for a byte; this bounds a server that drips one byte just inside it, forever.
+DOWNLOAD_DEADLINE_S = 600.0
 
 
 def check_video_url(url: str) -> None:
@@ -27,52 +33,73 @@ def check_video_url(url: str) -> None:
         )
 
 
-async def stream_to_file(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], target: Path
-) -> tuple[str, int]:
-    """Stream `url` to `target` via a temp file; returns (sha256, bytes).
+def same_origin(first: httpx.URL, second: httpx.URL) -> bool:
+    """Same scheme, host and port (default ports normalised), as browsers define an origin."""
+    return (first.scheme, first.host, first.port) == (second.scheme, second.host, second.port)
 
-    Redirects are followed by hand so that credentials (Authorization, x-goog-api-key,
-    …) are never forwarded to another host or scheme.
-    """
-    tmp = target.with_suffix(".part")
+
+async def _write_body(response: httpx.Response, tmp: Path) -> tuple[str, int]:
+    """Stream a successful response into `tmp` (size-capped, fsynced); (sha256, bytes)."""
     digest = hashlib.sha256()
     size = 0
+    with open(tmp, "wb") as handle:
+        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
+            size += len(chunk)
+            if size > MAX_VIDEO_BYTES:
+                raise errors.InvalidRequest(f"video larger than {MAX_VIDEO_BYTES} bytes")
+            digest.update(chunk)
+            handle.write(chunk)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.hexdigest(), size
+
+
+async def _follow(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], tmp: Path
+) -> tuple[str, int]:
+    """GET `url`, following up to MAX_REDIRECTS by hand, and write the body to `tmp`."""
+    for _ in range(MAX_REDIRECTS + 1):
+        check_video_url(url)
+        request = client.build_request("GET", url, headers=headers)
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.is_redirect:
+                next_url = response.url.join(response.headers.get("location", ""))
+                if not same_origin(next_url, response.url):
+                    headers = {}  # credentials stay with the origin they were issued for
+                url = str(next_url)
+                continue
+            if not response.is_success:
+                await response.aread()
+                raise error_for_status(response, provider="download")
+            return await _write_body(response, tmp)
+        finally:
+            await response.aclose()
+    raise errors.InvalidRequest(f"more than {MAX_REDIRECTS} redirects")
+
+
+async def stream_to_file(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    target: Path,
+    deadline_s: float = DOWNLOAD_DEADLINE_S,
+) -> tuple[str, int]:
+    """Stream `url` to `target` via a temp file within `deadline_s`; returns (sha256, bytes).
+
+    Redirects are followed by hand so that credentials (Authorization, x-goog-api-key,
+    …) are never forwarded to another scheme, host or port.
+    """
+    tmp = target.with_suffix(".part")
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            check_video_url(url)
-            request = client.build_request("GET", url, headers=headers)
-            response = await client.send(request, stream=True, follow_redirects=False)
-            try:
-                if response.is_redirect:
-                    location = response.headers.get("location", "")
-                    next_url = str(response.url.join(location))
-                    if (
-                        httpx.URL(next_url).host != response.url.host
-                        or httpx.URL(next_url).scheme != response.url.scheme
-                    ):
-                        headers = {}
-                    url = next_url
-                    continue
-                if not response.is_success:
-                    await response.aread()
-                    raise error_for_status(response, provider="download")
-                with open(tmp, "wb") as handle:
-                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
-                        size += len(chunk)
-                        if size > MAX_VIDEO_BYTES:
-                            raise errors.InvalidRequest(
-                                f"video larger than {MAX_VIDEO_BYTES} bytes"
-                            )
-                        digest.update(chunk)
-                        handle.write(chunk)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                break
-            finally:
-                await response.aclose()
-        else:
-            raise errors.InvalidRequest(f"more than {MAX_REDIRECTS} redirects")
+        async with asyncio.timeout(deadline_s):
+            digest, size = await _follow(client, url, headers, tmp)
+    except TimeoutError:
+        tmp.unlink(missing_ok=True)
+        raise errors.TransientError(
+            f"download not finished within the overall deadline of {deadline_s:g} s",
+            provider="download",
+        ) from None
     except httpx.TransportError as exc:
         tmp.unlink(missing_ok=True)
         raise transport_error(exc, provider="download") from None
@@ -80,4 +107,4 @@ async def stream_to_file(
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(target)
-    return digest.hexdigest(), size
+    return digest, size
