@@ -33,6 +33,7 @@ class Quality:
     silent_audio: bool = False  # audio track present but silent
     noise: float = 0.0  # per-pixel noise std, 0..1 of full scale
     drop_shots: bool = False  # ignore requested cuts
+    prompt_errors: float = 0.0  # chance each checkable prompt element is drawn wrong
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,15 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "fast-default",
-            "A faster, cheaper model: lower latency, more flicker and identity drift.",
+            "A faster, cheaper model: lower latency, more flicker and identity drift, and looser"
+            " prompt following (wrong colours, missing objects, text and motion left out).",
             queue_s=(0.3, 0.3),
             run_s=(1.2, 0.25),
             failure_rate=0.04,
             output_moderation_rate=0.03,
-            quality=Quality(flicker=0.03, motion=0.8, identity_drift=0.75, noise=0.02),
+            quality=Quality(
+                flicker=0.03, motion=0.8, identity_drift=0.75, noise=0.02, prompt_errors=0.5
+            ),
         ),
         Profile(
             "premium",

@@ -32,6 +32,7 @@ from bench.sim.profiles import Quality
 from bench.sim.render_audio import SAMPLE_RATE_HZ, synthesize_audio
 from bench.sim.render_frames import iter_frames
 from bench.sim.render_prompt import parse_prompt
+from bench.sim.render_truth import collect_thumbnails, plant_errors, write_truth
 
 # Bump when the renderer's output changes, so cached clips from older code are not served.
 RENDERER_VERSION = 1
@@ -137,8 +138,10 @@ def render_video(spec: RenderSpec, cache_dir: Path) -> Path:
     width, height = encoded_size(spec.width, spec.height)
     count = frame_count(spec)
     seed = _content_seed(spec)
-    frames = iter_frames(
-        parse_prompt(spec.prompt), width, height, spec.fps, count, spec.shots, spec.quality, seed
+    scene = plant_errors(parse_prompt(spec.prompt), spec.quality.prompt_errors, seed)
+    thumbs: list[np.ndarray] = []  # what the judge simulator recognises frames by
+    frames = collect_thumbnails(
+        iter_frames(scene, width, height, spec.fps, count, spec.shots, spec.quality, seed), thumbs
     )
     audio = (
         synthesize_audio(count / spec.fps, seed, spec.quality.silent_audio) if spec.audio else None
@@ -151,6 +154,9 @@ def render_video(spec: RenderSpec, cache_dir: Path) -> Path:
     )
     try:
         _encode(temp, frames, width, height, spec.fps, audio)
+        shots = 1 if spec.quality.drop_shots else max(1, min(spec.shots, count))
+        silent = spec.quality.silent_audio
+        write_truth(target, scene, shots=shots, audio=spec.audio, silent=silent, thumbs=thumbs)
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

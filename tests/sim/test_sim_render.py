@@ -158,10 +158,12 @@ def test_cache_hit_does_not_re_encode(tmp_path: Path, monkeypatch: pytest.Monkey
     assert render_video(spec, tmp_path) == first
     assert first.stat().st_mtime_ns == mtime
     assert first.name == f"{render_key(spec)}.mp4"
-    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temp files left behind
+    sidecars = [f"{first.stem}.thumbs.npy", f"{first.stem}.truth.json"]  # for the judge sim
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, *sidecars])
     for changed in (
         replace(spec, seed=1),
         replace(spec, quality=Quality(flicker=0.01)),
+        replace(spec, quality=Quality(prompt_errors=0.5)),
         replace(spec, audio=True),
         replace(spec, shots=2),
         replace(spec, prompt="a dog"),
@@ -181,7 +183,9 @@ def test_concurrent_renders_of_one_spec_are_safe(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(set(results)) == 1 and len(_frames(results[0])) == 24
-    assert [p.name for p in tmp_path.iterdir()] == [results[0].name]
+    stem = results[0].stem
+    expected = [results[0].name, f"{stem}.thumbs.npy", f"{stem}.truth.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)  # no temp files
 
 
 def test_rendering_is_deterministic(tmp_path: Path) -> None:

@@ -1,0 +1,165 @@
+"""The judge simulator's eyes: recognise a frame it is sent, answer from the scene drawn.
+
+`TruthIndex` reads the `<key>.truth.json` / `<key>.thumbs.npy` pairs the renderer leaves in
+its cache folder and finds the rendered clip (and frame) nearest to a sent image.
+`truth_answer` reads a yes/no question with the renderer's own vocabulary and checks each
+element it names (objects, colours, the character, clothes, motion, camera, quoted text, a
+shot count) against the scene as drawn. A question naming nothing the renderer can draw is
+answered yes: the simulator draws every prompt symbolically, so it cannot see a difference.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.sim import render_prompt as words
+from bench.sim.render_truth import THUMBS_SUFFIX, TRUTH_SUFFIX, thumbnail
+
+MATCH_MAX_RMS = 0.12  # a sent frame farther than this from every drawn frame is not ours
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twice": 2}
+STATIC_WORDS = frozenset(("static", "locked-off", "still", "stationary", "tripod"))
+
+
+@dataclass(frozen=True)
+class Match:
+    """The rendered clip a sent frame came from."""
+
+    key: str
+    truth: dict[str, Any]
+    frame: int
+    rms: float
+
+    @property
+    def shot(self) -> int:
+        """1-based shot of the matched frame."""
+        frames, shots = max(1, int(self.truth["frames"])), max(1, int(self.truth["shots"]))
+        return min(shots, self.frame * shots // frames + 1)
+
+
+class TruthIndex:
+    """Thumbnails of every clip rendered into one cache folder, reloaded as clips appear."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.keys: list[str] = []
+        self.truths: dict[str, dict[str, Any]] = {}
+        self.thumbs: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Load truths written since the last call."""
+        with self._lock:
+            for path in sorted(self.folder.glob(f"*{TRUTH_SUFFIX}")):
+                key = path.name[: -len(TRUTH_SUFFIX)]
+                if key in self.truths or key.startswith("."):
+                    continue
+                try:
+                    truth = json.loads(path.read_text(encoding="utf-8"))
+                    thumbs = np.load(self.folder / f"{key}{THUMBS_SUFFIX}", allow_pickle=False)
+                except (OSError, ValueError):
+                    continue  # being written; the next request sees it
+                self.truths[key], self.thumbs[key] = truth, thumbs
+                self.keys.append(key)
+
+    def match(self, frame: np.ndarray) -> Match | None:
+        """The nearest drawn frame to `frame`, or None when nothing drawn is close."""
+        self.refresh()
+        probe = thumbnail(frame)
+        best: Match | None = None
+        for key in list(self.keys):
+            thumbs = self.thumbs[key]
+            if len(thumbs) == 0:
+                continue
+            rms = np.sqrt(np.mean((thumbs - probe) ** 2, axis=1))
+            index = int(np.argmin(rms))
+            if best is None or rms[index] < best.rms:
+                best = Match(key, self.truths[key], index, float(rms[index]))
+        return best if best is not None and best.rms <= MATCH_MAX_RMS else None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question names, in the renderer's vocabulary."""
+
+    subjects: dict[str, tuple[int, int, int] | None]  # sprite kind → colour named (or None)
+    person: bool
+    clothing: tuple[int, int, int] | None
+    motion: str | None
+    camera: str | None
+    text: str | None
+    shots_at_least: int | None
+
+    @property
+    def empty(self) -> bool:
+        """Whether the question names nothing the renderer draws."""
+        return not (
+            self.subjects
+            or self.person
+            or self.motion
+            or self.camera
+            or self.text
+            or self.shots_at_least
+        )
+
+
+def read_question(question: str) -> Asked:
+    """Pick out of a question the elements the renderer can draw."""
+    tokens = words._words(question)
+    kinds = list(dict.fromkeys(words.SUBJECT_WORDS[t] for t in tokens if t in words.SUBJECT_WORDS))
+    person = bool(set(tokens) & words.PERSON_WORDS)
+    _, colours, clothing, _ = words._assign_colours(question, tokens, kinds, person)
+    motions = [words.OBJECT_MOTION[t][0] for t in tokens if t in words.OBJECT_MOTION]
+    cameras = [words.CAMERA_WORDS[t] for t in tokens if t in words.CAMERA_WORDS]
+    if set(tokens) & STATIC_WORDS and "camera" in tokens:
+        cameras = ["static"]
+    if cameras and cameras[0] == "zoom_in" and re.search(r"\bzoom(s|ing)? out\b", question.lower()):
+        cameras[0] = "zoom_out"
+    quoted = words._QUOTED_RE.search(question)
+    shots_at_least = None
+    if "shots" in tokens or "cut" in tokens:
+        counts = [NUMBER_WORDS[t] for t in tokens if t in NUMBER_WORDS]
+        shots_at_least = counts[0] if counts else 2
+    return Asked(
+        subjects=dict(zip(kinds, colours, strict=True)),
+        person=person,
+        clothing=clothing,
+        motion=motions[0] if motions else None,
+        camera=cameras[0] if cameras else None,
+        text=quoted.group(1).strip() if quoted else None,
+        shots_at_least=shots_at_least,
+    )
+
+
+def _rgb(value: Any) -> tuple[int, int, int] | None:
+    return None if value is None else (int(value[0]), int(value[1]), int(value[2]))
+
+
+def truth_answer(question: str, truth: dict[str, Any]) -> bool:
+    """Whether the clip drawn as `truth` shows what `question` asks (see module docstring)."""
+    asked = read_question(question)
+    scene = truth["scene"]
+    drawn = {k: _rgb(c) for k, c in zip(scene["subjects"], scene["subject_colours"], strict=True)}
+    for kind, colour in asked.subjects.items():
+        if kind not in drawn:
+            return False
+        if colour is not None and drawn[kind] is not None and colour != drawn[kind]:
+            return False
+    if asked.person and not scene["person"]:
+        return False
+    worn = _rgb(scene["clothing"]) if scene["person"] else None
+    if asked.clothing is not None and worn not in (None, asked.clothing):
+        return False
+    if asked.motion is not None and scene["object_motion"] != asked.motion:
+        return False
+    if asked.camera is not None and scene["camera"] != asked.camera:
+        return False
+    if asked.text is not None and (scene["text"] or "").lower() != asked.text.lower():
+        return False
+    return asked.shots_at_least is None or int(truth["shots"]) >= asked.shots_at_least

@@ -1,0 +1,146 @@
+"""The judge simulator: recognises rendered frames, answers from the scene drawn, over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import httpx
+import numpy as np
+import openai
+import pytest
+
+from bench.scorers.judge_api import build_payload, encode_frame, parse_answer
+from bench.sim import SIM_API_KEY
+from bench.sim.judge import image_tokens
+from bench.sim.judge_truth import read_question, truth_answer
+from bench.sim.profiles import Quality
+from bench.sim.render import RenderSpec, render_video
+from bench.sim.render_prompt import COLOURS, parse_prompt
+from bench.sim.render_truth import plant_errors
+from bench.sim.server import SimServer
+
+PROMPT = 'A red car drives along a road; a sign reads "OPEN"'
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimServer, Path, Path]]:
+    cache = tmp_path_factory.mktemp("judge-sim")
+    faithful = render_video(RenderSpec(PROMPT, 192, 108, 1.0, seed=1), cache)
+    wrong = render_video(
+        RenderSpec(PROMPT, 192, 108, 1.0, seed=1, quality=Quality(prompt_errors=1.0)), cache
+    )
+    settings = {"judge": {"error_rate": 0.0, "malformed_words": ["gibberish"]}}
+    with SimServer(cache_dir=cache, settings=settings) as server:
+        yield server, faithful, wrong
+
+
+def ask(server: SimServer, question: str, video: Path, logprobs: bool = True) -> httpx.Response:
+    images = [encode_frame(f) for f in frames_of(video)[::8]]
+    payload = build_payload("vidbench-judge-sim", question, images, shot=None, logprobs=logprobs)
+    return httpx.post(
+        server.base_url("openai_chat") + "/chat/completions",
+        json=payload,
+        headers={"Authorization": f"Bearer {SIM_API_KEY}"},
+        timeout=30,
+    )
+
+
+def test_planted_errors_change_what_is_drawn() -> None:
+    scene = parse_prompt(PROMPT)
+    planted = plant_errors(scene, 1.0, seed=7)
+    assert planted.subject_colours[0] != COLOURS["red"] and planted.text is None
+    assert planted.object_motion == "idle" and plant_errors(scene, 0.0, seed=7) == scene
+
+
+def test_questions_read_in_the_renderers_vocabulary() -> None:
+    asked = read_question("Is the car in shot 1 red?")
+    assert asked.subjects == {"car": COLOURS["red"]} and not asked.empty
+    assert read_question("Are there three distinct shots?").shots_at_least == 3
+    assert read_question("Is the camera static?").camera == "static"
+    assert read_question("Does the chef smile warmly?").person
+    assert read_question("Is it a watercolor painting?").empty
+    truth = {"scene": {"subjects": ["car"], "subject_colours": [COLOURS["red"]], "person": False,
+             "clothing": None, "object_motion": "drive", "camera": "static", "text": "OPEN"},
+             "shots": 1}  # fmt: skip
+    assert truth_answer("Is the car red?", truth)
+    assert not truth_answer("Is the car blue?", truth)
+    assert not truth_answer("Is there a dog?", truth)
+    assert truth_answer('Does the sign read "OPEN"?', truth)
+    assert not truth_answer("Are there two shots?", truth)
+
+
+@pytest.mark.parametrize(
+    ("question", "faithful", "wrong"),
+    [
+        ("Is the car red?", "yes", "no"),
+        ('Is there a sign that reads "OPEN"?', "yes", "no"),
+        ("Is there a car?", "yes", "yes"),
+        ("Is there a dog?", "no", "no"),
+    ],
+)
+def test_answers_follow_the_scene_drawn(
+    served: tuple[SimServer, Path, Path], question: str, faithful: str, wrong: str
+) -> None:
+    server, good, bad = served
+    for video, expected in ((good, faithful), (bad, wrong)):
+        answer = parse_answer(ask(server, question, video).json())
+        assert answer.answer == expected, (video.name, question)
+        assert answer.p_yes == pytest.approx(0.92 if expected == "yes" else 0.08)
+        assert answer.input_tokens > 85 and answer.output_tokens == 1
+
+
+def test_unknown_frames_refusals_malformed_and_auth(served: tuple[SimServer, Path, Path]) -> None:
+    server, good, _ = served
+    url = server.base_url("openai_chat") + "/chat/completions"
+    noise = np.random.default_rng(0).integers(0, 255, (108, 192, 3), dtype=np.uint8)
+    payload = build_payload("vidbench-judge-sim", "Is the car red?", [encode_frame(noise)],
+                            shot=None, logprobs=False)  # fmt: skip
+    auth = {"Authorization": f"Bearer {SIM_API_KEY}"}
+    assert parse_answer(httpx.post(url, json=payload, headers=auth).json()).answer == "no"
+    refused = parse_answer(ask(server, "Is there blood on the car?", good).json())
+    assert refused.answer is None and refused.refusal
+    malformed = parse_answer(ask(server, "Is the gibberish red?", good).json())
+    assert malformed.answer is None and malformed.malformed
+    assert httpx.post(url, json=payload, headers={"Authorization": "Bearer x"}).status_code == 401
+    payload["model"] = "gpt-unknown"
+    assert httpx.post(url, json=payload, headers=auth).status_code == 404
+
+
+def test_official_openai_sdk_lists_models_and_gets_an_answer(
+    served: tuple[SimServer, Path, Path],
+) -> None:
+    server, good, _ = served
+    client = openai.OpenAI(base_url=server.base_url("openai_chat"), api_key=SIM_API_KEY)
+    assert [m.id for m in client.models.list()] == ["vidbench-judge-sim"]
+    frame = encode_frame(frames_of(good)[0])
+    completion = client.chat.completions.create(
+        model="vidbench-judge-sim",
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Question: Is the car red?\nAnswer yes or no."},
+                    {"type": "image_url", "image_url": {"url": frame}},
+                ],
+            },
+        ],  # fmt: skip
+        max_tokens=1,
+        logprobs=True,
+        top_logprobs=2,
+    )
+    assert completion.choices[0].message.content == "yes"
+    assert completion.choices[0].logprobs is not None
+    assert completion.usage is not None and completion.usage.completion_tokens == 1
+
+
+def test_image_tokens_follow_openais_tiles() -> None:
+    assert image_tokens(512, 512) == 85 + 170
+    assert image_tokens(683, 384) == 85 + 170 * 2
+    assert image_tokens(4096, 2048) == 85 + 170 * 6  # 2048x1024 → 1536x768 → 3x2 tiles
