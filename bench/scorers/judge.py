@@ -1,0 +1,253 @@
+"""The `judge` scorer: a vision-language model answers each prompt check about the clip.
+
+For each check (`checks:` in the suite) the frames of the shot it names (or a few frames
+spread over the clip) go to the configured OpenAI-compatible model with a yes/no question;
+P(yes) comes from token log-probabilities where the endpoint returns them, else the answer
+counts 1 or 0. `judge_score` is the mean over answered checks (the direction of DSG and
+VQAScore); per-kind means follow. A check about a shot the clip does not have is answered no
+without asking; audio checks are not judged from frames. Refusals, malformed answers and
+failed requests are counted and listed, never crashes. The judge's tokens and cost are
+recorded per clip and count toward the run's budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from bench.checks import CHECK_KINDS, Check, JudgeSettings
+from bench.jobs import Job
+from bench.scorers.base import Output, Scorer, ScorerUnavailable, Value
+from bench.scorers.judge_api import TEMPLATE_VERSION, encode_frame
+from bench.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
+from bench.scorers.sampler import VideoPass
+
+FRAME_KINDS = tuple(k for k in CHECK_KINDS if k != "audio")  # audio is not judged from frames
+FAILED_TEXT_CHARS = 1500
+
+
+class JudgeOptions(BaseModel):
+    """Where the judge finds its run (filled in by the scoring stage)."""
+
+    model_config = ConfigDict(extra="forbid")
+    run_dir: str | None = Field(None, description="The run directory being scored.")
+
+
+def _outputs() -> dict[str, Output]:
+    outputs = {
+        "judge_score": Output(
+            "higher", "Mean P(yes) (or share of yes) over the prompt's checks, 0..1."
+        )
+    }
+    for kind in FRAME_KINDS:
+        outputs[f"judge_{kind}"] = Output("higher", f"Mean P(yes) over the {kind} checks.")
+    outputs["judge_checks"] = Output("none", "Checks answered.")
+    outputs["judge_unanswered"] = Output("none", "Checks refused, malformed or failed.")
+    outputs["judge_failed"] = Output("none", "The checks answered no (P(yes) < 0.5), '; '-joined.")
+    outputs["judge_notes"] = Output("none", "Refusals, malformed answers and errors.")
+    outputs["judge_frames_sent"] = Output("none", "Frames sent to the judge for this clip.")
+    outputs["judge_input_tokens"] = Output("none", "The judge's input tokens for this clip.")
+    outputs["judge_output_tokens"] = Output("none", "The judge's output tokens for this clip.")
+    outputs["judge_cost_usd"] = Output("none", "What the judge's answers cost (USD).")
+    return outputs
+
+
+def spread(count: int, wanted: int) -> list[int]:
+    """`wanted` indices spread evenly (segment centres) over `count` items."""
+    if count <= wanted:
+        return list(range(count))
+    return sorted({int((k + 0.5) * count / wanted) for k in range(wanted)})
+
+
+def frames_for(video: VideoPass, shot: int | None, wanted: int) -> list[np.ndarray] | None:
+    """The frames a check is asked on; None when the clip has no such shot."""
+    frames, times = video.uniform_frames, video.uniform_times_s
+    if shot is None:
+        return [frames[i] for i in spread(len(frames), wanted)]
+    cuts = [0.0, *(video.shot_boundaries_s or []), float("inf")]
+    if shot > len(cuts) - 1:
+        return None
+    start, end = cuts[shot - 1], cuts[shot]
+    inside = [i for i, t in enumerate(times) if start <= t < end]
+    if not inside:  # a short shot between two sampled frames: the nearest one
+        middle = (start + min(end, start + 1.0)) / 2
+        inside = [int(np.argmin([abs(t - middle) for t in times]))]
+    return [frames[inside[i]] for i in spread(len(inside), wanted)]
+
+
+class JudgeScorer(Scorer):
+    """Prompt faithfulness from yes/no checks answered by a vision-language model."""
+
+    name: ClassVar[str] = "judge"
+    version: ClassVar[str] = "1"
+    needs: ClassVar[frozenset[str]] = frozenset({"uniform", "shots", "probe"})
+    default_enabled: ClassVar[bool] = False  # costs money: only when a config asks for it
+    Options: ClassVar[type[BaseModel]] = JudgeOptions
+    outputs: ClassVar[dict[str, Output]] = _outputs()
+
+    def __init__(
+        self,
+        settings: JudgeSettings | None = None,
+        checks: dict[str, list[Check]] | None = None,
+        *,
+        session: JudgeSession | None = None,
+        reason: str | None = None,
+    ):
+        self.judge = settings
+        self.checks = checks or {}
+        self.session = session
+        self.reason = reason
+
+    @classmethod
+    def create(cls, context: Any) -> JudgeScorer:
+        """Build from the stage context: the run directory comes in the judge's options."""
+        options = JudgeOptions.model_validate(context.options.get("judge", {}))
+        if options.run_dir is None:
+            return cls(reason="the judge scorer needs the run directory (score with vidbench)")
+        return judge_for_run(Path(options.run_dir))
+
+    def settings(self) -> dict[str, Any]:
+        """Model, template version and frames per question (scorers.json and cache key)."""
+        if self.judge is None:
+            return {"template": TEMPLATE_VERSION}
+        return {
+            "model": self.judge.model,
+            "template": TEMPLATE_VERSION,
+            "frames_per_check": self.judge.frames,
+            "logprobs": self.judge.logprobs,
+            "simulated": self.judge.simulate,
+        }
+
+    def unavailable_reason(self) -> str | None:
+        """Why the judge cannot run (no `judge:` block, no key, no checks)."""
+        return self.reason
+
+    def job_inputs(self, job: Job) -> dict[str, Any]:
+        """The prompt's checks (changing one re-asks only that one: answers are cached)."""
+        return {"checks": [c.key() for c in self.checks.get(job.prompt_id, [])]}
+
+    def questions(self, video: VideoPass, checks: list[Check]) -> list[Question | str]:
+        """A Question per check, or why it is not asked ("audio", "no shot N")."""
+        assert self.judge is not None
+        out: list[Question | str] = []
+        for check in checks:
+            if check.kind == "audio":
+                out.append("audio is not judged from frames")
+                continue
+            frames = frames_for(video, check.shot, self.judge.frames)
+            if not frames:
+                out.append(f"no shot {check.shot} in the clip")
+                continue
+            images = tuple(encode_frame(f) for f in frames)
+            digest = hashlib.sha256("".join(images).encode("ascii")).hexdigest()
+            out.append(Question(check.question, check.shot, images, digest))
+        return out
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        """Ask every check of the job's prompt; aggregate into judge_* values."""
+        if self.session is None or self.judge is None:
+            raise ScorerUnavailable(self.reason or "no judge configured")
+        checks = self.checks.get(job.prompt_id, [])
+        prepared = self.questions(video, checks)
+        asked = [q for q in prepared if isinstance(q, Question)]
+        try:
+            answers = iter(self.session.answer_all(asked))
+        except Exception as exc:  # an auth error: every later question would fail the same way
+            from bench import errors
+
+            if isinstance(exc, errors.AuthError):
+                raise ScorerUnavailable(f"the judge endpoint refused the key: {exc}") from exc
+            raise
+        results = [next(answers) if isinstance(q, Question) else q for q in prepared]
+        return aggregate(checks, results, [len(q.images) for q in asked])
+
+
+def _label(check: Check) -> str:
+    return f"[shot {check.shot}] {check.question}" if check.shot else check.question
+
+
+def aggregate(
+    checks: list[Check], results: list[Answered | str | None], frames_sent: list[int]
+) -> dict[str, Value]:
+    """judge_* values from each check's outcome (an answer, a reason not asked, or None)."""
+    by_kind: dict[str, list[float]] = {kind: [] for kind in FRAME_KINDS}
+    failed: list[str] = []
+    notes: list[str] = []
+    tokens_in = tokens_out = unanswered = 0
+    cost_usd = 0.0
+    for check, result in zip(checks, results, strict=True):
+        if result is None:
+            unanswered += 1
+            notes.append(f"not asked (budget): {check.question}")
+            continue
+        if isinstance(result, str):
+            if check.kind != "audio":  # a missing shot is a failed check
+                by_kind[check.kind].append(0.0)
+                failed.append(f"{_label(check)} ({result})")
+            continue
+        answer = result.answer
+        tokens_in, tokens_out = tokens_in + answer.input_tokens, tokens_out + answer.output_tokens
+        cost_usd += result.cost_usd
+        value = answer.value
+        if value is None:
+            unanswered += 1
+            why = result.error or answer.refusal or answer.malformed or "no answer"
+            notes.append(
+                f"{'refused' if answer.refusal else 'unanswered'}: {check.question} ({why})"
+            )
+            continue
+        by_kind[check.kind].append(value)
+        if value < 0.5:
+            failed.append(_label(check))
+    values = [v for vs in by_kind.values() for v in vs]
+    out: dict[str, Value] = {"judge_score": float(np.mean(values)) if values else None}
+    for kind, kind_values in by_kind.items():
+        out[f"judge_{kind}"] = float(np.mean(kind_values)) if kind_values else None
+    out.update(
+        judge_checks=len(values),
+        judge_unanswered=unanswered,
+        judge_failed="; ".join(failed)[:FAILED_TEXT_CHARS],
+        judge_notes="; ".join(notes)[:FAILED_TEXT_CHARS],
+        judge_frames_sent=sum(frames_sent),
+        judge_input_tokens=tokens_in,
+        judge_output_tokens=tokens_out,
+        judge_cost_usd=round(cost_usd, 6),
+    )
+    return out
+
+
+def judge_for_run(run_dir: Path, transport: Any = None) -> JudgeScorer:
+    """The judge scorer for one run: its config's `judge:` block, its suite's checks, budget."""
+    from bench.scorers.judge_setup import endpoint_for, load_checks, remaining_budget
+    from bench.store import RunDir
+
+    run = RunDir(run_dir)
+    manifest = run.manifest()
+    block = (manifest.get("config") or {}).get("judge")
+    if not block:
+        return JudgeScorer(reason="no `judge:` block in the run's config")
+    settings = JudgeSettings.model_validate(block)
+    checks = load_checks(manifest)
+    if not any(checks.values()):
+        return JudgeScorer(settings, reason="the run's suite has no `checks:` on any prompt")
+    try:
+        base_url, api_key, server = endpoint_for(settings)
+    except ScorerUnavailable as exc:
+        return JudgeScorer(settings, checks, reason=str(exc))
+    session = JudgeSession(
+        settings,
+        api_key=api_key,
+        base_url=base_url,
+        cache_dir=run.cache_dir,
+        budget=BudgetLeft(remaining_budget(run, manifest)),
+        transport=transport,
+    )
+    scorer = JudgeScorer(settings, checks, session=session)
+    if server is not None:
+        weakref.finalize(scorer, server.stop)
+    return scorer

@@ -1,0 +1,117 @@
+"""The judge scorer against the judge simulator over real HTTP (429s, refusals, malformed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.checks import Check, JudgeSettings
+from bench.jobs import Job
+from bench.scorers.judge import JudgeScorer, frames_for
+from bench.scorers.judge_session import BudgetLeft, JudgeSession
+from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
+from bench.sim import SIM_API_KEY
+from bench.sim.profiles import Quality
+from bench.sim.render import RenderSpec, render_video
+from bench.sim.server import SimServer
+
+PROMPT = 'A red car drives along a road; a sign reads "OPEN"'
+CHECKS = [
+    Check(question="Is there a car?"),
+    Check(question="Is the car red?", kind="attribute"),
+    Check(question='Does the sign read "OPEN"?', kind="text"),
+    Check(question="Is there a dog?"),
+    Check(question="Is the gibberish visible?", kind="attribute"),  # the sim answers malformed
+    Check(question="Is there blood on the road?"),  # the sim refuses
+    Check(question="Does the engine roar?", kind="audio"),
+    Check(question="Does shot 2 show the wheel?", kind="camera", shot=2),
+]
+SETTINGS = JudgeSettings(model="vidbench-judge-sim", price={"usd_per_million_input_tokens": 1.0})
+
+
+def job(prompt_id: str = "p1") -> Job:
+    return Job("j1", "m", "ark", "x", True, prompt_id, "motion", "en", 0, PROMPT, PROMPT,
+               2, 2, "16:9", None, False)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
+    cache = tmp_path_factory.mktemp("renders")
+    settings = {
+        "judge": {"error_rate": 0.0, "malformed_words": ["gibberish"], "rate_limit_first": 3}
+    }
+    with SimServer(cache_dir=cache, settings=settings) as srv:
+        yield srv
+
+
+def video_pass(server: SimServer, quality: Quality) -> VideoPass:
+    spec = RenderSpec(PROMPT, 256, 144, 2.0, seed=2, quality=quality)
+    path = render_video(spec, server.cache_dir)
+    return decode_pass(path, {"uniform", "shots", "probe"}, SamplerSettings(uniform_frames=8))
+
+
+def scorer(server: SimServer, cache: Path, budget: float | None = None) -> JudgeScorer:
+    session = JudgeSession(
+        SETTINGS,
+        api_key=SIM_API_KEY,
+        base_url=server.base_url("openai_chat"),
+        cache_dir=cache,
+        budget=BudgetLeft(budget),
+    )
+    return JudgeScorer(SETTINGS, {"p1": CHECKS}, session=session)
+
+
+def test_scores_follow_the_scene_and_bad_answers_are_recorded(
+    server: SimServer, tmp_path: Path
+) -> None:
+    judge = scorer(server, tmp_path)
+    faithful = judge.score(job(), video_pass(server, Quality()))
+    assert judge.session is not None and judge.session.requests == 6  # audio and shot 2 not
+    assert server.counters.count(provider="judge", status=429) == 3  # retried, not failed
+    assert server.counters.count(provider="judge", status=200) == 6
+    # car yes, red yes, OPEN yes, dog no, shot 2 missing → no; audio not judged
+    assert faithful["judge_checks"] == 5 and faithful["judge_unanswered"] == 2
+    assert faithful["judge_score"] == pytest.approx((0.92 * 3 + 0.08) / 5)
+    assert faithful["judge_text"] == pytest.approx(0.92)
+    assert "Is there a dog?" in str(faithful["judge_failed"])
+    assert "[shot 2] Does shot 2 show the wheel? (no shot 2 in the clip)" in str(
+        faithful["judge_failed"]
+    )
+    notes = str(faithful["judge_notes"])
+    assert "refused: Is there blood" in notes and "unanswered: Is the gibberish" in notes
+    assert faithful["judge_frames_sent"] == 6 * 4 and faithful["judge_input_tokens"] > 6 * 4 * 85
+    assert faithful["judge_cost_usd"] == pytest.approx(faithful["judge_input_tokens"] / 1e6)
+    planted = judge.score(job(), video_pass(server, Quality(prompt_errors=1.0)))
+    assert planted["judge_score"] < faithful["judge_score"]
+    assert "Is the car red?" in str(planted["judge_failed"])
+
+
+def test_answers_are_cached_per_check_and_budget_stops_asking(
+    server: SimServer, tmp_path: Path
+) -> None:
+    video = video_pass(server, Quality())
+    first = scorer(server, tmp_path)
+    values = first.score(job(), video)
+    again = scorer(server, tmp_path)
+    assert again.score(job(), video)["judge_score"] == values["judge_score"]
+    assert again.session is not None and again.session.requests == 2  # only the bad answers
+    broke = scorer(server, tmp_path / "other", budget=0.0)
+    spent = broke.score(job(), video)
+    assert broke.session is not None and broke.session.requests == 0
+    assert spent["judge_unanswered"] == 6 and "not asked (budget)" in str(spent["judge_notes"])
+
+
+def test_frames_for_a_shot_come_from_that_shot() -> None:
+    frames = [__import__("numpy").full((4, 4, 3), i, "uint8") for i in range(8)]
+    video = VideoPass(
+        probe=None,
+        uniform_frames=frames,  # type: ignore[arg-type]
+        uniform_times_s=[0.25 * i for i in range(8)],
+        shot_boundaries_s=[1.0],
+    )
+    second = frames_for(video, 2, 4)
+    assert second is not None and [int(f[0, 0, 0]) for f in second] == [4, 5, 6, 7]
+    assert frames_for(video, 3, 4) is None
+    assert [int(f[0, 0, 0]) for f in frames_for(video, None, 2) or []] == [2, 6]
