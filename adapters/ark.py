@@ -15,9 +15,12 @@ import httpx
 
 from adapters.ark_wire import (
     BODY_FIELDS,
+    LIFECYCLES,
     MODELS,
     PROVIDER,
-    RATE_2_0_1080P,
+    RATES_1080P,
+    USD_PER_S,
+    USD_PRICE_SOURCE,
     build_create_body,
     parse_error,
     parse_task,
@@ -28,6 +31,7 @@ from adapters.ark_wire import (
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
 from bench.http import quote_segment
+from bench.lifecycle import LIVE
 from bench.reconcile import RemoteTask, TaskFacts
 from bench.types import Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState, TaskStatus
 
@@ -54,7 +58,14 @@ class ArkAdapter(Adapter):
     def known_models(cls) -> dict[str, ModelInfo]:
         """Every Seedance model id of §1.1 with capabilities and list price."""
         return {
-            model_id: ModelInfo(model_id, caps, note, PRICE_SOURCE, label=f"Seedance {series}")
+            model_id: ModelInfo(
+                model_id,
+                caps,
+                note,
+                USD_PRICE_SOURCE if model_id in USD_PER_S else PRICE_SOURCE,
+                label=f"Seedance {series}",
+                lifecycle=LIFECYCLES.get(model_id, LIVE),
+            )
             for model_id, (series, caps, _, note) in MODELS.items()
         }
 
@@ -72,11 +83,24 @@ class ArkAdapter(Adapter):
         if override is not None:
             return float(override)
         _, _, rates, _ = MODELS.get(request.provider_model, MODELS["doubao-seedance-2-0-260128"])
-        if request.provider_model == "doubao-seedance-2-0-260128" and resolution == "1080p":
-            rates = RATE_2_0_1080P
+        if resolution == "1080p" and request.provider_model in RATES_1080P:
+            rates = RATES_1080P[request.provider_model]
         return float(rates[1] if request.inputs.reference_videos else rates[0])
 
-    def _cost(self, request: GenerationRequest, tokens: int, resolution: str) -> Cost:
+    def _cost(
+        self, request: GenerationRequest, tokens: int, resolution: str, seconds: float = 0.0
+    ) -> Cost:
+        usd_rates = USD_PER_S.get(request.provider_model)
+        override = self.context.price_override.get("usd_per_second")
+        if usd_rates is not None or override is not None:  # BytePlus: USD per output second
+            rates = usd_rates or {}
+            rate = (
+                float(override)
+                if override is not None
+                else rates.get(resolution, max(rates.values()))
+            )
+            usd = round(seconds * rate, 6)
+            return Cost(native=usd, currency="USD", usd=usd, tokens=tokens)
         cny = tokens / 1e6 * self._cny_per_million(request, resolution)
         return Cost(native=cny, currency="CNY", usd=cny / self.context.cny_per_usd, tokens=tokens)
 
@@ -89,14 +113,16 @@ class ArkAdapter(Adapter):
         resolution = self._resolution(request)
         seconds = request.duration_s if request.duration_s > 0 else 15  # -1: assume the longest
         tokens = tokens_for(request.provider_model, resolution, resolved_ratio(request), seconds)
-        return self._cost(request, tokens, resolution)
+        return self._cost(request, tokens, resolution, seconds)
 
     def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
         """Billed cost from `usage.completion_tokens`; zero unless the task succeeded."""
         if state.status is not TaskStatus.SUCCEEDED:
-            return Cost(native=0.0, currency="CNY", usd=0.0, tokens=0)
+            currency = "USD" if request.provider_model in USD_PER_S else "CNY"
+            return Cost(native=0.0, currency=currency, usd=0.0, tokens=0)
         resolution = str(state.extra.get("resolution") or self._resolution(request))
-        return self._cost(request, state.tokens or 0, resolution)
+        seconds = state.provider_duration_s or float(max(request.duration_s, 0))
+        return self._cost(request, state.tokens or 0, resolution, seconds)
 
     # -- HTTP ------------------------------------------------------------------------------
 

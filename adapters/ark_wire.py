@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bench import errors, http
+from bench.lifecycle import Lifecycle, ModelStatus
 from bench.types import Capabilities, ErrorKind, GenerationRequest, InputKind, TaskState, TaskStatus
 
 PROVIDER = "ark"
@@ -65,9 +66,9 @@ _ALL_2X_INPUTS = frozenset(InputKind)
 _FRAMES = frozenset({InputKind.FIRST_FRAME, InputKind.FIRST_LAST_FRAME})
 
 
-def _caps_2x(resolutions: tuple[str, ...], max_refs: int) -> Capabilities:
+def _caps_2x(resolutions: tuple[str, ...], max_refs: int, longest_s: int = 15) -> Capabilities:
     return Capabilities(
-        durations_s=tuple(range(4, 16)), ratios=RATIOS, resolutions=resolutions,
+        durations_s=tuple(range(4, longest_s + 1)), ratios=RATIOS, resolutions=resolutions,
         inputs=_ALL_2X_INPUTS, max_reference_images=max_refs, audio=True, seed=False,
         multi_shot=True, default_resolution="720p", fps=FPS,
     )  # fmt: skip
@@ -86,7 +87,11 @@ MODELS: dict[str, tuple[str, Capabilities, tuple[float, float], str]] = {
     "doubao-seedance-2-0-260128": ("2.0", _caps_2x(("480p", "720p", "1080p", "4k"), 9), (46, 28), "CNY 46/M tokens (28 with video input); 1080p 51/31; 4k unconfirmed"),
     "doubao-seedance-2-0-fast-260128": ("2.0", _caps_2x(("480p", "720p"), 9), (37, 22), "CNY 37/M tokens (22 with video input)"),
     "doubao-seedance-2-0-mini-260615": ("2.0", _caps_2x(("480p", "720p"), 9), (23, 14), "≈CNY 23/M tokens (≈14 with video input), derived from relay prices"),
-    "doubao-seedance-2-5-260628": ("2.5", _caps_2x(("480p", "720p"), 30), (70, 42), "CNY 70/M tokens (42 with video input)"),
+    "doubao-seedance-2-5-260628": ("2.5", _caps_2x(("480p", "720p", "1080p"), 30, 30), (70, 42), "CNY 70/M tokens (42 with video input); 1080p 77/46"),
+    # BytePlus ModelArk (outside China, https://ark.ap-southeast.bytepluses.com/api/v3): USD per second.
+    "dreamina-seedance-2-0-260128": ("2.0", _caps_2x(("480p", "720p", "1080p", "4k"), 9), (0, 0), "USD 0.07/s 480p, 0.15/s 720p, 0.37/s 1080p, 0.78/s 4k"),
+    "dreamina-seedance-2-0-fast-260128": ("2.0", _caps_2x(("480p", "720p"), 9), (0, 0), "USD 0.06/s 480p, 0.12/s 720p"),
+    "dreamina-seedance-2-5-260628": ("2.5", _caps_2x(("480p", "720p"), 30, 30), (0, 0), "USD 0.103/s 480p, 0.231/s 720p"),
     "doubao-seedance-1-5-pro-251215": ("1.5", _caps_1x(_FRAMES, audio=True, durations=range(4, 13), default="720p"), (15, 15), "≈CNY 15/M tokens (unconfirmed; 1.0 pro rate assumed)"),
     "doubao-seedance-1-0-pro-250528": ("1.0", _caps_1x(_FRAMES), (15, 15), "≈CNY 15/M tokens (unconfirmed)"),
     "doubao-seedance-1-0-pro-fast-251015": ("1.0", _caps_1x(frozenset({InputKind.FIRST_FRAME})), (15, 15), "≈CNY 15/M tokens (unconfirmed; 1.0 pro rate assumed)"),
@@ -94,6 +99,42 @@ MODELS: dict[str, tuple[str, Capabilities, tuple[float, float], str]] = {
     "doubao-seedance-1-0-lite-i2v-250428": ("1.0", _caps_1x(_FRAMES | {InputKind.REFERENCE_IMAGES}, refs=4), (10, 10), "≈CNY 10/M tokens (unconfirmed)"),
 }  # fmt: skip
 RATE_2_0_1080P = (51.0, 31.0)  # doubao-seedance-2-0 at 1080p: CNY per M tokens, as above
+RATES_1080P: dict[str, tuple[float, float]] = {
+    "doubao-seedance-2-0-260128": RATE_2_0_1080P,
+    "doubao-seedance-2-5-260628": (77.0, 46.0),
+}
+# BytePlus ModelArk list prices, USD per second of 16:9 output without video input
+# (https://docs.byteplus.com/en/docs/ModelArk/1544106, read via a transcription 2026-08).
+USD_PER_S: dict[str, dict[str, float]] = {
+    "dreamina-seedance-2-0-260128": {"480p": 0.07, "720p": 0.15, "1080p": 0.37, "4k": 0.78},
+    "dreamina-seedance-2-0-fast-260128": {"480p": 0.06, "720p": 0.12},
+    "dreamina-seedance-2-5-260628": {"480p": 0.103, "720p": 0.231},
+}
+USD_PRICE_SOURCE = (
+    "https://docs.byteplus.com/en/docs/ModelArk/1544106 (via a transcription, read 2026-08)"
+)
+_RETIRED_SOURCE = "https://www.volcengine.com/docs/82379/1330310 (model list) and relay notices"
+_LIVE_SOURCE = "https://www.volcengine.com/docs/82379/1520757"
+
+
+def _retired(date: str, replacement: str) -> Lifecycle:
+    return Lifecycle(ModelStatus.RETIRED, date, replacement, _RETIRED_SOURCE, "2026-11-30", False)
+
+
+LIFECYCLES: dict[str, Lifecycle] = {
+    "doubao-seedance-2-0-260128": Lifecycle(source=_LIVE_SOURCE, read_on="2026-11-30"),
+    "doubao-seedance-2-0-fast-260128": Lifecycle(source=_LIVE_SOURCE, read_on="2026-11-30"),
+    "doubao-seedance-2-0-mini-260615": Lifecycle(source=_LIVE_SOURCE, read_on="2026-11-30"),
+    "doubao-seedance-2-5-260628": Lifecycle(source=_LIVE_SOURCE, read_on="2026-11-30", confirmed=False),
+    "dreamina-seedance-2-0-260128": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
+    "dreamina-seedance-2-0-fast-260128": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
+    "dreamina-seedance-2-5-260628": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
+    "doubao-seedance-1-5-pro-251215": _retired("2026-11-11", "doubao-seedance-2-0-260128"),
+    "doubao-seedance-1-0-pro-250528": _retired("2026-07-17", "doubao-seedance-2-0-260128"),
+    "doubao-seedance-1-0-pro-fast-251015": _retired("2026-07-17", "doubao-seedance-2-0-fast-260128"),
+    "doubao-seedance-1-0-lite-t2v-250428": _retired("2026-07-17", "doubao-seedance-2-0-mini-260615"),
+    "doubao-seedance-1-0-lite-i2v-250428": _retired("2026-07-17", "doubao-seedance-2-0-mini-260615"),
+}  # fmt: skip
 
 
 def _series(provider_model: str) -> str:
@@ -291,6 +332,13 @@ def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.Provi
         return errors.ContentRejected(message, **fields)
     if code == "AccountOverdueError" or code.startswith("OperationDenied.ServiceNotOpen"):
         return errors.BillingError(message, **fields)
+    lifecycle = LIFECYCLES.get(provider_model)
+    gone = "no longer available" in message.lower() or code == "InvalidEndpoint.ClosedEndpoint"
+    if (exc.status_code == 404 and lifecycle is not None and lifecycle.retired) or gone:
+        instead = f"; use {lifecycle.replacement}" if lifecycle and lifecycle.replacement else ""
+        return errors.ModelGone(
+            f"model {provider_model!r} is retired{instead}: {message}", **fields
+        )
     if exc.status_code == 404 and code in ("InvalidEndpointOrModel.NotFound", "ModelNotOpen"):
         return errors.NotFound(
             f"model or endpoint {provider_model!r} not found or not activated: {message}", **fields

@@ -8,6 +8,7 @@ input URLs (only inline data-URL images are decoded, for `adaptive` ratio and si
 Settings (`SimServer(settings={"ark": {...}})` or `server.context("ark").settings`):
 `video_url_ttl_s` (24 h), `poll_hang_s` (75), `min_image_side_px` (300),
 `endpoints` (endpoint id → model id; other `ep-` ids map to `default_endpoint_model`),
+`retired_models` (ids answered 404 "no longer available"; default the Seedance 1.x ids),
 `render_scale` (1.0; smaller renders smaller videos, the reported sizes and tokens unchanged).
 Faults: `create_5xx_rate` and `create_drop_rate` make the task, then answer 500 or cut the
 answer mid-body; `poll_5xx_rate`, `poll_timeout_rate`, `malformed_body_rate` on GET.
@@ -29,11 +30,13 @@ from starlette.routing import BaseRoute
 from bench.sim import SIM_API_KEY
 from bench.sim.ark_rules import (
     MODELS,
+    RETIRED_MODELS,
     ArkModel,
     ParsedContent,
     apply_text_commands,
     bad,
     check_fields,
+    check_task_type,
     nearest_ratio,
     parse_content,
     pixel_size,
@@ -114,6 +117,12 @@ class _ArkSim:
             )
 
     def _model(self, requested: str) -> tuple[str, ArkModel]:
+        if requested in self.ctx.settings.get("retired_models", RETIRED_MODELS):
+            raise SimError(
+                404,
+                "InvalidEndpointOrModel.NotFound",
+                f"The model {requested} is no longer available; it has been retired.",
+            )
         if requested in MODELS:
             return requested, MODELS[requested]
         endpoints: dict[str, str] = self.ctx.settings.get("endpoints", {})
@@ -159,6 +168,7 @@ class _ArkSim:
         fields = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
         check_fields({"model": requested, **fields}, model)
         apply_text_commands(fields, commands, model)
+        check_task_type(fields, content)
         if fields.get("camera_fixed") is not None and content.reference_images:
             raise bad("camera_fixed is not supported with reference images", "camera_fixed")
         text_only = content.first_frame is None and not content.reference_images

@@ -104,7 +104,23 @@ MODELS: dict[str, ArkModel] = {
         unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
     ),
     "doubao-seedance-2-5-260628": ArkModel(
-        "2.5", ("480p", "720p"), "720p", 4, 15, audio=True,
+        "2.5", ("480p", "720p", "1080p"), "720p", 4, 30, audio=True,
+        max_reference_images=30, max_reference_videos=10, max_reference_audios=10,
+        audio_alone=True, draft=True, unsupported=_ONLY_1X,
+    ),
+    # BytePlus ModelArk (ap-southeast) serves the same API under dreamina- ids.
+    "dreamina-seedance-2-0-260128": ArkModel(
+        "2.0", ("480p", "720p", "1080p", "4k"), "720p", 4, 15, audio=True,
+        max_reference_images=9, max_reference_videos=3, max_reference_audios=3,
+        unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
+    ),
+    "dreamina-seedance-2-0-fast-260128": ArkModel(
+        "2.0", ("480p", "720p"), "720p", 4, 15, audio=True,
+        max_reference_images=9, max_reference_videos=3, max_reference_audios=3,
+        unsupported=_ONLY_1X | _ONLY_25 | {"draft"},
+    ),
+    "dreamina-seedance-2-5-260628": ArkModel(
+        "2.5", ("480p", "720p"), "720p", 4, 30, audio=True,
         max_reference_images=30, max_reference_videos=10, max_reference_audios=10,
         audio_alone=True, draft=True, unsupported=_ONLY_1X,
     ),
@@ -129,6 +145,37 @@ MODELS: dict[str, ArkModel] = {
         unsupported=_ONLY_2X | _ONLY_25 | {"generate_audio", "draft"},
     ),
 }  # fmt: skip
+
+
+# Seedance 1.x routes are shut (1.0 on 2026-07-17, 1.5 pro after 2026-11-11, relay notices):
+# a create answers 404 unless the `retired_models` setting says otherwise.
+RETIRED_MODELS = frozenset(
+    {
+        "doubao-seedance-1-5-pro-251215",
+        "doubao-seedance-1-0-pro-250528",
+        "doubao-seedance-1-0-pro-fast-251015",
+        "doubao-seedance-1-0-lite-t2v-250428",
+        "doubao-seedance-1-0-lite-i2v-250428",
+    }
+)
+TASK_TYPES = ("auto", "edit", "extend")
+
+
+def check_task_type(body: dict[str, Any], content: ParsedContent) -> None:
+    """Seedance 2.5 `omni_reference_task_type`: edit needs adaptive ratio and duration -1,
+    edit and extend need a reference video (400 `InvalidParameter.TaskTypeConstraint`)."""
+    task_type = body.get("omni_reference_task_type")
+    if task_type is None:
+        return
+    if task_type not in TASK_TYPES:
+        raise bad(f"omni_reference_task_type must be one of {', '.join(TASK_TYPES)}",
+                  "omni_reference_task_type")  # fmt: skip
+    constraint = "InvalidParameter.TaskTypeConstraint"
+    if task_type in ("edit", "extend") and not content.reference_videos:
+        raise bad(f"task type {task_type} needs a reference video", "content", constraint)
+    if task_type == "edit" and (body.get("ratio") != "adaptive" or body.get("duration") != -1):
+        raise bad("task type edit needs ratio adaptive and duration -1", "omni_reference_task_type",
+                  constraint)  # fmt: skip
 
 
 def pixel_size(model: ArkModel, resolution: str, ratio: str) -> tuple[int, int]:
