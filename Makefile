@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 
-.PHONY: demo test check bench setup clean
+.PHONY: demo test check bench mutate setup clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/orchestration.py
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/reports.py
+
+# Mutation testing of the core modules (not part of `test`: minutes of CPU, run nice'd, one
+# module at a time). MODULES=bench/retry.py limits it; docs/testing.md explains the figures.
+mutate: $(STAMP)
+	$(PY) scripts/mutate.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) runs

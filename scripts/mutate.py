@@ -1,0 +1,304 @@
+"""Mutation testing of the core modules, one module at a time, each against its own tests.
+
+`make mutate` runs this. For each module it copies the working tree into
+build/mutate/<module>/, runs mutmut there (nice'd, one worker: the machine is shared),
+and prints killed / survived / equivalent per module. A survivor is `equivalent` only
+when it matches an entry of scripts/mutation_equivalents.toml (function, removed and
+added lines), so a mutant that changes when its function is edited shows up again for
+review. The exit status is 1 when a module kills fewer than --min-score percent of its
+non-equivalent mutants. docs/testing.md explains the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK_DIR = ROOT / "build" / "mutate"
+EQUIVALENTS_FILE = ROOT / "scripts" / "mutation_equivalents.toml"
+MIN_SCORE_PERCENT = 85.0
+SOURCE_PACKAGES = ("bench", "adapters", "reports")
+
+# Module → the test files meant to cover it (missing files are skipped).
+CORE_MODULES: dict[str, tuple[str, ...]] = {
+    "bench/retry.py": ("tests/bench/test_retry.py", "tests/bench/test_retry_props.py"),
+    "bench/journal.py": ("tests/bench/test_runner.py", "tests/bench/test_journal_props.py"),
+    "bench/store.py": ("tests/bench/test_runner.py", "tests/bench/test_store_props.py"),
+    "bench/plan.py": ("tests/bench/test_plan.py", "tests/bench/test_plan_props.py"),
+}
+# mutmut's words for outcomes that count as a detection.
+DETECTED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
+
+
+@dataclass
+class ModuleResult:
+    """The outcome of one module's mutation run."""
+
+    module: str
+    statuses: dict[str, str] = field(default_factory=dict)  # mutant name → mutmut status
+    equivalent: set[str] = field(default_factory=set)
+    diffs: dict[str, str] = field(default_factory=dict)  # survivor → its diff
+    error: str | None = None
+
+    @property
+    def killed(self) -> int:
+        return sum(1 for status in self.statuses.values() if status in DETECTED)
+
+    @property
+    def survivors(self) -> list[str]:
+        return [
+            name
+            for name, status in self.statuses.items()
+            if status not in DETECTED and name not in self.equivalent
+        ]
+
+    @property
+    def score_percent(self) -> float:
+        judged = len(self.statuses) - len(self.equivalent)
+        return 100.0 * self.killed / judged if judged else 100.0
+
+
+def wire_modules(root: Path) -> dict[str, tuple[str, ...]]:
+    """Every adapter wire module (`adapters/*_wire.py`, `adapters/*/wire.py`) and its tests."""
+    found: dict[str, tuple[str, ...]] = {}
+    paths = sorted(root.glob("adapters/*_wire.py")) + sorted(root.glob("adapters/*/wire.py"))
+    for path in paths:
+        provider = path.parent.name if path.name == "wire.py" else path.stem.removesuffix("_wire")
+        tests = sorted(root.glob(f"tests/adapters/test_*{provider}*.py"))
+        found[path.relative_to(root).as_posix()] = tuple(
+            t.relative_to(root).as_posix() for t in tests
+        )
+    return found
+
+
+def all_modules(root: Path) -> dict[str, tuple[str, ...]]:
+    """The modules under mutation testing, each with its existing test files."""
+    modules = {**CORE_MODULES, **wire_modules(root)}
+    return {m: tuple(t for t in tests if (root / t).is_file()) for m, tests in modules.items()}
+
+
+def tree_files(root: Path) -> list[str]:
+    """The working tree's files (tracked and new, not ignored), relative to root."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return [p for p in listed.split("\0") if p and (root / p).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        keep = (*SOURCE_PACKAGES, "tests", "configs", "prompts")
+        return [
+            p.relative_to(root).as_posix()
+            for top in keep
+            for p in (root / top).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        ] + ["pyproject.toml"]
+
+
+def mutmut_config(module: str, tests: tuple[str, ...]) -> str:
+    """The [mutmut] section of setup.cfg for one module (pyproject.toml has none)."""
+    sources = "".join(f"\n    {p}" for p in SOURCE_PACKAGES)
+    selected = "".join(f"\n    {t}" for t in tests)
+    return (
+        f"[mutmut]\nsource_paths ={sources}\nonly_mutate =\n    {module}\n"
+        f"pytest_add_cli_args_test_selection ={selected}\n"
+        "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n"
+        "use_git_change_detection = false\n"
+    )
+
+
+def prepare(root: Path, module: str, tests: tuple[str, ...]) -> Path:
+    """A fresh copy of the working tree for one module's run."""
+    work = WORK_DIR / module.replace("/", "_").removesuffix(".py")
+    shutil.rmtree(work, ignore_errors=True)
+    for rel in tree_files(root):
+        target = work / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / rel, target)
+    (work / "setup.cfg").write_text(mutmut_config(module, tests), encoding="utf-8")
+    return work
+
+
+def mutmut(work: Path, *args: str, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the venv's mutmut in `work`, nice'd so other users of the machine keep their CPU."""
+    exe = Path(sys.executable).with_name("mutmut")
+    command = [str(exe), *args]
+    if shutil.which("nice"):
+        command = ["nice", "-n", "10", *command]
+    if log is None:
+        return subprocess.run(command, cwd=work, capture_output=True, text=True)
+    with open(log, "w", encoding="utf-8") as out:
+        return subprocess.run(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def read_statuses(work: Path) -> dict[str, str]:
+    """mutant name → status, from `mutmut results --all true`."""
+    listed = mutmut(work, "results", "--all", "true").stdout
+    statuses = {}
+    for line in listed.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name:
+            statuses[name] = status
+    return statuses
+
+
+# One process for every diff: `mutmut show` per mutant costs seconds each on a busy machine.
+_DIFF_WORKER = (
+    "import json, sys\n"
+    "from mutmut.mutation.diff_apply import get_diff_for_mutant\n"
+    "print(json.dumps({n: get_diff_for_mutant(n) for n in json.load(sys.stdin)}))\n"
+)
+
+
+def diffs_of(work: Path, names: list[str]) -> dict[str, str]:
+    """mutant name → its unified diff, read from the mutants in `work`."""
+    if not names:
+        return {}
+    shown = subprocess.run(
+        [sys.executable, "-c", _DIFF_WORKER],
+        cwd=work,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    diffs: dict[str, str] = json.loads(shown.stdout.strip().splitlines()[-1])
+    return diffs
+
+
+def function_of(mutant: str) -> str:
+    """`bench.retry.x_backoff_s__mutmut_3` → `backoff_s`; methods → `Class.method`."""
+    base = re.sub(r"__mutmut_\d+$", "", mutant).rpartition(".")[2]
+    return base.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """(removed, added) lines of a unified diff, stripped and joined by newlines."""
+    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
+    removed = "\n".join(line[1:].strip() for line in lines if line.startswith("-"))
+    added = "\n".join(line[1:].strip() for line in lines if line.startswith("+"))
+    return removed, added
+
+
+def load_equivalents(path: Path = EQUIVALENTS_FILE) -> list[dict[str, str]]:
+    """The accepted equivalent mutants: module, function, removed, added, reason."""
+    if not path.is_file():
+        return []
+    entries: list[dict[str, str]] = tomllib.loads(path.read_text(encoding="utf-8")).get(
+        "equivalent", []
+    )
+    return entries
+
+
+def is_equivalent(module: str, mutant: str, diff: str, entries: list[dict[str, str]]) -> bool:
+    """Whether a survivor matches an accepted equivalent mutant exactly."""
+    removed, added = changed_lines(diff)
+    return any(
+        e["module"] == module
+        and e["function"] == function_of(mutant)
+        and e["removed"].strip() == removed
+        and e["added"].strip() == added
+        for e in entries
+    )
+
+
+def run_module(root: Path, module: str, tests: tuple[str, ...]) -> ModuleResult:
+    """Mutate one module against its tests and classify every mutant."""
+    result = ModuleResult(module)
+    if not tests:
+        result.error = "no test files found for this module"
+        return result
+    work = prepare(root, module, tests)
+    log = work / "mutmut-run.log"
+    ran = mutmut(work, "run", "--max-children", "1", log=log)
+    result.statuses = read_statuses(work)
+    if ran.returncode != 0 or not result.statuses:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-1500:]
+        result.error = f"mutmut run exited {ran.returncode}; end of {log}:\n{tail}"
+        return result
+    entries = load_equivalents()
+    undetected = [name for name, status in result.statuses.items() if status not in DETECTED]
+    for name, diff in diffs_of(work, undetected).items():
+        if is_equivalent(module, name, diff, entries):
+            result.equivalent.add(name)
+        else:
+            result.diffs[name] = diff
+    return result
+
+
+def report_line(result: ModuleResult) -> str:
+    """One row of the summary table."""
+    if result.error:
+        return f"| `{result.module}` | error: {result.error.splitlines()[0]} |"
+    total = len(result.statuses)
+    survived = len(result.survivors)
+    return (
+        f"| `{result.module}` | {total} | {result.killed} | {survived} | "
+        f"{len(result.equivalent)} | {result.score_percent:.1f}% |"
+    )
+
+
+def print_survivors(result: ModuleResult) -> None:
+    """Every non-equivalent survivor with its status and diff."""
+    for name in result.survivors:
+        print(f"\n# {name}: {result.statuses[name]}")
+        body = [
+            line for line in result.diffs.get(name, "").splitlines() if not line.startswith("#")
+        ]
+        print("\n".join(body))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="module paths (default: all)")
+    parser.add_argument("--list", action="store_true", help="list modules and their tests")
+    parser.add_argument("--min-score", type=float, default=MIN_SCORE_PERCENT)
+    parser.add_argument("--quiet", action="store_true", help="do not print survivor diffs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mutation check; 1 when a module is below the minimum score or errs."""
+    args = parse_args(argv)
+    modules = all_modules(ROOT)
+    unknown = [m for m in args.modules if m not in modules]
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}; known: {', '.join(modules)}")
+        return 2
+    chosen = {m: modules[m] for m in (args.modules or modules)}
+    if args.list:
+        for module, tests in chosen.items():
+            print(f"{module}: {' '.join(tests) or '(no tests)'}")
+        return 0
+    results = []
+    for module, tests in chosen.items():
+        print(f"mutating {module} against {len(tests)} test file(s) ...", flush=True)
+        result = run_module(ROOT, module, tests)
+        results.append(result)
+        print(report_line(result), flush=True)
+        if not args.quiet:
+            print_survivors(result)
+    print("\n| module | mutants | killed | survived | equivalent | killed of non-equivalent |")
+    print("|---|---|---|---|---|---|")
+    for result in results:
+        print(report_line(result))
+    failing = [r.module for r in results if r.error or r.score_percent < args.min_score]
+    if failing:
+        print(f"\nbelow {args.min_score:.0f}% or failed: {', '.join(failing)}")
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
