@@ -49,9 +49,10 @@ def execute_run(
     seed: int | None,
     score: bool = True,
     report: bool = True,
+    assets_root: Path | None = None,
 ) -> Path:
     """Generate → score → report; returns the run directory."""
-    from bench.pipeline import check_secrets, create_run, new_run_id, prepare
+    from bench.pipeline import check_resumed_inputs, check_secrets, create_run, new_run_id, prepare
     from bench.store import RunDir
 
     if resume is not None:
@@ -59,12 +60,19 @@ def execute_run(
         if not run.exists():
             raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
         check_secrets(loaded)
+        check_resumed_inputs(run, assets_root)
+        confirm_key_hosts(loaded, yes)
         console.print(f"resuming {run.path}")
     else:
         check_secrets(loaded)
         run_id = new_run_id(loaded.config.name)
         suite, the_plan = prepare(
-            loaded, sample=sample, stratify=stratify, seed=seed, run_id=run_id
+            loaded,
+            sample=sample,
+            stratify=stratify,
+            seed=seed,
+            run_id=run_id,
+            assets_root=assets_root,
         )
         console.print(views.plan_table(the_plan))
         budget = max_cost if max_cost is not None else loaded.config.budget.max_cost_usd
@@ -74,6 +82,7 @@ def execute_run(
                 f"[red]budget refused[/red]: estimated ${the_plan.estimated_cost_usd:,.2f} > "
                 f"max ${budget:,.2f}; nothing was sent. Lower --sample or raise the budget.",
             )
+        confirm_key_hosts(loaded, yes)
         paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
         if paid and not yes and sys.stdin.isatty():
             cost = sum(m.estimated_cost_usd for m in paid)
@@ -125,6 +134,26 @@ def _generate_score_report(
     states = run.states()
     if any(s.error_kind == "budget" for s in states.values()):
         raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
+
+
+def confirm_key_hosts(loaded: Any, yes: bool) -> None:
+    """Name every key bound for a host that is not its provider's; go on only with --yes or a
+    confirmation on a terminal (a cron job with someone's config must not send it silently)."""
+    from bench.keyhosts import foreign_key_hosts
+
+    foreign = foreign_key_hosts(loaded)
+    if not foreign or yes:
+        for item in foreign:
+            console.print(f"[yellow]key to another host[/yellow]: {item}", highlight=False)
+        return
+    for item in foreign:
+        err_console.print(f"key to another host: {item}", markup=False, highlight=False)
+    if not sys.stdin.isatty():
+        raise Exit(
+            EXIT_USAGE, "refusing to send keys to another host without --yes; nothing was sent"
+        )
+    if not typer.confirm("Send these keys to these hosts?"):
+        raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
 
 
 def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:

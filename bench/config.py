@@ -181,6 +181,31 @@ class LoadedConfig:
         return self.resolve(self.config.output_dir)
 
 
+def key_variable_problems(
+    model: ModelConfig, adapter: Any, file: str, where: str, lines: dict, loc: tuple
+) -> list[Problem]:
+    """A key may come only from the adapter's own variables or one named like a key, so a
+    shared config cannot send, say, AWS_SESSION_TOKEN or GITHUB_TOKEN to its base_url."""
+    from bench.secrets import may_hold_key
+
+    problems = []
+    declared = tuple(adapter.default_env.values())
+    for config_key in adapter.secret_roles.values():
+        env_var = getattr(model, config_key, None)
+        if env_var and not may_hold_key(env_var, declared):
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.{config_key}",
+                    f"{env_var} is not a key variable: use the adapter's own "
+                    f"({', '.join(declared)}) or a name ending in _API_KEY, _ACCESS_KEY or "
+                    "_SECRET_KEY",
+                    line_for(lines, loc + (config_key,)),
+                )
+            )
+    return problems
+
+
 def check_models(config: RunConfig, file: str, lines: dict) -> list[Problem]:
     """Adapters exist, model ids are known, ids unique, params valid, profiles known."""
     from bench.adapter import load_adapter
@@ -219,6 +244,7 @@ def check_models(config: RunConfig, file: str, lines: dict) -> list[Problem]:
             problems.append(
                 Problem(file, f"{where}.params", message, line_for(lines, loc + ("params",)))
             )
+        problems += key_variable_problems(model, adapter, file, where, lines, loc)
         if model.simulate is not None and model.simulate not in PROFILES:
             close = difflib.get_close_matches(model.simulate, PROFILES, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -36,15 +36,37 @@ def prepare(
     stratify: str | None = "category",
     seed: int | None = None,
     run_id: str = "plan",
+    assets_root: Path | None = None,
 ) -> tuple[LoadedSuite, Plan]:
     """Load the suite and plan the run; raises ValidationFailed before anything is sent."""
-    suite = load_suite(config.suite_path)
+    suite = load_suite(config.suite_path, assets_root)
     if stratify not in (None, "category", "lang"):
         raise ValidationFailed(
             [Problem("--stratify", "stratify", "expected 'category', 'lang' or 'none'")]
         )
     plan = build_plan(config, suite, run_id=run_id, sample=sample, stratify=stratify, seed=seed)
     return suite, plan
+
+
+def check_resumed_inputs(run: RunDir, assets_root: Path | None) -> None:
+    """The files a resume would upload pass the same confinement and kind checks as a suite's
+    (records are input too: a copied run directory may name any path)."""
+    from bench.inputs import resumed_input_problems
+
+    unsent = [
+        (state.job.job_id, {k: v for k, v in state.job.inputs.items() if k != "external_id"})
+        for state in run.states().values()
+        if not state.done and state.task_id is None and state.job.unsupported_reason is None
+    ]
+    unsent = [(job_id, inputs) for job_id, inputs in unsent if any(inputs.values())]
+    suite = run.manifest().get("suite") or {}
+    problems = resumed_input_problems(
+        unsent, Path(str(suite.get("path", ""))), str(suite.get("sha256", "")), assets_root
+    )
+    if problems:
+        raise ValidationFailed(
+            [Problem(str(run.path / "records.jsonl"), "planned", p) for p in problems]
+        )
 
 
 def check_secrets(config: LoadedConfig) -> None:

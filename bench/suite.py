@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bench.checks import MAX_CHECKS_PER_PROMPT, Check
 from bench.errors import Problem, ValidationFailed
+from bench.inputs import input_problem, resolve_inside
 from bench.types import Capabilities
 from bench.yamlfile import PathKey, format_location, line_for, load_yaml, parse_model
 
@@ -142,6 +143,7 @@ class LoadedSuite:
         self.base_dir = path.parent
         self.sha256 = sha256
         self.lines: LineMap = lines or {}  # field path → line, for messages about this file
+        self.assets_root: Path = self.base_dir  # input files must lie inside this folder
 
     @property
     def prompts(self) -> list[Prompt]:
@@ -176,8 +178,10 @@ def _image_size_px(path: Path) -> tuple[int, int] | None:
         return None
 
 
-def _check_input_images(prompt: Prompt, index: int, path: Path, lines: LineMap) -> list[Problem]:
-    """Input images must be readable and big enough for every provider to accept them."""
+def _check_input_images(
+    prompt: Prompt, index: int, path: Path, lines: LineMap, root: Path
+) -> list[Problem]:
+    """Input images (already confined and decoded) must be big enough for every provider."""
     problems: list[Problem] = []
     file = str(path)
     if len(prompt.inputs.reference_images) > MAX_REFERENCE_IMAGES:
@@ -192,16 +196,12 @@ def _check_input_images(prompt: Prompt, index: int, path: Path, lines: LineMap) 
             )
         )
     for field_name, rel in prompt.inputs.paths():
-        target = path.parent / rel
-        if not field_name.startswith(IMAGE_INPUT_FIELDS) or not target.is_file():
+        target, _ = resolve_inside(root, path.parent, rel)
+        if not field_name.startswith(IMAGE_INPUT_FIELDS) or target is None or not target.is_file():
             continue
         size = _image_size_px(target)
         line = line_for(lines, ("prompts", index, "inputs", field_name.split("[")[0]))
-        if size is None:
-            problems.append(
-                _problem(file, index, f"inputs.{field_name}", f"not a readable image: {rel}", line)
-            )
-        elif min(size) < MIN_INPUT_SIDE_PX:
+        if size is not None and min(size) < MIN_INPUT_SIDE_PX:
             problems.append(
                 _problem(
                     file,
@@ -216,9 +216,14 @@ def _check_input_images(prompt: Prompt, index: int, path: Path, lines: LineMap) 
 
 
 def _check_prompts(
-    indexed: list[tuple[int, Prompt]], categories: list[str], path: Path, lines: LineMap
+    indexed: list[tuple[int, Prompt]],
+    categories: list[str],
+    path: Path,
+    lines: LineMap,
+    root: Path | None = None,
 ) -> list[Problem]:
     """Cross-prompt checks over (position, prompt) pairs, so partial suites can be checked."""
+    root = root or path.parent
     problems: list[Problem] = []
     file = str(path)
     seen: dict[str, int] = {}
@@ -259,26 +264,25 @@ def _check_prompts(
         files = [("character_ref", prompt.character_ref)] if prompt.character_ref else []
         files += [(f"inputs.{f}", p) for f, p in prompt.inputs.paths()]
         for field_name, rel in files:
-            if not (path.parent / rel).is_file():
-                problems.append(
-                    _problem(
-                        file,
-                        index,
-                        field_name,
-                        f"file not found: {rel} (paths are relative to the suite file)",
-                        line_for(lines, loc + tuple(field_name.split("[")[0].split("."))),
-                    )
-                )
-        problems.extend(_check_input_images(prompt, index, path, lines))
+            why = input_problem(root, path.parent, rel, field_name)
+            if why is not None:
+                line = line_for(lines, loc + tuple(field_name.split("[")[0].split(".")))
+                problems.append(_problem(file, index, field_name, why, line))
+        problems.extend(_check_input_images(prompt, index, path, lines, root))
     return problems
 
 
-def check_suite(suite: Suite, path: Path, lines: LineMap) -> list[Problem]:
-    """Checks across prompts: duplicate ids, undeclared categories, missing or unusable files."""
-    return _check_prompts(list(enumerate(suite.prompts)), suite.categories, path, lines)
+def check_suite(
+    suite: Suite, path: Path, lines: LineMap, root: Path | None = None
+) -> list[Problem]:
+    """Checks across prompts: duplicate ids, undeclared categories, missing, unconfined or
+    unusable files."""
+    return _check_prompts(list(enumerate(suite.prompts)), suite.categories, path, lines, root)
 
 
-def _check_unparsed(data: Any, path: Path, lines: LineMap) -> list[Problem]:
+def _check_unparsed(
+    data: Any, path: Path, lines: LineMap, root: Path | None = None
+) -> list[Problem]:
     """Cross-prompt checks on the prompts that did parse, when the file as a whole did not."""
     if not isinstance(data, dict) or not isinstance(data.get("prompts"), list):
         return []
@@ -292,7 +296,7 @@ def _check_unparsed(data: Any, path: Path, lines: LineMap) -> list[Problem]:
         except ValidationError:
             continue  # already reported by the whole-file validation
     parsed = {index for index, _ in indexed}
-    problems = _check_prompts(indexed, categories, path, lines)
+    problems = _check_prompts(indexed, categories, path, lines, root)
     return problems + _duplicates_with_unparsed(data["prompts"], parsed, path, lines)
 
 
@@ -348,20 +352,25 @@ def check_durations(
     return out
 
 
-def load_suite(path: Path | str) -> LoadedSuite:
-    """Load and validate a suite, raising ValidationFailed listing every problem."""
+def load_suite(path: Path | str, assets_root: Path | None = None) -> LoadedSuite:
+    """Load and validate a suite, raising ValidationFailed listing every problem.
+
+    Input files must lie inside `assets_root` (default: the suite's folder)."""
     path = Path(path)
     data, lines = load_yaml(path)
+    root = (assets_root or path.parent).resolve()
     try:
         suite = parse_model(Suite, data, str(path), lines)
     except ValidationFailed as failed:
-        problems = list(failed.problems) + _check_unparsed(data, path, lines)
+        problems = list(failed.problems) + _check_unparsed(data, path, lines, root)
         raise ValidationFailed(sorted(problems, key=_line_order)) from None
-    problems = check_suite(suite, path, lines)
+    problems = check_suite(suite, path, lines, root)
     if problems:
         raise ValidationFailed(problems)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedSuite(suite, path.resolve(), digest, lines)
+    loaded = LoadedSuite(suite, path.resolve(), digest, lines)
+    loaded.assets_root = root
+    return loaded
 
 
 def _line_order(problem: Problem) -> int:
