@@ -42,9 +42,19 @@ app.add_typer(suites_app, name="suites")
 
 
 @app.command()
+AssetsRootOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--assets-root",
+        help="Folder the suite's input files may come from (default: the suite's folder).",
+    ),
+]
+
+
 def validate(
     file: Annotated[Path, typer.Argument(help="A suite (prompts:) or a config (models:).")],
 ) -> None:
+    assets_root: AssetsRootOpt = None,
     """Check a suite or a config file and list every problem."""
     from bench.yamlfile import load_yaml
 
@@ -55,7 +65,7 @@ def validate(
         loaded = load_config(file)
         from bench.suite import load_suite
 
-        suite = load_suite(loaded.suite_path)
+        suite = load_suite(loaded.suite_path, assets_root)
         views.print_duration_findings(console, loaded, suite)
         console.print(
             f"[green]ok[/green] config {file}: {len(loaded.config.models)} model(s), "
@@ -64,7 +74,7 @@ def validate(
     elif isinstance(data, dict) and "prompts" in data:
         from bench.suite import load_suite
 
-        suite = load_suite(file)
+        suite = load_suite(file, assets_root)
         console.print(
             f"[green]ok[/green] suite {suite.suite.suite} v{suite.suite.version}: "
             f"{len(suite.prompts)} prompts in {len({p.category for p in suite.prompts})} categories"
@@ -86,14 +96,22 @@ def _stratify(value: str) -> str | None:
 
 @app.command()
 def plan(
-    config: Path, sample: SampleOpt = None, stratify: StratifyOpt = "category", seed: SeedOpt = None
+    config: Path,
+    sample: SampleOpt = None,
+    stratify: StratifyOpt = "category",
+    seed: SeedOpt = None,
+    suite: SuiteOpt = None,
+    assets_root: AssetsRootOpt = None,
 ) -> None:
     """Show the jobs and the estimated cost per model, and check the budget."""
     from bench.config import load_config
     from bench.pipeline import prepare
 
     loaded = load_config(config)
-    suite, the_plan = prepare(loaded, sample=sample, stratify=_stratify(stratify), seed=seed)
+    _override_suite(loaded, suite)
+    _, the_plan = prepare(
+        loaded, sample=sample, stratify=_stratify(stratify), seed=seed, assets_root=assets_root
+    )
     console.print(views.plan_table(the_plan))
     for note in the_plan.notes[:10]:
         console.print(f"[dim]adjusted: {note}[/dim]")
@@ -147,6 +165,8 @@ def run(
         loaded,
         resume=resume,
         max_cost=max_cost,
+    suite: SuiteOpt = None,
+    assets_root: AssetsRootOpt = None,
         yes=yes,
         sample=sample,
         stratify=_stratify(stratify),
@@ -177,6 +197,7 @@ def score(
 
 @app.command()
 def report(
+        assets_root=assets_root,
     run_dir: Path,
     format: Annotated[str, typer.Option("--format", help="html,md,csv")] = "html,md,csv",
 ) -> None:
