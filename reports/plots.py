@@ -34,6 +34,8 @@ STYLE = {
     "legend.frameon": False,
     "svg.fonttype": "none",  # keep text as text: smaller, selectable SVGs
     "svg.hashsalt": "vidbench",  # deterministic element ids, so re-rendering gives the same file
+    # Labels come from users' suites and configs: "$5 deals" is text, not mathtext to parse.
+    "text.parse_math": False,
 }
 
 

@@ -1,0 +1,74 @@
+"""Plots render users' labels as plain text: a `$` in a category or model id is not mathtext."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from reports.plots import category_bars, latency_cdf, model_colours, quality_scatter
+
+# Each of these made matplotlib's mathtext parser raise when labels were parsed as math.
+CATEGORIES = ["deals $^$", r"a $\frac$ b", "save $-$ now", "$5 deals", "e_commerce"]
+MODELS = ["seed$^$ance", "kling_v3"]
+
+
+def per_category() -> pd.DataFrame:
+    rows = []
+    for i, category in enumerate(CATEGORIES):
+        for j, model in enumerate(MODELS):
+            quality = 20.0 + i + j
+            rows.append(
+                {
+                    "category": category,
+                    "model": model,
+                    "quality": quality,
+                    "quality_low": quality - 1,
+                    "quality_high": quality + 1,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def svg_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_category_bars_with_dollar_signs_render_them_verbatim(tmp_path: Path) -> None:
+    plot = category_bars(per_category(), "clip $^$core", model_colours(MODELS), tmp_path)
+    assert plot is not None and plot.png.stat().st_size > 0
+    text = svg_text(plot.svg)
+    for label in ("deals $^$", r"a $\frac$ b", "save $-$ now", "$5 deals", "e commerce"):
+        assert label in text  # verbatim, not parsed as math
+    assert "clip $^$core by category" in text
+    assert "seed$^$ance" in text
+
+
+def test_scatter_and_cdf_with_dollar_model_ids(tmp_path: Path) -> None:
+    colours = model_colours(MODELS)
+    summary = pd.DataFrame(
+        {
+            "model": MODELS,
+            "cost_per_clip_usd": [0.5, 0.8],
+            "quality": [25.0, 27.0],
+            "quality_low": [24.0, 26.0],
+            "quality_high": [26.0, 28.0],
+        }
+    )
+    plot = quality_scatter(
+        summary,
+        "cost_per_clip_usd",
+        "$_$ per clip",
+        "quality",
+        colours,
+        tmp_path,
+        "quality_vs_cost",
+        "Quality vs $ per clip",
+        simulated=frozenset({"seed$^$ance"}),
+    )
+    assert plot is not None and "seed$^$ance (sim)" in svg_text(plot.svg)
+    results = pd.DataFrame(
+        {"model": MODELS * 3, "status": ["succeeded"] * 6, "latency_s": [1.0, 2, 3, 4, 5, 6]}
+    )
+    cdf = latency_cdf(results, colours, tmp_path)
+    assert cdf is not None and "seed$^$ance" in svg_text(cdf.svg)
