@@ -41,7 +41,6 @@ app.add_typer(suites_app, name="suites")
 # ----- validate / plan ---------------------------------------------------------------------
 
 
-@app.command()
 AssetsRootOpt = Annotated[
     Path | None,
     typer.Option(
@@ -51,10 +50,11 @@ AssetsRootOpt = Annotated[
 ]
 
 
+@app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="A suite (prompts:) or a config (models:).")],
-) -> None:
     assets_root: AssetsRootOpt = None,
+) -> None:
     """Check a suite or a config file and list every problem."""
     from bench.yamlfile import load_yaml
 
@@ -100,7 +100,6 @@ def plan(
     sample: SampleOpt = None,
     stratify: StratifyOpt = "category",
     seed: SeedOpt = None,
-    suite: SuiteOpt = None,
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Show the jobs and the estimated cost per model, and check the budget."""
@@ -108,7 +107,6 @@ def plan(
     from bench.pipeline import prepare
 
     loaded = load_config(config)
-    _override_suite(loaded, suite)
     _, the_plan = prepare(
         loaded, sample=sample, stratify=_stratify(stratify), seed=seed, assets_root=assets_root
     )
@@ -145,6 +143,7 @@ def run(
     sample: SampleOpt = None,
     stratify: StratifyOpt = "category",
     seed: SeedOpt = None,
+    assets_root: AssetsRootOpt = None,
 ) -> None:
     """Generate → score → report."""
     from bench.config import load_config
@@ -165,12 +164,11 @@ def run(
         loaded,
         resume=resume,
         max_cost=max_cost,
-    suite: SuiteOpt = None,
-    assets_root: AssetsRootOpt = None,
         yes=yes,
         sample=sample,
         stratify=_stratify(stratify),
         seed=seed,
+        assets_root=assets_root,
     )
 
 
@@ -197,7 +195,6 @@ def score(
 
 @app.command()
 def report(
-        assets_root=assets_root,
     run_dir: Path,
     format: Annotated[str, typer.Option("--format", help="html,md,csv")] = "html,md,csv",
 ) -> None:
