@@ -28,6 +28,7 @@ from bench.cli_stages import (
     score_stage,
 )
 from bench.cli_views import console, err_console
+from bench.secrets import redact
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -348,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         path = _log_traceback()
         err_console.print(
-            f"internal error: {type(exc).__name__}: {errors.truncate(str(exc), 300)}\n"
+            f"internal error: {type(exc).__name__}: {errors.truncate(redact(str(exc)), 300)}\n"
             f"traceback written to {path}",
             markup=False,
         )

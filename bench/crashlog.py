@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from bench.secrets import redact
+
 _run_dir: Path | None = None
 
 
@@ -41,5 +43,5 @@ def write_crash_log(text: str) -> Path:
     """
     fd, name = tempfile.mkstemp(prefix="vidbench-error-", suffix=".log", dir=_log_dir())
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(redact(text))  # a traceback's locals and messages may quote a key
     return Path(name)
