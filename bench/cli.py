@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Annotated
@@ -151,6 +149,11 @@ def run(
 
     if config is None and resume is None:
         raise Exit(EXIT_USAGE, "give a CONFIG, or --resume RUN_DIR")
+    from bench.money import budget_problem
+
+    max_cost_problem = budget_problem(max_cost)
+    if max_cost_problem:
+        raise Exit(EXIT_USAGE, max_cost_problem)
     if config is not None:
         loaded = load_config(config)
     else:
@@ -310,11 +313,9 @@ def suites_import(
 
 
 def _log_traceback() -> Path:
-    log_dir = Path(os.environ.get("VIDBENCH_LOG_DIR", tempfile.gettempdir()))
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / "vidbench-error.log"
-    path.write_text(traceback.format_exc(), encoding="utf-8")
-    return path
+    from bench.crashlog import write_crash_log
+
+    return write_crash_log(traceback.format_exc())
 
 
 def main(argv: list[str] | None = None) -> int:
