@@ -1,0 +1,27 @@
+"""A mistyped command or option is a usage error (exit 2, usage, 'did you mean'), not a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["nosuch"], "No such command 'nosuch'"),
+        (["valdate", "x.yaml"], "Did you mean 'validate'?"),
+        (["run", "--bogus"], "No such option: --bogus"),
+        (["run", "--yess"], "Possible options: --yes"),
+        (["score"], "Missing argument"),
+    ],
+)
+def test_usage_errors_exit_2_with_usage(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VIDBENCH_LOG_DIR", str(tmp_path))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Usage: vidbench" in err and expected in err
+    assert not list(tmp_path.iterdir())  # no traceback file: nothing crashed
