@@ -318,10 +318,18 @@ def _log_traceback() -> Path:
     return write_crash_log(traceback.format_exc())
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """An unknown command or option, or a missing argument: the user's slip, not our bug."""
+    import click
+
+    clicky = isinstance(exc, click.ClickException | typer.exceptions.TyperException)
+    return clicky and callable(getattr(exc, "show", None))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; maps outcomes to exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=False, prog_name="vidbench")
     except Exit as exc:
         if exc.message:
             (err_console if exc.code else console).print(exc.message)
@@ -342,11 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code or 0)
     except typer.Abort:
         return EXIT_INTERRUPTED
-    except Exception as exc:  # click usage errors, then genuine bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors (typer vendors click), then genuine bugs
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]  # the usage, the error, any 'did you mean'
             return EXIT_USAGE
         path = _log_traceback()
         err_console.print(

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.scorers.registry import declared_labels
+
 # Piped output (CI logs, `make demo | tee`) gets a wide fixed width instead of rich's 80
 # columns, so the tables stay readable.
 _PIPED_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
@@ -139,9 +141,7 @@ def summary_view(summary: Any, simulated: bool) -> Table:
         "latency_p95_s": "p95",
         "cost_per_clip_usd": "$/clip",
         "cost_per_usable_clip_usd": "$/usable",
-        "clip_score": "CLIP",
-        "face_identity": "face id",
-        "conformance": "conform",
+        **declared_labels(),
     }
     for column in summary.columns:
         table.add_column(

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from bench.money import usage_problem
+from bench.scorers.registry import declared_usable_thresholds
 from bench.store import RESULTS_CSV, JobState, RunDir
 
 BASE_COLUMNS = [
@@ -148,9 +149,9 @@ def build_results(run: RunDir) -> pd.DataFrame:
             df[column] = None
     extra = [c for c in df.columns if c not in BASE_COLUMNS]
     df = df[BASE_COLUMNS + extra]
-    thresholds: dict[str, Any] = {}
+    thresholds: dict[str, Any] = dict(declared_usable_thresholds())  # the scorers' defaults
     if run.exists():
-        thresholds = run.manifest().get("usable", {}) or {}
+        thresholds.update(run.manifest().get("usable", {}) or {})
     if len(df):
         df["usable"], applied = usable_flags(df, thresholds)
     else:

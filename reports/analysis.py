@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bench.scorers.registry import headline_metrics
 from reports.data import RunData, metric_columns, normalise_results
 from reports.pairwise import paired_differences, win_rate_matrix
 from reports.stats import metric_summary, model_summary, rate_summary
 
-# Metrics the CLI's after-run table shows when present (the rest are in the reports).
-HEADLINE_METRICS = ("clip_score", "face_identity", "flicker", "conformance")
+# Metrics the CLI's after-run table shows when present (the rest are in the reports), as the
+# scorers declare them (Output.headline).
+HEADLINE_METRICS = tuple(headline_metrics())
 # Job-level measurements compared pairwise alongside the scorer metrics.
 JOB_METRICS = ("latency_s", "cost_usd")
 

@@ -14,9 +14,10 @@ p-value:
 A **regression** is a change in the metric's bad direction that is significant (p < alpha
 and the CI excludes 0) and larger than its threshold. Default thresholds
 (`DEFAULT_THRESHOLDS`): 2 percentage points for failure and rejection rates, 3 for the
-usable rate, conformance and face identity/presence; 0.002 absolute for flicker; 10% of the
-baseline for latency p50; and `threshold` (default 2%) of the baseline mean for every other
-metric. Pass `thresholds` to override any of them.
+usable rate; 10% of the baseline for latency p50; a scorer metric's declared
+`regression_threshold` (absolute: 3 points for conformance and face identity/presence,
+0.002 for flicker — see each scorer's outputs); and `threshold` (default 2%) of the baseline
+mean for every other metric. Pass `thresholds` to override any of them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from reports.analysis import JOB_METRICS
-from reports.data import FAILED_STATUSES, NOT_ATTEMPTED, RunData, load_run
+from reports.data import (
+    FAILED_STATUSES,
+    NOT_ATTEMPTED,
+    RunData,
+    declared_regression_thresholds,
+    load_run,
+)
 from reports.intervals import (
     CONFIDENCE,
     N_RESAMPLES,
@@ -62,10 +69,6 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "failure_rate": Threshold("absolute", 0.02),
     "rejection_rate": Threshold("absolute", 0.02),
     "usable_rate": Threshold("absolute", 0.03),
-    "conformance": Threshold("absolute", 0.03),
-    "face_identity": Threshold("absolute", 0.03),
-    "face_presence": Threshold("absolute", 0.03),
-    "flicker": Threshold("absolute", 0.002),
     "latency_p50_s": Threshold("relative", 0.10),
 }
 
@@ -209,7 +212,8 @@ def compare_frames(
     seed: int = SEED,
 ) -> list[Comparison]:
     """Every model × metric comparison between two results tables (see the module docstring)."""
-    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    declared = {m: Threshold("absolute", v) for m, v in declared_regression_thresholds().items()}
+    limits = {**DEFAULT_THRESHOLDS, **declared, **(thresholds or {})}
     default = Threshold("relative", threshold)
     out: list[Comparison] = []
     models = sorted(set(base_df["model"]) & set(cand_df["model"]))

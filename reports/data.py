@@ -11,32 +11,41 @@ import numpy as np
 import pandas as pd
 
 from bench.results import BASE_COLUMNS
+from bench.scorers.registry import declared_outputs
 from bench.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
 
-# Direction of every metric the harness itself produces, used when scorers.json is absent or
-# silent. "higher" = higher is better, "lower" = lower is better, "none" = descriptive only.
-BUILTIN_DIRECTIONS: dict[str, str] = {
+# Direction of the harness's own job columns. Scorer metrics' directions come from each
+# scorer's declaration (bench.scorers.registry), overridden by a run's scorers.json.
+# "higher" = higher is better, "lower" = lower is better, "none" = descriptive only.
+JOB_DIRECTIONS: dict[str, str] = {
     "latency_s": "lower",
     "queue_s": "lower",
     "generation_s": "lower",
     "download_s": "lower",
     "cost_usd": "lower",
     "usable": "higher",
-    "conformance": "higher",
-    "clip_score": "higher",
-    "clip_cosine": "higher",
-    "subject_consistency": "higher",
-    "cross_shot_similarity": "higher",
-    "face_identity": "higher",
-    "face_presence": "higher",
-    "face_distance_mean": "lower",
-    # VBench temporal flickering: (255 - mean abs frame difference) / 255, so higher is steadier.
-    "flicker": "higher",
-    "shot_count_match": "higher",
-    "dynamic_degree": "none",
-    "motion_magnitude": "none",
-    "shot_count": "none",
 }
+
+
+def builtin_directions() -> dict[str, str]:
+    """Job columns' directions plus every registered scorer output's declared direction."""
+    declared = {column: output.direction for column, output in declared_outputs().items()}
+    return {**JOB_DIRECTIONS, **declared}
+
+
+def declared_regression_thresholds() -> dict[str, float]:
+    """Metric → the smallest change `compare` counts, as declared by its scorer (absolute)."""
+    return {
+        column: output.regression_threshold
+        for column, output in declared_outputs().items()
+        if output.regression_threshold is not None
+    }
+
+
+# A snapshot taken at import, for callers that want a plain dict; builtin_directions() also
+# sees scorer plugins installed after import.
+BUILTIN_DIRECTIONS: dict[str, str] = builtin_directions()
+
 
 # Columns of the results table that are never metrics even when numeric: the harness's own
 # job, timing and cost columns (latency and cost are summarised separately) and `usable`.
@@ -67,7 +76,7 @@ class RunData:
 
     @property
     def directions(self) -> dict[str, str]:
-        """Metric column → direction, scorers.json first, then the built-in table."""
+        """Metric column → direction, scorers.json first, then the scorers' declarations."""
         return metric_directions(self.scorers)
 
     @property
@@ -154,7 +163,7 @@ def has_values(series: pd.Series) -> bool:
 
 def metric_directions(scorers: dict[str, Any]) -> dict[str, str]:
     """Metric column → 'higher' | 'lower' | 'none', from scorers.json overriding the built-ins."""
-    directions = dict(BUILTIN_DIRECTIONS)
+    directions = builtin_directions()
     for meta in scorers.values():
         outputs = meta.get("outputs") if isinstance(meta, dict) else None
         if not isinstance(outputs, dict):
@@ -168,7 +177,7 @@ def metric_directions(scorers: dict[str, Any]) -> dict[str, str]:
 
 def metric_columns(df: pd.DataFrame, scorers: dict[str, Any]) -> list[str]:
     """Numeric scorer columns present in df with at least one value, in a stable order."""
-    # scorers.json order first (the scorers' own order), then the built-in table.
+    # scorers.json order first (the scorers' own order), then the registered declarations.
     from_scorers = [
         str(column)
         for meta in scorers.values()
@@ -177,7 +186,7 @@ def metric_columns(df: pd.DataFrame, scorers: dict[str, Any]) -> list[str]:
     ]
     declared = [
         c
-        for c in dict.fromkeys([*from_scorers, *BUILTIN_DIRECTIONS])
+        for c in dict.fromkeys([*from_scorers, *builtin_directions()])
         if c not in NON_METRIC_COLUMNS
     ]
     extra = [c for c in df.columns if c not in NON_METRIC_COLUMNS and c not in declared]

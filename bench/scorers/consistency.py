@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from bench.jobs import Job
-from bench.scorers.base import Output, Scorer, Value, nan_to_none
-from bench.scorers.embedders import ClipEmbedder, DinoEmbedder
+from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from bench.scorers.embedders import ClipEmbedder, DinoEmbedder, dino_from_env
 from bench.scorers.sampler import VideoPass
 from bench.scorers.temporal import shot_index
 
@@ -76,10 +76,24 @@ class ClipAlignmentScorer(Scorer):
     name = "clip_alignment"
     version = "1"
     needs = frozenset({"uniform", "embeddings"})
+    requires = frozenset({"frames", "weights", "text"})
+    protocol = Protocol(
+        frames="16 uniform frames",
+        model="open_clip ViT-B-32 (openai) by default",
+        differences="CLIPSIM-style mean cosine; published CLIPSIM variants use other frames",
+    )
     outputs = {
         "clip_score": Output(
             "higher",
             "Mean over sampled frames of 100·max(cos(image, text), 0) (torchmetrics CLIPScore per frame).",
+            label="CLIP",
+            headline=1,
+            protocol=Protocol(
+                frames="16 uniform frames",
+                model="open_clip ViT-B-32 (openai) by default",
+                comparable_with="torchmetrics CLIPScore (per frame, averaged)",
+                differences="VBench has no CLIPScore dimension; EvalCrafter's CLIP-Score uses every frame",
+            ),
         ),
         "clip_cosine": Output(
             "higher", "Mean cosine between frame and prompt embeddings (CLIPSIM)."
@@ -93,6 +107,11 @@ class ClipAlignmentScorer(Scorer):
     def __init__(self, embedder: ClipEmbedder):
         self.embedder = embedder
         self._text_cache: dict[str, tuple[np.ndarray, bool]] = {}
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """Built on the stage's shared CLIP model."""
+        return cls(context.share("clip", lambda: ClipEmbedder(context.clip)))
 
     def settings(self) -> dict[str, Any]:
         return {**self.embedder.identity(), "frames": self.embedder.settings.frames}
@@ -131,6 +150,13 @@ class SubjectConsistencyScorer(Scorer):
     name = "subject_consistency"
     version = "1"
     needs = frozenset({"uniform", "embeddings", "shots"})
+    requires = frozenset({"frames", "weights"})
+    protocol = Protocol(
+        frames="16 uniform frames",
+        model="CLIP ViT-B-32 image tower (DINO from a local file when configured)",
+        scope="within each shot, averaged",
+        differences="VBench: DINO ViT-B/16 on every frame of the whole video",
+    )
     outputs = {
         "subject_consistency": Output(
             "higher",
@@ -144,6 +170,13 @@ class SubjectConsistencyScorer(Scorer):
     def __init__(self, embedder: ClipEmbedder | DinoEmbedder, frames: int):
         self.embedder = embedder
         self.frames = frames
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """DINO when VIDBENCH_DINO_WEIGHTS names a file, else the shared CLIP image tower."""
+        dino = dino_from_env()
+        backbone = dino or context.share("clip", lambda: ClipEmbedder(context.clip))
+        return cls(backbone, context.sampler.uniform_frames)
 
     def settings(self) -> dict[str, Any]:
         backbone = "dino" if isinstance(self.embedder, DinoEmbedder) else "clip image tower"

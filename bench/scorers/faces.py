@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 
 from bench.jobs import Job
-from bench.scorers.base import Output, Scorer, ScorerUnavailable, Value, nan_to_none
+from bench.scorers.base import (
+    Output,
+    Protocol,
+    Scorer,
+    ScorerContext,
+    ScorerUnavailable,
+    Value,
+    nan_to_none,
+)
 from bench.scorers.sampler import VideoPass
 from bench.scorers.temporal import shot_index
 
@@ -125,12 +133,23 @@ class FaceIdentityScorer(Scorer):
     name = "face_identity"
     version = "1"
     needs = frozenset({"uniform", "shots"})
+    requires = frozenset({"frames", "faces", "weights", "character_ref"})
+    protocol = Protocol(
+        frames="16 uniform frames",
+        model="dlib HOG frontal detector, 5-point landmarks, ResNet 128-d embedding",
+        differences="VBench-2.0 human identity: RetinaFace + ArcFace on every frame",
+    )
     outputs = {
         "face_identity": Output(
             "higher",
             f"Share of frames with a face whose dlib distance to the reference is < {SAME_PERSON_DISTANCE}.",
+            regression_threshold=0.03,
+            label="face id",
+            headline=2,
         ),
-        "face_presence": Output("higher", "Share of sampled frames with a detected face."),
+        "face_presence": Output(
+            "higher", "Share of sampled frames with a detected face.", regression_threshold=0.03
+        ),
         "face_distance_mean": Output(
             "lower", "Mean dlib distance to the reference over frames with a face."
         ),
@@ -145,6 +164,11 @@ class FaceIdentityScorer(Scorer):
         self.embedder = embedder or FaceEmbedder()
         self._references: dict[str, np.ndarray | None] = {}
         self._ref_hashes: dict[tuple[str, int, int], str] = {}
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """Over the stage's uniform frames."""
+        return cls(context.sampler.uniform_frames)
 
     def settings(self) -> dict[str, Any]:
         return {

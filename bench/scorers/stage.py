@@ -20,15 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.config import KNOWN_SCORERS, ClipSettings
+from bench.config import ClipSettings
 from bench.jobs import Job
-from bench.scorers.base import Scorer, ScorerUnavailable
+from bench.scorers.base import Scorer, ScorerContext, ScorerUnavailable
 from bench.scorers.cache import ScoreCache, cache_key
-from bench.scorers.consistency import ClipAlignmentScorer, SubjectConsistencyScorer
-from bench.scorers.embedders import ClipEmbedder, DinoEmbedder, dino_from_env
-from bench.scorers.faces import FaceIdentityScorer
+from bench.scorers.registry import default_scorer_names, scorer_class
 from bench.scorers.sampler import SamplerSettings, VideoPass, contact_sheet, decode_pass
-from bench.scorers.technical import ConformanceScorer, FlickerScorer, MotionScorer, ShotsScorer
 from bench.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform"}
@@ -57,43 +54,28 @@ class ScoreSummary:
 
 @dataclass
 class Scorers:
-    """The scorer objects for one stage run, sharing one CLIP model."""
+    """The scorer objects for one stage run; models shared between them live in `context`."""
 
     by_name: dict[str, Scorer]
-    embedder: ClipEmbedder | DinoEmbedder | None  # what subject_consistency embeds with
-    clip: ClipEmbedder | None
+    context: ScorerContext = field(default_factory=ScorerContext)
 
 
-def build_scorers(names: list[str], clip: ClipSettings, sampler: SamplerSettings) -> Scorers:
-    """Instantiate the named scorers; models are not loaded here."""
-    clip_embedder = (
-        ClipEmbedder(clip) if {"clip_alignment", "subject_consistency"} & set(names) else None
-    )
-    dino = dino_from_env() if "subject_consistency" in names else None
+def build_scorers(
+    names: list[str],
+    clip: ClipSettings,
+    sampler: SamplerSettings,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> Scorers:
+    """Instantiate the named scorers from the registry; models are not loaded here."""
+    context = ScorerContext(clip, sampler, dict(options or {}))
     by_name: dict[str, Scorer] = {}
     for name in names:
-        if name == "conformance":
-            by_name[name] = ConformanceScorer()
-        elif name == "flicker":
-            by_name[name] = FlickerScorer()
-        elif name == "motion":
-            by_name[name] = MotionScorer(sampler)
-        elif name == "shots":
-            by_name[name] = ShotsScorer(sampler)
-        elif name == "clip_alignment":
-            assert clip_embedder is not None
-            by_name[name] = ClipAlignmentScorer(clip_embedder)
-        elif name == "subject_consistency":
-            backbone = dino or clip_embedder
-            assert backbone is not None
-            by_name[name] = SubjectConsistencyScorer(backbone, sampler.uniform_frames)
-        elif name == "face_identity":
-            by_name[name] = FaceIdentityScorer(sampler.uniform_frames)
-        else:
-            raise ValueError(f"unknown scorer {name!r} (known: {', '.join(KNOWN_SCORERS)})")
-    subject = by_name.get("subject_consistency")
-    embedder = subject.embedder if isinstance(subject, SubjectConsistencyScorer) else None
-    return Scorers(by_name, embedder, clip_embedder)
+        try:
+            cls = scorer_class(name)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        by_name[name] = cls.create(context)
+    return Scorers(by_name, context)
 
 
 @dataclass
@@ -138,7 +120,7 @@ class Stage:
         return cache_key("embeddings", sha256, embedder.identity(), self.sampler.key())
 
     def embedder_for(self, name: str) -> Any:
-        return self.scorers.clip if name == "clip_alignment" else self.scorers.embedder
+        return self.scorers.by_name[name].embedder
 
     def plan(
         self, items: list[tuple[Job, Path, str]], previous: dict[str, dict[str, Any]]
@@ -179,7 +161,9 @@ class Stage:
                 embedder = self.embedder_for(name)
                 if self.cache.get_array("embeddings", self.embedding_key(embedder, sha256)) is None:
                     work.embed_with[cache_key(embedder.identity())] = embedder
-        pixels_needed = bool(work.embed_with) or "face_identity" in missing
+        pixels_needed = bool(work.embed_with) or any(
+            self.scorers.by_name[name].needs_pixels(work.job) for name in missing
+        )
         summary = self.cache.get_json("passes", self.pass_key(sha256))
         covered = set(summary.get("products", [])) if summary else set()
         if summary and not pixels_needed and wanted <= covered:
@@ -298,8 +282,8 @@ class Stage:
             try:
                 embedder.load()
             except ScorerUnavailable as exc:
-                for name in ("clip_alignment", "subject_consistency"):
-                    if name in self.scorers.by_name and self.embedder_for(name) is embedder:
+                for name, scorer in self.scorers.by_name.items():
+                    if "embeddings" in scorer.needs and scorer.embedder is embedder:
                         self.summary.unavailable[name] = str(exc)
         for work in todo:
             work.embed_with = {k: e for k, e in work.embed_with.items() if e.loaded}
@@ -329,18 +313,19 @@ def score_run(
     progress: Callable[[int, int], None] | None = None,
     sampler: SamplerSettings | None = None,
     scorer_set: Scorers | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
 ) -> ScoreSummary:
     """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons.
 
     `scorer_set` (from `build_scorers`) lets a caller reuse loaded models across runs;
-    it then overrides `scorers` and `clip`.
+    it then overrides `scorers`, `clip` and `options` (per-scorer options from the config).
     """
     started = time.perf_counter()
     clip = clip or ClipSettings.model_validate({})
     sampler = sampler or SamplerSettings(uniform_frames=clip.frames)
-    names = list(dict.fromkeys(scorers or KNOWN_SCORERS))
+    names = list(dict.fromkeys(scorers or default_scorer_names()))
     run = RunDir(run_dir)
-    stage = Stage(run, scorer_set or build_scorers(names, clip, sampler), sampler)
+    stage = Stage(run, scorer_set or build_scorers(names, clip, sampler, options), sampler)
     items = run.scorable()
     previous = {job_id: state.scores for job_id, state in run.states().items()}
     stage.summary.videos = len(items)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from bench.jobs import Job
-from bench.scorers.base import Output, Scorer, Value, nan_to_none
+from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
 from bench.scorers.sampler import SamplerSettings, VideoPass
 from bench.scorers.temporal import (
     MOTION_REFERENCE_SIDE_PX,
@@ -100,8 +100,20 @@ class ConformanceScorer(Scorer):
     name = "conformance"
     version = "1"
     needs = frozenset({"probe"})
+    requires = frozenset({"frames", "audio"})
+    protocol = Protocol(
+        frames="every frame decoded (probe) and the audio track",
+        differences="vidbench's own checks; no published counterpart",
+    )
     outputs = {
-        "conformance": Output("higher", "All applicable checks pass."),
+        "conformance": Output(
+            "higher",
+            "All applicable checks pass.",
+            usable_threshold=True,
+            regression_threshold=0.03,
+            label="conform",
+            headline=4,
+        ),
         # The individual checks are diagnostics ("none"): `conformance` is the metric that is
         # ranked and compared, so one failure is not counted six times.
         "decodable": Output("none", "The whole video decodes."),
@@ -149,10 +161,17 @@ class FlickerScorer(Scorer):
     name = "flicker"
     version = "1"
     needs = frozenset({"flicker"})
+    protocol = Protocol(
+        frames="every native frame, RGB",
+        scope="whole video",
+        differences="scored on every clip; VBench scores static clips only",
+    )
     outputs = {
         "flicker": Output(
             "higher",
             "VBench temporal flickering: (255 - mean |frame_i - frame_i+1|)/255 over native frames; 1 = perfectly steady.",
+            regression_threshold=0.002,
+            headline=3,
         ),
     }
 
@@ -170,6 +189,11 @@ class MotionScorer(Scorer):
     name = "motion"
     version = "1"
     needs = frozenset({"motion"})
+    protocol = Protocol(
+        frames="every n-th native frame (~8 fps), 256-px short side",
+        model="OpenCV Farnebäck dense flow",
+        differences="VBench dynamic degree uses RAFT flow; same thresholds and count rule",
+    )
     outputs = {
         "dynamic_degree": Output(
             "none",
@@ -183,6 +207,11 @@ class MotionScorer(Scorer):
 
     def __init__(self, sampler: SamplerSettings):
         self.sampler = sampler
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """Built with the stage's sampler settings."""
+        return cls(context.sampler)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -210,6 +239,11 @@ class ShotsScorer(Scorer):
     name = "shots"
     version = "2"
     needs = frozenset({"shots"})
+    protocol = Protocol(
+        frames="every native frame",
+        model="32x18 thumbnail correlation",
+        differences="vidbench's own cut detector (checked against PySceneDetect's ContentDetector)",
+    )
     outputs = {
         "shot_count": Output("none", "Shots detected (cuts + 1)."),
         "shot_boundaries_s": Output("none", "Cut times in seconds (JSON list)."),
@@ -220,6 +254,11 @@ class ShotsScorer(Scorer):
 
     def __init__(self, sampler: SamplerSettings):
         self.sampler = sampler
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """Built with the stage's sampler settings."""
+        return cls(context.sampler)
 
     def settings(self) -> dict[str, Any]:
         return {
