@@ -1,0 +1,223 @@
+"""Run history: every run's results.parquet and manifest.json read in place with DuckDB.
+
+No second store: a history is a query over the run directories as they are on disk, so it
+is never out of sync. One row per run × model × metric with the mean and a 95% CI. The CI
+here is the normal approximation (mean ± 1.96·sd/√n) computed inside DuckDB, so thousands of
+runs stay fast; a single run's report keeps its bootstrap CIs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from bench.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
+from reports.analysis import JOB_METRICS
+from reports.data import (
+    BUILTIN_DIRECTIONS,
+    FAILED_STATUSES,
+    NON_METRIC_COLUMNS,
+    NOT_ATTEMPTED,
+    metric_directions,
+)
+
+Z_95 = 1.959963984540054
+NUMERIC_TYPES = frozenset(
+    "DOUBLE FLOAT BIGINT INTEGER SMALLINT TINYINT HUGEINT BOOLEAN "
+    "UBIGINT UINTEGER USMALLINT UTINYINT DECIMAL".split()
+)
+
+
+@dataclass
+class History:
+    """The runs found, their per-run × model × metric table, and the open DuckDB view."""
+
+    runs: pd.DataFrame  # run, path, suite, suite_sha256, created_at, vidbench_version, order
+    table: pd.DataFrame  # run, suite, created_at, model, metric, n, mean, sd, ci_low, ci_high
+    metrics: list[str]
+    directions: dict[str, str]
+    has_usable: bool
+    connection: duckdb.DuckDBPyConnection = field(repr=False)
+
+    def run_results(self, path: str, model: str | None = None) -> pd.DataFrame:
+        """One run's results rows (optionally one model's), straight from its parquet file."""
+        sql = "SELECT * EXCLUDE (filename) FROM results WHERE filename = ?"
+        params: list[Any] = [path]
+        if model is not None:
+            sql += " AND model = ?"
+            params.append(model)
+        return self.connection.execute(sql, params).df()
+
+    def prices(self, path: str) -> dict[str, Any]:
+        """A run's manifest price table (model → price entry)."""
+        row = self.runs.loc[self.runs["path"] == path, "prices"]
+        return json.loads(row.iloc[0]) if len(row) and isinstance(row.iloc[0], str) else {}
+
+
+def find_runs(roots: list[Path]) -> list[Path]:
+    """Run directories (manifest.json + results.parquet) given directly or one or two levels down."""
+    found: dict[Path, None] = {}
+    for root in roots:
+        root = Path(root)
+        candidates = [root, *sorted(root.glob("*/")), *sorted(root.glob("*/*/"))]
+        for candidate in candidates:
+            if (candidate / MANIFEST).is_file() and (candidate / RESULTS_PARQUET).is_file():
+                found[candidate.resolve()] = None
+    return list(found)
+
+
+def _manifests(connection: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFrame:
+    manifest_files = [str(Path(p) / MANIFEST) for p in paths]
+    query = """
+        SELECT filename,
+               coalesce(json_extract_string(content, '$.run_id'),
+                        json_extract_string(content, '$.name')) AS run,
+               coalesce(json_extract_string(content, '$.suite.name'), '?') AS suite,
+               json_extract_string(content, '$.suite.sha256') AS suite_sha256,
+               json_extract_string(content, '$.created_at') AS created_at,
+               json_extract_string(content, '$.vidbench_version') AS vidbench_version,
+               CAST(json_extract(content, '$.prices') AS VARCHAR) AS prices,
+               CAST(json_extract(content, '$.simulated_models') AS VARCHAR) AS simulated
+        FROM read_text(?)
+    """
+    runs = connection.execute(query, [manifest_files]).df()
+    runs["path"] = [str(Path(f).parent) for f in runs["filename"]]
+    runs["run"] = [
+        r if isinstance(r, str) and r else Path(p).name
+        for r, p in zip(runs["run"], runs["path"], strict=True)
+    ]
+    runs["created_at"] = runs["created_at"].fillna("")
+    runs = runs.sort_values(["created_at", "path"]).reset_index(drop=True)
+    runs["order"] = range(len(runs))
+    return runs.drop(columns=["filename"])
+
+
+def _scorer_directions(paths: pd.Series) -> dict[str, str]:
+    directions = dict(BUILTIN_DIRECTIONS)
+    for path in paths:
+        meta_path = Path(path) / SCORERS_META
+        if meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(meta, dict):
+                directions.update(metric_directions(meta))
+    return directions
+
+
+def _metric_columns(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    described = connection.execute("DESCRIBE results").df()
+    out = []
+    for name, kind in zip(described["column_name"], described["column_type"], strict=True):
+        numeric = str(kind).split("(")[0] in NUMERIC_TYPES
+        if numeric and (name not in NON_METRIC_COLUMNS or name in JOB_METRICS):
+            out.append(str(name))
+    return out
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def long_values_sql(metrics: list[str], usable: bool = True) -> str:
+    """SQL for the long table: one row per job × metric with a value (NULLs dropped).
+
+    Besides the metric columns: failure_rate, rejection_rate and (when the runs have a
+    `usable` column) usable_rate as 0/1 per attempted job.
+    """
+    casts = ", ".join(f"CAST({_quote(m)} AS DOUBLE) AS {_quote(m)}" for m in metrics)
+    not_attempted = ", ".join(f"'{s}'" for s in NOT_ATTEMPTED)
+    failed = ", ".join(f"'{s}'" for s in FAILED_STATUSES)
+    rates = (
+        f"CASE WHEN status IN ({not_attempted}) THEN NULL "
+        f"WHEN status IN ({failed}) THEN 1.0 ELSE 0.0 END AS failure_rate, "
+        f"CASE WHEN status IN ({not_attempted}) THEN NULL "
+        "WHEN status = 'rejected' THEN 1.0 ELSE 0.0 END AS rejection_rate"
+    )
+    rate_names = ["failure_rate", "rejection_rate"]
+    if usable:
+        rates += (
+            f", CASE WHEN status IN ({not_attempted}) THEN NULL "
+            "ELSE coalesce(CAST(usable AS DOUBLE), 0.0) END AS usable_rate"
+        )
+        rate_names.append("usable_rate")
+    names = ", ".join(_quote(m) for m in [*metrics, *rate_names])
+    return f"""
+        UNPIVOT (SELECT filename, model, prompt_id, sample, status, {casts}, {rates}
+                 FROM results)
+        ON {names} INTO NAME metric VALUE value
+    """
+
+
+def load_history(
+    roots: list[Path],
+    suite: str | None = None,
+    model: str | None = None,
+    metric: str | None = None,
+    since: str | None = None,
+) -> History:
+    """Read every run under `roots` with DuckDB; filter by suite, model, metric and date."""
+    paths = [str(p) for p in find_runs(roots)]
+    if not paths:
+        raise FileNotFoundError(
+            "no run directories (manifest.json + results.parquet) under "
+            + ", ".join(str(r) for r in roots)
+        )
+    connection = duckdb.connect()
+    runs = _manifests(connection, paths)
+    if suite is not None:
+        runs = runs[runs["suite"] == suite]
+    if since is not None:
+        runs = runs[runs["created_at"] >= since]
+    if runs.empty:
+        raise FileNotFoundError("no run matches the filters (--suite / --since)")
+    parquet_files = [str(Path(p) / RESULTS_PARQUET) for p in runs["path"]]
+    # Views cannot take prepared parameters, so the paths are inlined as quoted SQL literals.
+    files = "[" + ", ".join(_literal(f) for f in parquet_files) + "]"
+    model_filter = f"WHERE model = {_literal(model)}" if model is not None else ""
+    connection.execute(
+        "CREATE VIEW results AS SELECT * REPLACE "
+        f"(regexp_replace(filename, '/{RESULTS_PARQUET}$', '') AS filename) "
+        f"FROM read_parquet({files}, filename = true, union_by_name = true) {model_filter}"
+    )
+    metrics = _metric_columns(connection)
+    columns = set(connection.execute("DESCRIBE results").df()["column_name"])
+    if metric is not None:
+        metrics = [m for m in metrics if m == metric]
+    connection.register("runs_df", runs[["path", "run", "suite", "created_at", "order"]])
+    table = connection.execute(
+        f"""
+        SELECT r.run, r.suite, r.created_at, r."order", r.path, v.model, v.metric,
+               count(*) AS n, avg(v.value) AS mean, stddev_samp(v.value) AS sd
+        FROM ({long_values_sql(metrics, "usable" in columns)}) v JOIN runs_df r ON r.path = v.filename
+        GROUP BY ALL ORDER BY r."order", v.model, v.metric
+        """
+    ).df()
+    if metric is not None:
+        table = table[table["metric"] == metric]
+    half = Z_95 * table["sd"] / table["n"].clip(lower=1) ** 0.5
+    table["ci_low"], table["ci_high"] = table["mean"] - half, table["mean"] + half
+    directions = {
+        **_scorer_directions(runs["path"]),
+        "failure_rate": "lower",
+        "rejection_rate": "lower",
+        "usable_rate": "higher",
+    }
+    return History(
+        runs.reset_index(drop=True),
+        table.reset_index(drop=True),
+        metrics,
+        directions,
+        "usable" in columns,
+        connection,
+    )

@@ -1,0 +1,385 @@
+"""Change points and provider drift across a run history, and the pinned-baseline gate for CI.
+
+A **change point** is a step between consecutive runs of the same suite and model where a
+metric moved beyond its noise: the paired tests of `compare` (`compare_frames`: Wilcoxon on
+matched prompts, exact McNemar for rates, Mann-Whitney for latency p50) with the
+Benjamini-Hochberg correction over every test the history made, then compare's own rule (the
+CI excludes 0 and the change is larger than the metric's threshold).
+
+Testing every step in detail is slow (compare bootstraps each metric), so DuckDB first
+computes each step's matched mean difference per model and metric; only steps where it is
+beyond the metric's threshold (half of it for rates, which compare matches on attempted jobs)
+are tested by `compare_frames`. The rest cannot pass compare's threshold rule and count as
+p = 1 in the correction, which keeps it conservative.
+
+**Provider drift**: a different provider model version in the task responses
+(`provider_model_version`, else `provider_model`), a changed price entry in the manifest,
+and a latency distribution shift (two-sample Kolmogorov-Smirnov on delivered clips, corrected
+with the rest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from reports.compare import DEFAULT_THRESHOLDS, RATE_METRICS, Comparison, Threshold, compare_frames
+from reports.history import History, long_values_sql
+
+ALPHA = 0.05
+DEFAULT_RELATIVE_THRESHOLD = 0.02
+PIN_FILE = "history-pin.json"
+
+
+@dataclass(frozen=True)
+class ChangePoint:
+    """A significant move of one metric for one model between two consecutive runs."""
+
+    suite: str
+    model: str
+    metric: str
+    before_run: str
+    after_run: str
+    comparison: Comparison
+    p_adjusted: float
+
+    @property
+    def kind(self) -> str:
+        """'regression' or 'improvement' by the metric's direction."""
+        worse = self.comparison.difference < 0
+        if self.comparison.direction == "lower":
+            worse = not worse
+        return "regression" if worse else "improvement"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A provider-side change between consecutive runs: model version, price or latency."""
+
+    suite: str
+    model: str
+    kind: str  # "model_version" | "price" | "latency_distribution"
+    before_run: str
+    after_run: str
+    before: str
+    after: str
+    p_adjusted: float | None = None
+
+
+def steps(history: History) -> pd.DataFrame:
+    """Consecutive run pairs (before, after) per suite and model, in run order."""
+    present = history.table[["path", "run", "suite", "order", "model"]].drop_duplicates()
+    rows = []
+    for (suite, model), group in present.sort_values("order").groupby(["suite", "model"]):
+        ordered = group.drop_duplicates("path").to_dict("records")
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            rows.append(
+                {
+                    "suite": suite,
+                    "model": model,
+                    "before": before["path"],
+                    "after": after["path"],
+                    "before_run": before["run"],
+                    "after_run": after["run"],
+                }
+            )
+    columns = ["suite", "model", "before", "after", "before_run", "after_run"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _threshold(metric: str) -> Threshold:
+    return DEFAULT_THRESHOLDS.get(metric, Threshold("relative", DEFAULT_RELATIVE_THRESHOLD))
+
+
+def matched_steps(history: History, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per step × metric: matched jobs, baseline mean and mean difference (DuckDB join)."""
+    connection = history.connection
+    connection.register("steps_df", pairs)
+    return connection.execute(
+        f"""
+        WITH long AS ({long_values_sql(history.metrics, history.has_usable)})
+        SELECT s.before, s.after, s.model, b.metric, count(*) AS n,
+               avg(b.value) AS base, avg(a.value - b.value) AS difference
+        FROM steps_df s
+        JOIN long b ON b.filename = s.before AND b.model = s.model
+        JOIN long a ON a.filename = s.after AND a.model = s.model AND a.metric = b.metric
+                   AND a.prompt_id = b.prompt_id AND a.sample = b.sample
+        GROUP BY ALL
+        """
+    ).df()
+
+
+def latency_steps(history: History, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per step: median latency of delivered clips before and after."""
+    history.connection.register("steps_df", pairs)
+    return history.connection.execute(
+        """
+        WITH med AS (SELECT filename, model, median(latency_s) AS p50 FROM results
+                     WHERE status = 'succeeded' AND latency_s IS NOT NULL GROUP BY ALL)
+        SELECT s.before, s.after, s.model, b.p50 AS base, a.p50 - b.p50 AS difference
+        FROM steps_df s JOIN med b ON b.filename = s.before AND b.model = s.model
+                        JOIN med a ON a.filename = s.after AND a.model = s.model
+        """
+    ).df()
+
+
+def screened(
+    history: History, pairs: pd.DataFrame
+) -> tuple[dict[tuple[str, str, str], set[str]], int]:
+    """(before, after, model) → metrics worth a detailed test, and the number of tests in all."""
+    wanted: dict[tuple[str, str, str], set[str]] = {}
+    tests = 0
+    for row in matched_steps(history, pairs).itertuples():
+        direction = history.directions.get(str(row.metric), "none")
+        if direction not in ("higher", "lower") or row.n < 2 or row.metric == "latency_s":
+            continue
+        tests += 1
+        slack = 0.5 if row.metric in RATE_METRICS else 1.0
+        limit = _threshold(str(row.metric)).absolute_for(float(row.base)) * slack
+        if abs(float(row.difference)) > limit:
+            wanted.setdefault((row.before, row.after, row.model), set()).add(str(row.metric))
+    for row in latency_steps(history, pairs).itertuples():
+        tests += 1
+        if abs(float(row.difference)) > _threshold("latency_p50_s").absolute_for(float(row.base)):
+            wanted.setdefault((row.before, row.after, row.model), set()).add("latency_p50_s")
+    return wanted, tests
+
+
+def bh_adjust(p_values: Iterable[float], total: int) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, counting `total` tests (the missing ones as p = 1)."""
+    observed = np.asarray(list(p_values), dtype=float)
+    observed = np.where(np.isfinite(observed), observed, 1.0)
+    padded = np.concatenate([observed, np.ones(max(0, total - observed.size))])
+    if padded.size == 0:
+        return observed
+    return np.asarray(scipy_stats.false_discovery_control(padded, method="bh"))[: observed.size]
+
+
+def corrected_change(comparison: Comparison, p_adjusted: float, alpha: float = ALPHA) -> bool:
+    """compare's rule with the corrected p: CI excludes 0 and the change exceeds the threshold."""
+    low, high = comparison.ci_low, comparison.ci_high
+    excludes_zero = bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
+    beyond = bool(
+        np.isfinite(comparison.difference) and abs(comparison.difference) > comparison.threshold
+    )
+    return bool(p_adjusted < alpha and excludes_zero and beyond)
+
+
+def _latency_drift(
+    history: History, pairs: pd.DataFrame
+) -> list[tuple[dict[str, str], float, str, str]]:
+    found = []
+    for step in pairs.to_dict("records"):
+        values = []
+        for path in (step["before"], step["after"]):
+            frame = history.connection.execute(
+                "SELECT latency_s FROM results WHERE filename = ? AND model = ? "
+                "AND status = 'succeeded' AND latency_s IS NOT NULL",
+                [path, step["model"]],
+            ).fetchnumpy()
+            values.append(np.asarray(frame["latency_s"], dtype=float))
+        if values[0].size < 2 or values[1].size < 2:
+            continue
+        p_value = float(scipy_stats.ks_2samp(values[0], values[1]).pvalue)
+        before = f"p50 {np.median(values[0]):.1f} s, p95 {np.percentile(values[0], 95):.1f} s"
+        after = f"p50 {np.median(values[1]):.1f} s, p95 {np.percentile(values[1], 95):.1f} s"
+        found.append((step, p_value, before, after))
+    return found
+
+
+def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drift]:
+    column = "provider_model_version"
+    names = set(history.connection.execute("DESCRIBE results").df()["column_name"])
+    counted = (
+        history.connection.execute(f"SELECT count({column}) FROM results").fetchone()
+        if column in names
+        else None
+    )
+    if not counted or not counted[0]:
+        column = "provider_model"
+    versions: dict[tuple[str, str], str] = {}
+    if column in names:
+        rows = history.connection.execute(
+            f"SELECT filename, model, string_agg(DISTINCT CAST({column} AS VARCHAR), ', ' "
+            f"ORDER BY CAST({column} AS VARCHAR)) FROM results GROUP BY ALL"
+        ).fetchall()
+        versions = {(str(f), str(m)): str(v) for f, m, v in rows if v is not None}
+    out = []
+    for step in pairs.to_dict("records"):
+        key_before, key_after = (step["before"], step["model"]), (step["after"], step["model"])
+        if (
+            key_before in versions
+            and key_after in versions
+            and versions[key_before] != versions[key_after]
+        ):
+            out.append(
+                Drift(
+                    step["suite"],
+                    step["model"],
+                    "model_version",
+                    step["before_run"],
+                    step["after_run"],
+                    versions[key_before],
+                    versions[key_after],
+                )
+            )
+        price_before = history.prices(step["before"]).get(step["model"])
+        price_after = history.prices(step["after"]).get(step["model"])
+        if price_before is not None and price_after is not None and price_before != price_after:
+            out.append(
+                Drift(
+                    step["suite"],
+                    step["model"],
+                    "price",
+                    step["before_run"],
+                    step["after_run"],
+                    json.dumps(price_before, sort_keys=True),
+                    json.dumps(price_after, sort_keys=True),
+                )
+            )
+    return out
+
+
+def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoint], list[Drift]]:
+    """Every change point and provider drift in the history (see the module docstring)."""
+    pairs = steps(history)
+    if pairs.empty:
+        return [], []
+    wanted, total = screened(history, pairs)
+    latency = _latency_drift(history, pairs)
+    total += len(latency)
+    tested: list[tuple[dict[str, str], Comparison]] = []
+    by_key = {(s["before"], s["after"], s["model"]): s for s in pairs.to_dict("records")}
+    for key, metrics in wanted.items():
+        step = by_key[key]
+        before = history.run_results(step["before"], step["model"])
+        after = history.run_results(step["after"], step["model"])
+        for comparison in compare_frames(before, after, history.directions, sorted(metrics)):
+            if comparison.metric in metrics:
+                tested.append((step, comparison))
+    adjusted = bh_adjust([c.p_value for _, c in tested] + [p for _, p, _, _ in latency], total)
+    changes = [
+        ChangePoint(
+            step["suite"],
+            step["model"],
+            c.metric,
+            step["before_run"],
+            step["after_run"],
+            c,
+            float(p),
+        )
+        for (step, c), p in zip(tested, adjusted[: len(tested)], strict=True)
+        if corrected_change(c, float(p), alpha)
+    ]
+    drifts = _version_and_price_drift(history, pairs)
+    for (step, _, before, after), p in zip(latency, adjusted[len(tested) :], strict=True):
+        if p < alpha:
+            drifts.append(
+                Drift(
+                    step["suite"],
+                    step["model"],
+                    "latency_distribution",
+                    step["before_run"],
+                    step["after_run"],
+                    before,
+                    after,
+                    float(p),
+                )
+            )
+    return changes, drifts
+
+
+# ----- pinned baseline and the CI gate -------------------------------------------------------
+
+
+def pin_path(roots: list[Path]) -> Path:
+    """Where the pin lives: the first RUNS_DIR (its parent when it is itself a run directory)."""
+    root = Path(roots[0])
+    return (root.parent if (root / "manifest.json").is_file() else root) / PIN_FILE
+
+
+def write_pin(history: History, run: str, roots: list[Path]) -> tuple[Path, dict[str, str]]:
+    """Pin a run (by run id, folder name or path) as its suite's baseline; return the pin file."""
+    runs = history.runs
+    match = runs[
+        (runs["run"] == run)
+        | (runs["path"].map(lambda p: Path(p).name) == run)
+        | (runs["path"] == str(Path(run).resolve()))
+    ]
+    if match.empty:
+        raise ValueError(
+            f"no run {run!r} in the history; known: {', '.join(runs['run'].tail(5))} …"
+        )
+    row = match.iloc[-1]
+    path = pin_path(roots)
+    pins = read_pins(path)
+    pins[str(row["suite"])] = str(row["run"])
+    path.write_text(json.dumps(pins, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path, pins
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    """suite → pinned run id from the pin file (empty when there is none)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Newest run vs the pinned baseline of one suite, with the corrected regressions."""
+
+    suite: str
+    baseline: str
+    candidate: str
+    pinned: bool
+    regressions: list[tuple[Comparison, float]]
+
+
+def gate(history: History, pins: dict[str, str], alpha: float = ALPHA) -> list[GateResult]:
+    """Per suite: the newest run vs the pinned run (else the previous run), BH-corrected."""
+    out = []
+    for suite, runs in history.runs.sort_values("order").groupby("suite"):
+        if len(runs) < 2:
+            continue
+        candidate = runs.iloc[-1]
+        pinned = runs[runs["run"] == pins.get(str(suite))]
+        baseline = pinned.iloc[-1] if len(pinned) else runs.iloc[-2]
+        if baseline["path"] == candidate["path"]:
+            continue
+        comparisons = compare_frames(
+            history.run_results(baseline["path"]),
+            history.run_results(candidate["path"]),
+            history.directions,
+            history.metrics,
+        )
+        adjusted = bh_adjust([c.p_value for c in comparisons], len(comparisons))
+        regressions = [
+            (c, float(p))
+            for c, p in zip(comparisons, adjusted, strict=True)
+            if corrected_change(c, float(p), alpha) and _worse(c)
+        ]
+        out.append(
+            GateResult(
+                str(suite),
+                str(baseline["run"]),
+                str(candidate["run"]),
+                bool(len(pinned)),
+                regressions,
+            )
+        )
+    return out
+
+
+def _worse(comparison: Comparison) -> bool:
+    return (
+        comparison.difference > 0 if comparison.direction == "lower" else comparison.difference < 0
+    )
