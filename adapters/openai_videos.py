@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
 from bench.http import json_or_none, quote_segment
+from bench.reconcile import RemoteTask, TaskFacts
 from bench.types import (
     Capabilities,
     Cost,
@@ -37,6 +38,7 @@ from bench.types import (
 )
 
 NAME = "openai_videos"
+LIST_MAX_PAGES = 20  # newest first, 100 a page: far past any unresolved create
 SHUTDOWN_NOTE = (
     "OpenAI shut its own Sora API down on 2026-09-24; this adapter serves "
     "OpenAI-compatible gateways (set base_url) and the simulator."
@@ -394,6 +396,42 @@ class OpenAIVideosAdapter(Adapter):
     async def find_task(self, request: GenerationRequest) -> str | None:
         """The videos API cannot look a video up by our id."""
         raise NotImplementedError("the videos API has no lookup by a client-side id")
+
+    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
+        """`GET /videos?order=desc&limit=100` (§2.2) page by page, back to `since_s`."""
+        found: list[RemoteTask] = []
+        after: str | None = None
+        for _ in range(LIST_MAX_PAGES):
+            query = {"order": "desc", "limit": "100", **({"after": after} if after else {})}
+            headers = {**auth_headers(self._api_key()), "Accept": "application/json"}
+            url = f"{self.context.base_url}/videos"
+            body = json_or_none(await self._send(httpx.Request("GET", url, params=query, headers=headers)))  # fmt: skip
+            items = [
+                v for v in (body or {}).get("data") or [] if isinstance(v, dict) and v.get("id")
+            ]
+            for video in items:
+                created = video.get("created_at")
+                created_s = float(created) if isinstance(created, int | float) else 0.0
+                facts = TaskFacts(str(video.get("model") or ""), _as_float(video.get("seconds")),
+                                  size=video.get("size"), prompt=video.get("prompt"))  # fmt: skip
+                if created_s >= since_s and facts.provider_model == provider_model:
+                    found.append(RemoteTask(str(video["id"]), created_s, facts, parse_video(video)))
+            if (
+                not items
+                or not body.get("has_more")
+                or all(
+                    not isinstance(v.get("created_at"), int | float) or v["created_at"] < since_s
+                    for v in items
+                )
+            ):
+                break
+            after = str(items[-1]["id"])
+        return found
+
+    def task_facts(self, request: GenerationRequest) -> TaskFacts:
+        """Model, seconds, size and prompt exactly as the create sends them."""
+        fields = create_fields(request)
+        return TaskFacts(fields["model"], float(fields["seconds"]), size=fields["size"], prompt=fields["prompt"])  # fmt: skip
 
     async def cancel(self, task_id: str) -> None:
         """Delete the video (the API's only way to drop a task)."""

@@ -21,6 +21,7 @@ import httpx
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
 from bench.http import json_or_none, quote_path, quote_segment
+from bench.reconcile import RemoteTask
 from bench.types import (
     Capabilities,
     Cost,
@@ -367,6 +368,14 @@ class VeoAdapter(Adapter):
     async def find_task(self, request: GenerationRequest) -> str | None:
         """Operations cannot be looked up by a client-side id."""
         raise NotImplementedError("the Gemini API has no lookup of operations by a client-side id")
+
+    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
+        """What can be known after a lost create: nothing the API will list."""
+        raise NotImplementedError(
+            "the Gemini API neither lists video operations nor finds them by a client id, so "
+            "a lost Veo create cannot be checked; it is billed only if it produced a video "
+            "(see the project's usage in Google AI Studio)"
+        )
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ Settings (`SimServer(settings={"openai": {...}})`):
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 from typing import Any
@@ -31,7 +32,7 @@ from starlette.routing import BaseRoute
 
 from bench.sim import SIM_API_KEY
 from bench.sim.common import RenderFailed, SimContext, SimError, malformed_response
-from bench.sim.media import TruncatedFileResponse, render_size, still_images
+from bench.sim.media import DroppedAnswer, TruncatedFileResponse, render_size, still_images
 from bench.sim.openai_videos_rules import api_error, read_create_body, validate
 from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
@@ -169,6 +170,8 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
             raise api_error(
                 500, "The server had an error while processing your request.", type="server_error"
             )
+        if ctx.fault("create_drop_rate"):  # made (and billed); the answer is cut
+            return DroppedAnswer(json.dumps(video_object(task, created=True)).encode())
         return JSONResponse(video_object(task, created=True))
 
     async def retrieve(request: Request) -> Response:

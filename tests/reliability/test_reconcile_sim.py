@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from adapters.ark import ArkAdapter
+from adapters.openai_videos import OpenAIVideosAdapter
 from bench import errors
 from bench.adapter import AdapterContext
 from bench.jobs import Job
@@ -121,3 +123,32 @@ def test_a_dropped_answer_is_a_transient_error_and_the_task_is_listed(tmp_path: 
     assert not isinstance(raised, errors.ConnectRefused)  # the request did leave
     assert len(listed) == 1 and mismatches(facts, listed[0].facts) == []
     assert (listed[0].facts.duration_s, listed[0].facts.resolution) == (5, "480p")
+
+
+def test_openai_videos_lost_answers_are_adopted_by_model_seconds_size_and_prompt(
+    tmp_path: Path,
+) -> None:
+    sim = SimServer(default_profile="drops", profiles={"drops": DROPS},
+                    settings={"openai": {"render_scale": 0.1}}, cache_dir=tmp_path / "c")  # fmt: skip
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    run.write_manifest({"name": "drops"})
+    jobs = [replace(job(i), provider_model="sora-2", adapter="openai_videos") for i in range(5)]
+    for item in jobs:
+        run.journal.append("planned", item.job_id, job=item.to_dict())
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            secret = {"api_key": Secret(SIM_API_KEY, "(simulator)")}
+            context = AdapterContext("sora-2", sim.base_url("openai_videos"), secret)
+            runtime = ModelRuntime("seedance", OpenAIVideosAdapter(context, client), 3, 6000, 60)
+            await Runner(run, {"seedance": runtime}, sleep=quick_sleep).run_all()
+
+    with sim:
+        asyncio.run(go())
+        made = sim.counters.created("openai", "drops")
+    states = run.states()
+    assert {s.final_status for s in states.values()} == {"succeeded"}
+    assert made == len({s.task_id for s in states.values()}) == 5
+    adopted = [r for r in run.journal.read() if r["event"] == "reconciled"]
+    assert adopted and all(r["evidence"]["matched"]["prompt"] == "same text" for r in adopted)
