@@ -6,12 +6,12 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bench import cli_views as views
-from bench import errors
+from bench import cli_history, errors
 from bench.cli_stages import (
     EXIT_BUDGET,
     EXIT_INTERNAL,
@@ -27,6 +27,9 @@ from bench.cli_stages import (
 )
 from bench.cli_views import console, err_console
 from bench.secrets import redact
+
+if TYPE_CHECKING:
+    from bench.config import LoadedConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,8 +58,11 @@ def validate(
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Check a suite or a config file and list every problem."""
+    from bench.resources import is_suite_name, suite_path
     from bench.yamlfile import load_yaml
 
+    if not file.exists() and is_suite_name(str(file)):
+        file = suite_path(str(file))  # `vidbench validate core` checks the bundled suite
     data, _ = load_yaml(file)
     if isinstance(data, dict) and "models" in data:
         from bench.config import load_config
@@ -87,6 +93,22 @@ def validate(
 SampleOpt = Annotated[int | None, typer.Option("--sample", help="Run a sample of N prompts.")]
 StratifyOpt = Annotated[str, typer.Option("--stratify", help="category, lang or none.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for the sample.")]
+SuiteOpt = Annotated[
+    str | None,
+    typer.Option("--suite", help="Suite file, or a bundled suite's name (core, smoke)."),
+]
+
+
+def _override_suite(loaded: LoadedConfig, suite: str | None) -> None:
+    """Point a loaded config at another suite (a file, or a bundled suite's name)."""
+    if suite is None:
+        return
+    from bench.resources import resolve_suite
+
+    path = resolve_suite(suite, Path.cwd())
+    if not path.is_file():
+        raise Exit(EXIT_USAGE, f"--suite {suite}: no such file and not a bundled suite name")
+    loaded.config.suite = str(path)
 
 
 def _stratify(value: str) -> str | None:
@@ -99,6 +121,7 @@ def plan(
     sample: SampleOpt = None,
     stratify: StratifyOpt = "category",
     seed: SeedOpt = None,
+    suite: SuiteOpt = None,
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Show the jobs and the estimated cost per model, and check the budget."""
@@ -106,6 +129,7 @@ def plan(
     from bench.pipeline import prepare
 
     loaded = load_config(config)
+    _override_suite(loaded, suite)
     _, the_plan = prepare(
         loaded, sample=sample, stratify=_stratify(stratify), seed=seed, assets_root=assets_root
     )
@@ -142,6 +166,7 @@ def run(
     sample: SampleOpt = None,
     stratify: StratifyOpt = "category",
     seed: SeedOpt = None,
+    suite: SuiteOpt = None,
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Generate → score → report."""
@@ -164,6 +189,7 @@ def run(
         if not RunDir(resume).exists():
             raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
         loaded = config_from_manifest(RunDir(resume))
+    _override_suite(loaded, suite)
     execute_run(
         loaded,
         resume=resume,
@@ -275,11 +301,13 @@ def demo(
     """Offline end-to-end run on the built-in simulators: no key, no money."""
     from bench.config import load_config
 
-    config_path = REPO_ROOT / "configs" / "demo.yaml"
-    loaded = load_config(config_path)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        loaded.config.output_dir = str(out.resolve())
+    from bench.resources import config_path
+
+    loaded = load_config(config_path("demo"))
+    # The bundled config may live inside site-packages: runs go to --out, else ./runs.
+    out = out if out is not None else Path("runs")
+    out.mkdir(parents=True, exist_ok=True)
+    loaded.config.output_dir = str(out.resolve())
     run_dir = execute_run(
         loaded, resume=None, max_cost=None, yes=True, sample=None, stratify="category", seed=None
     )
@@ -307,6 +335,9 @@ def suites_import(
     suite = import_suite(src, format)
     write_suite(suite, out)
     console.print(f"wrote {out}: {len(suite.prompts)} prompts")
+
+
+cli_history.register(app)  # history and publish
 
 
 # ----- entry point ------------------------------------------------------------------------
