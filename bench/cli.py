@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bench import cli_views as views
 from bench import cli_history, errors
+from bench import cli_views as views
 from bench.cli_stages import (
     EXIT_BUDGET,
     EXIT_INTERNAL,
@@ -300,7 +300,6 @@ def demo(
 ) -> None:
     """Offline end-to-end run on the built-in simulators: no key, no money."""
     from bench.config import load_config
-
     from bench.resources import config_path
 
     loaded = load_config(config_path("demo"))
