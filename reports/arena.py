@@ -1,0 +1,217 @@
+"""Human preference from arena votes: ratings, win/tie matrix, rater and metric agreement.
+
+Votes live in `votes.jsonl` (written by `vidbench arena`, one JSON object per line; see
+`bench.arena.votes`). A vote names both clips (run, job id, model) as shown (a = left) and
+the choice: "a", "b", "tie" or "both_bad". Everything here is a pure function of the votes
+and, for metric agreement, of the runs' results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reports.bradley_terry import Outcome, Ratings, fit_ratings
+from reports.intervals import wilson_ci
+
+VOTES_FILE = "votes.jsonl"
+CHOICES = ("a", "b", "tie", "both_bad")
+
+
+@dataclass(frozen=True)
+class MetricAgreement:
+    """How often one automatic metric prefers the clip people voted for."""
+
+    metric: str
+    agree: int
+    pairs: int
+    low: float
+    high: float
+
+    @property
+    def share(self) -> float:
+        """Share of decisive votes where the metric prefers the voted winner."""
+        return self.agree / self.pairs if self.pairs else float("nan")
+
+
+@dataclass
+class Preference:
+    """Everything the reports show about the votes."""
+
+    ratings: Ratings
+    votes_per_model: dict[str, int]
+    wins: dict[str, dict[str, int]]  # wins[a][b]: votes a won against b
+    ties: dict[str, dict[str, int]]
+    both_bad: int
+    raters: list[str]
+    rater_agreement: float | None  # share of same-item rating pairs that agree
+    rater_pairs: int
+    metrics: list[MetricAgreement] = field(default_factory=list)
+
+
+def read_votes(path: Path) -> list[dict[str, Any]]:
+    """The votes of one file; a torn last line (a crash mid-write) is skipped."""
+    if not path.is_file():
+        return []
+    votes = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            vote = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(vote, dict) and vote.get("choice") in CHOICES:
+            votes.append(vote)
+    return votes
+
+
+def outcomes(votes: list[dict[str, Any]]) -> list[Outcome]:
+    """Decisive and tied votes as rating outcomes ("both unusable" says nothing of order)."""
+    score = {"a": 1.0, "b": 0.0, "tie": 0.5}
+    return [
+        Outcome(v["a"]["model"], v["b"]["model"], score[v["choice"]])
+        for v in votes
+        if v["choice"] in score
+    ]
+
+
+def _item(vote: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, str]]:
+    clips = sorted(
+        [(vote["a"]["run"], vote["a"]["job_id"]), (vote["b"]["run"], vote["b"]["job_id"])]
+    )
+    return clips[0], clips[1]
+
+
+def _verdict(vote: dict[str, Any]) -> str:
+    if vote["choice"] in ("tie", "both_bad"):
+        return str(vote["choice"])
+    side = vote[vote["choice"]]
+    return f"{side['run']}/{side['job_id']}"
+
+
+def rater_agreement(votes: list[dict[str, Any]]) -> tuple[float | None, int]:
+    """Share of pairs of different raters' votes on the same two clips that agree."""
+    by_item: dict[Any, dict[str, str]] = {}
+    for vote in votes:
+        rater = vote.get("rater") or ""
+        if rater:
+            by_item.setdefault(_item(vote), {})[rater] = _verdict(vote)  # a rater's last vote
+    agree = total = 0
+    for verdicts in by_item.values():
+        for first, second in itertools.combinations(verdicts.values(), 2):
+            total += 1
+            agree += first == second
+    return (agree / total if total else None), total
+
+
+def metric_agreement(
+    votes: list[dict[str, Any]], results: pd.DataFrame, directions: dict[str, str]
+) -> list[MetricAgreement]:
+    """Per metric: share of decisive votes where the metric orders the two clips the same way."""
+    indexed = results.set_index(["run", "job_id"]) if len(results) else results
+    out = []
+    for metric, direction in sorted(directions.items()):
+        if direction not in ("higher", "lower") or metric not in results.columns:
+            continue
+        agree = pairs = 0
+        for vote in votes:
+            if vote["choice"] not in ("a", "b"):
+                continue
+            try:
+                a = indexed.at[(vote["a"]["run"], vote["a"]["job_id"]), metric]
+                b = indexed.at[(vote["b"]["run"], vote["b"]["job_id"]), metric]
+            except KeyError:
+                continue
+            if a is None or b is None or pd.isna(a) or pd.isna(b) or a == b:
+                continue
+            prefers_a = (float(a) > float(b)) == (direction == "higher")
+            pairs += 1
+            agree += prefers_a == (vote["choice"] == "a")
+        if pairs:
+            low, high = wilson_ci(agree, pairs)
+            out.append(MetricAgreement(metric, agree, pairs, float(low), float(high)))
+    return sorted(out, key=lambda m: -m.share)
+
+
+def preference(
+    votes: list[dict[str, Any]],
+    results: pd.DataFrame | None = None,
+    directions: dict[str, str] | None = None,
+    *,
+    samples: int = 400,
+) -> Preference | None:
+    """The preference section's numbers, or None when there are no votes."""
+    if not votes:
+        return None
+    models = sorted({v[side]["model"] for v in votes for side in ("a", "b")})
+    wins = {m: dict.fromkeys(models, 0) for m in models}
+    ties = {m: dict.fromkeys(models, 0) for m in models}
+    per_model = dict.fromkeys(models, 0)
+    for vote in votes:
+        a, b = vote["a"]["model"], vote["b"]["model"]
+        per_model[a] += 1
+        per_model[b] += 1
+        if vote["choice"] == "a":
+            wins[a][b] += 1
+        elif vote["choice"] == "b":
+            wins[b][a] += 1
+        elif vote["choice"] == "tie":
+            ties[a][b] += 1
+            ties[b][a] += 1
+    agreement, rater_pairs = rater_agreement(votes)
+    metrics = []
+    if results is not None and directions:
+        metrics = metric_agreement(votes, results, directions)
+    return Preference(
+        ratings=fit_ratings(outcomes(votes), models, samples=samples),
+        votes_per_model=per_model,
+        wins=wins,
+        ties=ties,
+        both_bad=sum(v["choice"] == "both_bad" for v in votes),
+        raters=sorted({str(v.get("rater")) for v in votes if v.get("rater")}),
+        rater_agreement=agreement,
+        rater_pairs=rater_pairs,
+        metrics=metrics,
+    )
+
+
+def run_preference(run_dir: Path, results: pd.DataFrame) -> Preference | None:
+    """The preference numbers of one run directory (its votes against its own results)."""
+    votes = read_votes(run_dir / VOTES_FILE)
+    if not votes:
+        return None
+    frames = [results.assign(run=run_dir.name)]
+    directions: dict[str, str] = {}
+    meta = run_dir / "scorers.json"
+    if meta.is_file():
+        for entry in json.loads(meta.read_text(encoding="utf-8")).values():
+            for column, output in (entry.get("outputs") or {}).items():
+                directions[column] = output.get("direction", "none")
+    for other in sorted({v[s]["run"] for v in votes for s in ("a", "b")} - {run_dir.name}):
+        path = run_dir.parent / other / "results.parquet"
+        if path.is_file():
+            frames.append(pd.read_parquet(path).assign(run=other))
+    return preference(votes, pd.concat(frames, ignore_index=True), directions)
+
+
+def preference_rows(pref: Preference) -> list[dict[str, Any]]:
+    """One row per model, best first: rating, interval, votes, win and tie counts."""
+    rows = []
+    for model in sorted(pref.ratings.models, key=lambda m: -pref.ratings.rating[m]):
+        rows.append(
+            {
+                "model": model,
+                "rating": pref.ratings.rating[model],
+                "low": pref.ratings.low[model],
+                "high": pref.ratings.high[model],
+                "votes": pref.votes_per_model[model],
+                "wins": int(np.sum(list(pref.wins[model].values()))),
+                "ties": int(np.sum(list(pref.ties[model].values()))),
+            }
+        )
+    return rows
