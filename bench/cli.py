@@ -26,6 +26,7 @@ from bench.cli_stages import (
     score_stage,
 )
 from bench.cli_views import console, err_console
+from bench.records import NewerSchema
 from bench.secrets import redact
 
 if TYPE_CHECKING:
@@ -373,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
-    except errors.RunLocked as exc:
+    except (errors.RunLocked, NewerSchema) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         return EXIT_USAGE
     except typer.Exit as exc:

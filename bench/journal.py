@@ -16,23 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-EVENTS = (
-    "run_started",
-    "planned",
-    "intent",
-    "refused",  # a create attempt answered with certainty that nothing was made
-    "reconciled",  # an unknown create resolved against the provider's task list
-    "submitted",
-    "status",
-    "downloaded",
-    "failed",
-    "finished",
-    "scored",
-    "score_failed",
-    "run_finished",
-    "interrupted",
-)
+from bench.records import EVENT_NAMES, SCHEMA_VERSION, check_schema
+from bench.secrets import redact
+
+EVENTS = EVENT_NAMES  # declared once, with their fields, in bench/records.py
 MAX_RECORD_BYTES = 16 * 1024**2  # one line; a planned job with a long prompt is a few kB
+
+
+def redact_strings(value: Any) -> Any:
+    """`value` with every string in it redacted: the last net before a record is on disk."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_strings(item) for item in value]
+    return value
 
 
 class Journal:
@@ -49,10 +48,14 @@ class Journal:
         """Append one record; durable on return when `sync` (the default)."""
         if event not in EVENTS:
             raise ValueError(f"unknown journal event {event!r}")
-        record: dict[str, Any] = {"ts": round(time.time(), 6), "event": event}
+        record: dict[str, Any] = {
+            "ts": round(time.time(), 6),
+            "event": event,
+            "schema": SCHEMA_VERSION,
+        }
         if job_id is not None:
             record["job_id"] = job_id
-        record.update(fields)
+        record.update(redact_strings(fields))
         line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
         with self._lock:
             if self._handle is None:
@@ -108,6 +111,7 @@ class Journal:
                     continue
                 record = parse_record(raw)
                 if record is not None:
+                    check_schema(record)  # a newer writer's records are refused, not misread
                     yield record
 
 

@@ -64,6 +64,10 @@ def test_run_generates_scores_and_reports(tmp_path: Path, small_suite: Path) -> 
         "finished",
         "scored",
     }
+    from bench.records import SCHEMA_VERSION, problems_in
+
+    assert problems_in(records) == []  # every record matches its declared type
+    assert {r["schema"] for r in records} == {SCHEMA_VERSION}
 
 
 def test_max_cost_below_estimate_exits_3_before_any_request(
