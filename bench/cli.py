@@ -271,6 +271,22 @@ def compare(
         console.print("[green]no regressions[/green]")
 
 
+@app.command()
+def reconcile(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+) -> None:
+    """Provider task list vs the journal: adopt lost tasks, list orphans; creates nothing."""
+    from bench.pipeline import check_secrets, config_from_manifest
+    from bench.reconcile_run import reconcile_dir
+    from bench.store import RunDir
+
+    require_run(run_dir)
+    loaded = config_from_manifest(RunDir(run_dir))
+    check_secrets(loaded)
+    for line in reconcile_dir(run_dir, loaded).lines():
+        console.print(line, markup=False, highlight=False)
+
+
 # ----- sim / demo / models / suites -------------------------------------------------------
 
 
