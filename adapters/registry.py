@@ -32,6 +32,7 @@ _BUILTIN: dict[str, str] = {
     "kling": "adapters.kling",
     "openai_videos": "adapters.openai_videos",
     "veo": "adapters.veo",
+    "vertex_veo": "adapters.vertex_veo",
     "wan": "adapters.wan",
     "minimax": "adapters.minimax",
 }

@@ -1,5 +1,6 @@
 """Fetching a finished video: http(s) only, size-capped, time-capped, temp file then rename,
-sha256.
+sha256. A video the provider sent inside its answer arrives as a `data:video/` URL and is
+only decoded (same cap, temp file, sha256).
 
 Redirects are followed by hand so credentials never travel to another origin (scheme, host
 or port).
@@ -8,6 +9,8 @@ or port).
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import os
 from pathlib import Path
@@ -23,6 +26,29 @@ DOWNLOAD_CHUNK_BYTES = 1 << 20
 # Overall time for one download, redirects included. The client's read timeout bounds each
 # wait for a byte; this bounds a server that drips one byte just inside it, forever.
 DOWNLOAD_DEADLINE_S = 600.0
+
+
+# A video the provider returned inside its JSON (Vertex `bytesBase64Encoded`, Gemini inline
+# data): the adapter hands it over as a base64 data URL; nothing is fetched for it.
+INLINE_PREFIX = "data:video/"
+
+
+def write_inline(url: str, target: Path) -> tuple[str, int]:
+    """Decode a `data:video/...;base64,` URL to `target` via a temp file; (sha256, bytes)."""
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64") or len(payload) * 3 // 4 > MAX_VIDEO_BYTES:
+        raise errors.InvalidRequest("inline video must be base64 and within the size cap")
+    try:
+        content = base64.b64decode(payload, validate=True)
+    except binascii.Error as exc:
+        raise errors.InvalidRequest(f"inline video is not valid base64: {exc}") from None
+    tmp = target.with_suffix(".part")
+    with open(tmp, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(target)
+    return hashlib.sha256(content).hexdigest(), len(content)
 
 
 def check_video_url(url: str) -> None:
@@ -91,6 +117,8 @@ async def stream_to_file(
     …) are never forwarded to another scheme, host or port.
     """
     tmp = target.with_suffix(".part")
+    if url.startswith(INLINE_PREFIX):
+        return await asyncio.to_thread(write_inline, url, target)
     try:
         async with asyncio.timeout(deadline_s):
             digest, size = await _follow(client, url, headers, tmp)

@@ -188,3 +188,15 @@ def draws_curve_svg(stats: list[DrawStats], colours: dict[str, str]) -> str:
         figure.savefig(buffer, format="svg")
         plt.close(figure)
     return buffer.getvalue()
+
+
+def draws_view(df: pd.DataFrame, colours: dict[str, str]) -> dict[str, object]:
+    """What the reports show: the statistics and curve with several samples, else the advice."""
+    import base64
+
+    if several_samples(df):
+        stats = draw_stats(df)
+        svg = draws_curve_svg(stats, colours).encode("utf-8")
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        return {"several": True, "stats": stats, "curve_uri": uri, "advice": []}
+    return {"several": False, "stats": [], "curve_uri": None, "advice": samples_advice(df)}

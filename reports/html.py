@@ -15,7 +15,9 @@ import pandas as pd
 from reports import formatting as fmt
 from reports.analysis import Analysis
 from reports.data import as_dict, unavailable_scorers
+from reports.draws import draws_view
 from reports.plots import Plot, model_colours
+from reports.posters import ensure_posters
 
 TEMPLATES = Path(__file__).parent / "templates"
 GALLERY_PAGE_SIZE = 12  # prompts per gallery page: enough to compare, few enough videos to load
@@ -59,6 +61,38 @@ def win_colour(share: Any) -> str:
     return f"hsla({hue}, 60%, 45%, {strength:.2f})"
 
 
+def significant(row: dict[str, Any], alpha: float = 0.05) -> bool:
+    """A paired difference is significant when p < alpha and its CI excludes 0."""
+    p, low, high = row.get("p_value"), row.get("ci_low"), row.get("ci_high")
+    if fmt.is_missing(p) or fmt.is_missing(low) or fmt.is_missing(high):
+        return False
+    return bool(float(p) < alpha and (float(low) > 0 or float(high) < 0))  # type: ignore[arg-type]
+
+
+def pairwise_matrices(
+    rows: list[dict[str, Any]], models: Sequence[str], directions: dict[str, str]
+) -> dict[str, list[list[dict[str, Any] | None]]]:
+    """Per metric a models × models grid of row − column differences; only significant ones get a tone."""
+    grids: dict[str, list[list[dict[str, Any] | None]]] = {}
+    index = {m: i for i, m in enumerate(models)}
+    for row in rows:
+        a, b, metric = row["model_a"], row["model_b"], row["metric"]
+        if a not in index or b not in index or fmt.is_missing(row.get("mean_diff")):
+            continue
+        grid = grids.setdefault(metric, [[None] * len(models) for _ in models])
+        sig = significant(row)
+        for first, second, sign in ((a, b, 1.0), (b, a, -1.0)):
+            diff = sign * float(row["mean_diff"])
+            better = diff > 0 if directions.get(metric) == "higher" else diff < 0
+            tone = ("better" if better else "worse") if sig else "same"
+            grid[index[first]][index[second]] = {
+                "diff": diff,
+                "p": row.get("p_value"),
+                "tone": tone,
+            }
+    return grids
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.replace({np.nan: None}).to_dict("records")
 
@@ -68,7 +102,10 @@ def _clean(value: Any) -> str | None:
 
 
 def gallery_pages(
-    df: pd.DataFrame, models: Sequence[str], page_size: int = GALLERY_PAGE_SIZE
+    df: pd.DataFrame,
+    models: Sequence[str],
+    page_size: int = GALLERY_PAGE_SIZE,
+    posters: dict[str, str] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Prompts in suite order, each with per-model cells (one per sample), split into pages."""
     wanted = [
@@ -111,6 +148,7 @@ def gallery_pages(
                 if fmt.is_missing(record["detail"])
                 else fmt.truncate(record["detail"], 240),
                 "video": fmt.safe_relative_url(record["video_path"]),
+                "poster": fmt.safe_relative_url((posters or {}).get(str(record["video_path"]))),
                 "sheet": fmt.safe_relative_url(record["contact_sheet"]),
                 "usable": None if fmt.is_missing(usable) else bool(usable),
                 "latency_s": record["latency_s"],
@@ -203,7 +241,11 @@ def render_report(
         "metric_table": metric_table,
         "directions": run.directions,
         "categories": categories,
+        "draws": draws_view(run.results, model_colours(analysis.models)),
         "pairwise": _records(analysis.pairwise),
+        "pairwise_matrices": pairwise_matrices(
+            _records(analysis.pairwise), analysis.models, run.directions
+        ),
         "win_rates": {
             m: {
                 "models": list(w.index),
@@ -216,7 +258,12 @@ def render_report(
             {"title": p.title, "uri": plot_data_uri(p), "png": f"plots/{p.png.name}", "key": p.key}
             for p in plots
         ],
-        "pages": gallery_pages(run.results, analysis.models, page_size),
+        "pages": gallery_pages(
+            run.results,
+            analysis.models,
+            page_size,
+            ensure_posters(run.path, run.results.get("video_path", pd.Series(dtype=object))),
+        ),
         "scorers": scorers,
         "unavailable": unavailable_scorers(run.scorers),
     }

@@ -10,6 +10,7 @@ import pandas as pd
 
 from reports.analysis import Analysis
 from reports.data import as_dict, unavailable_scorers
+from reports.draws import draw_stats, samples_advice, several_samples
 from reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
 from reports.plots import Plot
 
@@ -117,11 +118,48 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
         lines += md_table(
             ["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l"
         ) + [""]
+    lines += _draws_lines(analysis)
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]
     lines += _manifest_lines(analysis)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _draws_lines(analysis: Analysis) -> list[str]:
+    """抽卡: pass@k, expected draws and cost of a usable clip, or the samples a CI would need."""
+    df = analysis.run.results
+    lines = ["## Draws until usable (抽卡)", ""]
+    if not several_samples(df):
+        lines += [
+            "One sample per prompt; for a 95% CI of total width 10 percentage points on the usable rate:",
+            "",
+        ]
+        lines += [
+            f"- {md_escape(a.model)}: usable {fmt_pct(a.usable_rate)} over {a.draws} draws; "
+            f"about {a.draws_needed} draws needed (`samples: {a.samples_per_prompt}` over {a.prompts} prompts)"
+            for a in samples_advice(df)
+        ]
+        return [*lines, ""]
+    stats = draw_stats(df)
+    width = max(s.max_samples for s in stats)
+    header = [
+        "Model",
+        *(f"pass@{k}" for k in range(1, width + 1)),
+        "Expected draws",
+        "Cost / usable clip",
+    ]
+    rows = [
+        [
+            md_escape(s.model),
+            *(fmt_pct(s.pass_at[k]) if k < len(s.pass_at) else "–" for k in range(width)),
+            f"{fmt_num(s.expected_draws)} {fmt_ci(s.expected_draws_low, s.expected_draws_high)}".strip(),
+            f"{fmt_usd(s.cost_per_usable_usd)} {fmt_ci(s.cost_per_usable_low_usd, s.cost_per_usable_high_usd, 'usd')}".strip(),
+        ]
+        for s in stats
+    ]
+    note = "pass@k: unbiased estimator (Chen et al. 2021); expected draws = 1 ÷ per-draw usable rate; 95% bootstrap over prompts."
+    return [*lines, note, "", *md_table(header, rows, "l"), ""]
 
 
 def _manifest_lines(analysis: Analysis) -> list[str]:

@@ -1,0 +1,8 @@
+"""Veo 3.1 on Vertex AI (service-account OAuth): adapter, wire functions and simulator."""
+
+from adapters.vertex_veo.adapter import VertexVeoAdapter
+from adapters.vertex_veo.sim import SIMULATOR
+
+ADAPTER = VertexVeoAdapter
+
+__all__ = ["ADAPTER", "SIMULATOR"]
