@@ -26,7 +26,6 @@ from bench.cli_stages import (
     score_stage,
 )
 from bench.cli_views import console, err_console
-from bench.records import NewerSchema
 from bench.secrets import redact
 
 if TYPE_CHECKING:
@@ -243,7 +242,12 @@ def compare(
     baseline: Path,
     candidate: Path,
     fail_on_regression: Annotated[
-        bool, typer.Option("--fail-on-regression", help="Exit 1 when a regression is found.")
+        bool,
+        typer.Option(
+            "--fail-on-regression",
+            help="Exit 1 when a regression is found; exit 2 when too few matched pairs "
+            "could ever show one.",
+        ),
     ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
 ) -> None:
@@ -261,30 +265,21 @@ def compare(
     result = compare_runs(baseline, candidate, out)
     for path in result.paths:
         console.print(f"wrote {path}")
+    gate = result.gate_reason()  # too few pairs for some test ever to reach p < alpha
     if result.regressions:
         console.print(f"[red]{len(result.regressions)} regression(s)[/red]")
         for reg in result.regressions[:20]:
-            console.print(f"  - {reg}")
+            console.print(
+                f"  - {reg.model} · {reg.metric}: {reg.baseline:.4g} → {reg.candidate:.4g}"
+            )
         if fail_on_regression:
-            raise Exit(EXIT_REGRESSION)
-    else:
+            raise Exit(EXIT_REGRESSION, gate)
+    elif not gate:
         console.print("[green]no regressions[/green]")
-
-
-@app.command()
-def reconcile(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
-) -> None:
-    """Provider task list vs the journal: adopt lost tasks, list orphans; creates nothing."""
-    from bench.pipeline import check_secrets, config_from_manifest
-    from bench.reconcile_run import reconcile_dir
-    from bench.store import RunDir
-
-    require_run(run_dir)
-    loaded = config_from_manifest(RunDir(run_dir))
-    check_secrets(loaded)
-    for line in reconcile_dir(run_dir, loaded).lines():
-        console.print(line, markup=False, highlight=False)
+    if gate:
+        if fail_on_regression:  # never a silent pass: the gate could not have seen a regression
+            raise Exit(EXIT_USAGE, gate)
+        console.print(gate, markup=False, highlight=False)
 
 
 # ----- sim / demo / models / suites -------------------------------------------------------
@@ -390,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
-    except (errors.RunLocked, NewerSchema) as exc:
+    except errors.RunLocked as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         return EXIT_USAGE
     except typer.Exit as exc:

@@ -1,15 +1,22 @@
 """Baseline vs candidate: what got worse, with statistical confidence.
 
 Jobs are matched on (model, prompt_id, sample). For every model and metric the candidate's
-paired difference from the baseline (candidate − baseline) gets a 95% bootstrap CI and a
-p-value:
+paired difference from the baseline (candidate − baseline) gets a 95% CI and a p-value:
 
-- scorer metrics and cost_usd: mean of paired differences, Wilcoxon signed-rank test;
-- failure, rejection and usable rates: paired 0/1 outcomes on jobs attempted in both runs,
-  exact McNemar test (binomial test on the discordant pairs);
+- scorer metrics and cost_usd: mean of paired differences (the mean interval of
+  `reports.intervals`), Wilcoxon signed-rank test;
+- failure, rejection and usable rates, and 0/1 metrics such as conformance: paired 0/1
+  outcomes (on jobs attempted in both runs, for the rates), Newcombe's paired interval and
+  the exact McNemar test (binomial test on the discordant pairs);
 - latency p50: difference of medians over delivered clips (the runs are resampled
   independently: latency is a property of the provider at run time, not of the prompt),
-  Mann-Whitney U test.
+  percentile bootstrap, Mann-Whitney U test.
+
+Every comparison also states its power (`reports.power`): the smallest change it could
+have detected with 80% power, the pairs (and samples per prompt) needed to detect a change
+of its threshold, and `can_detect` = False when it has too few pairs for its test ever to
+reach p < alpha — then a regression would be invisible, and `compare --fail-on-regression`
+says so and exits 2 instead of passing.
 
 A **regression** is a change in the metric's bad direction that is significant (p < alpha
 and the CI excludes 0) and larger than its threshold. Default thresholds
@@ -27,11 +34,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from reports.analysis import JOB_METRICS
+from reports.comparisons import (
+    MATCH_KEYS,
+    Comparison,
+    Threshold,
+    latency_comparison,
+    metric_pairs,
+    paired_comparison,
+)
 from reports.data import (
     FAILED_STATUSES,
     NOT_ATTEMPTED,
@@ -39,30 +52,9 @@ from reports.data import (
     declared_regression_thresholds,
     load_run,
 )
-from reports.intervals import (
-    CONFIDENCE,
-    N_RESAMPLES,
-    SEED,
-    bootstrap_column_means,
-    bootstrap_resample_counts,
-    percentile_interval,
-)
-from reports.pairwise import paired_test_p_value
+from reports.intervals import CONFIDENCE, N_RESAMPLES, SEED
 
-MATCH_KEYS = ["model", "prompt_id", "sample"]
 RATE_METRICS = {"failure_rate": "lower", "rejection_rate": "lower", "usable_rate": "higher"}
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """The smallest change that counts: `absolute` in the metric's units, or `relative` to the baseline."""
-
-    kind: str  # "absolute" | "relative"
-    value: float
-
-    def absolute_for(self, baseline: float) -> float:
-        """The threshold in the metric's own units."""
-        return self.value if self.kind == "absolute" else self.value * abs(baseline)
 
 
 DEFAULT_THRESHOLDS: dict[str, Threshold] = {
@@ -71,28 +63,6 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "usable_rate": Threshold("absolute", 0.03),
     "latency_p50_s": Threshold("relative", 0.10),
 }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One model × metric: baseline and candidate values and the change between them."""
-
-    model: str
-    metric: str
-    kind: str  # "mean" | "rate" | "p50"
-    direction: str
-    baseline: float
-    candidate: float
-    difference: float  # candidate − baseline
-    ci_low: float
-    ci_high: float
-    p_value: float
-    n: int
-    threshold: float  # absolute, in the metric's units
-    test: str
-    significant: bool
-    regression: bool
-    improvement: bool
 
 
 @dataclass
@@ -115,58 +85,29 @@ class CompareResult:
         """Significant changes beyond the threshold in the good direction."""
         return [c for c in self.comparisons if c.improvement]
 
+    @property
+    def undetectable(self) -> list[Comparison]:
+        """Comparisons with too few pairs for their test ever to reach p < alpha."""
+        return [c for c in self.comparisons if not c.can_detect]
+
+    def gate_reason(self) -> str:
+        """Why `--fail-on-regression` cannot vouch for this comparison ('' when it can)."""
+        from reports.compare_report import power_note
+
+        if not self.undetectable:
+            return ""
+        lines = [
+            f"cannot detect a regression in {len(self.undetectable)} comparison(s) "
+            "(too few matched pairs; exit 2):"
+        ]
+        lines += [
+            f"  - {c.model} · {c.metric}: {power_note(c, self.alpha)}" for c in self.undetectable
+        ]
+        return "\n".join(lines)
+
     def table(self) -> pd.DataFrame:
         """All comparisons as a DataFrame."""
         return pd.DataFrame([asdict(c) for c in self.comparisons])
-
-
-def _judge(
-    model: str,
-    metric: str,
-    kind: str,
-    direction: str,
-    base: float,
-    cand: float,
-    diff: float,
-    bounds: tuple[float, float],
-    p_value: float,
-    n: int,
-    test: str,
-    threshold: Threshold,
-    alpha: float,
-) -> Comparison:
-    low, high = bounds
-    excludes_zero = bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
-    significant = bool(np.isfinite(p_value) and p_value < alpha and excludes_zero)
-    limit = threshold.absolute_for(base) if np.isfinite(base) else np.inf
-    beyond = bool(np.isfinite(diff) and abs(diff) > limit)
-    worse = (diff < 0) if direction == "higher" else (diff > 0)
-    return Comparison(
-        model,
-        metric,
-        kind,
-        direction,
-        float(base),
-        float(cand),
-        float(diff),
-        float(low),
-        float(high),
-        float(p_value),
-        int(n),
-        float(limit),
-        test,
-        significant,
-        regression=significant and beyond and bool(worse),
-        improvement=significant and beyond and not bool(worse),
-    )
-
-
-def _mcnemar_p(base: np.ndarray, cand: np.ndarray) -> float:
-    only_base = int(np.sum(base & ~cand))
-    only_cand = int(np.sum(cand & ~base))
-    if only_base + only_cand == 0:
-        return 1.0
-    return float(scipy_stats.binomtest(only_cand, only_base + only_cand, 0.5).pvalue)
 
 
 def _outcomes(df: pd.DataFrame) -> pd.DataFrame:
@@ -183,22 +124,6 @@ def _outcomes(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _median_difference_ci(
-    base: np.ndarray, cand: np.ndarray, confidence: float, n_resamples: int, seed: int
-) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    medians = []
-    for values in (base, cand):
-        counts = bootstrap_resample_counts(values.size, n_resamples, rng)
-        # A weighted median per resample: sort once, cumulative weights cross one half.
-        order = np.argsort(values)
-        cumulative = np.cumsum(counts[:, order], axis=1)
-        index = (cumulative >= values.size / 2.0).argmax(axis=1)
-        medians.append(values[order][index])
-    low, high = percentile_interval((medians[1] - medians[0])[:, None], confidence)
-    return float(low[0]), float(high[0])
-
-
 def compare_frames(
     base_df: pd.DataFrame,
     cand_df: pd.DataFrame,
@@ -210,11 +135,18 @@ def compare_frames(
     confidence: float = CONFIDENCE,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    keep_unpaired: bool = False,
 ) -> list[Comparison]:
-    """Every model × metric comparison between two results tables (see the module docstring)."""
+    """Every model × metric comparison between two results tables (see the module docstring).
+
+    With `keep_unpaired`, a metric measured in both runs on fewer than 2 matched jobs is
+    listed too (as undetectable) instead of being left out.
+    """
     declared = {m: Threshold("absolute", v) for m, v in declared_regression_thresholds().items()}
     limits = {**DEFAULT_THRESHOLDS, **declared, **(thresholds or {})}
     default = Threshold("relative", threshold)
+    settings = (confidence, n_resamples, seed)
+    least = 0 if keep_unpaired else 2
     out: list[Comparison] = []
     models = sorted(set(base_df["model"]) & set(cand_df["model"]))
     metrics = [
@@ -226,97 +158,31 @@ def compare_frames(
     for model in models:
         base_m, cand_m = base_df[base_df["model"] == model], cand_df[cand_df["model"] == model]
         for metric in metrics:
-            pair = base_m[[*MATCH_KEYS, metric]].merge(
-                cand_m[[*MATCH_KEYS, metric]], on=MATCH_KEYS, suffixes=("_b", "_c")
-            )
-            for column in (f"{metric}_b", f"{metric}_c"):
-                # Boolean metrics (conformance, decodable, …) compare as 0/1.
-                numeric = pd.to_numeric(pair[column], errors="coerce")
-                pair[column] = pd.array(numeric, dtype="Float64").to_numpy(
-                    dtype=float, na_value=np.nan
+            pair = metric_pairs(base_m, cand_m, metric)
+            if pair is not None and len(pair) >= least:
+                key = (model, metric, "mean", directions[metric])
+                out.append(
+                    paired_comparison(key, pair, limits.get(metric, default), alpha, settings)
                 )
-            pair = pair.dropna(subset=[f"{metric}_b", f"{metric}_c"])
-            if len(pair) < 2:
-                continue
-            diffs = (pair[f"{metric}_c"] - pair[f"{metric}_b"]).to_numpy(dtype=float)
-            bounds = percentile_interval(
-                bootstrap_column_means(diffs, n_resamples, seed), confidence
-            )
-            out.append(
-                _judge(
-                    model,
-                    metric,
-                    "mean",
-                    directions[metric],
-                    pair[f"{metric}_b"].mean(),
-                    pair[f"{metric}_c"].mean(),
-                    float(diffs.mean()),
-                    (bounds[0][0], bounds[1][0]),
-                    paired_test_p_value(diffs),
-                    len(pair),
-                    "Wilcoxon signed-rank",
-                    limits.get(metric, default),
-                    alpha,
-                )
-            )
-        pair = base_out[base_out["model"] == model].merge(
+        outcomes = base_out[base_out["model"] == model].merge(
             cand_out[cand_out["model"] == model], on=MATCH_KEYS, suffixes=("_b", "_c")
         )
-        pair = pair[pair["attempted_b"] & pair["attempted_c"]]
+        outcomes = outcomes[outcomes["attempted_b"] & outcomes["attempted_c"]]
         for metric, direction in RATE_METRICS.items():
-            if f"{metric}_b" not in pair or f"{metric}_c" not in pair or len(pair) < 2:
+            if f"{metric}_b" not in outcomes or f"{metric}_c" not in outcomes:
                 continue
-            base_flags = pair[f"{metric}_b"].to_numpy(dtype=bool)
-            cand_flags = pair[f"{metric}_c"].to_numpy(dtype=bool)
-            diffs = cand_flags.astype(float) - base_flags.astype(float)
-            bounds = percentile_interval(
-                bootstrap_column_means(diffs, n_resamples, seed), confidence
+            if len(outcomes) < least or (len(outcomes) == 0 and not keep_unpaired):
+                continue
+            pair = outcomes[["prompt_id"]].assign(
+                b=outcomes[f"{metric}_b"].astype(float), c=outcomes[f"{metric}_c"].astype(float)
             )
-            out.append(
-                _judge(
-                    model,
-                    metric,
-                    "rate",
-                    direction,
-                    base_flags.mean(),
-                    cand_flags.mean(),
-                    float(diffs.mean()),
-                    (bounds[0][0], bounds[1][0]),
-                    _mcnemar_p(base_flags, cand_flags),
-                    len(pair),
-                    "exact McNemar",
-                    limits.get(metric, default),
-                    alpha,
-                )
-            )
-        base_lat = (
-            base_m.loc[base_m["status"] == "succeeded", "latency_s"].dropna().to_numpy(dtype=float)
+            key = (model, metric, "rate", direction)
+            out.append(paired_comparison(key, pair, limits.get(metric, default), alpha, settings))
+        latency = latency_comparison(
+            model, base_m, cand_m, limits.get("latency_p50_s", default), alpha, settings
         )
-        cand_lat = (
-            cand_m.loc[cand_m["status"] == "succeeded", "latency_s"].dropna().to_numpy(dtype=float)
-        )
-        if base_lat.size >= 2 and cand_lat.size >= 2:
-            base_p50, cand_p50 = float(np.median(base_lat)), float(np.median(cand_lat))
-            p_value = float(
-                scipy_stats.mannwhitneyu(cand_lat, base_lat, alternative="two-sided").pvalue
-            )
-            out.append(
-                _judge(
-                    model,
-                    "latency_p50_s",
-                    "p50",
-                    "lower",
-                    base_p50,
-                    cand_p50,
-                    cand_p50 - base_p50,
-                    _median_difference_ci(base_lat, cand_lat, confidence, n_resamples, seed),
-                    p_value,
-                    min(base_lat.size, cand_lat.size),
-                    "Mann-Whitney U",
-                    limits.get("latency_p50_s", default),
-                    alpha,
-                )
-            )
+        if latency is not None:
+            out.append(latency)
     return out
 
 
@@ -346,7 +212,14 @@ def compare_runs(
         dict.fromkeys([*base_run.metrics, *[m for m in JOB_METRICS if m != "latency_s"]])
     )
     comparisons = compare_frames(
-        base_run.results, cand_run.results, directions, metrics, threshold, alpha, thresholds
+        base_run.results,
+        cand_run.results,
+        directions,
+        metrics,
+        threshold,
+        alpha,
+        thresholds,
+        keep_unpaired=True,
     )
     result = CompareResult(base_run.name, cand_run.name, comparisons, alpha=alpha)
     target = Path(out_dir) if out_dir is not None else default_out_dir(base_run, Path(candidate))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from reports.data import RunData
 from reports.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_s, md_escape
 from reports.html import environment
+from reports.power import min_observations
 
 if TYPE_CHECKING:
     from reports.compare import CompareResult, Comparison
@@ -35,8 +38,55 @@ def fmt_change(c: Comparison) -> tuple[str, str]:
     return f"{sign}{body}", fmt_ci(c.ci_low, c.ci_high, kind)
 
 
+def _count_unit(c: Comparison) -> str:
+    return "delivered clips per run" if c.kind == "p50" else "matched pairs"
+
+
+def fmt_detectable(c: Comparison, alpha: float) -> str:
+    """The smallest change the comparison could detect (80% power), or why it could detect none."""
+    if not c.can_detect:
+        return f"none: needs ≥ {min_observations(c.test, alpha)} {_count_unit(c)}"
+    if not np.isfinite(c.detectable):
+        return "–"
+    if c.metric.endswith("_rate"):
+        return f"{100 * c.detectable:.1f} pp"
+    return fmt_s(c.detectable) if c.metric.endswith("_s") else fmt_num(c.detectable, 4)
+
+
+def fmt_needed(c: Comparison) -> str:
+    """Pairs (and samples per prompt) that would detect a change of the threshold."""
+    if not np.isfinite(c.pairs_needed):
+        return "–"
+    per_prompt = (
+        f" ({c.samples_per_prompt:.0f}/prompt)" if np.isfinite(c.samples_per_prompt) else ""
+    )
+    return f"{c.pairs_needed:,.0f}{per_prompt}"
+
+
+def power_note(c: Comparison, alpha: float) -> str:
+    """A sentence on what the comparison could not detect and what it would take."""
+    unit = _count_unit(c)
+    note = (
+        f"{c.n} {unit}; the two-sided {c.test} test needs ≥ {min_observations(c.test, alpha)} "
+        f"for p < {alpha:g}"
+    )
+    if np.isfinite(c.pairs_needed):
+        threshold = (
+            f"{100 * c.threshold:.1f} pp"
+            if c.metric.endswith("_rate")
+            else fmt_value(c.metric, c.threshold)
+        )
+        note += f"; detecting a change of {threshold} would take about {c.pairs_needed:,.0f} {unit}"
+        if np.isfinite(c.samples_per_prompt):
+            note += f" ({c.samples_per_prompt:.0f} samples per prompt)"
+    return note
+
+
 def verdict(c: Comparison) -> str:
-    """'regression', 'improvement', 'changed (below threshold)' or 'no significant change'."""
+    """'regression', 'improvement', 'cannot detect (too few pairs)', 'changed (below
+    threshold)' or 'no significant change'."""
+    if not c.can_detect:
+        return "cannot detect (too few pairs)"
     if c.regression:
         return "regression"
     if c.improvement:
@@ -47,7 +97,8 @@ def verdict(c: Comparison) -> str:
 def _rows(result: CompareResult) -> list[dict[str, object]]:
     rows = []
     for c in sorted(
-        result.comparisons, key=lambda c: (not c.regression, not c.improvement, c.model, c.metric)
+        result.comparisons,
+        key=lambda c: (not c.regression, c.can_detect, not c.improvement, c.model, c.metric),
     ):
         change, bounds = fmt_change(c)
         rows.append(
@@ -65,6 +116,8 @@ def _rows(result: CompareResult) -> list[dict[str, object]]:
                 if not c.metric.endswith("_rate")
                 else f"{100 * c.threshold:.1f} pp",
                 "test": c.test,
+                "detectable": fmt_detectable(c, result.alpha),
+                "needed": fmt_needed(c),
                 "verdict": verdict(c),
             }
         )
@@ -90,21 +143,37 @@ def render_compare_markdown(result: CompareResult) -> str:
         lines.append(
             f"**No regressions** (significant at α = {result.alpha:g} and beyond threshold)."
         )
+    if result.undetectable:
+        lines += [
+            "",
+            f"**Cannot detect a regression** in {len(result.undetectable)} comparison(s):",
+        ]
+        lines += [
+            f"- {md_escape(c.model)} · {md_escape(c.metric)}: {power_note(c, result.alpha)}"
+            for c in result.undetectable
+        ]
     lines += [
         "",
-        "| Model | Metric | Baseline | Candidate | Change | 95% CI | p | n | Threshold | Verdict |",
-        "| :--- | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :--- |",
+        "| Model | Metric | Baseline | Candidate | Change | 95% CI | p | n | Threshold "
+        "| Detectable | n for threshold | Verdict |",
+        "| :--- | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :--- |",
     ]
     for r in _rows(result):
         arrow = "▲" if r["direction"] == "higher" else "▼"
         lines.append(
             f"| {md_escape(r['model'])} | {md_escape(r['metric'])} {arrow} | {r['baseline']} | {r['candidate']} | {r['change']} "
-            f"| {r['ci']} | {r['p']} | {r['n']} | {r['threshold']} | {r['verdict']} |"
+            f"| {r['ci']} | {r['p']} | {r['n']} | {r['threshold']} | {r['detectable']} "
+            f"| {r['needed']} | {r['verdict']} |"
         )
     lines += [
         "",
         "Change = candidate − baseline on jobs matched by model, prompt and sample. ▲ higher is better, ▼ lower is better.",
-        "Tests: Wilcoxon signed-rank (metric means), exact McNemar (rates), Mann-Whitney U (latency p50).",
+        "Tests: Wilcoxon signed-rank (metric means), exact McNemar (rates and 0/1 metrics), "
+        "Mann-Whitney U (latency p50).",
+        "Detectable = the smallest change the comparison detects with 80% power at this α; "
+        "n for threshold = matched pairs (delivered clips for latency) that would detect a "
+        "change of the threshold, with the samples per prompt that give them (a lower bound: "
+        "samples of one prompt are correlated). See docs/scorers.md, statistics.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -124,6 +193,9 @@ def write_compare_reports(
             rows=_rows(result),
             n_regressions=len(result.regressions),
             n_improvements=len(result.improvements),
+            undetectable=[
+                (c.model, c.metric, power_note(c, result.alpha)) for c in result.undetectable
+            ],
             simulated=sorted(set(baseline.simulated_models) | set(candidate.simulated_models)),
         )
     )
