@@ -1,0 +1,172 @@
+"""The arena web app: one prompt, two clips from different models, blind; votes to disk.
+
+Serves on loopback by default. The page never learns which model made a clip: clips are
+served under random tokens made fresh at each start, and the pair's identity stays on the
+server until the vote is written (and fsynced) to votes.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bench.arena.votes import (
+    CHOICES,
+    Clip,
+    VoteLog,
+    candidate_pairs,
+    choose_pair,
+    load_clips,
+    quick_ratings,
+)
+
+MAX_OPEN_PAIRS = 1000  # pairs shown but not voted on, kept for their vote
+
+
+@dataclass
+class Shown:
+    """A pair on someone's screen."""
+
+    a: Clip
+    b: Clip
+    shown_at_s: float
+
+
+@dataclass
+class Arena:
+    """Clips, pairs on screen and the vote log of one arena session."""
+
+    run_dirs: list[Path]
+    log: VoteLog
+    seed: int | None = None
+    clips: list[Clip] = field(init=False)
+    pairs: list[tuple[Clip, Clip]] = field(init=False)
+    tokens: dict[str, Clip] = field(init=False)
+    shown: dict[str, Shown] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.clips = load_clips(self.run_dirs)
+        self.pairs = candidate_pairs(self.clips)
+        self.tokens = {secrets.token_urlsafe(12): clip for clip in self.clips}
+        self.token_of = {id(clip): token for token, clip in self.tokens.items()}
+        self.rng = random.Random(self.seed)
+
+    def next_pair(self, skip: str | None) -> dict[str, Any]:
+        """The next pair for the page (random sides), or done."""
+        with self.lock:
+            avoid = set()
+            if skip and skip in self.shown:
+                skipped = self.shown.pop(skip)
+                avoid = {(skipped.a.job_id, skipped.b.job_id), (skipped.b.job_id, skipped.a.job_id)}
+            chosen = choose_pair(self.pairs, self.log.votes, quick_ratings(self.log.votes),
+                                 self.rng, avoid or None)  # fmt: skip
+            progress = {"votes": len(self.log.votes), "pairs": len(self.pairs)}
+            if chosen is None:
+                return {"done": True, **progress}
+            pair_id = secrets.token_urlsafe(12)
+            self.shown[pair_id] = Shown(chosen[0], chosen[1], time.monotonic())
+            while len(self.shown) > MAX_OPEN_PAIRS:
+                self.shown.pop(next(iter(self.shown)))
+            a, b = chosen
+            return {
+                "pair_id": pair_id,
+                "prompt": a.text,
+                "a": f"clip/{self.token_of[id(a)]}",
+                "b": f"clip/{self.token_of[id(b)]}",
+                **progress,
+            }
+
+    def vote(self, pair_id: str, choice: str, rater: str | None) -> dict[str, Any] | None:
+        """Write the vote for a shown pair; None when the pair is unknown (e.g. a restart)."""
+        with self.lock:
+            shown = self.shown.pop(pair_id, None)
+            if shown is None:
+                return None
+            elapsed_s = time.monotonic() - shown.shown_at_s
+            vote = self.log.append(shown.a, shown.b, choice, rater, elapsed_s)
+            return {"saved": True, "vote_id": vote["vote_id"], "votes": len(self.log.votes)}
+
+
+def page_html() -> str:
+    """The voting page (one self-contained file: no CDN, no external fonts)."""
+    return resources.files("bench.arena").joinpath("page.html").read_text(encoding="utf-8")
+
+
+def build_app(arena: Arena) -> Starlette:
+    """The ASGI app of one arena."""
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(page_html(), headers={"Cache-Control": "no-store"})
+
+    async def next_pair(request: Request) -> Response:
+        return JSONResponse(arena.next_pair(request.query_params.get("skip")))
+
+    async def vote(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, 400)
+        choice = body.get("choice") if isinstance(body, dict) else None
+        if choice not in CHOICES:
+            return JSONResponse({"error": f"choice must be one of {', '.join(CHOICES)}"}, 400)
+        rater = body.get("rater")
+        saved = arena.vote(str(body.get("pair_id", "")), choice, str(rater) if rater else None)
+        if saved is None:
+            return JSONResponse({"error": "this pair is no longer open; load the next one"}, 409)
+        return JSONResponse(saved)
+
+    async def clip(request: Request) -> Response:
+        found = arena.tokens.get(request.path_params["token"])
+        if found is None:
+            return JSONResponse({"error": "no such clip"}, 404)
+        return FileResponse(found.path, media_type="video/mp4")
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/next", next_pair),
+            Route("/api/vote", vote, methods=["POST"]),
+            Route("/clip/{token}", clip),
+        ]
+    )
+
+
+def serve(run_dirs: list[Path], port: int = 8770, host: str = "127.0.0.1") -> None:
+    """Run the arena until interrupted; votes go to the first run directory."""
+    log = VoteLog(run_dirs[0])
+    try:
+        arena = Arena(run_dirs, log)
+        where = "loopback only" if host in ("127.0.0.1", "localhost", "::1") else "NOT loopback"
+        print(f"arena: http://{host}:{port}/ ({where}); {len(arena.clips)} clips, "
+              f"{len(arena.pairs)} pairs, {len(log.votes)} votes so far → {log.path}", flush=True)  # fmt: skip
+        uvicorn.run(build_app(arena), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        log.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.arena.server RUN_DIR… [--port N] [--host H]`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dirs", nargs="+", type=Path)
+    parser.add_argument("--port", type=int, default=8770)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    serve(args.run_dirs, args.port, args.host)
+
+
+if __name__ == "__main__":
+    main()
