@@ -33,6 +33,7 @@ _BUILTIN: dict[str, str] = {
     "openai_videos": "adapters.openai_videos",
     "veo": "adapters.veo",
     "vertex_veo": "adapters.vertex_veo",
+    "gemini_omni": "adapters.gemini_omni",
     "wan": "adapters.wan",
     "minimax": "adapters.minimax",
 }

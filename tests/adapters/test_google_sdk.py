@@ -3,6 +3,7 @@ Omni interaction, with the Vertex token minted by google-auth from the simulator
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -44,3 +45,32 @@ def test_vertex_veo_generation_with_google_auth_token(server: SimServer) -> None
     video = operation.result.generated_videos[0].video
     assert video is not None and video.video_bytes is not None and video.video_bytes[4:8] == b"ftyp"
     assert credentials.token is not None and credentials.token.startswith("ya29.sim-")
+
+
+def test_gemini_omni_interaction_completes_with_a_video(server: SimServer) -> None:
+    from bench.sim import SIM_API_KEY
+
+    client = genai.Client(
+        api_key=SIM_API_KEY,
+        http_options=types.HttpOptions(base_url=server.base_url("gemini_omni"), api_version="v1"),
+    )
+    interaction = client.interactions.create(
+        model="gemini-omni-1.2-flash",
+        input="a yellow raincoat girl walks her corgi",
+        response_format={
+            "type": "video",
+            "aspect_ratio": "16:9",
+            "resolution": "720p",
+            "duration": "4",
+        },
+        background=True,
+    )
+    deadline = time.monotonic() + 60
+    while interaction.status in ("queued", "in_progress") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        interaction = client.interactions.get(interaction.id)
+    assert interaction.status == "completed"
+    video = interaction.steps[-1].content[-1]
+    assert video.type == "video" and video.data is not None
+    assert base64.b64decode(video.data)[4:8] == b"ftyp"
+    assert interaction.usage is not None and interaction.usage.total_output_tokens == 4 * 5792

@@ -1,0 +1,8 @@
+"""Gemini Omni Flash video (Interactions API, Gemini key): adapter, wire functions, simulator."""
+
+from adapters.gemini_omni.adapter import GeminiOmniAdapter
+from adapters.gemini_omni.sim import SIMULATOR
+
+ADAPTER = GeminiOmniAdapter
+
+__all__ = ["ADAPTER", "SIMULATOR"]
