@@ -26,7 +26,7 @@ from bench.scorers.temporal import (
 )
 from bench.video import AudioMeter, TimelineTracker, VideoProbe, expected_frame_count, stream_fps
 
-SAMPLER_VERSION = "1"
+SAMPLER_VERSION = "2"  # 2: DIS flow with a consistency check; static-filter statistics
 # Reductions a decode pass can compute; scorers declare which they need.
 PRODUCTS = ("uniform", "flicker", "motion", "shots", "probe")
 
@@ -60,6 +60,9 @@ class VideoPass:
     motion_pair_magnitudes: list[float] = field(default_factory=list)
     motion_frames: int = 0
     motion_short_side_px: int | None = None
+    motion_pair_top2_px: list[float] = field(default_factory=list)  # static filter, per pair
+    motion_loop_top2_px: list[float] = field(default_factory=list)  # first→last, last→first
+    motion_interval: int = 1  # native frames between the motion frames
     shot_boundaries_s: list[float] | None = None
     prepared: Any = None  # the embedder's preprocessed batch, made in the decode thread
 
@@ -205,6 +208,9 @@ def decode_pass(
         result.motion_pair_magnitudes = motion.pair_magnitudes
         result.motion_frames = motion.frames
         result.motion_short_side_px = motion.frame_short_side_px
+        result.motion_pair_top2_px = motion.pair_top2_px
+        result.motion_loop_top2_px = motion.loop_top2_px()
+        result.motion_interval = every
     if shots is not None:
         result.shot_boundaries_s = shots.boundaries_s
     return result

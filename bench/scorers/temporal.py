@@ -50,14 +50,6 @@ class FlickerAccumulator:
         return self.sum_mae / self.pairs if self.pairs else None
 
 
-def top_flow_magnitude(flow: np.ndarray, share: float = TOP_FLOW_SHARE) -> float:
-    """VBench's per-pair statistic: mean of the largest `share` of flow magnitudes."""
-    magnitude = np.sqrt(np.square(flow[..., 0]) + np.square(flow[..., 1])).ravel()
-    count = max(1, int(magnitude.size * share))
-    top = np.partition(magnitude, magnitude.size - count)[magnitude.size - count :]
-    return float(top.mean())
-
-
 def dynamic_threshold_px(short_side_px: int, native_fps: float | None) -> float:
     """VBench threshold: 6 px at a 256-px short side, scaled by size and by max(1, 8/fps)."""
     factor = max(1.0, 8.0 / native_fps) if native_fps else 1.0
@@ -82,13 +74,82 @@ def motion_interval(native_fps: float | None, target_fps: float) -> int:
     return max(1, round(native_fps / target_fps))
 
 
+# VBench static filter (static_filter.py): per pair the mean of the top 2% flow magnitudes;
+# a pair moves above 3 px at a 256-px short side; round(2 * frames / 16) moving pairs allowed.
+STATIC_TOP_SHARE = 0.02
+STATIC_THRESHOLD_PX_AT_256 = 3.0
+STATIC_COUNT_PER_16 = 2
+FB_TOLERANCE_PX = 1.0  # forward–backward consistency: 1 px plus 5% of the flow
+
+
+def dense_flow(frame_a: np.ndarray, frame_b: np.ndarray) -> np.ndarray:
+    """Flow from a to b with its occlusion mask: (H, W, 3) = (dx, dy, consistent 0/1).
+
+    OpenCV's DIS flow (medium preset) follows 2–96 px translations at a 256-px short side
+    (Farnebäck saturates past ~32 px); the forward–backward check drops pixels that leave
+    the frame or are occluded, whose extrapolated flow would inflate the top-k statistics.
+    """
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    a, b = np.ascontiguousarray(frame_a), np.ascontiguousarray(frame_b)
+    forward, backward = dis.calc(a, b, None), dis.calc(b, a, None)
+    height, width = a.shape[:2]
+    map_x = (np.arange(width, dtype=np.float32)[None, :] + forward[..., 0]).astype(np.float32)
+    map_y = (np.arange(height, dtype=np.float32)[:, None] + forward[..., 1]).astype(np.float32)
+    back = cv2.remap(
+        backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1e4
+    )
+    error = np.hypot(forward[..., 0] + back[..., 0], forward[..., 1] + back[..., 1])
+    magnitude = np.hypot(forward[..., 0], forward[..., 1])
+    consistent = error < FB_TOLERANCE_PX + 0.05 * magnitude
+    return np.dstack([forward, consistent.astype(np.float32)])
+
+
+def top_flow_magnitude(flow: np.ndarray, share: float = TOP_FLOW_SHARE) -> float:
+    """VBench's per-pair statistic: mean of the largest `share` of flow magnitudes.
+
+    With a consistency channel (see `dense_flow`) only consistent pixels count, unless
+    fewer than 1% are.
+    """
+    magnitude = np.sqrt(np.square(flow[..., 0]) + np.square(flow[..., 1]))
+    if flow.shape[-1] > 2:
+        keep = flow[..., 2] > 0.5
+        if keep.mean() >= 0.01:
+            magnitude = magnitude[keep]
+    magnitude = magnitude.ravel()
+    count = max(1, int(magnitude.size * share))
+    top = np.partition(magnitude, magnitude.size - count)[magnitude.size - count :]
+    return float(top.mean())
+
+
+def is_static(
+    pair_top2_px: list[float],
+    loop_top2_px: list[float],
+    short_side_px: int,
+    native_frames_per_pair: int,
+    sampled_frames: int,
+) -> bool:
+    """VBench's static filter on ~8 fps pairs (thresholds scaled by the native frames per pair).
+
+    VBench runs it on every native frame pair plus first→last and last→first; here a pair
+    spans `native_frames_per_pair` native frames, so its threshold is that many times larger.
+    """
+    threshold = STATIC_THRESHOLD_PX_AT_256 * short_side_px / MOTION_REFERENCE_SIDE_PX
+    allowed = round(STATIC_COUNT_PER_16 * sampled_frames / 16.0)
+    moving = sum(value > threshold * native_frames_per_pair for value in pair_top2_px)
+    if moving > allowed:
+        return False
+    return all(value <= threshold * allowed * 2 for value in loop_top2_px)
+
+
 class MotionAccumulator:
-    """Farnebäck dense flow on small grayscale frames at ~8 fps; keeps one previous frame."""
+    """DIS dense flow on small grayscale frames at ~8 fps; keeps the first and previous frame."""
 
     def __init__(self, short_side_px: int = MOTION_REFERENCE_SIDE_PX):
         self.short_side_px = short_side_px
+        self.first: np.ndarray | None = None
         self.previous: np.ndarray | None = None
         self.pair_magnitudes: list[float] = []
+        self.pair_top2_px: list[float] = []
         self.frames = 0
         self.frame_short_side_px: int | None = None
 
@@ -107,10 +168,23 @@ class MotionAccumulator:
         gray = self.small_gray(frame_rgb)
         self.frame_short_side_px = min(gray.shape)
         self.frames += 1
+        if self.first is None:
+            self.first = gray
         if self.previous is not None and self.previous.shape == gray.shape:
-            flow = cv2.calcOpticalFlowFarneback(self.previous, gray, None, 0.5, 3, 15, 3, 5, 1.2, 0)  # type: ignore[call-overload]
+            flow = dense_flow(self.previous, gray)
             self.pair_magnitudes.append(top_flow_magnitude(flow))
+            self.pair_top2_px.append(top_flow_magnitude(flow, STATIC_TOP_SHARE))
         self.previous = gray
+
+    def loop_top2_px(self) -> list[float]:
+        """VBench's two extra static-filter pairs: first→last and last→first."""
+        first, last = self.first, self.previous
+        if first is None or last is None or self.frames < 2 or first.shape != last.shape:
+            return []
+        return [
+            top_flow_magnitude(dense_flow(first, last), STATIC_TOP_SHARE),
+            top_flow_magnitude(dense_flow(last, first), STATIC_TOP_SHARE),
+        ]
 
 
 THUMBNAIL_SIZE_PX = (32, 18)  # (width, height): averages away pixel noise, keeps the layout

@@ -50,7 +50,7 @@ def test_scores_journal_meta_and_contact_sheets(tmp_path: Path) -> None:
     meta = RunDir(run).scorers_meta()
     assert set(meta) == set(CHEAP + ["face_identity"])
     assert meta["flicker"]["outputs"]["flicker"]["direction"] == "higher"
-    assert "Farnebäck approximation" in meta["motion"]["settings"]["method"]
+    assert "DIS flow" in meta["motion"]["settings"]["method"]
     assert (
         run / "frames" / "j0.jpg"
     ).stat().st_size > 500  # a face scorer needs frames, so sheets exist
