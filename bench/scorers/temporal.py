@@ -89,9 +89,11 @@ def dense_flow(frame_a: np.ndarray, frame_b: np.ndarray) -> np.ndarray:
     (Farnebäck saturates past ~32 px); the forward–backward check drops pixels that leave
     the frame or are occluded, whose extrapolated flow would inflate the top-k statistics.
     """
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     a, b = np.ascontiguousarray(frame_a), np.ascontiguousarray(frame_b)
-    forward, backward = dis.calc(a, b, None), dis.calc(b, a, None)
+    empty = np.zeros((*a.shape[:2], 2), np.float32)
+    forward = np.asarray(dis.calc(a, b, empty.copy()))
+    backward = np.asarray(dis.calc(b, a, empty.copy()))
     height, width = a.shape[:2]
     map_x = (np.arange(width, dtype=np.float32)[None, :] + forward[..., 0]).astype(np.float32)
     map_y = (np.arange(height, dtype=np.float32)[:, None] + forward[..., 1]).astype(np.float32)
