@@ -40,6 +40,7 @@ BASE_COLUMNS = [
     "resolution",
     "audio_requested",
     "shots_expected",
+    "has_character_ref",
     "width",
     "height",
     "fps",
@@ -91,6 +92,7 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
         "resolution": job.resolution,
         "audio_requested": job.audio,
         "shots_expected": job.shots,
+        "has_character_ref": bool(job.character_ref),
         "video_path": state.video_path,
         "contact_sheet": None,
     }
@@ -110,13 +112,52 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
     return row
 
 
+# A character prompt needs a face: its identity cannot be judged without one.
+CHARACTER_CATEGORY = "character_consistency"
+
+
+def _required_metric_problems(df: pd.DataFrame) -> pd.Series:
+    """Per row: what a metric the prompt requires says is wrong ('' when nothing).
+
+    Only metrics whose scorer ran in this run (some row has a value) are required: a face
+    for a character prompt (`character_ref` or category character_consistency), the
+    expected shot count for a multi-shot prompt.
+    """
+    problems = pd.Series("", index=df.index, dtype=object)
+    if "face_identity" in df.columns and df["face_identity"].notna().any():
+        character = df.get("category", pd.Series("", index=df.index)).astype(str).eq(
+            CHARACTER_CATEGORY
+        ) | df.get("has_character_ref", pd.Series(False, index=df.index)).fillna(False).astype(bool)
+        faceless = character & pd.to_numeric(df["face_identity"], errors="coerce").isna()
+        problems[faceless] += "no face detected for a character prompt; "
+    if {"shot_count", "shots_expected"} <= set(df.columns) and df["shot_count"].notna().any():
+        expected = pd.to_numeric(df.get("shots_expected"), errors="coerce")
+        found = pd.to_numeric(df["shot_count"], errors="coerce")
+        for row in df.index[expected.notna() & (found != expected)]:
+            problems[row] += (
+                f"expected {expected[row]:.0f} shots, "
+                + ("shot count not measured" if pd.isna(found[row]) else f"found {found[row]:.0f}")
+                + "; "
+            )
+    return problems
+
+
 def usable_flags(df: pd.DataFrame, thresholds: dict[str, Any]) -> tuple[pd.Series, list[str]]:
     """Per-row usable flag from the config's thresholds; returns the flag and the checks applied.
 
     A threshold on a metric that no row has (scorer unavailable) is not applied, and the
-    report says so. face_identity applies only to rows with a face measurement.
+    report says so. A metric the prompt requires and the clip lacks makes it not usable
+    (see `usable_reasons`), whatever the thresholds.
     """
-    ok = df["status"] == "succeeded"
+    reasons, applied = usable_reasons(df, thresholds)
+    return reasons.eq("").astype(bool), applied
+
+
+def usable_reasons(df: pd.DataFrame, thresholds: dict[str, Any]) -> tuple[pd.Series, list[str]]:
+    """Per row: why the clip is not usable ('' when it is), and the checks applied."""
+    status = df["status"].astype(str)
+    reasons = pd.Series("", index=df.index, dtype=object)
+    reasons[status != "succeeded"] = "status " + status[status != "succeeded"] + "; "
     applied = []
     for metric, limit in thresholds.items():
         if limit is None or metric == "conformance":
@@ -125,18 +166,24 @@ def usable_flags(df: pd.DataFrame, thresholds: dict[str, Any]) -> tuple[pd.Serie
             continue
         applied.append(f"{metric} >= {limit}")
         values = pd.to_numeric(df[metric], errors="coerce")
-        passes = values >= limit
-        if metric == "face_identity":
-            passes = passes | values.isna()
-        ok = ok & passes
+        # face_identity is judged where a face was measured; a required missing face is below.
+        failing = (values < limit) | (values.isna() & (metric != "face_identity"))
+        for row in df.index[failing & (status == "succeeded")]:
+            value = "missing" if pd.isna(values[row]) else f"{values[row]:.4g}"
+            reasons[row] += f"{metric} {value} < {limit}; "
     if (
         thresholds.get("conformance", True)
         and "conformance" in df.columns
         and not df["conformance"].isna().all()
     ):
         applied.append("conformance")
-        ok = ok & (df["conformance"].astype("boolean").fillna(False).astype(bool))
-    return ok.astype(bool), applied
+        conforming = df["conformance"].astype("boolean").fillna(False).astype(bool)
+        reasons[~conforming & (status == "succeeded")] += "conformance failed; "
+    required = _required_metric_problems(df)
+    if required.ne("").any():
+        applied.append("required metrics present (face for character prompts, shot count)")
+    reasons[status == "succeeded"] += required[status == "succeeded"]
+    return reasons.str.rstrip("; "), applied
 
 
 def build_results(run: RunDir) -> pd.DataFrame:
@@ -153,9 +200,11 @@ def build_results(run: RunDir) -> pd.DataFrame:
     if run.exists():
         thresholds.update(run.manifest().get("usable", {}) or {})
     if len(df):
-        df["usable"], applied = usable_flags(df, thresholds)
+        df["usable_reason"], applied = usable_reasons(df, thresholds)
+        df["usable"] = df["usable_reason"].eq("").astype(bool)
+        df["usable_reason"] = df["usable_reason"].where(~df["usable"], None)
     else:
-        df["usable"], applied = pd.Series(dtype=bool), []
+        df["usable"], df["usable_reason"], applied = pd.Series(dtype=bool), pd.Series(), []
     for column in df.columns:
         if df[column].dtype == object:
             sample = df[column].dropna()

@@ -121,6 +121,7 @@ def gallery_pages(
         "video_path",
         "contact_sheet",
         "usable",
+        "usable_reason",
         "latency_s",
     ]
     # Plain dicts, not per-group pandas access: this runs once per job on large runs.
@@ -151,6 +152,7 @@ def gallery_pages(
                 "poster": fmt.safe_relative_url((posters or {}).get(str(record["video_path"]))),
                 "sheet": fmt.safe_relative_url(record["contact_sheet"]),
                 "usable": None if fmt.is_missing(usable) else bool(usable),
+                "usable_reason": _clean(record["usable_reason"]),
                 "latency_s": record["latency_s"],
             }
         )

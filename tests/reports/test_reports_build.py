@@ -100,3 +100,18 @@ def test_sparse_results_still_report(tmp_path: Path) -> None:
     results.iloc[:0].to_parquet(empty / "results.parquet")
     with pytest.raises(ValueError, match="no rows"):
         write_reports(empty)
+
+
+def test_gallery_shows_why_a_clip_is_not_usable(tmp_path: Path) -> None:
+    results = synthetic_results()
+    first = results.index[(results["status"] == "succeeded")][0]
+    results["usable_reason"] = None
+    results.loc[first, ["usable", "usable_reason"]] = [False, "no face detected <b>here</b>"]
+    run_dir = write_run(tmp_path, results, media=False)
+    pages = gallery_pages(load_run(run_dir).results, ["alpha-sim", "beta", "gamma"])
+    cells = [c for p in pages[0] for cs in p["cells"].values() for c in cs]
+    assert [c["usable_reason"] for c in cells if c["usable_reason"]] == [
+        "no face detected <b>here</b>"
+    ]
+    html = render_report(analyse(load_run(run_dir)), [])
+    assert "no face detected &lt;b&gt;here&lt;/b&gt;" in html
