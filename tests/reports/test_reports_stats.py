@@ -7,9 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from reports.pairwise import paired_differences, paired_test_p_value, win_rate_matrix
 from reports.intervals import bootstrap_mean_ci, wilson_ci
-from reports.stats import cost_summary, latency_percentiles, metric_summary, rate_summary
+from reports.pairwise import paired_differences, paired_test_p_value, win_rate_matrix
+from reports.stats import (
+    cost_summary,
+    latency_percentiles,
+    latency_summary,
+    metric_summary,
+    rate_summary,
+)
 
 
 def test_bootstrap_ci_covers_true_mean_at_about_the_stated_rate() -> None:
@@ -122,3 +128,63 @@ def test_rates_costs_and_grouped_means() -> None:
     means = metric_summary(df, ["clip_score"], ("model", "category")).set_index("category")
     assert means.loc["c1", "mean"] == pytest.approx(25.0) and means.loc["c1", "n"] == 2
     assert means.loc["c2", "n"] == 1 and np.isnan(means.loc["c2", "ci_low"])
+
+
+def _asymmetric() -> pd.DataFrame:
+    """Seven jobs: 4 succeeded, 1 failed, 1 errored, 1 skipped — no status holds half the rows,
+    and the jobs that did not succeed carry values that must not be counted."""
+    return pd.DataFrame(
+        {
+            "model": ["m"] * 7,
+            "status": ["succeeded", "failed", "succeeded", "errored", "succeeded", "skipped"]
+            + ["succeeded"],
+            "usable": [True, True, False, False, True, True, True],
+            "latency_s": [10.0, 500.0, 20.0, 700.0, 30.0, 900.0, 40.0],
+            "cost_usd": [1.0, 0.25, 1.0, 0.0, 1.0, np.nan, 1.0],
+            "duration_s": [5.0, 50.0, 5.0, 50.0, 5.0, 50.0, 10.0],
+        }
+    )
+
+
+def test_status_filters_on_an_asymmetric_fixture() -> None:
+    df = _asymmetric()
+    rates = rate_summary(df).iloc[0]
+    assert (rates["n_jobs"], rates["n_attempted"], rates["n_skipped"]) == (7, 6, 1)
+    assert (rates["n_succeeded"], rates["n_failed"], rates["n_usable"]) == (4, 2, 4)
+    assert rates["success_rate"] == pytest.approx(4 / 6)
+    assert rates["failure_rate"] == pytest.approx(2 / 6)
+    assert rates["usable_rate"] == pytest.approx(4 / 6)  # the skipped row's True is not counted
+    expected = scipy_stats.binomtest(4, 6).proportion_ci(0.95, method="wilson")
+    assert (rates["usable_rate_low"], rates["usable_rate_high"]) == pytest.approx(
+        (expected.low, expected.high)
+    )
+    latency = latency_summary(df).iloc[0]
+    assert latency["n_latency"] == 4 and latency["latency_mean_s"] == pytest.approx(25.0)
+    assert latency["latency_p50_s"] == pytest.approx(25.0)
+    assert latency["latency_p95_s"] == pytest.approx(np.percentile([10, 20, 30, 40], 95))
+    cost = cost_summary(df).iloc[0]
+    assert cost["total_cost_usd"] == pytest.approx(4.25)  # a charged failure counts
+    assert cost["cost_per_clip_usd"] == pytest.approx(4.25 / 4)
+    assert cost["cost_per_video_second_usd"] == pytest.approx(4.25 / 25)
+    assert cost["cost_per_usable_clip_usd"] == pytest.approx(4.25 / 3)  # usable and succeeded
+
+
+def test_metric_summary_reports_the_interval_it_used() -> None:
+    df = pd.DataFrame(
+        {
+            "model": ["a"] * 12 + ["b"] * 3,
+            "conformance": [1.0] * 10 + [0.0, 1.0] + [1.0, 1.0, 1.0],
+            "clip_score": list(np.linspace(20, 31, 12)) + [25.0, 26.0, 28.0],
+        }
+    )
+    out = metric_summary(df, ["conformance", "clip_score"]).set_index(["model", "metric"])
+    assert out.loc[("a", "conformance"), "interval"] == "Wilson"
+    assert out.loc[("a", "clip_score"), "interval"] == "studentized bootstrap"
+    assert out.loc[("b", "clip_score"), "interval"] == "t"
+    low, high = wilson_ci(3, 3)
+    assert out.loc[("b", "conformance"), "ci_low"] == pytest.approx(float(low))
+    assert out.loc[("b", "conformance"), "ci_high"] == pytest.approx(float(high))
+    ref = scipy_stats.t.interval(0.95, 2, loc=79 / 3, scale=scipy_stats.sem([25, 26, 28]))
+    assert (out.loc[("b", "clip_score"), "ci_low"], out.loc[("b", "clip_score"), "ci_high"]) == (
+        pytest.approx(ref)
+    )
