@@ -1,8 +1,9 @@
 """ByteDance Seedance on Volcengine Ark: content-generation tasks with a Bearer API key.
 
 Contract: specs/provider-apis.md §1. Create is billed and not idempotent, and Ark has no
-lookup by a client id, so an ambiguous create must be recorded, never resent
-(`find_task` raises NotImplementedError). Cost is tokens = W × H × 24 × seconds / 1024
+lookup by a client id (`find_task` raises NotImplementedError): a create whose answer was
+lost is resolved from LIST by `filter.model` (`list_recent_tasks`, `bench.reconcile`),
+never blindly resent. Cost is tokens = W × H × 24 × seconds / 1024
 at the model's CNY price per million tokens.
 Models, pixel sizes, bodies and parsing are pure code in `adapters/ark_wire.py`.
 """
