@@ -21,6 +21,7 @@ import httpx
 from bench import errors, http
 from bench.adapter import Adapter, ModelInfo
 from bench.http import json_or_none, quote_path, quote_segment
+from bench.lifecycle import Lifecycle, ModelStatus
 from bench.reconcile import RemoteTask
 from bench.types import (
     Capabilities,
@@ -53,6 +54,16 @@ PRICE_USD_PER_S: dict[str, float] = {
     "veo-3.0-generate-001": 0.40,
 }
 PRICE_SOURCE = "Gemini API Veo pricing via UNMODEL google/veo-models.ts, read Aug 2026 (spec §4)"
+# Veo left the Gemini Developer API: google-genai 3.0+ refuses it there, and every id shut.
+_PREVIEW_SOURCE = "docs.apiyi.com relay notice of 2026-10-25 (third-party)"
+_V30_SOURCE = "https://ai.google.dev/gemini-api/docs/changelog (2026-06-15)"
+RETIREMENTS: dict[str, Lifecycle] = {
+    "veo-3.1-generate-preview": Lifecycle(ModelStatus.RETIRED, "2026-10-22", "veo-3.1-generate-001 (adapter vertex_veo)", _PREVIEW_SOURCE, "2026-11-30", False),
+    "veo-3.1-fast-generate-preview": Lifecycle(ModelStatus.RETIRED, "2026-10-22", "veo-3.1-fast-generate-001 (adapter vertex_veo)", _PREVIEW_SOURCE, "2026-11-30", False),
+    "veo-3.1-lite-generate-preview": Lifecycle(ModelStatus.RETIRED, "2026-10-22", "veo-3.1-lite-generate-001 (adapter vertex_veo)", _PREVIEW_SOURCE, "2026-11-30", False),
+    "veo-3.0-generate-001": Lifecycle(ModelStatus.RETIRED, "2026-06-30", "veo-3.1-generate-001 (adapter vertex_veo)", _V30_SOURCE, "2026-11-30"),
+}  # fmt: skip
+GONE_HINT = "Veo now runs on Vertex AI: use adapter vertex_veo with veo-3.1-generate-001."
 ALLOWED_PARAMS = frozenset(
     {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt", "personGeneration"}
 )
@@ -233,6 +244,8 @@ def refine_error(error: errors.ProviderError) -> errors.ProviderError:
         return errors.AuthError(error.message, **fields)
     if error.status_code == 400 and "billing" in error.message.lower():
         return errors.BillingError(error.message, **fields)
+    if error.status_code == 404 and "no longer available" in error.message.lower():
+        return errors.ModelGone(f"{error.message} {GONE_HINT}", **fields)
     return error
 
 
@@ -269,7 +282,12 @@ class VeoAdapter(Adapter):
         }
         return {
             model: ModelInfo(
-                model, capabilities, f"USD {PRICE_USD_PER_S[model]:.2f} / s", PRICE_SOURCE, label
+                model,
+                capabilities,
+                f"USD {PRICE_USD_PER_S[model]:.2f} / s",
+                PRICE_SOURCE,
+                label,
+                RETIREMENTS[model],
             )
             for model, label in labels.items()
         }

@@ -130,7 +130,7 @@ def test_plan_on_the_core_suite_against_five_models_with_a_stratified_sample(
     full = capsys.readouterr().out
     assert main(["plan", config, "--sample", "20", "--stratify", "category", "--seed", "1"]) == 0
     sampled = capsys.readouterr().out
-    for model in ("seedance-2.0", "seedance-2.0-fast", "kling-v3", "veo-3.1", "sora-2"):
+    for model in ("seedance-2.0", "seedance-2.0-fast", "kling-v3", "veo-3.1", "gemini-omni"):
         assert model in full and model in sampled
     assert "│   90 │" in full.replace("┃", "│")
     assert "│   20 │" in sampled.replace("┃", "│")
