@@ -12,7 +12,10 @@ samples and `raiMediaFilteredCount`/`raiMediaFilteredReasons` set. 1080p is acce
 with `durationSeconds: 8` (else 400 INVALID_ARGUMENT).
 
 Settings (`SimServer(settings={"veo": {...}})`): `file_ttl_s` (default 2 days, how long a
-sample stays downloadable) and `render_scale` (default 1.0, see the OpenAI simulator).
+sample stays downloadable), `render_scale` (default 1.0, see the OpenAI simulator) and
+`retired_models` (default: every id — Veo left the Gemini Developer API in 2026, the 3.0 ids
+on 2026-06-30 and the 3.1 previews on 2026-10-22; a create answers 404 "no longer
+available"; pass `()` to rehearse the old contract).
 """
 
 from __future__ import annotations
@@ -244,6 +247,8 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
     async def create(request: Request) -> Response:
         _check_key(request)
         model = request.path_params["model"]
+        if model in ctx.settings.get("retired_models", MODELS):
+            raise _error(404, f"models/{model} is no longer available.")
         if model not in MODELS:
             raise _error(
                 404,

@@ -54,7 +54,9 @@ PROFILES = {
 @pytest.fixture(scope="module")
 def server():
     with SimServer(
-        default_profile="instant", profiles=PROFILES, settings={"veo": {"render_scale": SCALE}}
+        default_profile="instant",
+        profiles=PROFILES,
+        settings={"veo": {"render_scale": SCALE, "retired_models": ()}},  # the old contract
     ) as srv:
         yield srv
 
@@ -327,7 +329,7 @@ def test_adapter_full_size_video(tmp_path: Path) -> None:
             spec = adapter.download_spec(task_id, state)
             return await client.get(spec.url, headers=spec.headers, timeout=60)
 
-    with SimServer(default_profile="instant") as srv:
+    with SimServer(default_profile="instant", settings={"veo": {"retired_models": ()}}) as srv:
         video = asyncio.run(scenario(srv.base_url("veo")))
     path = tmp_path / "veo.mp4"
     path.write_bytes(video.content)
@@ -343,3 +345,10 @@ def test_truncated_download_fault(server: SimServer) -> None:
     uri = operation["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(uri, headers=KEY)
+
+
+def test_veo_on_the_gemini_api_is_gone_by_default() -> None:
+    with SimServer(default_profile="instant") as srv:
+        url = srv.base_url("veo") + "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
+        answer = httpx.post(url, json=body(), headers=KEY)
+    assert answer.status_code == 404 and "no longer available" in answer.json()["error"]["message"]
