@@ -173,6 +173,7 @@ def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
     clip = ClipSettings.model_validate(manifest.get("clip") or {})
     names = scorer_names or manifest.get("scorers")
     options = (manifest.get("config") or {}).get("scorer_options") or {}
+    options = {**options, "judge": {**options.get("judge", {}), "run_dir": str(run_dir)}}
     progress, update = views.scoring_progress(err_console)
     with progress:
         summary = score_run(run_dir, names, clip=clip, progress=update, options=options)

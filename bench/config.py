@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bench.checks import JudgeSettings
 from bench.errors import Problem, ValidationFailed
 from bench.money import amount_problem
 from bench.scorers.registry import default_scorer_names, scorer_class, scorer_names, unknown_scorer
@@ -136,6 +137,9 @@ class RunConfig(BaseModel):
         "../runs", description="Where run directories go, relative to this file."
     )
     clip: ClipSettings = Field(default_factory=ClipSettings)
+    judge: JudgeSettings | None = Field(
+        None, description="The `judge` scorer's vision model (any OpenAI-compatible endpoint)."
+    )
     seed: int = Field(0, description="Seed for sampling and simulators.")
     models: list[ModelConfig] = Field(..., min_length=1)
 

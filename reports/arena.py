@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from reports.bradley_terry import Outcome, Ratings, fit_ratings
+from reports.formatting import md_escape
 from reports.intervals import wilson_ci
 
 VOTES_FILE = "votes.jsonl"
@@ -215,3 +216,58 @@ def preference_rows(pref: Preference) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _fmt(value: float) -> str:
+    return "–" if value != value else f"{value:.0f}"
+
+
+def preference_markdown(pref: Preference) -> list[str]:
+    """The preference section of report.md (and compare.md)."""
+    ratings = pref.ratings
+    lines = [
+        "## Human preference (arena)",
+        "",
+        f"{ratings.votes} rated votes (ties count half; {pref.both_bad} 'both unusable' apart); "
+        f"Bradley-Terry ratings on an Elo-like scale with {ratings.confidence:.0%} bootstrap "
+        "intervals.",
+        "",
+        "| Model | Rating | Interval | Votes | Wins | Ties |",
+        "|:--|--:|--:|--:|--:|--:|",
+    ]
+    for row in preference_rows(pref):
+        lines.append(
+            f"| {md_escape(row['model'])} | {_fmt(row['rating'])} | {_fmt(row['low'])}–{_fmt(row['high'])} "
+            f"| {row['votes']} | {row['wins']} | {row['ties']} |"
+        )
+    if pref.rater_agreement is not None:
+        lines += ["", f"Raters ({len(pref.raters)}) agree on {pref.rater_agreement:.0%} of "
+                  f"{pref.rater_pairs} pairs of votes on the same two clips."]  # fmt: skip
+    if pref.metrics:
+        lines += ["", "Which automatic metric agrees with the votes (share of decisive votes "
+                  "where the metric prefers the voted clip):", "",
+                  "| Metric | Agreement | 95% CI | Votes |", "|:--|--:|--:|--:|"]  # fmt: skip
+        for m in pref.metrics:
+            lines.append(
+                f"| {md_escape(m.metric)} | {m.share:.0%} | {m.low:.0%}–{m.high:.0%} | {m.pairs} |"
+            )
+    return [*lines, ""]
+
+
+def preference_view(pref: Preference | None) -> dict[str, Any] | None:
+    """What report.html's preference section shows."""
+    if pref is None:
+        return None
+    models = [row["model"] for row in preference_rows(pref)]
+    return {
+        "rows": preference_rows(pref),
+        "models": models,
+        "matrix": [[(pref.wins[a][b], pref.ties[a][b]) for b in models] for a in models],
+        "votes": pref.ratings.votes,
+        "both_bad": pref.both_bad,
+        "confidence": pref.ratings.confidence,
+        "raters": pref.raters,
+        "rater_agreement": pref.rater_agreement,
+        "rater_pairs": pref.rater_pairs,
+        "metrics": pref.metrics,
+    }

@@ -14,6 +14,7 @@ import pandas as pd
 
 from reports import formatting as fmt
 from reports.analysis import Analysis
+from reports.arena import preference_view, run_preference
 from reports.data import as_dict, unavailable_scorers
 from reports.draws import draws_view
 from reports.plots import Plot, model_colours
@@ -123,6 +124,8 @@ def gallery_pages(
         "usable",
         "usable_reason",
         "latency_s",
+        "judge_score",
+        "judge_failed",
     ]
     # Plain dicts, not per-group pandas access: this runs once per job on large runs.
     table = df.reindex(columns=wanted).astype(object)
@@ -154,6 +157,8 @@ def gallery_pages(
                 "usable": None if fmt.is_missing(usable) else bool(usable),
                 "usable_reason": _clean(record["usable_reason"]),
                 "latency_s": record["latency_s"],
+                "judge_score": record["judge_score"],
+                "judge_failed": [q for q in str(record["judge_failed"] or "").split("; ") if q],
             }
         )
     # Suite order = first appearance in the results table.
@@ -268,6 +273,7 @@ def render_report(
         ),
         "scorers": scorers,
         "unavailable": unavailable_scorers(run.scorers),
+        "preference": preference_view(run_preference(run.path, run.results)),
     }
     return environment().get_template("report.html").render(**context)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.analysis import Analysis
+from reports.arena import preference_markdown, run_preference
 from reports.data import as_dict, unavailable_scorers
 from reports.draws import draw_stats, samples_advice, several_samples
 from reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
@@ -119,6 +120,8 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
             ["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l"
         ) + [""]
     lines += _draws_lines(analysis)
+    pref = run_preference(analysis.run.path, analysis.run.results)
+    lines += preference_markdown(pref) if pref is not None else []
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]

@@ -31,6 +31,7 @@ BUILTIN_SCORERS: dict[str, str] = {
     "flicker": "bench.scorers.technical:FlickerScorer",
     "motion": "bench.scorers.technical:MotionScorer",
     "shots": "bench.scorers.technical:ShotsScorer",
+    "judge": "bench.scorers.judge:JudgeScorer",
 }
 
 

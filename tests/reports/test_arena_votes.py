@@ -82,3 +82,31 @@ def test_pairs_with_few_votes_and_close_ratings_come_first() -> None:
     assert with_z > 240  # the pair without votes is shown ~10x as often
     sides = sum(1 for p in shown if p is not None and p[0].model == "x")
     assert 100 < sides < 200  # random sides
+
+
+def test_reports_show_preference_and_failed_checks(tmp_path: Path) -> None:
+    from report_helpers import synthetic_results, write_run
+
+    from reports.build import write_reports
+
+    results = synthetic_results()
+    results["judge_score"] = [
+        0.5 if m == results["model"].iloc[0] else 0.9 for m in results["model"]
+    ]
+    results["judge_failed"] = ["Is the car <b>red</b>?; [shot 2] Is there a dog?"] * len(results)
+    run_dir = write_run(tmp_path / "run", results)
+    delivered = results[results["video_path"].notna()]
+    first, second = (
+        delivered.iloc[0],
+        delivered[delivered["model"] != delivered.iloc[0]["model"]].iloc[0],
+    )
+    vote = {"a": {"run": "run", "job_id": first["job_id"], "model": first["model"]},
+            "b": {"run": "run", "job_id": second["job_id"], "model": second["model"]},
+            "choice": "b", "rater": "ann"}  # fmt: skip
+    (run_dir / "votes.jsonl").write_text(json.dumps(vote) + "\n" + json.dumps(vote) + "\n")
+    write_reports(run_dir)
+    markdown = (run_dir / "report.md").read_text(encoding="utf-8")
+    assert "## Human preference (arena)" in markdown and "2 rated votes" in markdown
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="preference"' in html and "Raters (1)" not in html
+    assert "Is the car &lt;b&gt;red&lt;/b&gt;?" in html and "[shot 2] Is there a dog?" in html
