@@ -90,13 +90,14 @@ def test_a_record_is_one_exact_json_line(tmp_path: Path, monkeypatch: pytest.Mon
     journal.close()
     text = journal.path.read_text(encoding="utf-8")
     assert text == (
-        '{"ts": 1700000000.123457, "event": "status", "job_id": "job-1", '
+        '{"ts": 1700000000.123457, "event": "status", "schema": 1, "job_id": "job-1", '
         '"status": "running", "note": "résumé"}\n'
-        '{"ts": 1700000000.123457, "event": "run_started"}\n'
+        '{"ts": 1700000000.123457, "event": "run_started", "schema": 1}\n'
     )
     assert record == {
         "ts": 1700000000.123457,
         "event": "status",
+        "schema": 1,
         "job_id": "job-1",
         "status": "running",
         "note": "résumé",
