@@ -127,6 +127,7 @@ class OmniSim:
         seconds = int(response_format.get("duration", "8"))
         requested_seed = config.get("seed")
         seed = requested_seed if isinstance(requested_seed, int) else 0
+        width, height = self.ctx.render_dims(width, height)
         spec = VideoSpec(prompt, width, height, float(seconds), 24, shots_in(prompt), True, seed)
         moderated = any(
             w.casefold() in prompt.casefold() for w in self.ctx.profile.input_moderation_words

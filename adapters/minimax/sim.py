@@ -119,10 +119,12 @@ class MiniMaxSim:
         width, height = SIZES[resolution]
         seconds = int(body.get("duration", 6))
         audio = body["model"] == "MiniMax-H3"
-        spec = VideoSpec(prompt, width, height, float(seconds), 24, shots_in(prompt), audio, 0)
+        render_w, render_h = self.ctx.render_dims(width, height)
+        spec = VideoSpec(prompt, render_w, render_h, float(seconds), 24, shots_in(prompt), audio, 0)
         task_id = str(self.ctx.rng.randrange(10**17, 10**18))
         file_id = str(self.ctx.rng.randrange(10**17, 10**18))
-        return self.ctx.new_task(body["model"], spec, task_id=task_id, data={"file_id": file_id})
+        data = {"file_id": file_id, "size": (width, height)}
+        return self.ctx.new_task(body["model"], spec, task_id=task_id, data=data)
 
     async def query(self, request: Request) -> Response:
         """GET /v1/query/video_generation?task_id=."""
@@ -138,8 +140,8 @@ class MiniMaxSim:
         answer: dict[str, Any] = {"task_id": task.id, "status": WORDS[phase], "file_id": ""}
         base = {"status_code": 0, "status_msg": "success"}
         if phase is Phase.SUCCEEDED:
-            answer.update(file_id=task.data["file_id"], video_width=task.spec.width,
-                          video_height=task.spec.height)  # fmt: skip
+            width, height = task.data["size"]
+            answer.update(file_id=task.data["file_id"], video_width=width, video_height=height)
             self.files[task.data["file_id"]] = task
         elif phase is Phase.MODERATED:
             base = {"status_code": 1027, "status_msg": "output new_sensitive"}

@@ -137,7 +137,7 @@ class VertexSim:
             parameters.get("resolution", "720p"),
             parameters.get("aspectRatio", "16:9"),
         )
-        width, height = SIZES[(resolution, ratio)]
+        width, height = self.ctx.render_dims(*SIZES[(resolution, ratio)])
         seconds = float(parameters.get("durationSeconds", 8))
         audio = bool(parameters.get("generateAudio", True))
         spec = VideoSpec(

@@ -157,8 +157,9 @@ class WanSim:
         width, height = SIZES[resolution][ratio]
         duration_s = int(parameters.get("duration", 5))
         seed = parameters.get("seed")
+        render_w, render_h = self.ctx.render_dims(width, height)
         spec = VideoSpec(
-            prompt, width, height, float(duration_s), 24, shots_in(prompt),
+            prompt, render_w, render_h, float(duration_s), 24, shots_in(prompt),
             bool(parameters.get("audio", True)), int(seed) if isinstance(seed, int) else 0,
         )  # fmt: skip
         data = {"duration_s": duration_s, "ratio": f"{width}*{height}", "prompt": prompt}

@@ -291,6 +291,13 @@ class SimContext:
         expires_s = int(task.url_expires_at_s or 0)
         return self.files.signed_url(server_root(request), task.url_token, expires_s)
 
+    def render_dims(self, width_px: int, height_px: int) -> tuple[int, int]:
+        """The size to render a nominal size at (the `render_scale` setting, default 1)."""
+        from bench.sim.media import render_size
+
+        scale = float(self.settings.get("render_scale", 1.0))
+        return (width_px, height_px) if scale == 1.0 else render_size(width_px, height_px, scale)
+
     async def video_path(self, task: SimTask) -> Path:
         """The rendered video of `task` (renders now if needed); raises RenderFailed."""
         return await self.renderer.path(task.spec, self.profile.quality)

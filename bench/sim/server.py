@@ -340,7 +340,8 @@ def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float 
     Then the credentials the simulators accept, so a user's own client is not refused with a
     401 it cannot explain; `render_scale` below 1 renders smaller videos (cheap rehearsals).
     """
-    settings = {name: {"render_scale": render_scale} for name in PROVIDERS}
+    segments = [*PROVIDERS, *(mount.segment for mount in package_mounts().values())]
+    settings = {name: {"render_scale": render_scale} for name in segments}
     server = SimServer(host=host, port=port, default_profile=profile, settings=settings)
     server.start()
     try:

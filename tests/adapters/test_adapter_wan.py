@@ -146,3 +146,16 @@ def test_retired_wan_2_6_is_refused_by_validation() -> None:
     problems = check_models(config, "c.yaml", {})
     assert len(problems) == 1 and "retired" in problems[0].message
     assert "wan3.0-video" in problems[0].message
+
+
+def test_render_scale_shrinks_renders_not_the_reported_size() -> None:
+    with SimServer(default_profile="instant", settings={"wan": {"render_scale": 0.25}}) as server:
+
+        async def action(adapter: Adapter) -> object:
+            submitted = await adapter.submit(make_request(MODEL))
+            return await poll_until_terminal(adapter, submitted.task_id)
+
+        state = run_with(server, "wan", MODEL, action)
+        task = next(iter(server.context("wan").tasks.values()))
+    assert (task.spec.width, task.spec.height) == (320, 180)
+    assert state.extra["video_ratio"] == "1280*720"  # type: ignore[attr-defined]
