@@ -119,7 +119,7 @@ def parse_record(raw: bytes) -> dict[str, Any] | None:
     """One journal line as a record, or None when it is not a whole JSON object."""
     try:
         record = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: also 5000-digit ints
         return None
     return record if isinstance(record, dict) and well_typed(record) else None
 
@@ -171,9 +171,12 @@ def _is(value: Any, kind: Any) -> bool:
     if value is None:
         return True
     if kind == _NUMBER:
-        return (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        try:
+            return math.isfinite(value)
+        except OverflowError:  # an int beyond float range
+            return False
     return isinstance(value, kind)
 
 

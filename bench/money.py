@@ -69,6 +69,17 @@ def usage_problem(tokens: Any = None, cost_usd: Any = None, cost_native: Any = N
     return None
 
 
+def drop_implausible_usage(row: dict[str, Any]) -> str | None:
+    """Set a results row's implausible `tokens`/`cost_usd`/`cost_native` to None; say why."""
+    reasons = []
+    for column in ("tokens", "cost_usd", "cost_native"):
+        problem = usage_problem(**{column: row.get(column)})
+        if problem is not None:
+            row[column] = None
+            reasons.append(problem)
+    return "; ".join(reasons) or None
+
+
 def estimate_fields(estimate_usd: float) -> dict[str, Any]:
     """Cost fields for a job whose reported usage was refused: the plan's estimate, marked."""
     return {

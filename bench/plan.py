@@ -190,6 +190,10 @@ def plan_job(
     why = unsupported_inputs(inputs, caps)
     if why:
         reasons.append(why)
+    if len(prompt.text) > caps.max_prompt_chars:
+        reasons.append(
+            f"prompt is {len(prompt.text)} characters; model accepts at most {caps.max_prompt_chars}"
+        )
     seed = settings.get("seed")
     job_id = make_job_id(model.id, prompt.id, sample)
     input_dict: dict[str, Any] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.money import usage_problem
+from bench.money import drop_implausible_usage
 from bench.scorers.registry import declared_usable_thresholds
 from bench.store import RESULTS_CSV, JobState, RunDir
 
@@ -96,10 +96,9 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
         "video_path": state.video_path,
         "contact_sheet": None,
     }
-    implausible = usage_problem(state.tokens, state.cost_usd, state.cost_native)
-    if implausible is not None:  # written before usage was checked, or edited by hand
-        row.update(tokens=None, cost_usd=None, cost_native=None)
-        row["detail"] = f"{row['detail'] or ''} (recorded usage ignored: {implausible})".strip()
+    ignored = drop_implausible_usage(row)  # written before usage was checked, or edited
+    if ignored:
+        row["detail"] = f"{row['detail'] or ''} (recorded usage ignored: {ignored})".strip()
     if state.final_status is None:
         row["error_kind"] = row["error_kind"] or "internal"
         row["detail"] = row["detail"] or "not finished (interrupted run; resume it)"

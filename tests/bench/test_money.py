@@ -178,3 +178,11 @@ def test_ordinary_money_settings_still_validate(tmp_path: Path) -> None:
     )
     assert loaded.config.budget.max_cost_usd == 40
     assert loaded.config.models[0].price == {"cny_per_million_tokens": 0}
+
+
+def test_drop_implausible_usage_blanks_only_the_absurd_fields() -> None:
+    row = {"tokens": 10**30, "cost_usd": 0.5, "cost_native": -1.0, "detail": None}
+    reason = money.drop_implausible_usage(row)
+    assert row == {"tokens": None, "cost_usd": 0.5, "cost_native": None, "detail": None}
+    assert reason is not None and "token count" in reason and "negative" in reason
+    assert money.drop_implausible_usage({"tokens": 5, "cost_usd": 0.1}) is None
