@@ -1,4 +1,4 @@
-"""Embedding scorers: CLIP text alignment and VBench subject consistency (per shot)."""
+"""CLIP text alignment, and the VBench subject-consistency formulas (whole video and per shot)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from bench.jobs import Job
-from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
-from bench.scorers.embedders import ClipEmbedder, DinoEmbedder, dino_from_env
+from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value
+from bench.scorers.embedders import ClipEmbedder
 from bench.scorers.sampler import VideoPass
 from bench.scorers.temporal import shot_index
 
@@ -141,57 +141,4 @@ class ClipAlignmentScorer(Scorer):
             "clip_cosine": cosine,
             "clip_frames": len(embeddings),
             "clip_text_truncated": truncated,
-        }
-
-
-class SubjectConsistencyScorer(Scorer):
-    """VBench subject consistency within shots, plus cross-shot similarity."""
-
-    name = "subject_consistency"
-    version = "1"
-    needs = frozenset({"uniform", "embeddings", "shots"})
-    requires = frozenset({"frames", "weights"})
-    protocol = Protocol(
-        frames="16 uniform frames",
-        model="CLIP ViT-B-32 image tower (DINO from a local file when configured)",
-        scope="within each shot, averaged",
-        differences="VBench: DINO ViT-B/16 on every frame of the whole video",
-    )
-    outputs = {
-        "subject_consistency": Output(
-            "higher",
-            "VBench subject consistency on image embeddings, computed within each shot and averaged.",
-        ),
-        "cross_shot_similarity": Output(
-            "higher", "Mean cosine between the shots' mean embeddings (null with one shot)."
-        ),
-    }
-
-    def __init__(self, embedder: ClipEmbedder | DinoEmbedder, frames: int):
-        self.embedder = embedder
-        self.frames = frames
-
-    @classmethod
-    def create(cls, context: ScorerContext) -> Scorer:
-        """DINO when VIDBENCH_DINO_WEIGHTS names a file, else the shared CLIP image tower."""
-        dino = dino_from_env()
-        backbone = dino or context.share("clip", lambda: ClipEmbedder(context.clip))
-        return cls(backbone, context.sampler.uniform_frames)
-
-    def settings(self) -> dict[str, Any]:
-        backbone = "dino" if isinstance(self.embedder, DinoEmbedder) else "clip image tower"
-        return {"backbone": backbone, **self.embedder.identity(), "frames": self.frames}
-
-    def unavailable_reason(self) -> str | None:
-        return self.embedder.unavailable
-
-    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
-        if embeddings is None or len(embeddings) == 0:
-            raise ValueError("no frames to embed")
-        consistency, cross, _ = per_shot_consistency(
-            embeddings, video.uniform_times_s, video.shot_boundaries_s or []
-        )
-        return {
-            "subject_consistency": nan_to_none(consistency),
-            "cross_shot_similarity": nan_to_none(cross),
         }

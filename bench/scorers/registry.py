@@ -26,7 +26,7 @@ ENTRY_POINT_GROUP = "vidbench.scorers"
 BUILTIN_SCORERS: dict[str, str] = {
     "conformance": "bench.scorers.technical:ConformanceScorer",
     "clip_alignment": "bench.scorers.consistency:ClipAlignmentScorer",
-    "subject_consistency": "bench.scorers.consistency:SubjectConsistencyScorer",
+    "subject_consistency": "bench.scorers.subject:SubjectConsistencyScorer",
     "face_identity": "bench.scorers.faces:FaceIdentityScorer",
     "flicker": "bench.scorers.technical:FlickerScorer",
     "motion": "bench.scorers.technical:MotionScorer",

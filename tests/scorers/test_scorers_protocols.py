@@ -68,3 +68,55 @@ def test_flicker_on_static_clips_falls_as_brightness_noise_rises(tmp_path: Path)
         values.append(flicker_values(write_video(tmp_path / f"n{noise}.mp4", frames)))
     assert all(v["flicker_static"] is True for v in values)
     assert values[0]["flicker"] > values[1]["flicker"] > values[2]["flicker"]
+
+
+def colour_histograms(frames: list[np.ndarray]) -> np.ndarray:
+    """A transparent stand-in for an image embedder: 8x8x8 RGB histograms (what is in the
+    picture, not where), so a close-up of the same subject stays close and another subject
+    does not."""
+    return np.stack(
+        [
+            cv2.calcHist([f], [0, 1, 2], None, [8, 8, 8], [0, 256, 0, 256, 0, 256]).ravel()
+            for f in frames
+        ]
+    )
+
+
+def shot(image: np.ndarray, count: int, drift_px: int = 2) -> list[np.ndarray]:
+    """`count` frames of a slow pan over `image` (a 160x160 window)."""
+    return [
+        np.ascontiguousarray(
+            cv2.resize(image[20 + drift_px * i :, 40 + drift_px * i :][:300, :300], (160, 160))
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_cut_with_a_subject_swap_lowers_the_headline_consistency(tmp_path: Path) -> None:
+    from bench.config import ClipSettings
+    from bench.scorers.embedders import ClipEmbedder
+    from bench.scorers.subject import SubjectConsistencyScorer
+
+    settings = SamplerSettings(uniform_frames=16)
+    astronaut, cat = data.astronaut(), data.chelsea()
+    closeup = cv2.resize(astronaut[0:220, 140:360], (512, 512))  # shot 2: her face, close
+    same_path = write_video(tmp_path / "same.mp4", shot(astronaut, 12) + shot(closeup, 12))
+    swap_path = write_video(tmp_path / "swap.mp4", shot(astronaut, 12) + shot(cat, 12))
+    scorer = SubjectConsistencyScorer(ClipEmbedder(ClipSettings.model_validate({})), 16)
+    values = {}
+    for name, path in (("same", same_path), ("swap", swap_path)):
+        video = decode_pass(path, {"uniform", "shots"}, settings)
+        assert len(video.shot_boundaries_s or []) == 1, name  # one cut in both
+        values[name] = scorer.score(make_job(name), video, colour_histograms(video.uniform_frames))
+    same, swap = values["same"], values["swap"]
+    # Within shots both look perfectly consistent: the per-shot number hides the swap ...
+    assert swap["subject_consistency_within_shots"] > 0.9
+    assert (
+        abs(swap["subject_consistency_within_shots"] - same["subject_consistency_within_shots"])
+        < 0.05
+    )
+    # ... the whole-video headline does not: it drops well below the per-shot number, and
+    # below a cut to a close-up of the same subject.
+    assert swap["subject_consistency"] < swap["subject_consistency_within_shots"] - 0.2
+    assert swap["subject_consistency"] < same["subject_consistency"] - 0.05
+    assert swap["cross_shot_similarity"] < same["cross_shot_similarity"]

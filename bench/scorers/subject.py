@@ -1,0 +1,137 @@
+"""Subject consistency: VBench's formula over the whole video (the headline) and within shots."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bench.jobs import Job
+from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from bench.scorers.consistency import per_shot_consistency, vbench_subject_consistency
+from bench.scorers.embedders import (
+    DINO_WEIGHTS_ENV,
+    ClipEmbedder,
+    DinoEmbedder,
+    dino_from_env,
+)
+from bench.scorers.sampler import VideoPass
+
+VBENCH_DINO_MODEL = "vit_base_patch16_224.dino"  # VBench: DINO ViT-B/16
+
+
+class SubjectOptions(BaseModel):
+    """Options of the subject-consistency scorer."""
+
+    model_config = ConfigDict(extra="forbid")
+    protocol: Literal["vidbench", "vbench"] = Field(
+        "vidbench",
+        description="vidbench: CLIP image tower (or DINO from VIDBENCH_DINO_WEIGHTS); "
+        "vbench: DINO ViT-B/16 from a local weights file, as VBench.",
+    )
+    dino_weights: str | None = Field(
+        None, description="Local DINO ViT-B/16 weights file (protocol vbench; else the env var)."
+    )
+
+
+class SubjectConsistencyScorer(Scorer):
+    """VBench subject consistency over the whole video; within shots and across shots too."""
+
+    name = "subject_consistency"
+    version = "2"
+    needs = frozenset({"uniform", "embeddings", "shots"})
+    requires = frozenset({"frames", "weights"})
+    Options = SubjectOptions
+    outputs = {
+        "subject_consistency": Output(
+            "higher",
+            "VBench subject consistency over the whole video's sampled frames: a subject "
+            "swapped at a cut lowers it.",
+        ),
+        "subject_consistency_within_shots": Output(
+            "higher",
+            "The same formula within each shot, averaged (cuts are not penalised).",
+        ),
+        "cross_shot_similarity": Output(
+            "higher", "Mean cosine between the shots' mean embeddings (null with one shot)."
+        ),
+    }
+
+    def __init__(
+        self,
+        embedder: ClipEmbedder | DinoEmbedder,
+        frames: int,
+        options: SubjectOptions | None = None,
+    ):
+        self.embedder = embedder
+        self.frames = frames
+        self.options = options or SubjectOptions()
+
+    @classmethod
+    def create(cls, context: ScorerContext) -> Scorer:
+        """vbench: DINO ViT-B/16 from a local file; else DINO from the env var, or shared CLIP."""
+        options = context.options_for(cls)
+        assert isinstance(options, SubjectOptions)
+        frames = context.sampler.uniform_frames
+        if options.protocol == "vbench":
+            weights = options.dino_weights or os.environ.get(DINO_WEIGHTS_ENV) or ""
+            if not weights:
+                dino = DinoEmbedder("", VBENCH_DINO_MODEL)
+                dino.unavailable = (
+                    "protocol vbench needs DINO ViT-B/16 weights: set "
+                    f"scorer_options.subject_consistency.dino_weights or {DINO_WEIGHTS_ENV}"
+                )
+                return cls(dino, frames, options)
+            return cls(DinoEmbedder(weights, VBENCH_DINO_MODEL), frames, options)
+        backbone = dino_from_env() or context.share("clip", lambda: ClipEmbedder(context.clip))
+        return cls(backbone, frames, options)
+
+    def protocol_for(self, column: str) -> Protocol | None:
+        """Declared per backbone and scope."""
+        dino = isinstance(self.embedder, DinoEmbedder)
+        model = f"DINO {self.embedder.model_name}" if dino else "CLIP image tower"
+        vbench = self.options.protocol == "vbench"
+        scope = {
+            "subject_consistency": "whole video (across cuts)",
+            "subject_consistency_within_shots": "within each shot, averaged",
+            "cross_shot_similarity": "between shots",
+        }[column]
+        return Protocol(
+            frames=f"{self.frames} uniform frames",
+            model=model,
+            scope=scope,
+            comparable_with="VBench subject_consistency, when every frame is sampled"
+            if vbench and column == "subject_consistency"
+            else None,
+            differences="VBench: DINO ViT-B/16 on every frame of the whole video"
+            + (
+                "; here the run's uniform frames (raise clip.frames for every frame)"
+                if vbench
+                else ""
+            ),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        backbone = "dino" if isinstance(self.embedder, DinoEmbedder) else "clip image tower"
+        return {
+            "backbone": backbone,
+            **self.embedder.identity(),
+            "frames": self.frames,
+            "protocol": self.options.protocol,
+        }
+
+    def unavailable_reason(self) -> str | None:
+        return self.embedder.unavailable
+
+    def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        if embeddings is None or len(embeddings) == 0:
+            raise ValueError("no frames to embed")
+        within, cross, _ = per_shot_consistency(
+            embeddings, video.uniform_times_s, video.shot_boundaries_s or []
+        )
+        return {
+            "subject_consistency": nan_to_none(vbench_subject_consistency(embeddings)),
+            "subject_consistency_within_shots": nan_to_none(within),
+            "cross_shot_similarity": nan_to_none(cross),
+        }
