@@ -42,3 +42,15 @@ def test_the_fold_skips_planned_records_without_a_whole_job() -> None:
         {"ts": 1.0, "event": "scored", "job_id": "x", "values": {"a": 1}},
     ]
     assert fold_records(records) == {}
+
+
+def test_an_oversized_line_is_skipped_in_bounded_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bench.journal
+
+    monkeypatch.setattr(bench.journal, "MAX_RECORD_BYTES", 100)
+    huge = json.dumps({"ts": 2.0, "event": "status", "detail": "x" * 1000}).encode()
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + huge + b"\n" + json.dumps(GOOD).encode())
+    assert list(Journal(path).read()) == [GOOD, GOOD]
