@@ -447,3 +447,74 @@ def test_secrets_a_model_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_input_kind_labels() -> None:
     assert plan_module.INPUT_KIND_LABELS[InputKind.FIRST_FRAME] == "first_frame"
+
+
+def test_a_strict_prompt_lists_every_change(tmp_path: Path) -> None:
+    job, _, _ = planned(tmp_path, caps(), {"duration": 7, "audio": True}, strict=True)
+    assert job.unsupported_reason == (
+        "strict prompt; model cannot do duration 7s→5s, audio not available"
+    )
+
+
+def unbalanced_suite(tmp_path: Path) -> LoadedSuite:
+    categories = ["motion"] * 6 + ["text"] * 2 + ["physics"] * 4
+    prompts = [
+        {"id": f"p{i:02d}", "category": category, "text": f"scene {i}"}
+        for i, category in enumerate(categories)
+    ]
+    return LoadedSuite(Suite(suite="s", prompts=prompts), tmp_path / "s.yaml", "sha")
+
+
+def test_build_plan_samples_with_the_given_strata_and_seed(tmp_path: Path) -> None:
+    from bench.sampling import sample_prompts
+
+    loaded = unbalanced_suite(tmp_path)
+    config = run_config(tmp_path, samples=1)
+    every = loaded.prompts
+
+    def ids(prompts: list[Prompt]) -> list[str]:
+        return [p.id for p in prompts]
+
+    by_category = ids(sample_prompts(every, 4, stratify="category", seed=config.config.seed))
+    at_random = ids(sample_prompts(every, 4, stratify=None, seed=config.config.seed))
+    reseeded = ids(sample_prompts(every, 4, stratify="category", seed=12345))
+    assert len({tuple(by_category), tuple(at_random), tuple(reseeded)}) == 3  # the test can tell
+    assert ids(build_plan(config, loaded, sample=4).prompts) == by_category
+    assert ids(build_plan(config, loaded, sample=4, stratify=None).prompts) == at_random
+    assert ids(build_plan(config, loaded, sample=4, seed=12345).prompts) == reseeded
+
+
+def test_build_plan_defaults_and_notes_with_one_sample(tmp_path: Path) -> None:
+    prompts = [{"id": "p0", "category": "motion", "text": "scene"}]
+    suite = Suite(suite="s", defaults={"duration": 3}, prompts=prompts)
+    loaded = LoadedSuite(suite, tmp_path / "s.yaml", "sha")
+    config = run_config(tmp_path, samples=1)
+    plan = build_plan(config, loaded)
+    assert plan.notes == ["ark-fast/p0: duration 3s→4s"]
+    assert plan.models[0].model is config.config.models[0]
+    assert plan.jobs[0].inputs["external_id"] == "vb-plan-ark-fast__p0__s0"
+    named = build_plan(config, loaded, run_id="r-42")
+    assert named.jobs[0].inputs["external_id"] == "vb-r-42-ark-fast__p0__s0"
+
+
+def test_a_role_without_a_variable_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.adapter import load_adapter
+
+    monkeypatch.setattr(load_adapter("ark"), "default_env", {})
+    model = ModelConfig(id="a", adapter="ark", model="m")
+    assert required_secrets(model) == {"api_key": ""}
+    loaded = LoadedConfig(RunConfig(name="r", suite="s.yaml", models=[model]), tmp_path, {})
+    assert missing_secrets(loaded) == [("a", "(no variable configured)")]
+
+
+def test_a_role_whose_config_key_the_model_lacks_uses_the_default_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.adapter import load_adapter
+
+    monkeypatch.setattr(load_adapter("ark"), "secret_roles", {"api_key": "no_such_field"})
+    assert required_secrets(ModelConfig(id="a", adapter="ark", model="m")) == {
+        "api_key": "ARK_API_KEY"
+    }
