@@ -1,8 +1,10 @@
 """Image/text embedders for the embedding scorers: open_clip (CLIP) and, optionally, DINO via timm.
 
-Weights are resolved without touching the network: a local file (setting or environment
-variable) or open_clip's existing cache. Only an explicit opt-in (VIDBENCH_CLIP_DOWNLOAD=1)
-lets open_clip download. Models load lazily, once, on first use, so a full cache hit loads none.
+Weights are resolved in order: a local file (setting or environment variable), open_clip's
+existing cache (no network), else open_clip downloads the named weights — after a probe of
+the download host with a short connect timeout, so an offline machine fails fast with a
+clear reason. VIDBENCH_CLIP_DOWNLOAD=0 turns downloading off. Models load lazily, once, on
+first use, so a full cache hit loads none.
 """
 
 from __future__ import annotations
@@ -24,9 +26,35 @@ DINO_WEIGHTS_ENV = "VIDBENCH_DINO_WEIGHTS"
 DINO_MODEL_ENV = "VIDBENCH_DINO_MODEL"
 DEFAULT_DINO_MODEL = "vit_small_patch16_224.dino"
 NO_CLIP_WEIGHTS = (
-    "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file, "
-    "or run once online with VIDBENCH_CLIP_DOWNLOAD=1 to fill open_clip's cache"
+    "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file "
+    "(downloading is off: VIDBENCH_CLIP_DOWNLOAD=0)"
 )
+CONNECT_TIMEOUT_S = 3.0  # the download host's probe: fail fast when offline
+
+
+def weights_url(model: str, pretrained: str) -> str | None:
+    """Where open_clip would download (model, tag) from, or None if it has no source."""
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(model, pretrained) or {}
+    hub = str(cfg.get("hf_hub", "")).rstrip("/")
+    if hub:
+        repo_id = hub if hub.count("/") <= 1 else "/".join(hub.split("/")[:2])
+        return f"https://huggingface.co/{repo_id}"
+    return str(cfg["url"]) if cfg.get("url") else None
+
+
+def probe_download(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> str | None:
+    """None if the host answers at all; else why not (the connect timeout bounds the wait)."""
+    import httpx
+
+    timeout = httpx.Timeout(2 * connect_timeout_s, connect=connect_timeout_s)
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            client.head(url)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return None
 
 
 def file_identity(path: Path) -> str:
@@ -113,10 +141,28 @@ class ClipEmbedder:
             return
         if found is not None:
             self.weights_path, self.weights_source = found, "open_clip cache"
-        elif os.environ.get(CLIP_DOWNLOAD_ENV) == "1":
-            self.weights_source = "download"
-        else:
+        elif os.environ.get(CLIP_DOWNLOAD_ENV) == "0":
             self._unavailable = NO_CLIP_WEIGHTS
+        else:
+            self._unavailable = self._download_problem()
+            self.weights_source = "" if self._unavailable else "download"
+
+    def _download_problem(self) -> str | None:
+        """Why open_clip cannot download the named weights now (None: it can try)."""
+        model, tag = self.settings.model, self.settings.pretrained
+        url = weights_url(model, tag)
+        if url is None:
+            return (
+                f"no CLIP weights: {model}/{tag} has no download source; set VIDBENCH_CLIP_WEIGHTS"
+            )
+        problem = probe_download(url)
+        if problem is None:
+            return None
+        return (
+            f"CLIP weights {model}/{tag} are not cached and {url} is unreachable ({problem}; "
+            f"connect timeout {CONNECT_TIMEOUT_S:g} s): set VIDBENCH_CLIP_WEIGHTS or clip.weights "
+            "to a local file, or run once online"
+        )
 
     def identity(self) -> dict[str, Any]:
         """Model id for cache keys and scorers.json; cheap (a stat, no import, no load)."""

@@ -1,0 +1,59 @@
+"""CLIP weights: downloaded by default, failing fast and clearly when the host is unreachable."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+import bench.scorers.embedders as embedders
+from bench.config import ClipSettings
+from bench.scorers.embedders import NO_CLIP_WEIGHTS, ClipEmbedder, probe_download
+
+
+@pytest.fixture
+def not_cached(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No local file, nothing in open_clip's cache; records the URLs probed."""
+    probed: list[str] = []
+    monkeypatch.delenv(embedders.CLIP_WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv(embedders.CLIP_DOWNLOAD_ENV, raising=False)
+    monkeypatch.setattr(embedders, "cached_open_clip_file", lambda model, tag: None)
+    return probed
+
+
+def test_downloads_by_default_when_the_host_answers(
+    not_cached: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedders, "probe_download", lambda url: not_cached.append(url))
+    embedder = ClipEmbedder(ClipSettings.model_validate({}))
+    assert embedder.unavailable is None and embedder.weights_source == "download"
+    assert not_cached == ["https://huggingface.co/timm/vit_base_patch32_clip_224.openai"]
+
+
+def test_offline_is_refused_with_the_reason(
+    not_cached: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedders, "probe_download", lambda url: "ConnectError: no route")
+    reason = ClipEmbedder(ClipSettings.model_validate({})).unavailable
+    assert reason and "unreachable (ConnectError: no route" in reason
+    assert "VIDBENCH_CLIP_WEIGHTS" in reason and "connect timeout 3 s" in reason
+
+
+def test_downloading_can_be_turned_off(
+    not_cached: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(embedders.CLIP_DOWNLOAD_ENV, "0")
+    monkeypatch.setattr(embedders, "probe_download", lambda url: not_cached.append(url))
+    assert ClipEmbedder(ClipSettings.model_validate({})).unavailable == NO_CLIP_WEIGHTS
+    assert not_cached == []  # no probe at all
+
+
+def test_probe_fails_fast_on_a_refused_connection() -> None:
+    with socket.socket() as listener:  # a port that was just free: nothing listens on it
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+    started = time.perf_counter()
+    problem = probe_download(f"http://127.0.0.1:{port}/", connect_timeout_s=1.0)
+    assert problem and problem.startswith("ConnectError")
+    assert time.perf_counter() - started < 2.0
