@@ -28,12 +28,14 @@ USER_AGENT = "vidbench/0.1"
 
 
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The client every adapter uses: timeouts, pool limits, no redirects to other schemes."""
+    """The client every adapter uses: timeouts, pool limits, and no redirects followed (an
+    API call's credential headers must never travel to the host a 3xx names; downloads follow
+    redirects by hand in bench/download.py, dropping credentials across origins)."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
         limits=httpx.Limits(max_connections=POOL_LIMIT, max_keepalive_connections=POOL_LIMIT),
         headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
+        follow_redirects=False,
         transport=transport,
     )
 
@@ -202,11 +204,19 @@ async def send(
 ) -> httpx.Response:
     """Send a request; return the response if 2xx, else raise the mapped, redacted error."""
     try:
-        response = await client.send(request)
+        response = await client.send(request, follow_redirects=False)
     except httpx.TransportError as exc:
         raise transport_error(exc, provider=provider, request=request) from None
     if response.is_success:
         return response
+    if response.is_redirect:
+        target = httpx.URL(response.headers.get("location", "")).host or "the same host"
+        raise errors.InvalidRequest(
+            f"the API answered {response.status_code} redirecting to {target}; not followed, "
+            "so the key is not sent there (check base_url)",
+            provider=provider,
+            status_code=response.status_code,
+        )
     await response.aread()
     clean = redacted(response)
     raise refine(error_for_status(clean, provider=provider, parser=parser))

@@ -161,3 +161,24 @@ def test_task_ids_are_escaped_as_one_path_segment() -> None:
 def test_which_variables_may_hold_a_key(name: str, ok: bool) -> None:
     assert may_hold_key(name) is ok
     assert may_hold_key(name, declared=[name]) is True
+
+
+@pytest.mark.parametrize("header", ["Authorization", "x-goog-api-key"])
+def test_api_redirects_are_not_followed_so_keys_stay_home(header: str) -> None:
+    """httpx strips only Authorization on a cross-host redirect; no API call follows one."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        if request.url.host == "api.test":
+            return httpx.Response(307, headers={"location": "http://evil.test/steal"})
+        return httpx.Response(200, json={"got": request.headers.get(header)})
+
+    async def go() -> None:
+        async with http.build_client(httpx.MockTransport(handler)) as client:
+            request = client.build_request("POST", "http://api.test/v1/x", headers={header: "k"})
+            with pytest.raises(errors.InvalidRequest, match="redirecting to evil.test"):
+                await http.send(client, request, provider="p")
+
+    asyncio.run(go())
+    assert seen == ["api.test"]
