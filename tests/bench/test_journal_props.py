@@ -27,6 +27,8 @@ class FsyncSpy:
         self.fds: list[int] = []
 
     def __call__(self, fd: int) -> None:
+        if not isinstance(fd, int):
+            raise TypeError(f"fsync needs a file descriptor, not {fd!r}")  # as os.fsync does
         self.fds.append(fd)
         self.sizes.append(self.path.stat().st_size)
 
@@ -61,7 +63,10 @@ def test_unsynced_appends_never_fsync_and_append_many_fsyncs_once(
     journal.append_many(batch)
     assert len(spy.sizes) == 1
     assert spy.sizes[0] == (tmp_path / "records.jsonl").stat().st_size  # after every line
-    assert [r["job_id"] for r in journal.read()] == ["a", "job-0", "job-1", "job-2", "job-3"]
+    assert journal._handle is not None and spy.fds == [journal._handle.fileno()]
+    records = list(journal.read())
+    assert [r["job_id"] for r in records] == ["a", "job-0", "job-1", "job-2", "job-3"]
+    assert [r.get("n") for r in records] == [None, 0, 1, 2, 3]
     journal.close()
 
 
@@ -118,7 +123,9 @@ def test_unknown_events_are_refused_and_nothing_is_written(tmp_path: Path) -> No
 def test_reopening_appends_and_never_truncates(tmp_path: Path) -> None:
     first = Journal(tmp_path / "records.jsonl")
     first.append("intent", "a")
+    handle = first._handle
     first.close()
+    assert handle is not None and handle.closed and first._handle is None
     first.close()  # closing twice is harmless
     first.append("submitted", "a", task_id="t")  # reopens after close
     first.close()
@@ -247,7 +254,7 @@ def test_a_line_of_exactly_the_limit_is_read_one_byte_more_is_not(
 
 def test_wrong_types_in_fields_the_fold_reads_make_a_line_unreadable() -> None:
     wrong = {
-        journal_module._NUMBER: ["1.5", True, float("inf"), float("nan"), []],
+        journal_module._NUMBER: ["1.5", True, float("inf"), float("nan"), [], 10**400],
         str: [5, 1.5, True, {}, []],
         bool: ["yes", 1, 0.0, {}],
         dict: [[], "x", 3],
@@ -312,3 +319,53 @@ def test_a_planned_record_needs_a_whole_well_typed_job() -> None:
     ]
     for name, value in wrong:
         assert parsed(planned_job(**{name: value})) is None, name
+
+
+def test_lists_tuples_and_non_json_values_are_written(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "records.jsonl")
+    journal.append(
+        "scored", "a", values={"names": ["x", {"k": "y"}], "pair": ("p", 2)}, where=Path("/v/a")
+    )
+    journal.close()
+    (record,) = journal.read()
+    assert record["values"] == {"names": ["x", {"k": "y"}], "pair": ["p", 2]}
+    assert record["where"] == "/v/a"
+
+
+def test_the_journal_is_utf_8_whatever_the_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    def latin_locale_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "b" not in mode and kwargs.get("encoding") is None and len(args) < 2:
+            kwargs["encoding"] = "latin-1"  # what a text file gets under a Latin-1 locale
+        return builtins.open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(journal_module, "open", latin_locale_open, raising=False)
+    journal = Journal(tmp_path / "records.jsonl")
+    journal.append("status", "a", detail="résumé – 日本")
+    journal.close()
+    assert [r["detail"] for r in journal.read()] == ["résumé – 日本"]
+
+
+def test_a_whole_last_line_of_exactly_the_limit_without_newline_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = json.dumps({"ts": 1.0, "event": "intent", "job_id": "a" * 30})
+    monkeypatch.setattr(journal_module, "MAX_RECORD_BYTES", len(line))
+    path = tmp_path / "records.jsonl"
+    path.write_text(line, encoding="utf-8")
+    assert [r["job_id"] for r in Journal(path).read()] == ["a" * 30]
+
+
+def test_the_rest_of_an_overlong_line_is_never_read_as_a_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal_module, "MAX_RECORD_BYTES", 64)
+    tail = json.dumps({"ts": 1.0, "event": "intent", "job_id": "forged"})
+    after = json.dumps({"ts": 2.0, "event": "run_finished"})
+    for head in ("x" * 65, "x" * 65 + "y" * 64, "x" * 200):
+        path = tmp_path / "records.jsonl"
+        path.write_text(head + tail + "\n" + after + "\n", encoding="utf-8")
+        assert [r["event"] for r in Journal(path).read()] == ["run_finished"], len(head)
