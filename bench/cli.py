@@ -351,6 +351,58 @@ def suites_import(
 cli_history.register(app)  # history and publish
 
 
+@suites_app.command("checks")
+def suites_checks(
+    suite: Annotated[Path, typer.Argument(help="The suite to draft checks for.")],
+    judge: Annotated[str, typer.Option("--judge", help="Model id at the endpoint.")],
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (…/v1).")
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option("--api-key-env", help="Variable holding the key.")
+    ] = "OPENAI_API_KEY",
+    out: Annotated[Path | None, typer.Option("--out", help="Reviewable copy to write.")] = None,
+) -> None:
+    """Draft yes/no checks for prompts without any, into a copy of the suite to review."""
+    import os
+
+    from bench.checks import JudgeSettings
+    from bench.checks_draft import draft_suite
+
+    settings = JudgeSettings(model=judge, base_url=base_url, api_key_env=api_key_env)
+    key = os.environ.get(api_key_env) if api_key_env else None
+    if api_key_env and not key:
+        raise Exit(EXIT_USAGE, f"environment variable {api_key_env} is not set (--api-key-env)")
+    target = out or suite.with_name(f"{suite.stem}.checks-draft.yaml")
+    counts = draft_suite(suite, settings, key, target)
+    console.print(
+        f"wrote {target}: checks drafted for {sum(1 for n in counts.values() if n)} of "
+        f"{len(counts)} prompts without checks; review them, then replace {suite.name}"
+    )
+
+
+@app.command()
+def arena(
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="Run directories (votes go to the first).")
+    ],
+    port: Annotated[int, typer.Option("--port")] = 8770,
+    host: Annotated[
+        str, typer.Option("--host", help="127.0.0.1 keeps it on this machine.")
+    ] = "127.0.0.1",
+) -> None:
+    """Blind pairwise voting page for people; votes appended to votes.jsonl."""
+    from bench.arena.server import serve
+    from bench.arena.votes import ArenaBusy
+
+    for run_dir in run_dirs:
+        require_run(run_dir)
+    try:
+        serve(run_dirs, port, host)
+    except ArenaBusy as exc:
+        raise Exit(EXIT_USAGE, str(exc)) from None
+
+
 # ----- entry point ------------------------------------------------------------------------
 
 

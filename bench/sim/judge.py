@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
+import re
 import time
 from typing import Any
 
@@ -26,9 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from bench.checks_draft import DRAFT_MARKER
 from bench.sim import SIM_API_KEY
 from bench.sim.common import SimContext, SimError
-from bench.sim.judge_truth import TruthIndex, truth_answer
+from bench.sim.judge_truth import TruthIndex, draft_checks, truth_answer
 
 DEFAULT_MODELS = ("vidbench-judge-sim",)
 DEFAULT_ERROR_RATE = 0.05
@@ -169,6 +172,8 @@ class JudgeSim:
         except ValueError:
             raise SimError(400, "invalid_json", "body is not valid JSON") from None
         model, text, urls = read_request(body)
+        if not urls and DRAFT_MARKER in json.dumps(body.get("messages", []))[:4000]:
+            return await self.draft(model, text)
         if model not in self.models:
             raise SimError(404, "model_not_found", f"The model `{model}` does not exist.",
                            param="model")  # fmt: skip
@@ -187,6 +192,17 @@ class JudgeSim:
             return JSONResponse(_completion(model, "Perhaps.", False, (tokens_in, 2)))
         answer = self.answer(question, frames)
         return JSONResponse(_completion(model, answer, bool(body.get("logprobs")), (tokens_in, 1)))
+
+    async def draft(self, model: str, text: str) -> Response:
+        """A drafting request (`vidbench suites checks`): checks from the prompt's words."""
+        if model not in self.models:
+            raise SimError(404, "model_not_found", f"The model `{model}` does not exist.")
+        prompt = text.split("Prompt:", 1)[-1].split("\nThe prompt asks for", 1)[0].strip()
+        shots = re.search(r"asks for (\d+) shots", text)
+        checks = draft_checks(prompt, int(shots.group(1)) if shots else None)
+        answer = json.dumps(checks, ensure_ascii=False)
+        tokens = (round(len(text.split()) * 1.3) + 120, round(len(answer.split()) * 1.3))
+        return JSONResponse(_completion(model, answer, False, tokens))
 
     async def list_models(self, request: Request) -> Response:
         self.check_auth(request)

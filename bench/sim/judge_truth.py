@@ -163,3 +163,48 @@ def truth_answer(question: str, truth: dict[str, Any]) -> bool:
     if asked.text is not None and (scene["text"] or "").lower() != asked.text.lower():
         return False
     return asked.shots_at_least is None or int(truth["shots"]) >= asked.shots_at_least
+
+
+VERBS = {"walk": "walk", "run": "run", "drive": "drive", "fly": "fly", "spin": "spin",
+         "bounce": "jump", "sway": "move"}  # fmt: skip
+CAMERA_QUESTIONS = {
+    "static": "Is the camera static?",
+    "pan": "Does the camera pan?",
+    "zoom_in": "Does the camera zoom in?",
+    "zoom_out": "Does the camera zoom out?",
+    "tracking": "Does the camera follow the subject?",
+    "orbit": "Does the camera orbit around the subject?",
+}
+
+
+def draft_checks(prompt: str, shots: int | None) -> list[dict[str, Any]]:
+    """Checks the simulator's 'language model' drafts: the prompt's drawable elements."""
+    scene = words.parse_prompt(prompt)
+    names = {rgb: name for name, rgb in reversed(words.COLOURS.items())}
+    tokens = words._words(prompt)
+    nouns = {words.SUBJECT_WORDS[t]: t for t in reversed(tokens) if t in words.SUBJECT_WORDS}
+    out: list[dict[str, Any]] = []
+    for kind, colour in zip(scene.subjects, scene.subject_colours, strict=True):
+        noun = nouns.get(kind, kind)
+        out.append({"question": f"Is there a {noun}?", "kind": "entity"})
+        if colour is not None:
+            out.append({"question": f"Is the {noun} {names[colour]}?", "kind": "attribute"})
+    if scene.person:
+        out.append({"question": "Is there a person?", "kind": "entity"})
+    if scene.object_motion in VERBS:
+        who = (
+            "person"
+            if scene.person
+            else nouns.get(scene.subjects[0], "subject")
+            if scene.subjects
+            else "subject"
+        )
+        out.append({"question": f"Does the {who} {VERBS[scene.object_motion]}?", "kind": "action"})
+    named_camera = set(tokens) & (set(words.CAMERA_WORDS) | words.STILL_WORDS)
+    if scene.camera in CAMERA_QUESTIONS and named_camera:  # only a move the prompt names
+        out.append({"question": CAMERA_QUESTIONS[scene.camera], "kind": "camera"})
+    if scene.text:
+        out.append({"question": f'Does the text "{scene.text}" appear?', "kind": "text"})
+    if shots and shots > 1:
+        out.append({"question": f"Are there {shots} distinct shots?", "kind": "shot_order"})
+    return out[:6]

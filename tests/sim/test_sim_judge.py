@@ -144,3 +144,31 @@ def test_image_tokens_follow_openais_tiles() -> None:
     assert image_tokens(512, 512) == 85 + 170
     assert image_tokens(683, 384) == 85 + 170 * 2
     assert image_tokens(4096, 2048) == 85 + 170 * 6  # 2048x1024 → 1536x768 → 3x2 tiles
+
+
+def test_suites_checks_drafts_a_reviewable_copy(tmp_path: Path) -> None:
+    from bench.checks import JudgeSettings
+    from bench.checks_draft import draft_suite
+    from bench.suite import load_suite
+
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "suite: t\nprompts:\n"
+        "  - id: a\n    category: motion\n    text: A red car drives along a road.\n\n"
+        "  - id: b\n    category: multi_shot\n    shots: 2\n"
+        "    text: 'Shot 1: a dog runs. Shot 2: a sign reads \"OPEN\".'\n"
+        "  - id: c\n    category: scene\n    text: A blue bird.\n"
+        "    checks:\n      - {question: 'Is there a bird?'}\n",
+        encoding="utf-8",
+    )
+    with SimServer(cache_dir=tmp_path / "renders") as server:
+        settings = JudgeSettings(
+            model="vidbench-judge-sim", base_url=server.base_url("openai_chat")
+        )
+        counts = draft_suite(suite, settings, SIM_API_KEY, tmp_path / "draft.yaml")
+    assert counts == {"a": 3, "b": 4}  # c already had checks: left alone
+    drafted = load_suite(tmp_path / "draft.yaml")
+    by_id = {p.id: [c.question for c in p.checks] for p in drafted.prompts}
+    assert by_id["a"] == ["Is there a car?", "Is the car red?", "Does the car drive?"]
+    assert "Are there 2 distinct shots?" in by_id["b"] and by_id["c"] == ["Is there a bird?"]
+    assert "# drafted by vidbench-judge-sim" in (tmp_path / "draft.yaml").read_text()
