@@ -28,8 +28,21 @@ from reports.data import (
 
 Z_95 = 1.959963984540054
 NUMERIC_TYPES = frozenset(
-    "DOUBLE FLOAT BIGINT INTEGER SMALLINT TINYINT HUGEINT BOOLEAN "
-    "UBIGINT UINTEGER USMALLINT UTINYINT DECIMAL".split()
+    [
+        "DOUBLE",
+        "FLOAT",
+        "BIGINT",
+        "INTEGER",
+        "SMALLINT",
+        "TINYINT",
+        "HUGEINT",
+        "BOOLEAN",
+        "UBIGINT",
+        "UINTEGER",
+        "USMALLINT",
+        "UTINYINT",
+        "DECIMAL",
+    ]
 )
 
 
@@ -98,16 +111,20 @@ def _manifests(connection: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.Da
 
 
 def _scorer_directions(paths: pd.Series) -> dict[str, str]:
-    directions = dict(BUILTIN_DIRECTIONS)
+    # Runs share a handful of distinct scorers.json files: each distinct one is read once.
+    texts: dict[str, None] = {}
     for path in paths:
         meta_path = Path(path) / SCORERS_META
         if meta_path.is_file():
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(meta, dict):
-                directions.update(metric_directions(meta))
+            texts[meta_path.read_text(encoding="utf-8")] = None
+    directions = dict(BUILTIN_DIRECTIONS)
+    for text in texts:
+        try:
+            meta = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(meta, dict):
+            directions.update(metric_directions(meta))
     return directions
 
 
@@ -174,6 +191,7 @@ def load_history(
             + ", ".join(str(r) for r in roots)
         )
     connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
     runs = _manifests(connection, paths)
     if suite is not None:
         runs = runs[runs["suite"] == suite]
@@ -185,8 +203,10 @@ def load_history(
     # Views cannot take prepared parameters, so the paths are inlined as quoted SQL literals.
     files = "[" + ", ".join(_literal(f) for f in parquet_files) + "]"
     model_filter = f"WHERE model = {_literal(model)}" if model is not None else ""
+    # One in-memory table (not a view): the steps query it thousands of times, and a view
+    # would re-read every parquet file each time. Nothing is written to disk.
     connection.execute(
-        "CREATE VIEW results AS SELECT * REPLACE "
+        "CREATE TABLE results AS SELECT * REPLACE "
         f"(regexp_replace(filename, '/{RESULTS_PARQUET}$', '') AS filename) "
         f"FROM read_parquet({files}, filename = true, union_by_name = true) {model_filter}"
     )
@@ -195,11 +215,15 @@ def load_history(
     if metric is not None:
         metrics = [m for m in metrics if m == metric]
     connection.register("runs_df", runs[["path", "run", "suite", "created_at", "order"]])
+    # The long table (job × metric) once, for the trend table here and the steps' joins later.
+    connection.execute(
+        f"CREATE TABLE long_values AS {long_values_sql(metrics, 'usable' in columns)}"
+    )
     table = connection.execute(
-        f"""
+        """
         SELECT r.run, r.suite, r.created_at, r."order", r.path, v.model, v.metric,
                count(*) AS n, avg(v.value) AS mean, stddev_samp(v.value) AS sd
-        FROM ({long_values_sql(metrics, "usable" in columns)}) v JOIN runs_df r ON r.path = v.filename
+        FROM long_values v JOIN runs_df r ON r.path = v.filename
         GROUP BY ALL ORDER BY r."order", v.model, v.metric
         """
     ).df()

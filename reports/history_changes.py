@@ -20,6 +20,7 @@ with the rest).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from reports.compare import DEFAULT_THRESHOLDS, RATE_METRICS, Comparison, Threshold, compare_frames
-from reports.history import History, long_values_sql
+from reports.data import declared_regression_thresholds
+from reports.history import History
+from reports.pairwise import paired_test_p_value
 
 ALPHA = 0.05
 DEFAULT_RELATIVE_THRESHOLD = 0.02
@@ -93,61 +96,84 @@ def steps(history: History) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _threshold(metric: str) -> Threshold:
-    return DEFAULT_THRESHOLDS.get(metric, Threshold("relative", DEFAULT_RELATIVE_THRESHOLD))
-
-
 def matched_steps(history: History, pairs: pd.DataFrame) -> pd.DataFrame:
     """Per step × metric: matched jobs, baseline mean and mean difference (DuckDB join)."""
     connection = history.connection
     connection.register("steps_df", pairs)
     return connection.execute(
-        f"""
-        WITH long AS ({long_values_sql(history.metrics, history.has_usable)})
+        """
         SELECT s.before, s.after, s.model, b.metric, count(*) AS n,
-               avg(b.value) AS base, avg(a.value - b.value) AS difference
+               avg(b.value) AS base, avg(a.value - b.value) AS difference,
+               list(a.value - b.value) AS differences
         FROM steps_df s
-        JOIN long b ON b.filename = s.before AND b.model = s.model
-        JOIN long a ON a.filename = s.after AND a.model = s.model AND a.metric = b.metric
+        JOIN long_values b ON b.filename = s.before AND b.model = s.model
+        JOIN long_values a ON a.filename = s.after AND a.model = s.model AND a.metric = b.metric
                    AND a.prompt_id = b.prompt_id AND a.sample = b.sample
         GROUP BY ALL
         """
     ).df()
 
 
-def latency_steps(history: History, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per step: median latency of delivered clips before and after."""
-    history.connection.register("steps_df", pairs)
-    return history.connection.execute(
-        """
-        WITH med AS (SELECT filename, model, median(latency_s) AS p50 FROM results
-                     WHERE status = 'succeeded' AND latency_s IS NOT NULL GROUP BY ALL)
-        SELECT s.before, s.after, s.model, b.p50 AS base, a.p50 - b.p50 AS difference
-        FROM steps_df s JOIN med b ON b.filename = s.before AND b.model = s.model
-                        JOIN med a ON a.filename = s.after AND a.model = s.model
-        """
+def latencies(history: History) -> dict[tuple[str, str], np.ndarray]:
+    """(run path, model) → latencies of the delivered clips."""
+    delivered = history.connection.execute(
+        "SELECT filename, model, latency_s FROM results "
+        "WHERE status = 'succeeded' AND latency_s IS NOT NULL"
     ).df()
+    return {
+        (str(key[0]), str(key[1])): group.to_numpy(dtype=float)
+        for key, group in delivered.groupby(["filename", "model"])["latency_s"]
+    }
+
+
+def thresholds() -> dict[str, Threshold]:
+    """compare's thresholds: its defaults, then what the scorers declare."""
+    declared = {m: Threshold("absolute", v) for m, v in declared_regression_thresholds().items()}
+    return {**DEFAULT_THRESHOLDS, **declared}
 
 
 def screened(
-    history: History, pairs: pd.DataFrame
+    history: History,
+    pairs: pd.DataFrame,
+    delivered: dict[tuple[str, str], np.ndarray],
+    alpha: float = ALPHA,
 ) -> tuple[dict[tuple[str, str, str], set[str]], int]:
-    """(before, after, model) → metrics worth a detailed test, and the number of tests in all."""
+    """(before, after, model) → metrics worth a detailed test, and the number of tests in all.
+
+    A mean metric is tested in detail only when its matched mean difference exceeds the
+    threshold and its uncorrected Wilcoxon p is below alpha; latency p50 likewise with the
+    Mann-Whitney p. Both are necessary for compare's rule after the correction (an adjusted
+    p is never below the raw one), so nothing that could be a change point is skipped.
+    """
+    limits = thresholds()
+    default = Threshold("relative", DEFAULT_RELATIVE_THRESHOLD)
     wanted: dict[tuple[str, str, str], set[str]] = {}
     tests = 0
     for row in matched_steps(history, pairs).itertuples():
-        direction = history.directions.get(str(row.metric), "none")
-        if direction not in ("higher", "lower") or row.n < 2 or row.metric == "latency_s":
+        metric = str(row.metric)
+        direction = history.directions.get(metric, "none")
+        if direction not in ("higher", "lower") or row.n < 2 or metric == "latency_s":
             continue
         tests += 1
-        slack = 0.5 if row.metric in RATE_METRICS else 1.0
-        limit = _threshold(str(row.metric)).absolute_for(float(row.base)) * slack
-        if abs(float(row.difference)) > limit:
-            wanted.setdefault((row.before, row.after, row.model), set()).add(str(row.metric))
-    for row in latency_steps(history, pairs).itertuples():
+        rate = metric in RATE_METRICS
+        limit = limits.get(metric, default).absolute_for(float(row.base)) * (0.5 if rate else 1.0)
+        if abs(float(row.difference)) <= limit:
+            continue
+        if rate or paired_test_p_value(np.asarray(row.differences, dtype=float)) < alpha:
+            wanted.setdefault((row.before, row.after, row.model), set()).add(metric)
+    latency_limit = limits.get("latency_p50_s", default)
+    for step in pairs.to_dict("records"):
+        before = delivered.get((step["before"], step["model"]), np.empty(0))
+        after = delivered.get((step["after"], step["model"]), np.empty(0))
+        if before.size < 2 or after.size < 2:
+            continue
         tests += 1
-        if abs(float(row.difference)) > _threshold("latency_p50_s").absolute_for(float(row.base)):
-            wanted.setdefault((row.before, row.after, row.model), set()).add("latency_p50_s")
+        base = float(np.median(before))
+        if abs(float(np.median(after)) - base) <= latency_limit.absolute_for(base):
+            continue
+        if scipy_stats.mannwhitneyu(after, before, alternative="two-sided").pvalue < alpha:
+            key = (step["before"], step["after"], step["model"])
+            wanted.setdefault(key, set()).add("latency_p50_s")
     return wanted, tests
 
 
@@ -172,18 +198,14 @@ def corrected_change(comparison: Comparison, p_adjusted: float, alpha: float = A
 
 
 def _latency_drift(
-    history: History, pairs: pd.DataFrame
+    pairs: pd.DataFrame, by_run: dict[tuple[str, str], np.ndarray]
 ) -> list[tuple[dict[str, str], float, str, str]]:
     found = []
+    empty = np.empty(0)
     for step in pairs.to_dict("records"):
-        values = []
-        for path in (step["before"], step["after"]):
-            frame = history.connection.execute(
-                "SELECT latency_s FROM results WHERE filename = ? AND model = ? "
-                "AND status = 'succeeded' AND latency_s IS NOT NULL",
-                [path, step["model"]],
-            ).fetchnumpy()
-            values.append(np.asarray(frame["latency_s"], dtype=float))
+        values = [
+            by_run.get((path, step["model"]), empty) for path in (step["before"], step["after"])
+        ]
         if values[0].size < 2 or values[1].size < 2:
             continue
         p_value = float(scipy_stats.ks_2samp(values[0], values[1]).pvalue)
@@ -246,23 +268,47 @@ def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drif
     return out
 
 
+def _detailed_tests(
+    history: History, pairs: pd.DataFrame, wanted: dict[tuple[str, str, str], set[str]]
+) -> list[tuple[dict[str, str], Comparison]]:
+    """compare_frames on the screened steps, in one call: each step is its own 'model'."""
+    if not wanted:
+        return []
+    by_key = {(s["before"], s["after"], s["model"]): s for s in pairs.to_dict("records")}
+    befores: list[pd.DataFrame] = []
+    afters: list[pd.DataFrame] = []
+    for number, key in enumerate(wanted):
+        step = by_key[key]
+        for side, path in ((befores, step["before"]), (afters, step["after"])):
+            rows = history.run_results(path, step["model"])
+            rows["model"] = str(number)
+            side.append(rows)
+    metrics = sorted(set().union(*wanted.values()))
+    keys = list(wanted)
+    out = []
+    for comparison in compare_frames(
+        pd.concat(befores, ignore_index=True),
+        pd.concat(afters, ignore_index=True),
+        history.directions,
+        metrics,
+    ):
+        key = keys[int(comparison.model)]
+        if comparison.metric in wanted[key]:
+            step = by_key[key]
+            out.append((step, dataclasses.replace(comparison, model=step["model"])))
+    return out
+
+
 def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoint], list[Drift]]:
     """Every change point and provider drift in the history (see the module docstring)."""
     pairs = steps(history)
     if pairs.empty:
         return [], []
-    wanted, total = screened(history, pairs)
-    latency = _latency_drift(history, pairs)
+    delivered = latencies(history)
+    wanted, total = screened(history, pairs, delivered, alpha)
+    latency = _latency_drift(pairs, delivered)
     total += len(latency)
-    tested: list[tuple[dict[str, str], Comparison]] = []
-    by_key = {(s["before"], s["after"], s["model"]): s for s in pairs.to_dict("records")}
-    for key, metrics in wanted.items():
-        step = by_key[key]
-        before = history.run_results(step["before"], step["model"])
-        after = history.run_results(step["after"], step["model"])
-        for comparison in compare_frames(before, after, history.directions, sorted(metrics)):
-            if comparison.metric in metrics:
-                tested.append((step, comparison))
+    tested = _detailed_tests(history, pairs, wanted)
     adjusted = bh_adjust([c.p_value for _, c in tested] + [p for _, p, _, _ in latency], total)
     changes = [
         ChangePoint(

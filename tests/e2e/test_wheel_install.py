@@ -1,0 +1,118 @@
+"""A non-editable install: build the wheel, install it into a fresh virtualenv, run the demo
+from an empty folder (and publish it), with nothing from the checkout on the path."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
+
+
+def _source_tree(target: Path) -> Path:
+    """The checkout's tracked and new (not ignored) files, so the build leaves the checkout alone."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 900) -> str:
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s)
+    assert done.returncode == 0, (
+        f"{args[:3]} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
+    return done.stdout
+
+
+def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    source = _source_tree(tmp_path / "src")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        tmp_path,
+        env,
+    )
+    (wheel,) = (tmp_path / "dist").glob("vidbench-*.whl")
+    listing = _run([sys.executable, "-m", "zipfile", "-l", str(wheel)], tmp_path, env)
+    for bundled in (
+        "bench/bundled/configs/demo.yaml",
+        "bench/bundled/prompts/smoke.yaml",
+        "bench/bundled/prompts/core.yaml",
+        "bench/bundled/prompts/assets/",
+    ):
+        assert bundled in listing, bundled
+
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
+    python = venv / "bin" / "python"
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        tmp_path,
+        env,
+    )
+    # The dependencies (torch and the rest) come from this environment's site-packages, added as
+    # a plain path: its .pth files (the editable vidbench finder among them) are not processed.
+    purelib = Path(
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            tmp_path,
+            env,
+        ).strip()
+    )
+    (purelib / "zz_dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    where = _run([str(python), "-c", "import bench; print(bench.__file__)"], empty, env)
+    assert where.strip().startswith(str(purelib)), where
+    _run([str(venv / "bin" / "vidbench"), "validate", "smoke"], empty, env)
+    output = _run([str(venv / "bin" / "vidbench"), "demo"], empty, env, timeout_s=1500)
+    assert "demo finished" in output
+    (run_dir,) = (empty / "runs").glob("demo-*")
+    assert (run_dir / "report.html").is_file() and list((run_dir / "videos").glob("*.mp4"))
+    published = _run(
+        [str(venv / "bin" / "vidbench"), "publish", "runs", "--out", "site"], empty, env
+    )
+    size = re.search(r"([\d.]+) MB in all", published)
+    assert size and (empty / "site" / "index.html").is_file()
+    print(f"demo site: {published.strip()}")  # the figure docs/performance.md quotes
