@@ -332,6 +332,23 @@ def models() -> None:
     views.print_models(console)
 
 
+@app.command()
+def doctor(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Check the CLIP model this config names.")
+    ] = None,
+) -> None:
+    """Environment and weights, with known-answer tests on real photos (exit 2 if one fails)."""
+    from bench.config import load_config
+    from bench.doctor import report_lines, run_doctor
+
+    report = run_doctor(load_config(config).config.clip if config else None)
+    for line in report_lines(report):
+        console.print(line, highlight=False, markup=False)
+    if not report.ok:
+        raise Exit(EXIT_USAGE, f"refused: {', '.join(report.refused)} (weights failed their check)")
+
+
 @suites_app.command("import")
 def suites_import(
     src: Path,

@@ -25,6 +25,9 @@ CLIP_DOWNLOAD_ENV = "VIDBENCH_CLIP_DOWNLOAD"
 DINO_WEIGHTS_ENV = "VIDBENCH_DINO_WEIGHTS"
 DINO_MODEL_ENV = "VIDBENCH_DINO_MODEL"
 DEFAULT_DINO_MODEL = "vit_small_patch16_224.dino"
+# Memory allowed per frame in a GPU forward pass: a generous allowance for ViT-L/14 at fp32,
+# not a measurement (no GPU here); batches use half the free memory.
+GPU_BYTES_PER_FRAME = 64 * 1024 * 1024
 NO_CLIP_WEIGHTS = (
     "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file "
     "(downloading is off: VIDBENCH_CLIP_DOWNLOAD=0)"
@@ -55,6 +58,14 @@ def probe_download(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> st
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
     return None
+
+
+def frames_per_batch(device: str, bytes_per_frame: int = GPU_BYTES_PER_FRAME) -> int:
+    """Frames per forward pass on a GPU: half its free memory over a per-frame allowance."""
+    import torch
+
+    free_bytes, _ = torch.cuda.mem_get_info(torch.device(device))
+    return max(1, int(free_bytes // 2 // bytes_per_frame))
 
 
 def file_identity(path: Path) -> str:
@@ -108,6 +119,7 @@ class ClipEmbedder:
 
     def __init__(self, settings: ClipSettings):
         self.settings = settings
+        self.device = "cpu"  # set before loading (bench.scorers.executor.place_models)
         self._lock = threading.Lock()
         self._model: Any = None
         self.preprocess: Any = None
@@ -185,11 +197,22 @@ class ClipEmbedder:
         """Whether the model is in memory (tests check a cache hit never loads it)."""
         return self._model is not None
 
-    def load(self) -> None:
-        """Load the model once; raises ScorerUnavailable with the reason."""
+    def load(self, verify: bool = True) -> None:
+        """Load the model once and check it (`bench.doctor` known answers); raises
+        ScorerUnavailable with the reason, so wrong or random weights never score."""
+        from bench.doctor import check_clip_weights, weights_check_enabled
+
+        if self._model is None and self._load() and verify and weights_check_enabled():
+            problem = check_clip_weights(self)
+            if problem:
+                self._model, self._unavailable = None, problem
+                raise ScorerUnavailable(problem)
+
+    def _load(self) -> bool:
+        """Load under the lock; True when this call loaded the model."""
         with self._lock:
             if self._model is not None:
-                return
+                return False
             if self.unavailable:
                 raise ScorerUnavailable(self.unavailable)
             import open_clip
@@ -205,10 +228,11 @@ class ClipEmbedder:
                     f"CLIP weights failed to load ({self.settings.model}, {pretrained}): {exc}"
                 )
                 raise ScorerUnavailable(self._unavailable) from exc
-            model.eval()
+            model.to(self.device).eval()
             self.tokenizer = open_clip.get_tokenizer(self.settings.model)
             self.preprocess = preprocess
             self._model = model
+            return True
 
     def prepare(self, frames: list[np.ndarray]) -> Any:
         """Preprocess RGB frames into a batch tensor (runs in the decode thread).
@@ -236,7 +260,15 @@ class ClipEmbedder:
 
         self.load()
         with torch.inference_mode():
-            features = self._model.encode_image(batch)
+            if self.device == "cpu":
+                features = self._model.encode_image(batch)
+            else:  # GPU: in batches that fit the free memory, back to the CPU
+                features = torch.cat(
+                    [
+                        self._model.encode_image(chunk.to(self.device)).cpu()
+                        for chunk in batch.split(frames_per_batch(self.device))
+                    ]
+                )
             features = torch.nn.functional.normalize(features.float(), dim=-1)
         return features.numpy()
 
@@ -260,9 +292,9 @@ class ClipEmbedder:
 
         self.load()
         with torch.inference_mode():
-            features = self._model.encode_text(self.tokenizer([text]))
+            features = self._model.encode_text(self.tokenizer([text]).to(self.device))
             features = torch.nn.functional.normalize(features.float(), dim=-1)
-        return features[0].numpy()
+        return features[0].cpu().numpy()
 
 
 class DinoEmbedder:
@@ -271,6 +303,7 @@ class DinoEmbedder:
     def __init__(self, weights: str, model_name: str = DEFAULT_DINO_MODEL):
         self.weights_path = Path(weights).expanduser()
         self.model_name = model_name
+        self.device = "cpu"  # set before loading (bench.scorers.executor.place_models)
         self._lock = threading.Lock()
         self._model: Any = None
         self.preprocess: Any = None
@@ -311,7 +344,7 @@ class DinoEmbedder:
             except Exception as exc:
                 self.unavailable = f"DINO model failed to load ({self.model_name}): {exc}"
                 raise ScorerUnavailable(self.unavailable) from exc
-            self._model = model.eval()
+            self._model = model.to(self.device).eval()
 
     def prepare(self, frames: list[np.ndarray]) -> Any:
         """Preprocess RGB frames into a batch tensor."""
@@ -326,7 +359,9 @@ class DinoEmbedder:
 
         self.load()
         with torch.inference_mode():
-            features = torch.nn.functional.normalize(self._model(batch).float(), dim=-1)
+            chunks = batch.split(frames_per_batch(self.device)) if self.device != "cpu" else [batch]
+            output = torch.cat([self._model(chunk.to(self.device)).cpu() for chunk in chunks])
+            features = torch.nn.functional.normalize(output.float(), dim=-1)
         return features.numpy()
 
 

@@ -93,7 +93,11 @@ class FaceEmbedder:
         return self._models is not None
 
     def load(self) -> tuple[Any, Any, Any]:
-        """(detector, landmark predictor, recogniser); raises ScorerUnavailable."""
+        """(detector, landmark predictor, recogniser), checked once by `bench.doctor`'s
+        known answers; raises ScorerUnavailable with the reason."""
+        from bench.doctor import check_face_weights, weights_check_enabled
+
+        fresh = False
         with self._lock:
             if self._models is None:
                 if self.unavailable:
@@ -107,7 +111,14 @@ class FaceEmbedder:
                     dlib.shape_predictor(str(folder / LANDMARKS_FILE)),
                     dlib.face_recognition_model_v1(str(folder / RESNET_FILE)),
                 )
-            return self._models
+                fresh = True
+            models = self._models
+        if fresh and weights_check_enabled():
+            problem = check_face_weights(self)
+            if problem:
+                self._models, self.unavailable = None, problem
+                raise ScorerUnavailable(problem)
+        return models
 
     def largest_face(self, frame_rgb: np.ndarray) -> np.ndarray | None:
         """128-d embedding of the largest frontal face, or None."""
