@@ -137,11 +137,23 @@ def test_jobs_keep_plan_order_and_foreign_records_are_ignored() -> None:
         {"ts": 1.0, "event": "run_finished"},
         {"ts": 1.0, "event": "planned", "job_id": "c"},  # not a whole job
         {"ts": 1.0, "event": "planned", "job_id": "d", "job": {"job_id": "d"}},
+        planned("e"),  # a broken `planned` stops nothing after it
+        {"ts": 2.0, "event": "intent", "job_id": "e"},
     ]
     states = fold_records(records)
-    assert list(states) == ["b", "a"]
-    assert states["b"].intents == 1 and states["a"].intents == 0
+    assert list(states) == ["b", "a", "e"]
+    assert states["b"].intents == 1 and states["a"].intents == 0 and states["e"].intents == 1
     assert not states["a"].done
+
+
+def test_records_with_an_empty_job_id_change_no_job() -> None:
+    records = [
+        {**planned("x"), "job_id": ""},
+        {"ts": 1.0, "event": "intent", "job_id": ""},
+        {"ts": 2.0, "event": "finished", "job_id": "", "status": "failed"},
+    ]
+    (state,) = fold_records(records).values()
+    assert state.intents == 0 and state.final_status is None
 
 
 def test_scores_per_scorer_latest_wins() -> None:
@@ -331,3 +343,36 @@ def test_scorable_lists_only_succeeded_jobs_whose_video_is_on_disk(tmp_path: Pat
         ("ok2", run.video_path("ok2"), "s5"),
     ]
     assert list(run.states()) == ["ok", "no_file", "failed", "no_sha", "ok2"]
+
+
+def test_the_manifest_is_indented_utf_8_json(tmp_path: Path) -> None:
+    run = RunDir(tmp_path)
+    manifest = {"run_id": "r1", "models": ["a", "b"], "note": "ünïcode"}
+    run.write_manifest(manifest)
+    text = (tmp_path / "manifest.json").read_bytes().decode("utf-8")
+    assert text == json.dumps(manifest, indent=2, ensure_ascii=False)
+
+
+def test_run_files_are_utf_8_whatever_the_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_text, write_text = Path.read_text, Path.write_text
+
+    def latin_read(self: Path, encoding: str | None = None, errors: str | None = None) -> str:
+        return read_text(self, encoding or "latin-1", errors)
+
+    def latin_write(self: Path, data: str, encoding: str | None = None, **kw: Any) -> int:
+        return write_text(self, data, encoding or "latin-1", **kw)
+
+    monkeypatch.setattr(Path, "read_text", latin_read)
+    monkeypatch.setattr(Path, "write_text", latin_write)
+    run = RunDir(tmp_path)
+    run.write_manifest({"note": "résumé – 日本"})
+    (tmp_path / "scorers.json").write_bytes(
+        json.dumps({"n": "日本"}, ensure_ascii=False).encode("utf-8")
+    )
+    assert run.manifest() == {"note": "résumé – 日本"}
+    assert run.scorers_meta() == {"n": "日本"}
+    assert json.loads((tmp_path / "manifest.json").read_bytes().decode("utf-8")) == {
+        "note": "résumé – 日本"
+    }
