@@ -26,6 +26,7 @@ from bench.cli_stages import (
     score_stage,
 )
 from bench.cli_views import console, err_console
+from bench.records import NewerSchema
 from bench.secrets import redact
 
 if TYPE_CHECKING:
@@ -211,16 +212,34 @@ def score(
     scorers: Annotated[
         str | None, typer.Option("--scorers", help="Comma-separated scorer names.")
     ] = None,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="local or ray (default: the config's).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (auto, ray://host:port).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Ray actors.")] = None,
+    ship_videos: Annotated[
+        bool, typer.Option("--ship-videos", help="Send videos through Ray's object store.")
+    ] = False,
+    device: Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda.")] = None,
 ) -> None:
     """(Re-)score a run's videos; cached results are reused."""
-    from bench.config import KNOWN_SCORERS
+    from bench.scorers.registry import scorer_names, unknown_scorer
 
     names = [s.strip() for s in scorers.split(",")] if scorers else None
     for name in names or []:
-        if name not in KNOWN_SCORERS:
-            raise Exit(EXIT_USAGE, f"unknown scorer {name!r}; known: {', '.join(KNOWN_SCORERS)}")
+        if name not in scorer_names():
+            raise Exit(EXIT_USAGE, unknown_scorer(name))
     require_run(run_dir)
-    score_stage(run_dir, names)
+    overrides = {
+        "executor": executor,
+        "address": address,
+        "workers": workers,
+        "device": device,
+        "ship_videos": ship_videos or None,
+    }
+    score_stage(run_dir, names, {k: v for k, v in overrides.items() if v is not None})
 
 
 @app.command()
@@ -280,6 +299,22 @@ def compare(
         if fail_on_regression:  # never a silent pass: the gate could not have seen a regression
             raise Exit(EXIT_USAGE, gate)
         console.print(gate, markup=False, highlight=False)
+
+
+@app.command()
+def reconcile(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+) -> None:
+    """Provider task list vs the journal: adopt lost tasks, list orphans; creates nothing."""
+    from bench.pipeline import check_secrets, config_from_manifest
+    from bench.reconcile_run import reconcile_dir
+    from bench.store import RunDir
+
+    require_run(run_dir)
+    loaded = config_from_manifest(RunDir(run_dir))
+    check_secrets(loaded)
+    for line in reconcile_dir(run_dir, loaded).lines():
+        console.print(line, markup=False, highlight=False)
 
 
 # ----- sim / demo / models / suites -------------------------------------------------------
@@ -448,15 +483,15 @@ def main(argv: list[str] | None = None) -> int:
     except errors.ValidationFailed as exc:
         err_console.print(f"invalid input — {exc}", markup=False, highlight=False)
         return EXIT_USAGE
+    except (errors.RunLocked, NewerSchema) as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
     except (errors.MissingSecret, errors.BudgetExceeded) as exc:
         err_console.print(str(exc), markup=False)
         return EXIT_BUDGET if isinstance(exc, errors.BudgetExceeded) else EXIT_USAGE
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return EXIT_INTERRUPTED
-    except errors.RunLocked as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
-        return EXIT_USAGE
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

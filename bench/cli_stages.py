@@ -156,13 +156,44 @@ def confirm_key_hosts(loaded: Any, yes: bool) -> None:
         raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
 
 
-def score_stage(run_dir: Path, scorer_names: list[str] | None) -> None:
-    """Score a run's videos and rebuild its results, holding the run's lock."""
+def score_stage(
+    run_dir: Path, scorer_names: list[str] | None, scoring: dict[str, Any] | None = None
+) -> None:
+    """Score a run's videos and rebuild its results, holding the run's lock.
+
+    `scoring` overrides the run config's `scoring:` block (executor, address, workers, …).
+    """
     with run_lock(run_dir, "score"):
-        _score(run_dir, scorer_names)
+        _score(run_dir, scorer_names, scoring or {})
 
 
-def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
+def scoring_executor(manifest: dict[str, Any], overrides: dict[str, Any]) -> Any:
+    """The executor the config's `scoring:` block and the command line ask for."""
+    from pydantic import ValidationError
+
+    from bench.config import ScoringSettings
+    from bench.scorers.executor import LocalExecutor
+
+    block = {**((manifest.get("config") or {}).get("scoring") or {}), **overrides}
+    try:
+        settings = ScoringSettings.model_validate(block)
+    except ValidationError as exc:
+        from rich.markup import escape
+
+        raise Exit(EXIT_USAGE, escape(f"scoring settings: {exc}")) from None
+    if settings.executor == "local":
+        return LocalExecutor(settings.device)
+    from bench.scorers.executor_ray import ExecutorUnavailable, RayExecutor
+
+    try:
+        return RayExecutor(settings)
+    except ExecutorUnavailable as exc:
+        from rich.markup import escape  # "[ray]" is not markup
+
+        raise Exit(EXIT_USAGE, escape(str(exc))) from None
+
+
+def _score(run_dir: Path, scorer_names: list[str] | None, overrides: dict[str, Any]) -> None:
     from bench.config import ClipSettings
     from bench.results import build_results
     from bench.scorers.stage import score_run
@@ -174,9 +205,14 @@ def _score(run_dir: Path, scorer_names: list[str] | None) -> None:
     names = scorer_names or manifest.get("scorers")
     options = (manifest.get("config") or {}).get("scorer_options") or {}
     options = {**options, "judge": {**options.get("judge", {}), "run_dir": str(run_dir)}}
+    executor = scoring_executor(manifest, overrides)
+    if executor.name != "local":
+        console.print(f"scoring on {executor.name}: {executor.settings.workers} workers")
     progress, update = views.scoring_progress(err_console)
     with progress:
-        summary = score_run(run_dir, names, clip=clip, progress=update, options=options)
+        summary = score_run(
+            run_dir, names, clip=clip, progress=update, options=options, executor=executor
+        )
     parts = [
         f"{name} {c.scored} scored/{c.cached} cached/{c.failed} failed"
         for name, c in summary.counts.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -58,6 +58,25 @@ class ClipSettings(BaseModel):
         None, description="Local weights file (overrides VIDBENCH_CLIP_WEIGHTS)."
     )
     frames: int = Field(16, ge=1, le=256, description="Uniformly sampled frames per video.")
+
+
+class ScoringSettings(BaseModel):
+    """Where the scoring stage runs: this process, or a pool of Ray actors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    executor: Literal["local", "ray"] = Field("local", description="local or ray.")
+    address: str | None = Field(
+        None, description="Ray cluster address (auto, ray://host:10001); none starts a local Ray."
+    )
+    workers: int = Field(2, ge=1, le=1024, description="Ray actors, each with its own models.")
+    cpus_per_worker: float = Field(1.0, gt=0, le=256, description="CPUs each actor reserves.")
+    gpus_per_worker: float = Field(0.0, ge=0, le=16, description="GPUs each actor reserves.")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="auto: CUDA when torch sees it, else CPU."
+    )
+    ship_videos: bool = Field(
+        False, description="Send videos through Ray's object store (no shared filesystem)."
+    )
 
 
 class ModelConfig(BaseModel):
@@ -137,6 +156,7 @@ class RunConfig(BaseModel):
         "../runs", description="Where run directories go, relative to this file."
     )
     clip: ClipSettings = Field(default_factory=ClipSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     judge: JudgeSettings | None = Field(
         None, description="The `judge` scorer's vision model (any OpenAI-compatible endpoint)."
     )

@@ -220,10 +220,20 @@ def contact_sheet(
     frames: list[np.ndarray], path: Path, count: int = 8, tile_width_px: int = 192
 ) -> None:
     """Write a JPEG grid of `count` evenly chosen frames (two rows) for the report."""
-    from PIL import Image
-
     if not frames:
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.jpg")
+    tmp.write_bytes(contact_sheet_jpeg(frames, count, tile_width_px))
+    tmp.replace(path)
+
+
+def contact_sheet_jpeg(frames: list[np.ndarray], count: int = 8, tile_width_px: int = 192) -> bytes:
+    """The contact sheet as JPEG bytes (a scoring worker returns these to the driver)."""
+    import io
+
+    from PIL import Image
+
     chosen = [frames[i] for i in uniform_indices(len(frames), count)]
     height, width = chosen[0].shape[:2]
     tile_height_px = max(1, round(tile_width_px * height / width))
@@ -235,7 +245,6 @@ def contact_sheet(
             (tile_width_px, tile_height_px), Image.Resampling.BILINEAR
         )
         sheet.paste(tile, ((i % columns) * tile_width_px, (i // columns) * tile_height_px))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.jpg")
-    sheet.save(tmp, format="JPEG", quality=80)
-    tmp.replace(path)
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()

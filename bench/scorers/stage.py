@@ -18,14 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench.config import ClipSettings
 from bench.jobs import Job
 from bench.scorers.base import Scorer, ScorerContext, ScorerUnavailable
 from bench.scorers.cache import ScoreCache, cache_key
+from bench.scorers.executor import (
+    Executor,
+    LocalExecutor,
+    VideoResult,
+    compute_video,
+    embedder_id,
+)
 from bench.scorers.registry import default_scorer_names, scorer_class
-from bench.scorers.sampler import SamplerSettings, VideoPass, contact_sheet, decode_pass
+from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
 from bench.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform"}
@@ -90,6 +95,7 @@ class Work:
     needs: set[str]
     embed_with: dict[str, Any]  # embedder id → embedder, for embeddings not in cache
     cached_pass: VideoPass | None = None
+    embeddings: dict[str, Any] = field(default_factory=dict)  # embedder id → cached embeddings
 
 
 class Stage:
@@ -159,8 +165,11 @@ class Stage:
             wanted |= scorer.needs & FRAME_PRODUCTS
             if "embeddings" in scorer.needs:
                 embedder = self.embedder_for(name)
-                if self.cache.get_array("embeddings", self.embedding_key(embedder, sha256)) is None:
+                found = self.cache.get_array("embeddings", self.embedding_key(embedder, sha256))
+                if found is None:
                     work.embed_with[cache_key(embedder.identity())] = embedder
+                else:  # shipped with the work, so a worker needs no access to the cache
+                    work.embeddings[cache_key(embedder.identity())] = found
         pixels_needed = bool(work.embed_with) or any(
             self.scorers.by_name[name].needs_pixels(work.job) for name in missing
         )
@@ -225,55 +234,44 @@ class Stage:
                     results.get(timeout=0.1)
             thread.join()
 
-    def embeddings(self, work: Work, video: VideoPass, embedder: Any) -> np.ndarray:
-        key = self.embedding_key(embedder, work.sha256)
-        found = self.cache.get_array("embeddings", key)
-        if found is not None:
-            return found
-        if video.prepared is not None and len(work.embed_with) == 1:
-            values = embedder.embed_prepared(video.prepared)
-        else:
-            values = embedder.embed_prepared(embedder.prepare(video.uniform_frames))
-        self.cache.put_array("embeddings", key, values)
-        return values
-
     def finish_video(self, work: Work, video: VideoPass | None, error: str | None) -> None:
-        """Run the missing scorers on one decoded video and journal the results."""
-        if video is None:
-            for name in work.missing:
-                self.fail(work.job, name, error or "decode failed")
-            return
-        if work.cached_pass is None:
+        """Run the missing scorers on one decoded video here and journal the results."""
+        self.apply(work, compute_video(self.scorers, work, video, error, self.summary.unavailable))
+
+    def apply(self, work: Work, result: VideoResult) -> None:
+        """Write one video's result: pass and embedding caches, contact sheet, score records."""
+        if result.pass_summary is not None:
             self.summary.decoded += 1
             previous = self.cache.get_json("passes", self.pass_key(work.sha256))
             products = sorted(work.needs | set(previous.get("products", []) if previous else []))
             self.cache.put_json(
                 "passes",
                 self.pass_key(work.sha256),
-                {"products": products, "pass": video.summary()},
+                {"products": products, "pass": result.pass_summary},
             )
-            if video.uniform_frames:
-                contact_sheet(video.uniform_frames, self.run.frames_dir / f"{work.job.job_id}.jpg")
+        if result.sheet_jpeg:
+            sheet = self.run.frames_dir / f"{work.job.job_id}.jpg"
+            sheet.parent.mkdir(parents=True, exist_ok=True)
+            tmp = sheet.with_suffix(".tmp.jpg")
+            tmp.write_bytes(result.sheet_jpeg)
+            tmp.replace(sheet)
+        embedders = {
+            embedder_id(s.embedder): s.embedder
+            for s in self.scorers.by_name.values()
+            if "embeddings" in s.needs
+        }
+        for key, values in result.embeddings.items():
+            if key in embedders:
+                embedding_key = self.embedding_key(embedders[key], work.sha256)
+                self.cache.put_array("embeddings", embedding_key, values)
+        self.summary.unavailable.update(result.unavailable)
         for name in work.missing:
-            if name in self.summary.unavailable:
-                continue
-            scorer = self.scorers.by_name[name]
-            try:
-                embeddings = (
-                    self.embeddings(work, video, self.embedder_for(name))
-                    if "embeddings" in scorer.needs
-                    else None
-                )
-                values = scorer.score(work.job, video, embeddings)
-            except ScorerUnavailable as exc:
-                self.summary.unavailable[name] = str(exc)
-                continue
-            except Exception as exc:  # one bad video must not stop the stage
-                self.fail(work.job, name, f"{type(exc).__name__}: {exc}")
-                continue
-            self.cache.put_json("scores", work.keys[name], {"values": values})
-            self.record(work.job, name, values)
-            self.summary.counts[name].scored += 1
+            if name in result.failed:
+                self.fail(work.job, name, result.failed[name])
+            elif name in result.values:
+                self.cache.put_json("scores", work.keys[name], {"values": result.values[name]})
+                self.record(work.job, name, result.values[name])
+                self.summary.counts[name].scored += 1
 
     def load_models(self, todo: list[Work]) -> None:
         """Load the embedders some video needs before decoding starts (so frames are prepared)."""
@@ -288,11 +286,13 @@ class Stage:
         for work in todo:
             work.embed_with = {k: e for k, e in work.embed_with.items() if e.loaded}
 
-    def write_meta(self) -> None:
-        """Merge this pass's scorer descriptions into scorers.json."""
+    def write_meta(self, devices: dict[str, str] | None = None) -> None:
+        """Merge this pass's scorer descriptions (and the device each ran on) into scorers.json."""
         meta = self.run.scorers_meta()
         for name, scorer in self.scorers.by_name.items():
             entry = scorer.describe()
+            if devices and name in devices:
+                entry["device"] = devices[name]
             entry["available"] = name not in self.summary.unavailable
             if name in self.summary.unavailable:
                 entry["reason"] = self.summary.unavailable[name]
@@ -314,11 +314,14 @@ def score_run(
     sampler: SamplerSettings | None = None,
     scorer_set: Scorers | None = None,
     options: dict[str, dict[str, Any]] | None = None,
+    executor: Executor | None = None,
 ) -> ScoreSummary:
     """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons.
 
     `scorer_set` (from `build_scorers`) lets a caller reuse loaded models across runs;
     it then overrides `scorers`, `clip` and `options` (per-scorer options from the config).
+    `executor` says where the videos are scored (default: this process); this process
+    alone writes the run directory either way.
     """
     started = time.perf_counter()
     clip = clip or ClipSettings.model_validate({})
@@ -333,13 +336,13 @@ def score_run(
     done = len(items) - len(todo)
     if progress:
         progress(done, len(items))
-    stage.load_models(todo)
-    for work, video, error in stage.decoded(todo):
-        stage.finish_video(work, video, error)
+    executor = executor or LocalExecutor()
+    for work, result in executor.results(stage, todo):
+        stage.apply(work, result)
         done += 1
         if progress:
             progress(done, len(items))
     run.journal.append_many([])  # one fsync for all scored records
-    stage.write_meta()
+    stage.write_meta(executor.devices(stage.scorers))
     stage.summary.elapsed_s = time.perf_counter() - started
     return stage.summary
