@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reports.arena import preference_markdown, preference_view, run_preference
 from reports.data import RunData
 from reports.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_s, md_escape
 from reports.html import environment
@@ -182,6 +183,8 @@ def write_compare_reports(
     result: CompareResult, baseline: RunData, candidate: RunData, out_dir: Path
 ) -> list[Path]:
     """Write compare.html and compare.md into out_dir; return their paths."""
+    prefs = [(run.name, run_preference(run.path, run.results)) for run in (baseline, candidate)]
+    prefs = [(name, p) for name, p in prefs if p is not None]  # runs with arena votes
     html = (
         environment()
         .get_template("compare.html")
@@ -197,9 +200,13 @@ def write_compare_reports(
                 (c.model, c.metric, power_note(c, result.alpha)) for c in result.undetectable
             ],
             simulated=sorted(set(baseline.simulated_models) | set(candidate.simulated_models)),
+            preferences=[(name, preference_view(p)) for name, p in prefs],
         )
     )
     html_path, md_path = out_dir / "compare.html", out_dir / "compare.md"
     html_path.write_text(html, encoding="utf-8")
-    md_path.write_text(render_compare_markdown(result), encoding="utf-8")
+    votes_md = [
+        line for name, p in prefs for line in ["", f"Votes in {name}:", "", *preference_markdown(p)]
+    ]
+    md_path.write_text(render_compare_markdown(result) + "\n".join(votes_md), encoding="utf-8")
     return [html_path, md_path]

@@ -110,3 +110,23 @@ def test_reports_show_preference_and_failed_checks(tmp_path: Path) -> None:
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert 'id="preference"' in html and "Raters (1)" not in html
     assert "Is the car &lt;b&gt;red&lt;/b&gt;?" in html and "[shot 2] Is there a dog?" in html
+
+
+def test_compare_shows_the_candidates_votes(tmp_path: Path) -> None:
+    from report_helpers import synthetic_results, write_run
+
+    from reports.compare import compare_runs
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "cand").mkdir()
+    baseline = write_run(tmp_path / "base", synthetic_results(seed=1), media=False)
+    results = synthetic_results(seed=2)
+    candidate = write_run(tmp_path / "cand", results, media=False)
+    rows = results[results["status"] == "succeeded"].drop_duplicates("model").iloc[:2]
+    vote = {"a": {"run": "cand", "job_id": rows.iloc[0]["job_id"], "model": rows.iloc[0]["model"]},
+            "b": {"run": "cand", "job_id": rows.iloc[1]["job_id"], "model": rows.iloc[1]["model"]},
+            "choice": "a"}  # fmt: skip
+    (candidate / "votes.jsonl").write_text(json.dumps(vote) + "\n", encoding="utf-8")
+    compare_runs(baseline, candidate, tmp_path / "out")
+    assert "## Human preference (arena)" in (tmp_path / "out" / "compare.md").read_text()
+    assert "Human preference (arena): synthetic" in (tmp_path / "out" / "compare.html").read_text()
