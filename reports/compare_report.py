@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.arena import preference_markdown, preference_view, run_preference
+from reports.arena import Preference, preference_markdown, preference_view, run_preference
 from reports.data import RunData
 from reports.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_s, md_escape
 from reports.html import environment
@@ -183,8 +183,11 @@ def write_compare_reports(
     result: CompareResult, baseline: RunData, candidate: RunData, out_dir: Path
 ) -> list[Path]:
     """Write compare.html and compare.md into out_dir; return their paths."""
-    prefs = [(run.name, run_preference(run.path, run.results)) for run in (baseline, candidate)]
-    prefs = [(name, p) for name, p in prefs if p is not None]  # runs with arena votes
+    prefs: list[tuple[str, Preference]] = []  # the runs with arena votes
+    for run in (baseline, candidate):
+        pref = run_preference(run.path, run.results)
+        if pref is not None:
+            prefs.append((run.name, pref))
     html = (
         environment()
         .get_template("compare.html")
