@@ -139,6 +139,7 @@ RECORD_FIELD_TYPES: dict[str, Any] = {
     "raw_status": _STR,
     "terminal": _BOOL,
     "tokens": _NUMBER,
+    "model_version": _STR,
     "path": _STR,
     "sha256": _STR,
     "download_started_at": _NUMBER,

@@ -69,6 +69,7 @@ class Status(RecordBase):
     raw_status: str | None = None
     terminal: bool = False
     tokens: int | None = None
+    model_version: str | None = None  # the model the provider reported running the task
 
 
 class Downloaded(RecordBase):

@@ -65,6 +65,12 @@ class Counters:
     creates: int = 0
 
 
+def _model_version(extra: dict[str, Any]) -> str | None:
+    """The provider's own model id from a task response, bounded; None when absent."""
+    value = extra.get("model")
+    return value[:200] if isinstance(value, str) and value else None
+
+
 def video_target(run: RunDir, job_id: str) -> Path:
     """videos/<job id>.mp4, shortened with a hash where the name would be too long to create."""
     path = run.video_path(job_id)
@@ -232,6 +238,9 @@ class Runner:
                     raw_status=state.raw_status,
                     terminal=state.status.terminal,
                     tokens=state.tokens,
+                    # The model the provider says ran the task (a dated version on Ark):
+                    # `vidbench history` reports when it changes between runs.
+                    model_version=_model_version(state.extra),
                 )
                 if state.status == TaskStatus.RUNNING:
                     self.counters.running += 1

@@ -41,6 +41,7 @@ class JobState:
     cost_usd: float | None = None
     cost_native: float | None = None
     currency: str | None = None
+    provider_model_version: str | None = None  # the model the provider reported running
     resumable: bool = False  # finished by a local fault (disk full…): resume retries it
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # scorer → values
 
@@ -132,6 +133,8 @@ def fold_records(records: Any) -> dict[str, JobState]:
                 state.first_running_at = ts
             if rec.get("terminal") and state.finished_at is None:
                 state.finished_at = ts
+            if rec.get("model_version") is not None:
+                state.provider_model_version = rec.get("model_version")
             if rec.get("tokens") is not None:
                 state.tokens = rec.get("tokens")
         elif event == "downloaded":
