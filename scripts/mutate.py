@@ -5,7 +5,8 @@ build/mutate/<module>/, runs mutmut there (nice'd, one worker: the machine is sh
 and prints killed / survived / equivalent per module. A survivor is `equivalent` only
 when it matches an entry of scripts/mutation_equivalents.toml (function, removed and
 added lines), so a mutant that changes when its function is edited shows up again for
-review. The exit status is 1 when a module kills fewer than --min-score percent of its
+review. Mutants of functions listed there as `import_time` (run only while the module is
+imported, before mutmut can switch a mutant on) are counted apart. The exit status is 1 when a module kills fewer than --min-score percent of its
 non-equivalent mutants. docs/testing.md explains the figures.
 """
 
@@ -45,6 +46,7 @@ class ModuleResult:
     module: str
     statuses: dict[str, str] = field(default_factory=dict)  # mutant name → mutmut status
     equivalent: set[str] = field(default_factory=set)
+    import_time: set[str] = field(default_factory=set)  # mutants mutmut can never activate
     diffs: dict[str, str] = field(default_factory=dict)  # survivor → its diff
     error: str | None = None
 
@@ -57,12 +59,12 @@ class ModuleResult:
         return [
             name
             for name, status in self.statuses.items()
-            if status not in DETECTED and name not in self.equivalent
+            if status not in DETECTED and name not in self.equivalent | self.import_time
         ]
 
     @property
     def score_percent(self) -> float:
-        judged = len(self.statuses) - len(self.equivalent)
+        judged = len(self.statuses) - len(self.equivalent) - len(self.import_time)
         return 100.0 * self.killed / judged if judged else 100.0
 
 
@@ -120,7 +122,7 @@ def mutmut_config(module: str, tests: tuple[str, ...]) -> str:
 
 def prepare(root: Path, module: str, tests: tuple[str, ...]) -> Path:
     """A fresh copy of the working tree for one module's run."""
-    work = WORK_DIR / module.replace("/", "_").removesuffix(".py")
+    work = work_dir(module)
     shutil.rmtree(work, ignore_errors=True)
     for rel in tree_files(root):
         target = work / rel
@@ -191,13 +193,13 @@ def changed_lines(diff: str) -> tuple[str, str]:
     return removed, added
 
 
-def load_equivalents(path: Path = EQUIVALENTS_FILE) -> list[dict[str, str]]:
-    """The accepted equivalent mutants: module, function, removed, added, reason."""
+def load_equivalents(
+    path: Path = EQUIVALENTS_FILE, table: str = "equivalent"
+) -> list[dict[str, str]]:
+    """Entries of one table of the equivalents file (`equivalent` or `import_time`)."""
     if not path.is_file():
         return []
-    entries: list[dict[str, str]] = tomllib.loads(path.read_text(encoding="utf-8")).get(
-        "equivalent", []
-    )
+    entries: list[dict[str, str]] = tomllib.loads(path.read_text(encoding="utf-8")).get(table, [])
     return entries
 
 
@@ -213,28 +215,45 @@ def is_equivalent(module: str, mutant: str, diff: str, entries: list[dict[str, s
     )
 
 
-def run_module(root: Path, module: str, tests: tuple[str, ...]) -> ModuleResult:
-    """Mutate one module against its tests and classify every mutant."""
+def work_dir(module: str) -> Path:
+    """Where one module's mutation run lives."""
+    return WORK_DIR / module.replace("/", "_").removesuffix(".py")
+
+
+def run_module(root: Path, module: str, tests: tuple[str, ...], *, run: bool) -> ModuleResult:
+    """Mutate one module against its tests (or reread the last run) and classify every mutant."""
     result = ModuleResult(module)
     if not tests:
         result.error = "no test files found for this module"
         return result
-    work = prepare(root, module, tests)
+    work = prepare(root, module, tests) if run else work_dir(module)
     log = work / "mutmut-run.log"
-    ran = mutmut(work, "run", "--max-children", "1", log=log)
-    result.statuses = read_statuses(work)
-    if ran.returncode != 0 or not result.statuses:
-        tail = log.read_text(encoding="utf-8", errors="replace")[-1500:]
-        result.error = f"mutmut run exited {ran.returncode}; end of {log}:\n{tail}"
+    returncode = mutmut(work, "run", "--max-children", "1", log=log).returncode if run else 0
+    result.statuses = read_statuses(work) if work.is_dir() else {}
+    if returncode != 0 or not result.statuses:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-1500:] if log.is_file() else ""
+        result.error = f"mutmut run exited {returncode} or left no results; end of {log}:\n{tail}"
         return result
+    classify(result, work)
+    return result
+
+
+def classify(result: ModuleResult, work: Path) -> None:
+    """Split the undetected mutants into import-time, equivalent and real survivors."""
     entries = load_equivalents()
+    import_time = {
+        e["function"] for e in load_equivalents(table="import_time") if e["module"] == result.module
+    }
     undetected = [name for name, status in result.statuses.items() if status not in DETECTED]
-    for name, diff in diffs_of(work, undetected).items():
-        if is_equivalent(module, name, diff, entries):
+    for name in undetected:
+        if function_of(name) in import_time:
+            result.import_time.add(name)
+    rest = [name for name in undetected if name not in result.import_time]
+    for name, diff in diffs_of(work, rest).items():
+        if is_equivalent(result.module, name, diff, entries):
             result.equivalent.add(name)
         else:
             result.diffs[name] = diff
-    return result
 
 
 def report_line(result: ModuleResult) -> str:
@@ -245,7 +264,7 @@ def report_line(result: ModuleResult) -> str:
     survived = len(result.survivors)
     return (
         f"| `{result.module}` | {total} | {result.killed} | {survived} | "
-        f"{len(result.equivalent)} | {result.score_percent:.1f}% |"
+        f"{len(result.equivalent)} | {len(result.import_time)} | {result.score_percent:.1f}% |"
     )
 
 
@@ -266,6 +285,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="list modules and their tests")
     parser.add_argument("--min-score", type=float, default=MIN_SCORE_PERCENT)
     parser.add_argument("--quiet", action="store_true", help="do not print survivor diffs")
+    parser.add_argument(
+        "--no-run", action="store_true", help="reclassify the last run in build/mutate/"
+    )
     return parser.parse_args(argv)
 
 
@@ -285,13 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for module, tests in chosen.items():
         print(f"mutating {module} against {len(tests)} test file(s) ...", flush=True)
-        result = run_module(ROOT, module, tests)
+        result = run_module(ROOT, module, tests, run=not args.no_run)
         results.append(result)
         print(report_line(result), flush=True)
         if not args.quiet:
             print_survivors(result)
-    print("\n| module | mutants | killed | survived | equivalent | killed of non-equivalent |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "\n| module | mutants | killed | survived | equivalent | import-time | killed of the rest |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for result in results:
         print(report_line(result))
     failing = [r.module for r in results if r.error or r.score_percent < args.min_score]
