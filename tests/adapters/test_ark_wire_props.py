@@ -148,7 +148,7 @@ def b64(data: bytes) -> str:
         ("a.webp", "image", "data:image/webp;base64,"),
         ("a.wav", "audio", "data:audio/wav;base64,"),
         ("a.mp3", "audio", "data:audio/mp3;base64,"),
-        ("a.QZX", "image", "data:image/qzx;base64,"),  # unknown to mimetypes: the suffix
+        ("a.XQZ", "image", "data:image/xqz;base64,"),  # unknown to mimetypes: the suffix
     ],
 )
 def test_data_urls(tmp_path: Path, name: str, kind: str, prefix: str) -> None:
@@ -325,6 +325,13 @@ def test_succeeded_fields_and_duration_sources() -> None:
     assert ark_wire.parse_task({"frames": 48.0, "duration": 3}).provider_duration_s == 3.0
     assert ark_wire.parse_task({"usage": {"completion_tokens": "12"}}).tokens is None
     assert ark_wire.parse_task({"usage": [], "content": "x"}).video_url is None
+    assert ark_wire.parse_task({}).raw_status == ""  # no status word at all
+
+
+def test_a_detail_keeps_its_edges() -> None:
+    error = {"code": "XCodecError", "message": "unsupported codec: X"}
+    state = ark_wire.parse_task({"status": "failed", "error": error})
+    assert state.detail == "XCodecError: unsupported codec: X"
 
 
 def response(status: int, body: Any) -> httpx.Response:
@@ -390,3 +397,49 @@ def test_refined_messages() -> None:
     )
     unchanged = provider_error(500, "InternalError", errors.TransientError)
     assert ark_wire.refine_error(unchanged, V2) is unchanged
+
+
+def test_a_url_is_never_opened_as_a_local_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = Path("https://cdn.test/tall.png")  # pathlib keeps it as the relative "https:/cdn.test/…"
+    url.parent.mkdir(parents=True)
+    write_image(url, 60, 80)
+    built = request(ratio="adaptive", inputs=GenerationInputs(first_frame=url))
+    assert ark_wire.resolved_ratio(built) == "16:9"
+
+
+def test_billing_errors_keep_the_message() -> None:
+    refined = ark_wire.refine_error(provider_error(403, "AccountOverdueError"), V2)
+    assert str(refined).startswith("ark: the message | HTTP 403")
+
+
+RETIRED = "doubao-seedance-1-0-pro-250528"
+
+
+def test_a_404_for_a_retired_model_says_so_and_names_the_replacement() -> None:
+    refined = ark_wire.refine_error(provider_error(404, "ModelNotOpen"), RETIRED)
+    assert type(refined) is errors.ModelGone
+    assert str(refined).startswith(
+        f"ark: model '{RETIRED}' is retired; use doubao-seedance-2-0-260128: the message | HTTP 404"
+    )
+    other = ark_wire.refine_error(provider_error(400, "InvalidParameter"), RETIRED)
+    assert type(other) is errors.InvalidRequest  # only a 404 (or the provider's words) means gone
+    assert type(ark_wire.refine_error(provider_error(405, None), RETIRED)) is errors.InvalidRequest
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("InvalidEndpoint.ClosedEndpoint", "the message"),
+        ("InvalidParameter", "This model is No Longer Available"),
+    ],
+)
+def test_the_provider_saying_gone_means_gone_for_any_model(code: str, message: str) -> None:
+    exc = errors.InvalidRequest(message, provider="ark", status_code=400, code=code)
+    refined = ark_wire.refine_error(exc, V2)  # a live model: no replacement to name
+    assert type(refined) is errors.ModelGone
+    assert str(refined).startswith(f"ark: model '{V2}' is retired: {message} | HTTP 400")
+    unknown = ark_wire.refine_error(exc, "ep-2026")  # an endpoint id has no lifecycle
+    assert str(unknown).startswith(f"ark: model 'ep-2026' is retired: {message}")
