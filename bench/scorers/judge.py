@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bench.checks import CHECK_KINDS, Check, JudgeSettings
 from bench.jobs import Job
-from bench.scorers.base import Output, Scorer, ScorerUnavailable, Value
+from bench.scorers.base import Output, Protocol, Scorer, ScorerUnavailable, Value
 from bench.scorers.judge_api import TEMPLATE_VERSION, encode_frame
 from bench.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
 from bench.scorers.sampler import VideoPass
@@ -89,6 +89,15 @@ class JudgeScorer(Scorer):
     default_enabled: ClassVar[bool] = False  # costs money: only when a config asks for it
     Options: ClassVar[type[BaseModel]] = JudgeOptions
     outputs: ClassVar[dict[str, Output]] = _outputs()
+    protocol: ClassVar[Protocol | None] = Protocol(
+        frames="per check, up to judge.frames (default 4) of the 16 uniform frames, "
+        "from the shot the check names",
+        model="the configured vision-language model (judge: block), yes/no per check",
+        scope="per check, averaged over the prompt's checks",
+        comparable_with=None,
+        differences="vidbench's own: DSG/VQAScore-style yes/no checks, but with this run's "
+        "judge model, prompt template and checks; comparable only across runs that share all three",
+    )
 
     def __init__(
         self,
