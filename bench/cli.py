@@ -389,15 +389,32 @@ def suites_import(
     src: Path,
     format: Annotated[str, typer.Option("--format", help="vbench or csv")],
     out: Annotated[Path, typer.Option("--out", help="Suite YAML to write.")],
+    pair: Annotated[
+        Path | None,
+        typer.Option(
+            "--pair",
+            help="The English original of a translated VBench .txt (or folder), line-aligned: "
+            "each translated prompt gets it as scoring_text.",
+        ),
+    ] = None,
 ) -> None:
     """Import a VBench prompt file/folder or a CSV (id, text, category) as a suite."""
     from bench.suite_import import import_suite, write_suite
 
     if format not in ("vbench", "csv"):
         raise Exit(EXIT_USAGE, "--format must be vbench or csv")
-    suite = import_suite(src, format)
+    if pair is not None and format != "vbench":
+        raise Exit(EXIT_USAGE, "--pair applies to --format vbench (CSV has a scoring_text column)")
+    suite = import_suite(src, format, pair)
     write_suite(suite, out)
     console.print(f"wrote {out}: {len(suite.prompts)} prompts")
+    untranslated = [p for p in suite.prompts if p.lang != "en" and not p.scoring_text]
+    if untranslated:
+        langs = ", ".join(sorted({p.lang for p in untranslated}))
+        console.print(
+            f"{len(untranslated)} prompts are in {langs} without an English scoring_text: "
+            "pair them with their original (--pair FILE) or add scoring_text"
+        )
 
 
 cli_history.register(app)  # history and publish
