@@ -241,6 +241,7 @@ def test_refined_error_falls_back_to_the_exception_message() -> None:
     assert str(refined).startswith("kling: resource not found: http says no | HTTP 400")
     no_id = kling_wire.refine_error(http_error("1203", json.dumps({"request_id": ""})))
     assert no_id.request_id == "hdr-id"
+    assert str(no_id).startswith("kling: resource not found: http says no | HTTP 400")
 
 
 @pytest.mark.parametrize("code", [None, "abc", "999"])
