@@ -44,7 +44,6 @@ logger = logging.getLogger("bench.sim")
 # Path segment → module defining `routes(ctx: SimContext) -> list[BaseRoute]`.
 # Modules are imported lazily; one that does not exist yet is skipped.
 PROVIDERS: dict[str, str] = {
-    "ark": "bench.sim.ark",
     "kling": "bench.sim.kling",
     "veo": "bench.sim.veo",
     "openai": "bench.sim.openai_videos",
@@ -53,7 +52,6 @@ PROVIDERS: dict[str, str] = {
 
 # Adapter name → base URL path under the server root (what the adapter is pointed at).
 ADAPTER_PATHS: dict[str, str] = {
-    "ark": "ark/api/v3",
     "kling": "kling",
     "openai_videos": "openai/v1",
     "veo": "veo",

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adapters import ark_wire
-from adapters.ark import ArkAdapter
-from adapters.ark_wire import build_create_body, parse_task
+from adapters.ark import wire as ark_wire
+from adapters.ark.adapter import ArkAdapter
+from adapters.ark.wire import build_create_body, parse_task
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.types import (
@@ -393,7 +393,7 @@ def test_poll_many_lists_tasks_by_repeated_task_id_filters() -> None:
 
     import httpx as _httpx
 
-    from adapters.ark import ArkAdapter
+    from adapters.ark.adapter import ArkAdapter
     from bench.adapter import AdapterContext, Secret
     from bench.types import TaskStatus as _TaskStatus
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from provider_sim_helpers import make_request, poll_until_terminal, run_with, sim_server
 
-from adapters.ark import ArkAdapter
+from adapters.ark.adapter import ArkAdapter
 from bench import errors
 from bench.adapter import Adapter
 from bench.sim import SIM_API_KEY

@@ -1,5 +1,5 @@
-"""Ark wire functions against values written out from the contract (specs/provider-apis.md
-§1): pixel tables per series, the token formula, ratio choice over many image sizes, the
+"""Ark wire functions against values written out from the contract
+(https://www.volcengine.com/docs/82379/1520757): pixel tables per series, the token formula, ratio choice over many image sizes, the
 create body, task and error parsing."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from adapters import ark_wire
+from adapters.ark import wire as ark_wire
 from bench import errors
 from bench.types import Capabilities, ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 
@@ -26,7 +26,7 @@ V1 = ("doubao-seedance-1-0-pro-250528", "doubao-seedance-1-0-lite-t2v-250428")
 V15 = "doubao-seedance-1-5-pro-251215"
 FIXED = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
 
-# §1.4: 2.0 series, landscape (W, H); portrait sizes are the transposes.
+# The create page's table: 2.0 series, landscape (W, H); portrait sizes are the transposes.
 SPEC_2X = {
     ("480p", "16:9"): (864, 496),
     ("480p", "4:3"): (752, 560),
@@ -66,13 +66,13 @@ def test_2x_pixel_table(key: tuple[str, str], size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("model", [*V1, V15])
 def test_1x_models_use_the_1x_table(model: str) -> None:
-    assert ark_wire.pixel_size(model, "720p", "16:9") == (1248, 704)  # §1.4, "1.0 differs"
+    assert ark_wire.pixel_size(model, "720p", "16:9") == (1248, 704)  # the create page: "1.0 differs"
     assert ark_wire.pixel_size(model, "720p", "9:16") == (704, 1248)
     assert ark_wire.pixel_size(model, "480p", "16:9") != ark_wire.pixel_size(V2, "480p", "16:9")
 
 
 def test_token_formula_worked_example_and_truncation() -> None:
-    assert ark_wire.tokens_for(V2, "720p", "16:9", 5) == 108_000  # §1.6 worked example
+    assert ark_wire.tokens_for(V2, "720p", "16:9", 5) == 108_000  # Ark's worked example
     assert ark_wire.tokens_for(V2, "720p", "9:16", 5) == 108_000
     assert ark_wire.tokens_for(V1[0], "720p", "16:9", 5) == 1248 * 704 * 24 * 5 // 1024
     assert ark_wire.tokens_for(V2, "480p", "16:9", 0.1) == 1004  # 1004.4 truncated

@@ -93,7 +93,7 @@ def test_send_redacts_unregistered_request_credentials(status: int) -> None:
 
 def test_every_adapter_error_path_is_redacted() -> None:
     """Ark's create, poll, list and cancel all go through the seam (Ark did not redact)."""
-    from adapters.ark import ArkAdapter
+    from adapters.ark.adapter import ArkAdapter
     from bench.types import GenerationInputs, GenerationRequest
 
     async def go() -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.ark import ArkAdapter
+from adapters.ark.adapter import ArkAdapter
 from adapters.openai_videos import OpenAIVideosAdapter
 from bench import errors
 from bench.adapter import AdapterContext

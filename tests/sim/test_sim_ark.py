@@ -365,7 +365,7 @@ def test_video_url_expires_and_mp4_decodes(server: SimServer) -> None:
 def test_adapter_end_to_end(server: SimServer) -> None:
     import asyncio
 
-    from adapters.ark import ArkAdapter
+    from adapters.ark.adapter import ArkAdapter
     from bench.adapter import AdapterContext, Secret
     from bench.http import build_client
     from bench.types import GenerationRequest, TaskStatus

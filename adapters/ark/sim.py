@@ -1,4 +1,7 @@
-"""Seedance on Volcengine Ark, simulated (provider-apis.md §1 and §5 "Seedance (Ark)").
+"""Seedance on Volcengine Ark, simulated from Volcengine's task pages on their own.
+
+The pages: create https://www.volcengine.com/docs/82379/1520757, get
+https://www.volcengine.com/docs/82379/1521309, list https://www.volcengine.com/docs/82379/1521675.
 
 Paths under `/ark/api/v3`: POST/GET (list) `/contents/generations/tasks`, GET/DELETE
 `/contents/generations/tasks/{id}`. Not simulated: callbacks (`callback_url` is accepted
@@ -27,22 +30,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_API_KEY
-from bench.sim.ark_rules import (
-    MODELS,
-    RETIRED_MODELS,
-    ArkModel,
+from adapters.ark.sim_models import MODELS, RETIRED_MODELS, ArkModel, nearest_ratio, pixel_size
+from adapters.ark.sim_rules import (
     ParsedContent,
     apply_text_commands,
     bad,
     check_fields,
     check_task_type,
-    nearest_ratio,
     parse_content,
-    pixel_size,
     text_commands,
 )
-from bench.sim.common import SimContext, SimError, malformed_response, request_id
+from bench.sim import SIM_API_KEY
+from bench.sim.common import SimContext, SimError, SimMount, malformed_response, request_id
 from bench.sim.media import DroppedAnswer, render_size
 from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
@@ -73,7 +72,7 @@ ERROR_TYPES = {
 
 
 def tokens_for(width: int, height: int, frames: int) -> int:
-    """Billed tokens: W × H × 24 fps × seconds / 1024 (= W × H × frames / 1024), §1.6."""
+    """Billed tokens: W × H × 24 fps × seconds / 1024 (= W × H × frames / 1024), as Ark bills."""
     return width * height * frames // 1024
 
 
@@ -356,7 +355,7 @@ class _ArkSim:
         return JSONResponse({"items": matched[start : start + page_size], "total": len(matched)})
 
     async def delete(self, request: Request) -> Response:
-        """DELETE …/{id}: cancel a queued task, or remove a finished record (§1.3 table)."""
+        """DELETE …/{id}: cancel a queued task, or remove a finished record (the delete page's state table)."""
         self._auth(request)
         task = self._visible(request.path_params["task_id"])
         phase = self.ctx.observe(task)
@@ -378,3 +377,6 @@ def _page_param(raw: str | None, name: str, default: int) -> int:
     if not re.fullmatch(r"\d+", raw) or not 1 <= int(raw) <= 500:
         raise bad(f"{name} must be an integer within [1, 500]", name)
     return int(raw)
+
+
+SIMULATOR = SimMount(segment="ark", base_path="ark/api/v3", routes=routes)

@@ -1,11 +1,12 @@
 """ByteDance Seedance on Volcengine Ark: content-generation tasks with a Bearer API key.
 
-Contract: specs/provider-apis.md §1. Create is billed and not idempotent, and Ark has no
+Contract: https://www.volcengine.com/docs/82379/1520757 (create) and its get, list and
+delete pages. Create is billed and not idempotent, and Ark has no
 lookup by a client id (`find_task` raises NotImplementedError): a create whose answer was
 lost is resolved from LIST by `filter.model` (`list_recent_tasks`, `bench.reconcile`),
 never blindly resent. Cost is tokens = W × H × 24 × seconds / 1024
 at the model's CNY price per million tokens.
-Models, pixel sizes, bodies and parsing are pure code in `adapters/ark_wire.py`.
+Models, pixel sizes, bodies and parsing are pure code in `adapters/ark/wire.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.ark_wire import (
+from adapters.ark.wire import (
     BODY_FIELDS,
     LIFECYCLES,
     MODELS,
@@ -39,7 +40,7 @@ from bench.types import Cost, DownloadSpec, GenerationRequest, SubmitResult, Tas
 TASKS_PATH = "/contents/generations/tasks"
 LIST_PAGE_SIZE = 100  # LIST takes 1–500 per page
 LIST_MAX_PAGES = 20  # newest first: 2,000 tasks reach far past any unresolved create
-PRICE_SOURCE = "Volcengine CN list price (provider-apis.md §1.6, docs state Oct–Nov 2026)"
+PRICE_SOURCE = "Volcengine CN list price (provider documentation as read Oct–Nov 2026)"
 # httpx's query-pair type; a list is invariant, so a list[tuple[str, str]] would not fit.
 QueryPairs = list[tuple[str, str | int | float | bool | None]]
 
@@ -57,7 +58,7 @@ class ArkAdapter(Adapter):
 
     @classmethod
     def known_models(cls) -> dict[str, ModelInfo]:
-        """Every Seedance model id of §1.1 with capabilities and list price."""
+        """Every Seedance model id Ark documents, with capabilities and list price."""
         return {
             model_id: ModelInfo(
                 model_id,
@@ -176,7 +177,7 @@ class ArkAdapter(Adapter):
         return parse_task(self._json(response))
 
     async def poll_many(self, task_ids: list[str]) -> dict[str, TaskState]:
-        """LIST with one repeated `filter.task_ids` per id (§1.3): many statuses, one request."""
+        """LIST with one repeated `filter.task_ids` per id (the list page): many statuses, one request."""
         params: QueryPairs = [("page_num", "1"), ("page_size", str(len(task_ids)))]
         params += [("filter.task_ids", task_id) for task_id in task_ids]
         body = self._json(await self._send(self._request("GET", TASKS_PATH, params=params)))
@@ -206,7 +207,7 @@ class ArkAdapter(Adapter):
         )
 
     async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
-        """LIST by `filter.model` (the id sent at create, §1.3), newest first, back to `since_s`."""
+        """LIST by `filter.model` (the id sent at create, the list page), newest first, back to `since_s`."""
         found: list[RemoteTask] = []
         for page in range(1, LIST_MAX_PAGES + 1):
             params: QueryPairs = [("page_num", str(page)), ("page_size", str(LIST_PAGE_SIZE))]

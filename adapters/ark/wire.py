@@ -1,8 +1,8 @@
 """Seedance on Ark as pure functions and tables: models, pixel sizes, bodies, parsing.
 
-Contract: specs/provider-apis.md §1. The model catalogue (series, capabilities, CNY per
+Contract: https://www.volcengine.com/docs/82379/1520757 and its sibling pages. The model catalogue (series, capabilities, CNY per
 million tokens), the output pixel table behind the token formula, the create body and the
-task / error parsing; `adapters/ark.py` sends them over HTTP and prices tasks with them.
+task / error parsing; `adapters/ark/adapter.py` sends them over HTTP and prices tasks with them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bench.types import Capabilities, ErrorKind, GenerationRequest, InputKind, T
 PROVIDER = "ark"
 FPS = 24
 RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive")
-# Documented top-level create fields (§1.4) minus the two the adapter always builds.
+# Documented top-level create fields (the create page) minus the two the adapter always builds.
 BODY_FIELDS = frozenset(
     [
         "safety_identifier",
@@ -46,7 +46,7 @@ BODY_FIELDS = frozenset(
     ]
 )
 
-# Landscape (W, H) per resolution and ratio; portrait ratios are transposes (§1.4 table;
+# Landscape (W, H) per resolution and ratio; portrait ratios are transposes (the create page's table;
 # 2.x 1080p/4k 4:3 and 1:1 derived; 1.x beyond 720p 16:9 from the 1.0 table shape).
 # fmt: off
 PIXELS_2X: dict[str, dict[str, tuple[int, int]]] = {
@@ -180,7 +180,7 @@ def resolved_ratio(request: GenerationRequest) -> str:
 
 
 def tokens_for(provider_model: str, resolution: str, ratio: str, seconds: float) -> int:
-    """Ark's billed tokens: W × H × 24 × seconds / 1024 (§1.6)."""
+    """Ark's billed tokens: W × H × 24 × seconds / 1024 (Ark's billing formula)."""
     width, height = pixel_size(provider_model, resolution, ratio)
     return int(width * height * FPS * seconds / 1024)
 
@@ -274,7 +274,7 @@ def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def parse_task(data: dict[str, Any]) -> TaskState:
-    """A GET-task body → TaskState (§1.5)."""
+    """A GET-task body → TaskState (the get page's answer)."""
     raw = str(data.get("status", ""))
     error: dict[str, Any] = _object(data, "error")
     code = str(error.get("code") or "")
@@ -318,7 +318,7 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 
 
 def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.ProviderError:
-    """Sharpen the status-code mapping with Ark's error codes (§1.10)."""
+    """Sharpen the status-code mapping with Ark's error codes (https://www.volcengine.com/docs/82379/1299023)."""
     code = exc.code or ""
     message = exc.message
     fields: dict[str, Any] = dict(
