@@ -45,7 +45,6 @@ logger = logging.getLogger("bench.sim")
 # Modules are imported lazily; one that does not exist yet is skipped.
 PROVIDERS: dict[str, str] = {
     "kling": "bench.sim.kling",
-    "veo": "bench.sim.veo",
     "openai": "bench.sim.openai_videos",
     "judge": "bench.sim.judge",  # the judge scorer's OpenAI-compatible vision endpoint
 }
@@ -54,7 +53,6 @@ PROVIDERS: dict[str, str] = {
 ADAPTER_PATHS: dict[str, str] = {
     "kling": "kling",
     "openai_videos": "openai/v1",
-    "veo": "veo",
     "openai_chat": "judge/v1",  # the judge simulator (config `judge.adapter`)
 }
 

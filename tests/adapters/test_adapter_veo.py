@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters import veo
-from adapters.veo import ADAPTER, build_body, build_create_request, parse_operation
+from adapters.veo import ADAPTER
+from adapters.veo import wire as veo
+from adapters.veo.wire import build_body, build_create_request, parse_operation
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus

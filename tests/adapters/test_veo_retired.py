@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from provider_sim_helpers import make_request, run_with, sim_server
 
-from adapters.veo import VeoAdapter
+from adapters.veo.adapter import VeoAdapter
 from bench import errors
 from bench.adapter import Adapter
 from bench.lifecycle import ModelStatus

@@ -1,4 +1,4 @@
-"""Simulator of Google Veo on the Gemini API, mounted at `{root}/veo`.
+"""Simulator of Google Veo on the Gemini API, mounted at `{root}/veo` (read on its own).
 
 Endpoints: `POST /v1beta/models/{model}:predictLongRunning`, `GET /v1beta/models/{model}/operations/{id}`
 and the sample download `GET /v1beta/files/{id}:download?alt=media`. Errors use the Google
@@ -30,7 +30,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import SIM_API_KEY
-from bench.sim.common import RenderFailed, SimContext, SimError, malformed_response
+from bench.sim.common import RenderFailed, SimContext, SimError, SimMount, malformed_response
 from bench.sim.media import TruncatedFileResponse, render_size
 from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
@@ -130,8 +130,8 @@ def _check_image(value: Any, where: str) -> None:
         raise _error(400, f"{where}.bytesBase64Encoded is not valid base64.") from None
 
 
-def _validate(body: Any) -> tuple[str, dict[str, Any]]:
-    """The prompt and the parameters with defaults, or a 400 naming the first problem."""
+def _check_instance(body: Any) -> str:
+    """The one instance's prompt, after its fields and images are checked."""
     if not isinstance(body, dict) or set(body) - {"instances", "parameters"}:
         raise _error(400, "Invalid JSON payload received: expected {instances, parameters}.")
     instances = body.get("instances")
@@ -151,16 +151,25 @@ def _validate(body: Any) -> tuple[str, dict[str, Any]]:
             _check_image(instance[field], f"instances[0].{field}")
     if "lastFrame" in instance and "image" not in instance:
         raise _error(400, "lastFrame requires image.")
+    _check_references(instance)
+    return prompt
+
+
+def _check_references(instance: dict[str, Any]) -> None:
+    """`referenceImages`: 1 to 3 images, never with a first or last frame."""
     references = instance.get("referenceImages")
-    if references is not None:
-        if not isinstance(references, list) or not 1 <= len(references) <= 3:
-            raise _error(400, "referenceImages takes 1 to 3 images.")
-        if "image" in instance or "lastFrame" in instance:
-            raise _error(400, "referenceImages cannot be combined with image or lastFrame.")
-        for index, reference in enumerate(references):
-            _check_image(
-                (reference or {}).get("image"), f"instances[0].referenceImages[{index}].image"
-            )
+    if references is None:
+        return
+    if not isinstance(references, list) or not 1 <= len(references) <= 3:
+        raise _error(400, "referenceImages takes 1 to 3 images.")
+    if "image" in instance or "lastFrame" in instance:
+        raise _error(400, "referenceImages cannot be combined with image or lastFrame.")
+    for index, reference in enumerate(references):
+        _check_image((reference or {}).get("image"), f"instances[0].referenceImages[{index}].image")
+
+
+def _check_parameters(body: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with Veo's defaults filled in, or a 400 naming the first problem."""
     parameters = body.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise _error(400, "parameters must be an object.")
@@ -180,6 +189,19 @@ def _validate(body: Any) -> tuple[str, dict[str, Any]]:
         raise _error(
             400, f"aspectRatio {merged['aspectRatio']!r} is not supported; use 16:9 or 9:16."
         )
+    merged["durationSeconds"] = _check_size(merged)
+    if merged["sampleCount"] != 1:
+        raise _error(400, "sampleCount other than 1 is not simulated.")
+    seed = merged.get("seed")
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
+        raise _error(400, "seed must be an unsigned 32-bit integer.")
+    if "personGeneration" in merged and merged["personGeneration"] not in PERSON_GENERATION:
+        raise _error(400, f"personGeneration must be one of {', '.join(PERSON_GENERATION)}.")
+    return merged
+
+
+def _check_size(merged: dict[str, Any]) -> int:
+    """The duration in seconds, checked with the resolution (1080p only at 8 s)."""
     try:
         duration_s = int(merged["durationSeconds"])
     except (TypeError, ValueError):
@@ -188,66 +210,38 @@ def _validate(body: Any) -> tuple[str, dict[str, Any]]:
         raise _error(
             400, f"durationSeconds must be one of 4, 6, 8; got {merged['durationSeconds']!r}."
         )
-    merged["durationSeconds"] = duration_s
     if merged["resolution"] not in ("720p", "1080p"):
         raise _error(
             400, f"resolution {merged['resolution']!r} is not supported; use 720p or 1080p."
         )
     if merged["resolution"] == "1080p" and duration_s != 8:
         raise _error(400, "1080p resolution is only supported with durationSeconds 8.")
-    if merged["sampleCount"] != 1:
-        raise _error(400, "sampleCount other than 1 is not simulated.")
-    seed = merged.get("seed")
-    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
-        raise _error(400, "seed must be an unsigned 32-bit integer.")
-    if "personGeneration" in merged and merged["personGeneration"] not in PERSON_GENERATION:
-        raise _error(400, f"personGeneration must be one of {', '.join(PERSON_GENERATION)}.")
-    return prompt, merged
+    return duration_s
 
 
-def routes(ctx: SimContext) -> list[BaseRoute]:
-    """The Veo routes for one (profile, provider) context."""
-    file_ttl_s = float(ctx.settings.get("file_ttl_s", DEFAULT_FILE_TTL_S))
-    render_scale = float(ctx.settings.get("render_scale", 1.0))
+def _finished_response(request: Request, task: SimTask, phase: Phase) -> dict[str, Any] | None:
+    """`generateVideoResponse` of a done operation; None when it failed."""
+    if phase is Phase.MODERATED:
+        return {"raiMediaFilteredCount": 1, "raiMediaFilteredReasons": [RAI_REASON]}
+    if phase is Phase.SUCCEEDED:
+        uri = (
+            f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
+            f"/v1beta/files/{task.id}:download?alt=media"
+        )
+        return {"generatedSamples": [{"video": {"uri": uri}}]}
+    return None
 
-    def operation_body(request: Request, task: SimTask) -> dict[str, Any]:
-        name = f"models/{task.model}/operations/{task.id}"
-        phase = ctx.observe(task)
-        if not phase.terminal:
-            return {"name": name}
-        if phase is Phase.MODERATED:
-            video_response: dict[str, Any] = {
-                "raiMediaFilteredCount": 1,
-                "raiMediaFilteredReasons": [RAI_REASON],
-            }
-        elif phase is Phase.SUCCEEDED:
-            uri = (
-                f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
-                f"/v1beta/files/{task.id}:download?alt=media"
-            )
-            video_response = {"generatedSamples": [{"video": {"uri": uri}}]}
-        else:
-            return {
-                "name": name,
-                "done": True,
-                "error": {
-                    "code": 13,
-                    "message": "Video generation failed due to an internal error.",
-                },
-            }
-        return {
-            "name": name,
-            "done": True,
-            "response": {
-                "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
-                "generateVideoResponse": video_response,
-            },
-        }
 
-    async def create(request: Request) -> Response:
-        _check_key(request)
-        model = request.path_params["model"]
-        if model in ctx.settings.get("retired_models", MODELS):
+class VeoSim:
+    """One (profile) simulator of Veo's create, operation and download calls."""
+
+    def __init__(self, ctx: SimContext):
+        self.ctx = ctx
+        self.file_ttl_s = float(ctx.settings.get("file_ttl_s", DEFAULT_FILE_TTL_S))
+        self.render_scale = float(ctx.settings.get("render_scale", 1.0))
+
+    def _check_model(self, model: str) -> None:
+        if model in self.ctx.settings.get("retired_models", MODELS):
             raise _error(404, f"models/{model} is no longer available.")
         if model not in MODELS:
             raise _error(
@@ -255,17 +249,12 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
                 f"models/{model} is not found for API version v1beta, or is not supported "
                 "for predictLongRunning.",
             )
-        try:
-            body = await request.json()
-        except ValueError:
-            raise _error(400, "Invalid JSON payload received.") from None
-        prompt, parameters = _validate(body)
-        if ctx.admit_create(model) is not None:
-            raise _error(429, "Resource has been exhausted (e.g. check quota).")
+
+    def _spec(self, prompt: str, parameters: dict[str, Any]) -> VideoSpec:
         width_px, height_px = SIZES[(parameters["resolution"], parameters["aspectRatio"])]
-        width_px, height_px = render_size(width_px, height_px, render_scale)
+        width_px, height_px = render_size(width_px, height_px, self.render_scale)
         seed = parameters.get("seed")
-        spec = VideoSpec(
+        return VideoSpec(
             prompt=prompt,
             width=width_px,
             height=height_px,
@@ -274,55 +263,89 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
             audio=True,
             seed=seed if seed is not None else 0,  # unseeded: one cached render per prompt
         )
-        flagged = any(word in prompt.lower() for word in ctx.profile.input_moderation_words)
-        task = ctx.new_task(
+
+    async def create(self, request: Request) -> Response:
+        """POST /v1beta/models/{model}:predictLongRunning → `{name}` of the operation."""
+        _check_key(request)
+        model = request.path_params["model"]
+        self._check_model(model)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise _error(400, "Invalid JSON payload received.") from None
+        prompt = _check_instance(body)
+        parameters = _check_parameters(body)
+        if self.ctx.admit_create(model) is not None:
+            raise _error(429, "Resource has been exhausted (e.g. check quota).")
+        flagged = any(word in prompt.lower() for word in self.ctx.profile.input_moderation_words)
+        task = self.ctx.new_task(
             model,
-            spec,
+            self._spec(prompt, parameters),
             task_id=secrets.token_hex(8),
             outcome=Phase.MODERATED if flagged else None,
             data={"parameters": parameters},
         )
-        if ctx.fault("create_5xx_rate"):
+        if self.ctx.fault("create_5xx_rate"):
             raise _error(500, "Internal error encountered.")
         return JSONResponse({"name": f"models/{model}/operations/{task.id}"})
 
-    def find(request: Request) -> SimTask:
-        task = ctx.tasks.get(request.path_params["operation_id"])
+    def _operation_body(self, request: Request, task: SimTask) -> dict[str, Any]:
+        name = f"models/{task.model}/operations/{task.id}"
+        phase = self.ctx.observe(task)
+        if not phase.terminal:
+            return {"name": name}
+        video_response = _finished_response(request, task, phase)
+        if video_response is None:
+            failure = {"code": 13, "message": "Video generation failed due to an internal error."}
+            return {"name": name, "done": True, "error": failure}
+        response_type = (
+            "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+        )
+        return {
+            "name": name,
+            "done": True,
+            "response": {"@type": response_type, "generateVideoResponse": video_response},
+        }
+
+    async def get_operation(self, request: Request) -> Response:
+        """GET /v1beta/models/{model}/operations/{id}: `{name}` until done."""
+        _check_key(request)
+        if self.ctx.fault("poll_5xx_rate"):
+            raise _error(503, "The service is currently unavailable.")
+        task = self.ctx.tasks.get(request.path_params["operation_id"])
         if task is None or task.model != request.path_params.get("model", task.model):
             raise _error(404, "Requested entity was not found.")
-        return task
-
-    async def get_operation(request: Request) -> Response:
-        _check_key(request)
-        if ctx.fault("poll_5xx_rate"):
-            raise _error(503, "The service is currently unavailable.")
-        task = find(request)
-        if ctx.fault("malformed_body_rate"):
+        if self.ctx.fault("malformed_body_rate"):
             return malformed_response()
-        return JSONResponse(operation_body(request, task))
+        return JSONResponse(self._operation_body(request, task))
 
-    async def download(request: Request) -> Response:
+    async def download(self, request: Request) -> Response:
+        """GET /v1beta/files/{id}:download: the sample, until its file expires."""
         _check_key(request)
-        task = ctx.tasks.get(request.path_params["file_id"])
-        if task is None or ctx.observe(task) is not Phase.SUCCEEDED:
+        task = self.ctx.tasks.get(request.path_params["file_id"])
+        if task is None or self.ctx.observe(task) is not Phase.SUCCEEDED:
             raise _error(404, "File not found.")
         if "expired_fault" not in task.data:  # drawn once per file
-            task.data["expired_fault"] = ctx.fault("expired_url_rate")
-        if ctx.clock() >= task.finished_at_s + file_ttl_s or task.data["expired_fault"]:
+            task.data["expired_fault"] = self.ctx.fault("expired_url_rate")
+        if self.ctx.clock() >= task.finished_at_s + self.file_ttl_s or task.data["expired_fault"]:
             raise _error(404, "File has expired and was deleted.")
         try:
-            path = await ctx.video_path(task)
+            path = await self.ctx.video_path(task)
         except RenderFailed:
             raise _error(500, "Internal error encountered.") from None
-        if ctx.fault("truncated_download_rate"):
+        if self.ctx.fault("truncated_download_rate"):
             return TruncatedFileResponse(path)
         return FileResponse(path, media_type="video/mp4")
 
-    def r(path: str, endpoint: Any, method: str, operation: str) -> BaseRoute:
-        return ctx.route(path, endpoint, methods=[method], operation=operation, on_error=_on_error)
 
+def routes(ctx: SimContext) -> list[BaseRoute]:
+    """The Veo routes for one (profile, provider) context."""
+    sim = VeoSim(ctx)
     return [
-        r("/v1beta/models/{model}:predictLongRunning", create, "POST", "create"),
-        r("/v1beta/models/{model}/operations/{operation_id}", get_operation, "GET", "poll"),
-        r("/v1beta/files/{file_id}:download", download, "GET", "download"),
-    ]
+        ctx.route("/v1beta/models/{model}:predictLongRunning", sim.create, methods=["POST"], operation="create", on_error=_on_error),
+        ctx.route("/v1beta/models/{model}/operations/{operation_id}", sim.get_operation, methods=["GET"], operation="poll", on_error=_on_error),
+        ctx.route("/v1beta/files/{file_id}:download", sim.download, methods=["GET"], operation="download", on_error=_on_error),
+    ]  # fmt: skip
+
+
+SIMULATOR = SimMount(segment="veo", base_path="veo", routes=routes)
