@@ -3,14 +3,18 @@
 A **change point** is a step between consecutive runs of the same suite and model where a
 metric moved beyond its noise: the paired tests of `compare` (`compare_frames`: Wilcoxon on
 matched prompts, exact McNemar for rates, Mann-Whitney for latency p50) with the
-Benjamini-Hochberg correction over every test the history made, then compare's own rule (the
-CI excludes 0 and the change is larger than the metric's threshold).
+Benjamini-Hochberg correction over the tests of each step (every model × metric between two
+consecutive runs of a suite, as one `compare` is one family), then compare's own rule (the
+CI excludes 0 and the change is larger than the metric's threshold). A family per step, not
+per history: over 1,000 runs a whole-history family would need p < 0.05/75,000, which a
+20-prompt Wilcoxon test cannot reach (its smallest p is 2/2^20), so a long history would hide
+every change.
 
 Testing every step in detail is slow (compare bootstraps each metric), so DuckDB first
-computes each step's matched mean difference per model and metric; only steps where it is
-beyond the metric's threshold (half of it for rates, which compare matches on attempted jobs)
-are tested by `compare_frames`. The rest cannot pass compare's threshold rule and count as
-p = 1 in the correction, which keeps it conservative.
+computes each step's matched differences per model and metric; only those beyond the
+metric's threshold (half of it for rates, which compare matches on attempted jobs) and with
+a raw paired p below alpha are tested by `compare_frames`. The rest cannot pass compare's
+rule after the correction and count as p = 1 in it, which keeps it conservative.
 
 **Provider drift**: a different provider model version in the task responses
 (`provider_model_version`, else `provider_model`), a changed price entry in the manifest,
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,8 +142,8 @@ def screened(
     pairs: pd.DataFrame,
     delivered: dict[tuple[str, str], np.ndarray],
     alpha: float = ALPHA,
-) -> tuple[dict[tuple[str, str, str], set[str]], int]:
-    """(before, after, model) → metrics worth a detailed test, and the number of tests in all.
+) -> tuple[dict[tuple[str, str, str], set[str]], Counter[tuple[str, str]]]:
+    """(before, after, model) → metrics worth a detailed test; tests per (before, after) step.
 
     A mean metric is tested in detail only when its matched mean difference exceeds the
     threshold and its uncorrected Wilcoxon p is below alpha; latency p50 likewise with the
@@ -148,13 +153,13 @@ def screened(
     limits = thresholds()
     default = Threshold("relative", DEFAULT_RELATIVE_THRESHOLD)
     wanted: dict[tuple[str, str, str], set[str]] = {}
-    tests = 0
+    tests: Counter[tuple[str, str]] = Counter()
     for row in matched_steps(history, pairs).itertuples():
         metric = str(row.metric)
         direction = history.directions.get(metric, "none")
         if direction not in ("higher", "lower") or row.n < 2 or metric == "latency_s":
             continue
-        tests += 1
+        tests[(row.before, row.after)] += 1
         rate = metric in RATE_METRICS
         limit = limits.get(metric, default).absolute_for(float(row.base)) * (0.5 if rate else 1.0)
         if abs(float(row.difference)) <= limit:
@@ -167,7 +172,7 @@ def screened(
         after = delivered.get((step["after"], step["model"]), np.empty(0))
         if before.size < 2 or after.size < 2:
             continue
-        tests += 1
+        tests[(step["before"], step["after"])] += 1
         base = float(np.median(before))
         if abs(float(np.median(after)) - base) <= latency_limit.absolute_for(base):
             continue
@@ -305,26 +310,41 @@ def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoi
     if pairs.empty:
         return [], []
     delivered = latencies(history)
-    wanted, total = screened(history, pairs, delivered, alpha)
+    wanted, tests = screened(history, pairs, delivered, alpha)
     latency = _latency_drift(pairs, delivered)
-    total += len(latency)
+    for step, _, _, _ in latency:
+        tests[(step["before"], step["after"])] += 1
     tested = _detailed_tests(history, pairs, wanted)
-    adjusted = bh_adjust([c.p_value for _, c in tested] + [p for _, p, _, _ in latency], total)
-    changes = [
-        ChangePoint(
-            step["suite"],
-            step["model"],
-            c.metric,
-            step["before_run"],
-            step["after_run"],
-            c,
-            float(p),
-        )
-        for (step, c), p in zip(tested, adjusted[: len(tested)], strict=True)
-        if corrected_change(c, float(p), alpha)
-    ]
+    # One family per step (every model × metric between two consecutive runs), as compare
+    # corrects one comparison: a long history does not hide today's change.
+    families: dict[tuple[str, str], list[float]] = {}
+    for step, comparison in tested:
+        families.setdefault((step["before"], step["after"]), []).append(comparison.p_value)
+    for step, p_value, _, _ in latency:
+        families.setdefault((step["before"], step["after"]), []).append(p_value)
+    adjusted = {key: list(bh_adjust(ps, tests[key])) for key, ps in families.items()}
+
+    def next_adjusted(step: dict[str, str]) -> float:
+        return float(adjusted[(step["before"], step["after"])].pop(0))
+
+    changes = []
+    for step, comparison in tested:
+        p_adjusted = next_adjusted(step)
+        if corrected_change(comparison, p_adjusted, alpha):
+            changes.append(
+                ChangePoint(
+                    step["suite"],
+                    step["model"],
+                    comparison.metric,
+                    step["before_run"],
+                    step["after_run"],
+                    comparison,
+                    p_adjusted,
+                )
+            )
     drifts = _version_and_price_drift(history, pairs)
-    for (step, _, before, after), p in zip(latency, adjusted[len(tested) :], strict=True):
+    for step, _, before, after in latency:
+        p = next_adjusted(step)
         if p < alpha:
             drifts.append(
                 Drift(

@@ -88,7 +88,7 @@ def render_history_markdown(
         "## Change points",
         "",
         "Consecutive runs of the same suite and model; compare's paired tests on matched prompts, "
-        "Benjamini-Hochberg corrected over every test (p shown is the adjusted one).",
+        "Benjamini-Hochberg corrected over each step's tests (p shown is the adjusted one).",
         "",
     ]
     header = ["Suite", "Model", "Metric", "Before", "After", "Mean", "p (adjusted)", "Kind"]
