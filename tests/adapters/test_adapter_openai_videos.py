@@ -13,8 +13,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from adapters import openai_videos
-from adapters.openai_videos import ADAPTER, build_create_request, parse_video
+from adapters.openai_videos import ADAPTER
+from adapters.openai_videos import wire as openai_videos
+from adapters.openai_videos.wire import build_create_request, parse_video
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus

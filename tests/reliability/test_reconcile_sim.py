@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from adapters.ark.adapter import ArkAdapter
-from adapters.openai_videos import OpenAIVideosAdapter
+from adapters.openai_videos.adapter import OpenAIVideosAdapter
 from bench import errors
 from bench.adapter import AdapterContext
 from bench.jobs import Job

@@ -103,6 +103,46 @@ def _json_reference(reference: Any) -> bytes:
         ) from None
 
 
+def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """`seconds` and `size` are strings from a fixed list (`invalid_type` / `invalid_value`)."""
+    if not isinstance(value, str):
+        raise api_error(
+            400,
+            f"Invalid type for '{name}': expected one of {', '.join(allowed)} as a string.",
+            code="invalid_type",
+            param=name,
+        )
+    if value not in allowed:
+        raise api_error(
+            400,
+            f"Invalid value: '{value}'. Supported values are: "
+            f"{', '.join(repr(a) for a in allowed)}.",
+            code="invalid_value",
+            param=name,
+        )
+
+
+def _check_reference(image: bytes, size: str) -> None:
+    """A first-frame reference must be a readable image of exactly `size` pixels."""
+    try:
+        with Image.open(io.BytesIO(image)) as reference:
+            dims = reference.size
+    except OSError:
+        raise api_error(
+            400,
+            "input_reference is not a readable image.",
+            code="invalid_value",
+            param="input_reference",
+        ) from None
+    if f"{dims[0]}x{dims[1]}" != size:
+        raise api_error(
+            400,
+            "Inpaint image must match the requested width and height",
+            code="invalid_value",
+            param="input_reference",
+        )
+
+
 def validate(fields: dict[str, Any], image: bytes | None, ctx: SimContext) -> dict[str, str]:
     """Check model, prompt, seconds, size and the reference image; returns the normalised fields."""
     model = str(fields.get("model") or "sora-2")
@@ -121,43 +161,10 @@ def validate(fields: dict[str, Any], image: bytes | None, ctx: SimContext) -> di
         )
     seconds = fields.get("seconds", "4")
     size = fields.get("size", "720x1280")
-    for name, value, allowed in (
-        ("seconds", seconds, SECONDS),
-        ("size", size, SIZES_PRO if model in MODELS_PRO else SIZES_STANDARD),
-    ):
-        if not isinstance(value, str):
-            raise api_error(
-                400,
-                f"Invalid type for '{name}': expected one of {', '.join(allowed)} as a string.",
-                code="invalid_type",
-                param=name,
-            )
-        if value not in allowed:
-            raise api_error(
-                400,
-                f"Invalid value: '{value}'. Supported values are: "
-                f"{', '.join(repr(a) for a in allowed)}.",
-                code="invalid_value",
-                param=name,
-            )
+    _check_choice("seconds", seconds, SECONDS)
+    _check_choice("size", size, SIZES_PRO if model in MODELS_PRO else SIZES_STANDARD)
     if image is not None:
-        try:
-            with Image.open(io.BytesIO(image)) as reference:
-                dims = reference.size
-        except OSError:
-            raise api_error(
-                400,
-                "input_reference is not a readable image.",
-                code="invalid_value",
-                param="input_reference",
-            ) from None
-        if f"{dims[0]}x{dims[1]}" != size:
-            raise api_error(
-                400,
-                "Inpaint image must match the requested width and height",
-                code="invalid_value",
-                param="input_reference",
-            )
+        _check_reference(image, size)
     if any(word in prompt.lower() for word in ctx.profile.input_moderation_words):
         raise api_error(
             400,

@@ -1,4 +1,7 @@
-"""OpenAI Sora videos API (`/videos`): sora-2 and sora-2-pro, for OpenAI-compatible gateways.
+"""The Sora videos API as pure functions and tables: sizes, prices, bodies, parsing, errors.
+
+Read from the official SDK (https://github.com/openai/openai-python, `src/openai/resources/videos.py`
+and `src/openai/types/video.py`); `adapters/openai_videos/adapter.py` sends these over HTTP.
 
 OpenAI shut its own Sora API down on 2026-09-24: api.openai.com no longer serves it. This
 adapter keeps the contract for OpenAI-compatible gateways that still serve `/videos`, for
@@ -21,18 +24,11 @@ from typing import Any
 import httpx
 from PIL import Image, ImageOps
 
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.http import json_or_none, quote_segment
-from bench.reconcile import RemoteTask, TaskFacts
+from bench import errors
+from bench.http import quote_segment
 from bench.types import (
-    Capabilities,
-    Cost,
-    DownloadSpec,
     ErrorKind,
     GenerationRequest,
-    InputKind,
-    SubmitResult,
     TaskState,
     TaskStatus,
 )
@@ -51,7 +47,7 @@ SECONDS = (4, 8, 12)
 RATIOS = ("16:9", "9:16")
 # (resolution class, ratio) → size. The pro-only 1024x1792 family is the "1080p" class: its
 # 1024 px short side is within the conformance scorer's 10 % of 1080, and the planner snaps
-# a suite's 1080p to it (1920x1080 on create is UNCONFIRMED, spec §2.3).
+# a suite's 1080p to it (1920x1080 on create is unconfirmed by the SDK's size list).
 SIZES: dict[tuple[str, str], str] = {
     ("720p", "16:9"): "1280x720",
     ("720p", "9:16"): "720x1280",
@@ -60,13 +56,13 @@ SIZES: dict[tuple[str, str], str] = {
 }
 STANDARD_SIZES = ("720x1280", "1280x720")
 PRO_SIZES = STANDARD_SIZES + ("1024x1792", "1792x1024")
-# USD per second of output, by model family and resolution (spec §2.5).
+# USD per second of output, by model family and resolution (sources in PRICE_SOURCE).
 PRICE_USD_PER_S: dict[tuple[str, str], float] = {
     ("sora-2", "720p"): 0.10,
     ("sora-2-pro", "720p"): 0.30,
     ("sora-2-pro", "1080p"): 0.50,
 }
-PRICE_SOURCE = "OpenAI sora-2 model page (de-DE) and cometapi article, read Oct 2026 (spec §2.5)"
+PRICE_SOURCE = "OpenAI sora-2 model page (developers.openai.com/de-DE/api/docs/models/sora-2) and cometapi article, read Oct 2026"
 POLL_AFTER_HEADER = "openai-poll-after-ms"
 # Substrings of an error code or message that mean moderation rather than a plain failure.
 MODERATION_MARKERS = (
@@ -201,7 +197,7 @@ def is_moderation(code: str | None, message: str | None) -> bool:
 
 
 def parse_video(body: Any, headers: httpx.Headers | None = None) -> TaskState:
-    """A Video object (§2.4) mapped to a TaskState."""
+    """A Video object (the SDK's `types/video.py`) mapped to a TaskState."""
     if not isinstance(body, dict) or "status" not in body:
         raise errors.TransientError(
             "retrieve answered without a Video object",
@@ -222,7 +218,7 @@ def parse_video(body: Any, headers: httpx.Headers | None = None) -> TaskState:
         "raw_status": raw,
         "poll_after_s": hint,
         "progress": float(progress) / 100.0 if isinstance(progress, int | float) else None,
-        "provider_duration_s": _as_float(seconds),
+        "provider_duration_s": as_float(seconds),
         "extra": extra,
     }
     if status is TaskStatus.FAILED:
@@ -236,7 +232,7 @@ def parse_video(body: Any, headers: httpx.Headers | None = None) -> TaskState:
     return TaskState(status, **common)
 
 
-def _as_float(value: Any) -> float | None:
+def as_float(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -264,183 +260,3 @@ def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     if status == 400 and is_moderation(error.code, message):
         return errors.ContentRejected(message, **fields)
     return error
-
-
-class OpenAIVideosAdapter(Adapter):
-    """Sora 2 through the OpenAI videos API shape."""
-
-    name = NAME
-    default_base_url = "https://api.openai.com/v1"
-    secret_roles = {"api_key": "api_key_env"}
-    default_env = {"api_key": "OPENAI_API_KEY"}
-    allowed_params = ALLOWED_PARAMS
-    note = SHUTDOWN_NOTE
-
-    @classmethod
-    def known_models(cls) -> dict[str, ModelInfo]:
-        """sora-2 and sora-2-pro with their snapshots."""
-        standard = Capabilities(
-            durations_s=SECONDS,
-            ratios=RATIOS,
-            resolutions=("720p",),
-            inputs=frozenset({InputKind.FIRST_FRAME}),
-            audio=True,
-            seed=False,
-            default_resolution="720p",
-        )
-        pro = Capabilities(
-            durations_s=SECONDS,
-            ratios=RATIOS,
-            resolutions=("720p", "1080p"),
-            inputs=frozenset({InputKind.FIRST_FRAME}),
-            audio=True,
-            seed=False,
-            default_resolution="720p",
-        )
-        std_note = "USD 0.10 / s (720x1280, 1280x720)"
-        pro_note = "USD 0.30 / s (720p sizes), USD 0.50 / s (1080p class: 1024x1792, 1792x1024)"
-        models = {
-            "sora-2": ModelInfo("sora-2", standard, std_note, PRICE_SOURCE, "Sora 2"),
-            "sora-2-pro": ModelInfo("sora-2-pro", pro, pro_note, PRICE_SOURCE, "Sora 2 Pro"),
-        }
-        for snapshot in ("sora-2-2025-10-06", "sora-2-2025-12-08"):
-            models[snapshot] = ModelInfo(
-                snapshot, standard, std_note, PRICE_SOURCE, f"Sora 2 ({snapshot[7:]})"
-            )
-        snapshot = "sora-2-pro-2025-10-06"
-        models[snapshot] = ModelInfo(
-            snapshot, pro, pro_note, PRICE_SOURCE, "Sora 2 Pro (2025-10-06)"
-        )
-        return models
-
-    @classmethod
-    def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
-        """Unknown fields, and `seconds`/`size` outside what the model takes."""
-        problems = super().validate_params(provider_model, params)
-        if "seconds" in params and str(params["seconds"]) not in {str(s) for s in SECONDS}:
-            problems.append(
-                f"seconds must be one of {', '.join(map(str, SECONDS))}, got {params['seconds']!r}"
-            )
-        if "size" in params and str(params["size"]) not in sizes_for(provider_model):
-            problems.append(
-                f"size for {provider_model} must be one of "
-                f"{', '.join(sizes_for(provider_model))}, got {params['size']!r}"
-            )
-        return problems
-
-    def _api_key(self) -> str:
-        secret = self.context.secrets.get("api_key")
-        if secret is None:
-            raise errors.AuthError("no API key configured", provider=NAME)
-        return secret.reveal()
-
-    def price_usd_per_s(self, size: str) -> float:
-        """The per-second price for `size`: the config's `usd_per_second`, else the list price."""
-        override = self.context.price_override.get("usd_per_second")
-        if override is not None:
-            return float(override)
-        family = model_family(self.context.provider_model)
-        tier = resolution_of_size(size)
-        return PRICE_USD_PER_S.get((family, tier), PRICE_USD_PER_S[(family, "720p")])
-
-    def _cost(self, seconds: float, size: str) -> Cost:
-        usd = round(seconds * self.price_usd_per_s(size), 6)
-        return Cost(native=usd, currency="USD", usd=usd)
-
-    def estimate_cost(self, request: GenerationRequest) -> Cost:
-        """List price × requested seconds at the requested size."""
-        fields = create_fields(request)
-        return self._cost(float(fields["seconds"]), fields["size"])
-
-    def actual_cost(self, request: GenerationRequest, state: TaskState) -> Cost:
-        """Seconds the provider reports × price; nothing for a task that did not succeed."""
-        fields = create_fields(request)
-        if state.status is not TaskStatus.SUCCEEDED:
-            return Cost(native=0.0, currency="USD", usd=0.0)
-        seconds = state.provider_duration_s or float(fields["seconds"])
-        return self._cost(seconds, str(state.extra.get("size") or fields["size"]))
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        return await http.send(self.client, request, provider=NAME, refine=refine_error)
-
-    async def submit(self, request: GenerationRequest) -> SubmitResult:
-        """Create the video; returns its `video_...` id."""
-        http_request = build_create_request(self.context.base_url, self._api_key(), request)
-        response = await self._send(http_request)
-        body = json_or_none(response)
-        if not isinstance(body, dict) or not body.get("id"):
-            raise errors.TransientError(
-                "create answered without a video id",
-                provider=NAME,
-                status_code=response.status_code,
-                body=response.text,
-            )
-        return SubmitResult(
-            task_id=str(body["id"]), request_id=response.headers.get("x-request-id")
-        )
-
-    async def poll(self, task_id: str) -> TaskState:
-        """Retrieve the Video object once."""
-        response = await self._send(
-            build_retrieve_request(self.context.base_url, self._api_key(), task_id)
-        )
-        return parse_video(json_or_none(response), response.headers)
-
-    def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:
-        """`{base}/videos/{id}/content` with the bearer header (never logged by the runner)."""
-        return DownloadSpec(
-            url=f"{self.context.base_url}/videos/{quote_segment(task_id)}/content",
-            headers=auth_headers(self._api_key()),
-        )
-
-    async def find_task(self, request: GenerationRequest) -> str | None:
-        """The videos API cannot look a video up by our id."""
-        raise NotImplementedError("the videos API has no lookup by a client-side id")
-
-    async def list_recent_tasks(self, provider_model: str, since_s: float) -> list[RemoteTask]:
-        """`GET /videos?order=desc&limit=100` (§2.2) page by page, back to `since_s`."""
-        found: list[RemoteTask] = []
-        after: str | None = None
-        for _ in range(LIST_MAX_PAGES):
-            query = {"order": "desc", "limit": "100", **({"after": after} if after else {})}
-            headers = {**auth_headers(self._api_key()), "Accept": "application/json"}
-            url = f"{self.context.base_url}/videos"
-            body = json_or_none(await self._send(httpx.Request("GET", url, params=query, headers=headers)))  # fmt: skip
-            items = [
-                v for v in (body or {}).get("data") or [] if isinstance(v, dict) and v.get("id")
-            ]
-            for video in items:
-                created = video.get("created_at")
-                created_s = float(created) if isinstance(created, int | float) else 0.0
-                facts = TaskFacts(str(video.get("model") or ""), _as_float(video.get("seconds")),
-                                  size=video.get("size"), prompt=video.get("prompt"))  # fmt: skip
-                if created_s >= since_s and facts.provider_model == provider_model:
-                    found.append(RemoteTask(str(video["id"]), created_s, facts, parse_video(video)))
-            if (
-                not items
-                or not body.get("has_more")
-                or all(
-                    not isinstance(v.get("created_at"), int | float) or v["created_at"] < since_s
-                    for v in items
-                )
-            ):
-                break
-            after = str(items[-1]["id"])
-        return found
-
-    def task_facts(self, request: GenerationRequest) -> TaskFacts:
-        """Model, seconds, size and prompt exactly as the create sends them."""
-        fields = create_fields(request)
-        return TaskFacts(fields["model"], float(fields["seconds"]), size=fields["size"], prompt=fields["prompt"])  # fmt: skip
-
-    async def cancel(self, task_id: str) -> None:
-        """Delete the video (the API's only way to drop a task)."""
-        request = httpx.Request(
-            "DELETE",
-            f"{self.context.base_url}/videos/{quote_segment(task_id)}",
-            headers=auth_headers(self._api_key()),
-        )
-        await self._send(request)
-
-
-ADAPTER = OpenAIVideosAdapter
