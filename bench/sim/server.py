@@ -44,13 +44,11 @@ logger = logging.getLogger("bench.sim")
 # Path segment → module defining `routes(ctx: SimContext) -> list[BaseRoute]`.
 # Modules are imported lazily; one that does not exist yet is skipped.
 PROVIDERS: dict[str, str] = {
-    "kling": "bench.sim.kling",
     "judge": "bench.sim.judge",  # the judge scorer's OpenAI-compatible vision endpoint
 }
 
 # Adapter name → base URL path under the server root (what the adapter is pointed at).
 ADAPTER_PATHS: dict[str, str] = {
-    "kling": "kling",
     "openai_chat": "judge/v1",  # the judge simulator (config `judge.adapter`)
 }
 

@@ -13,9 +13,9 @@ import httpx
 import jwt
 import pytest
 
-from adapters import kling_wire
-from adapters.kling import KlingAdapter
-from adapters.kling_wire import build_image2video_body, build_text2video_body, parse_task
+from adapters.kling import wire as kling_wire
+from adapters.kling.adapter import KlingAdapter
+from adapters.kling.wire import build_image2video_body, build_text2video_body, parse_task
 from bench import errors, retry
 from bench.adapter import AdapterContext, Secret
 from bench.types import (

@@ -1,4 +1,4 @@
-"""Kling wire functions as exact tables (specs/provider-apis.md §3): bodies per model and
+"""Kling wire functions as exact tables (Kling API documentation): bodies per model and
 family, task ids, task parsing, and the error-code mapping with its message and ids."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 
-from adapters import kling_wire
+from adapters.kling import wire as kling_wire
 from bench import errors
 from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 

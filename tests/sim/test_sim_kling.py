@@ -14,7 +14,7 @@ import httpx
 import jwt
 import pytest
 
-from adapters.kling import KlingAdapter
+from adapters.kling.adapter import KlingAdapter
 from bench import errors
 from bench.adapter import AdapterContext, Secret
 from bench.http import build_client

@@ -1,10 +1,10 @@
 """Kling AI video API (Kuaishou): text2video and image2video with a per-request JWT.
 
-Contract: specs/provider-apis.md §3. Every request carries a fresh HS256 token signed
+Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026. Every request carries a fresh HS256 token signed
 with the secret key. Task ids we hand the runner are prefixed with the endpoint family
 ("t2v:<id>" / "i2v:<id>") so a resumed run knows which path to poll without state.
 `external_task_id` is our external id, so an ambiguous create is looked up, not resent.
-Tokens, bodies and task / error parsing are pure functions in `adapters/kling_wire.py`;
+Tokens, bodies and task / error parsing are pure functions in `adapters/kling/wire.py`;
 this module holds the HTTP calls, the model catalogue and the prices.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.kling_wire import (
+from adapters.kling.wire import (
     COMMON_FIELDS,
     FAMILY_PATHS,
     I2V_ONLY_FIELDS,
@@ -47,12 +47,12 @@ from bench.types import (
     TaskStatus,
 )
 
-USD_PER_UNIT = 0.14  # spec §3.7: one video unit ≈ $0.14
+USD_PER_UNIT = 0.14  # one video unit ≈ $0.14 (PRICE_SOURCE)
 PRICE_SOURCE = (
     "kling.ai/document-api/pricing/base/video (via UNMODEL kling/pricing.ts), read 2026-08-13"
 )
 
-# USD per output second by (mode, sound): spec §3.7. kling-v2-6 sells sound only at 1080p.
+# USD per output second by (mode, sound), from PRICE_SOURCE. kling-v2-6 sells sound only at 1080p.
 # fmt: off
 RATES_USD_PER_S: dict[str, dict[tuple[str, bool], float]] = {
     "kling-v3": {("std", False): 0.084, ("pro", False): 0.112,
@@ -96,7 +96,7 @@ class KlingAdapter(Adapter):
 
     @classmethod
     def known_models(cls) -> dict[str, ModelInfo]:
-        """The seven model_name values of §3.3 with capabilities and list prices."""
+        """The seven model_name values Kling documents, with capabilities and list prices."""
         return {model: _model_info(model) for model in RATES_USD_PER_S}
 
     @classmethod
@@ -254,7 +254,7 @@ def _model_info(model: str) -> ModelInfo:
     if single_1080p:
         resolutions: tuple[str, ...] = ("1080p",)
     elif model == "kling-v1":
-        resolutions = ("720p",)  # kling-v1 pro is still 720p (§3.7)
+        resolutions = ("720p",)  # kling-v1 pro is still 720p (Kling's output-spec table)
     else:
         resolutions = ("720p", "1080p")
     capabilities = Capabilities(

@@ -1,6 +1,7 @@
 """The Kling API simulator: JWT auth, text2video / image2video tasks, unit billing.
 
-Contract: specs/provider-apis.md §3 and §5 "Kling". Every answer is an HTTP status plus
+Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026, read on its own
+(apart from the adapter). Every answer is an HTTP status plus
 `{code, message, request_id}` (+ `data` on success). Concurrency is per account, as on
 Kling: one slot per non-terminal task across both families; GETs are never limited.
 
@@ -8,7 +9,7 @@ Settings (`SimServer(settings={"kling": {...}})`):
   render_scale: float (default 1.0) shrinks rendered videos, so tests stay fast;
   video_url_ttl_s: float (default 30 days, Kling's output lifetime);
   reject_cfg_scale_v2: bool (default True) rejects `cfg_scale` on v2.x/v3 models
-  (whether Kling rejects or ignores it is UNCONFIRMED).
+  (whether Kling rejects or ignores it is unconfirmed by the documentation).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
-from bench.sim.common import SimContext, SimError, malformed_response
+from bench.sim.common import SimContext, SimError, SimMount, malformed_response
 from bench.sim.common import request_id as current_request_id
 from bench.sim.tasks import Phase, SimTask, VideoSpec
 
@@ -37,8 +38,9 @@ RATIOS = ("16:9", "9:16", "1:1")
 MAX_PROMPT_CHARS = 2500
 MIN_IMAGE_PX = 300
 FPS = 24
-URL_TTL_S = 30 * 24 * 3600.0  # Kling deletes outputs after 30 days (§3.4)
-# Units per output second by (mode, sound): the provider's side of spec §3.7.
+URL_TTL_S = 30 * 24 * 3600.0  # Kling deletes outputs after 30 days (the task query page)
+# Units per output second by (mode, sound): the provider's side of its price list
+# (https://kling.ai/document-api/pricing/base/video).
 # fmt: off
 UNITS_PER_S: dict[str, dict[tuple[str, bool], float]] = {
     "kling-v3": {("std", False): 0.6, ("pro", False): 0.8, ("std", True): 0.9, ("pro", True): 1.2},
@@ -392,3 +394,6 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
     table.append(ctx.route("/{rest:path}", unknown, methods=methods, operation="unmatched",
                            on_error=render_error))  # fmt: skip
     return table
+
+
+SIMULATOR = SimMount(segment="kling", base_path="kling", routes=routes)

@@ -1,6 +1,7 @@
 """Kling wire format as pure functions: the per-request JWT, create bodies, task and errors.
 
-Contract: specs/provider-apis.md §3. `adapters/kling.py` sends these over HTTP; keeping
+Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026.
+`adapters/kling/adapter.py` sends these over HTTP; keeping
 them here lets tests check tokens, bodies and the error-code mapping without a client.
 """
 
@@ -27,11 +28,11 @@ TOKEN_NOT_BEFORE_SKEW_S = 5  # nbf = now - 5 tolerates a server clock slightly b
 
 FAMILY_PATHS = {"t2v": "/v1/videos/text2video", "i2v": "/v1/videos/image2video"}
 
-# Models whose bodies carry `sound` / multi-shot fields (§3.3).
+# Models whose bodies carry `sound` / multi-shot fields (the create pages).
 SOUND_MODELS = frozenset({"kling-v3", "kling-v2-6"})
 MULTI_SHOT_MODELS = frozenset({"kling-v3"})
 
-# Documented body fields a config's `params` may set (§3.3).
+# Documented body fields a config's `params` may set (the create pages).
 T2V_ONLY_FIELDS = frozenset({"aspect_ratio"})
 I2V_ONLY_FIELDS = frozenset({"static_mask", "dynamic_masks", "element_list", "voice_list"})
 # fmt: off
@@ -41,7 +42,7 @@ COMMON_FIELDS = frozenset({
 })
 # fmt: on
 
-# Output moderation reaches us only as a failed task with a message (§3.4).
+# Output moderation reaches us only as a failed task with a message (the task query page).
 SAFETY_MESSAGE = re.compile(
     r"safety|risk|sensitive|moderat|policy|violat|inappropriate|审核|违规", re.IGNORECASE
 )
@@ -53,7 +54,7 @@ STATUS_MAP = {
     "failed": TaskStatus.FAILED,
 }
 
-# code → (error class, meaning) for the documented codes (§3.5).
+# code → (error class, meaning) for the documented codes (the error-code page).
 _CODE_MEANINGS: dict[int, tuple[type[errors.ProviderError], str]] = {
     1000: (errors.AuthError, "authentication failed"),
     1001: (errors.AuthError, "Authorization header empty"),
@@ -107,7 +108,7 @@ def _common_body(request: GenerationRequest) -> dict[str, Any]:
     }
     if request.provider_model in SOUND_MODELS:
         body["sound"] = "on" if request.audio else "off"
-        # kling-v2-6 produces sound only in pro (1080p) mode (§3.3, §3.7).
+        # kling-v2-6 produces sound only in pro (1080p) mode (the create page and the price list).
         if request.audio and request.provider_model == "kling-v2-6":
             body["mode"] = "pro"
     if request.provider_model in MULTI_SHOT_MODELS and (request.shots or 1) > 1:
@@ -127,7 +128,7 @@ def build_text2video_body(request: GenerationRequest) -> dict[str, Any]:
 
 
 def _raw_base64(path: Path, read_bytes: Callable[[Path], bytes]) -> str:
-    # Kling rejects data: URLs; it wants the bare base64 text (§3.3).
+    # Kling rejects data: URLs; it wants the bare base64 text (the image2video page).
     return base64.b64encode(read_bytes(path)).decode("ascii")
 
 

@@ -1,0 +1,8 @@
+"""Kling AI (text2video / image2video with a per-request JWT): adapter, wire functions, simulator."""
+
+from adapters.kling.adapter import KlingAdapter
+from adapters.kling.sim import SIMULATOR
+
+ADAPTER = KlingAdapter
+
+__all__ = ["ADAPTER", "SIMULATOR"]
