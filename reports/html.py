@@ -120,6 +120,7 @@ def gallery_pages(
         "error_kind",
         "detail",
         "video_path",
+        "original_path",
         "contact_sheet",
         "usable",
         "usable_reason",
@@ -153,6 +154,7 @@ def gallery_pages(
                 else fmt.truncate(record["detail"], 240),
                 "video": fmt.safe_relative_url(record["video_path"]),
                 "poster": fmt.safe_relative_url((posters or {}).get(str(record["video_path"]))),
+                "original": fmt.safe_relative_url(record["original_path"]),  # published sites
                 "sheet": fmt.safe_relative_url(record["contact_sheet"]),
                 "usable": None if fmt.is_missing(usable) else bool(usable),
                 "usable_reason": _clean(record["usable_reason"]),

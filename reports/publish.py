@@ -48,7 +48,7 @@ def _copy_media(run: RunData, target: Path, link_originals: bool) -> tuple[pd.Da
     """Previews, contact sheets (and originals) under target; the results rows point at them."""
     results = run.results.copy()
     made = 0
-    for column in ("video_path", "contact_sheet"):
+    for column in ("video_path", "contact_sheet", "original_path"):
         if column not in results.columns:
             results[column] = None
     for position, row in enumerate(results.itertuples(index=False)):
@@ -64,6 +64,9 @@ def _copy_media(run: RunData, target: Path, link_originals: bool) -> tuple[pd.Da
             if link_originals and name is not None:
                 (target / "originals").mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(run.path / video, target / "originals" / Path(video).name)
+                results.iat[position, results.columns.get_loc("original_path")] = (
+                    f"originals/{Path(video).name}"
+                )
         if isinstance(sheet, str) and (run.path / sheet).is_file():
             name = f"frames/{Path(sheet).name}"
             (target / "frames").mkdir(parents=True, exist_ok=True)

@@ -113,7 +113,8 @@ def test_cli_prints_the_site_size(tmp_path: Path, capsys: pytest.CaptureFixture[
         == 0
     )
     assert re.search(r"\d+\.\d MB in all", capsys.readouterr().out)
-    assert list(
-        (tmp_path / "s" / "runs" / "synthetic-20260101T000000Z" / "originals").glob("*.mp4")
-    )
+    run = tmp_path / "s" / "runs" / "synthetic-20260101T000000Z"
+    assert list((run / "originals").glob("*.mp4"))
+    assert 'href="originals/' in (run / "index.html").read_text(encoding="utf-8")
+    assert broken_links(tmp_path / "s") == ([], [])
     assert main(["publish", str(tmp_path / "nothing"), "--out", str(tmp_path / "t")]) == 2
