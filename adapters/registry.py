@@ -1,8 +1,7 @@
 """Adapters registered by name: the one place `bench` (CLI, config, `models`, `sim`) asks.
 
-A provider is either a module (`adapters/ark.py`, the first four) or a package under
-`adapters/` (`adapters/wan/`: adapter, wire functions and simulator side by side). Either
-exports `ADAPTER`, its `Adapter` subclass; a package also exports `SIMULATOR`, a
+A provider is a package under `adapters/` (`adapters/ark/`: adapter, wire functions and
+simulator side by side). It exports `ADAPTER`, its `Adapter` subclass, and `SIMULATOR`, a
 `bench.sim.common.SimMount` that `vidbench sim` mounts without a map of its own.
 A third-party provider registers the same way through the entry-point group
 `vidbench.adapters` (name = adapter name, value = its module), without editing vidbench.
@@ -80,7 +79,7 @@ def get(name: str) -> type[Adapter]:
 
 
 def simulator(name: str) -> SimMount | None:
-    """The simulator a provider package declares (None for the older modules)."""
+    """The simulator a provider package declares (None if it has none)."""
     return getattr(_module(name), "SIMULATOR", None)
 
 

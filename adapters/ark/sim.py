@@ -215,31 +215,14 @@ class _ArkSim:
         content: ParsedContent,
         fields: dict[str, Any],
     ) -> SimTask:
-        rng = self.ctx.rng
         resolution = fields.get("resolution") or model.default_resolution
-        has_image = content.first_frame is not None or bool(content.reference_images)
-        ratio = fields.get("ratio") or (
-            "16:9" if model.series == "1.0" and not has_image else "adaptive"
-        )
-        if ratio == "adaptive":
-            size = content.lead_image_size
-            ratio = nearest_ratio(*size) if size else "16:9"
+        ratio = _resolved_ratio(model, content, fields)
         width, height = pixel_size(model, resolution, ratio)
-        if fields.get("frames") is not None:
-            frames = int(fields["frames"])
-        else:
-            duration = int(fields.get("duration", DEFAULT_DURATION_S))
-            if duration == -1:  # the model picks; billed on what it made
-                duration = rng.randint(model.min_duration_s, model.max_duration_s)
-            frames = duration * FPS
+        frames = self._frames(model, fields)  # draws before the seed and the id: keep the order
         requested_seed = int(fields.get("seed", -1))
-        seed = rng.randint(0, 2**31 - 1) if requested_seed == -1 else requested_seed
+        seed = self.ctx.rng.randint(0, 2**31 - 1) if requested_seed == -1 else requested_seed
         audio = bool(fields.get("generate_audio", True)) if model.audio else False
-        now = self.ctx.clock()
-        task_id = ""
-        while not task_id or task_id in self.ctx.tasks:
-            suffix = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(5))
-            task_id = f"cgt-{time.strftime('%Y%m%d%H%M%S', time.localtime(now))}-{suffix}"
+        task_id = self._task_id()
         expires_after_s = int(fields.get("execution_expires_after", DEFAULT_EXPIRES_AFTER_S))
         # Unseeded requests share one render per prompt and size (the render cache); the
         # response still reports the random seed Ark would have drawn.
@@ -267,6 +250,24 @@ class _ArkSim:
         return self.ctx.new_task(
             requested, spec, task_id=task_id, expires_after_s=expires_after_s, data=data
         )
+
+    def _frames(self, model: ArkModel, fields: dict[str, Any]) -> int:
+        """Frames to make: `frames` as sent, else the duration (drawn when it is -1) × FPS."""
+        if fields.get("frames") is not None:
+            return int(fields["frames"])
+        duration = int(fields.get("duration", DEFAULT_DURATION_S))
+        if duration == -1:  # the model picks; billed on what it made
+            duration = self.ctx.rng.randint(model.min_duration_s, model.max_duration_s)
+        return duration * FPS
+
+    def _task_id(self) -> str:
+        """A fresh `cgt-<local time>-<5 random characters>` id."""
+        stamp = time.strftime("%Y%m%d%H%M%S", time.localtime(self.ctx.clock()))
+        task_id = ""
+        while not task_id or task_id in self.ctx.tasks:
+            alphabet = string.ascii_lowercase + string.digits
+            task_id = f"cgt-{stamp}-{''.join(self.ctx.rng.choice(alphabet) for _ in range(5))}"
+        return task_id
 
     # -- get, list, delete -----------------------------------------------------------------
 
@@ -369,6 +370,18 @@ class _ArkSim:
         else:
             del self.ctx.tasks[task.id]
         return JSONResponse({})
+
+
+def _resolved_ratio(model: ArkModel, content: ParsedContent, fields: dict[str, Any]) -> str:
+    """The fixed ratio made: as sent, else 16:9 for 1.0 text-only, else from the lead image."""
+    has_image = content.first_frame is not None or bool(content.reference_images)
+    ratio = fields.get("ratio") or (
+        "16:9" if model.series == "1.0" and not has_image else "adaptive"
+    )
+    if ratio != "adaptive":
+        return str(ratio)
+    size = content.lead_image_size
+    return nearest_ratio(*size) if size else "16:9"
 
 
 def _page_param(raw: str | None, name: str, default: int) -> int:

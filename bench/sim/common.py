@@ -7,17 +7,18 @@ download fault) for simulators that serve video bytes themselves.
 
 How a provider simulator plugs in
 ---------------------------------
-1. Write `bench/sim/<module>.py` with one public function::
+1. In the provider's package under `adapters/` (e.g. `adapters/minimax/sim.py`), write::
 
        def routes(ctx: SimContext) -> list[BaseRoute]: ...
+       SIMULATOR = SimMount(segment="minimax", base_path="minimax", routes=routes)
 
-   Paths are relative to the provider's prefix (`/ark`, `/kling`, `/openai`, `/veo`);
-   the server mounts the same routes under `/{provider}` (default profile) and under
-   `/p/{profile}/{provider}`. `routes` is called once per (profile, provider), with a
-   fresh `SimContext`, so all state kept on `ctx` (or in closures) is separate per pair.
-   `server.PROVIDERS` maps the path segment to the module; a missing module is skipped.
-   A provider package under `adapters/` instead exports `SIMULATOR = SimMount(...)` (see
-   below) and is found through `adapters.registry`, with no edit here or in the server.
+   and export `SIMULATOR` from the package next to `ADAPTER`. Paths are relative to the
+   provider's segment; the server mounts the same routes under `/{segment}` (default
+   profile) and under `/p/{profile}/{segment}`, finding the mount through
+   `adapters.registry` (no list of providers in the server). `routes` is called once per
+   (profile, provider), with a fresh `SimContext`, so all state kept on `ctx` (or on a
+   handler object built in `routes`) is separate per pair. Keep handlers small and named:
+   a class with one method per endpoint, as the built-in providers do.
 2. Build each route with `ctx.route(path, endpoint, methods=[...], operation="create",
    on_error=render)`. The wrapper names the operation for the counters and turns a raised
    `SimError` (or any crash, as a 500) into the provider's own envelope via `on_error`.

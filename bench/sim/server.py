@@ -5,9 +5,10 @@ URL layout (root = `http://HOST:PORT`):
   /p/{profile}/{provider}/...  the same API with another profile (separate state)
   /files/{token}.mp4?expires=..&sig=..   signed, expiring video downloads
   /_sim/stats                  request and task counters as JSON
-The first four providers are path segments in `PROVIDERS` with base URLs in
-`ADAPTER_PATHS`; every provider package registered in `adapters.registry` (built in or
-through the `vidbench.adapters` entry point) brings its own `SimMount` instead.
+Every provider package registered in `adapters.registry` (built in or through the
+`vidbench.adapters` entry point) brings its own `SimMount` (path segment, base path,
+routes); the server keeps no list of providers. The judge scorer's endpoint is the one
+mount declared here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +41,9 @@ from bench.sim.profiles import PROFILES, Profile
 
 logger = logging.getLogger("bench.sim")
 
-# Path segment → module defining `routes(ctx: SimContext) -> list[BaseRoute]`.
-# Modules are imported lazily; one that does not exist yet is skipped.
-PROVIDERS: dict[str, str] = {
-    "judge": "bench.sim.judge",  # the judge scorer's OpenAI-compatible vision endpoint
-}
-
-# Adapter name → base URL path under the server root (what the adapter is pointed at).
-ADAPTER_PATHS: dict[str, str] = {
-    "openai_chat": "judge/v1",  # the judge simulator (config `judge.adapter`)
-}
-
-RoutesFactory = Callable[[SimContext], list[BaseRoute]]
+# The judge scorer's OpenAI-compatible vision endpoint (config `judge.adapter: openai_chat`):
+# a scorer's simulator, not a video provider, so it is not in the adapter registry.
+JUDGE_ADAPTER = "openai_chat"
 
 # The credential every simulator accepts for each secret role (unless its mount says).
 SIM_SECRETS: dict[str, str] = {
@@ -62,32 +53,24 @@ SIM_SECRETS: dict[str, str] = {
 }
 
 
-def package_mounts() -> dict[str, SimMount]:
-    """Adapter name → simulator mount of every registered provider package."""
+def _judge_routes(ctx: SimContext) -> list[BaseRoute]:
+    # Imported on first use: the judge pulls in OpenCV, which plain provider runs never need.
+    from bench.sim import judge
+
+    return judge.routes(ctx)
+
+
+def mounts() -> dict[str, SimMount]:
+    """Adapter name → simulator mount: every registered provider's, and the judge's."""
     registry = importlib.import_module("adapters.registry")
-    return registry.simulators()  # type: ignore[no-any-return]
+    found: dict[str, SimMount] = registry.simulators()
+    found[JUDGE_ADAPTER] = SimMount(segment="judge", base_path="judge/v1", routes=_judge_routes)
+    return found
 
 
 def adapter_paths() -> dict[str, str]:
-    """Adapter name → base URL path under the server root, for every simulated provider."""
-    paths = dict(ADAPTER_PATHS)
-    for adapter, mount in package_mounts().items():
-        paths.setdefault(adapter, mount.base_path)
-    return paths
-
-
-def _load_routes(provider: str) -> RoutesFactory | None:
-    if provider not in PROVIDERS:
-        by_segment = {m.segment: m for m in package_mounts().values()}
-        return by_segment[provider].routes if provider in by_segment else None
-    module_name = PROVIDERS[provider]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:  # not written yet; a broken import inside it still raises
-            return None
-        raise
-    return module.routes  # type: ignore[no-any-return]
+    """Adapter name → base URL path under the server root, for every simulated adapter."""
+    return {adapter: mount.base_path for adapter, mount in mounts().items()}
 
 
 class _SimApp:
@@ -154,11 +137,11 @@ class _SimApp:
             if key not in self.routers:
                 if profile_name not in self.server.profiles:
                     return None
-                factory = _load_routes(provider)
-                if factory is None and provider not in PROVIDERS:
+                mount = self.server.mount_at(provider)
+                if mount is None:
                     return None
                 ctx = self.server.context(provider, profile_name)
-                self.routers[key] = None if factory is None else Router(routes=factory(ctx))
+                self.routers[key] = Router(routes=mount.routes(ctx))
             return self.routers[key]
 
     async def _serve_file(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -236,10 +219,15 @@ class SimServer:
         self.files = FileStore()
         self.renderer = Renderer(cache_dir)
         self._contexts: dict[tuple[str, str], SimContext] = {}
+        self.mounts = mounts()  # adapter name → mount, read once per server
         self._app = _SimApp(self)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def mount_at(self, segment: str) -> SimMount | None:
+        """The mount served under the path segment `segment`, if any."""
+        return next((m for m in self.mounts.values() if m.segment == segment), None)
 
     def context(self, provider: str, profile: str | None = None) -> SimContext:
         """The state of one (provider, profile) simulator, created on first use."""
@@ -302,7 +290,10 @@ class SimServer:
 
     def base_url(self, adapter: str, profile: str | None = None) -> str:
         """The base URL an adapter is pointed at, optionally for a non-default profile."""
-        path = ADAPTER_PATHS.get(adapter) or adapter_paths()[adapter]
+        if adapter not in self.mounts:
+            known = ", ".join(self.mounts)
+            raise KeyError(f"no simulator for adapter {adapter!r} (simulated: {known})")
+        path = self.mounts[adapter].base_path
         if profile is None or profile == self.default_profile:
             return f"{self.url}/{path}"
         if profile not in self.profiles:
@@ -311,7 +302,7 @@ class SimServer:
 
     def secret(self, adapter: str, role: str, profile: str | None = None) -> str:
         """The credential this simulator accepts for an adapter's secret `role`."""
-        mount = package_mounts().get(adapter) if adapter not in ADAPTER_PATHS else None
+        mount = self.mounts.get(adapter)
         value = (
             mount.secret(role, self.base_url(adapter, profile)) if mount and mount.secret else None
         )
@@ -332,16 +323,15 @@ def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float 
     Then the credentials the simulators accept, so a user's own client is not refused with a
     401 it cannot explain; `render_scale` below 1 renders smaller videos (cheap rehearsals).
     """
-    segments = [*PROVIDERS, *(mount.segment for mount in package_mounts().values())]
-    settings = {name: {"render_scale": render_scale} for name in segments}
+    settings = {mount.segment: {"render_scale": render_scale} for mount in mounts().values()}
     server = SimServer(host=host, port=port, default_profile=profile, settings=settings)
     server.start()
     try:
-        for adapter in adapter_paths():
+        for adapter in server.mounts:
             print(f"{adapter}: {server.base_url(adapter)}")
         print(f"api key (Bearer / x-goog-api-key): {SIM_API_KEY}")
-        print(f"kling access key: {SIM_ACCESS_KEY}")
-        print(f"kling secret key: {SIM_SECRET_KEY}")
+        print(f"access key (JWT issuer): {SIM_ACCESS_KEY}")
+        print(f"secret key (JWT signing): {SIM_SECRET_KEY}")
         print(f"stats: {server.url}/_sim/stats", flush=True)
         sys.stdout.flush()
         while True:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import httpx
@@ -15,9 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from bench.sim import common
-from bench.sim.common import SimContext, SimError, request_id
+from bench.sim import server as server_module
+from bench.sim.common import SimContext, SimError, SimMount, request_id
 from bench.sim.profiles import Profile, Quality
-from bench.sim.server import PROVIDERS, SimServer
+from bench.sim.server import SimServer
 from bench.sim.tasks import Phase, VideoSpec
 
 
@@ -110,10 +110,9 @@ def _fake_render(spec: VideoSpec, quality: Quality, cache_dir: Path) -> Path:
 
 @pytest.fixture()
 def toy_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    module = types.ModuleType("toy_sim_provider")
-    module.routes = _toy_routes  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "toy_sim_provider", module)
-    monkeypatch.setitem(PROVIDERS, "toy", "toy_sim_provider")
+    registered = server_module.mounts
+    toy = SimMount(segment="toy", base_path="toy", routes=_toy_routes)
+    monkeypatch.setattr(server_module, "mounts", lambda: {**registered(), "toy": toy})
     monkeypatch.setattr(common, "_render", _fake_render)
     with SimServer(default_profile="toy", profiles={"toy": TOY_PROFILE}, cache_dir=tmp_path) as srv:
         yield srv
