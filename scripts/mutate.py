@@ -69,11 +69,10 @@ class ModuleResult:
 
 
 def wire_modules(root: Path) -> dict[str, tuple[str, ...]]:
-    """Every adapter wire module (`adapters/*_wire.py`, `adapters/*/wire.py`) and its tests."""
+    """Every provider package's wire module (`adapters/<provider>/wire.py`) and its tests."""
     found: dict[str, tuple[str, ...]] = {}
-    paths = sorted(root.glob("adapters/*_wire.py")) + sorted(root.glob("adapters/*/wire.py"))
-    for path in paths:
-        provider = path.parent.name if path.name == "wire.py" else path.stem.removesuffix("_wire")
+    for path in sorted(root.glob("adapters/*/wire.py")):
+        provider = path.parent.name
         tests = sorted(root.glob(f"tests/adapters/test_*{provider}*.py"))
         found[path.relative_to(root).as_posix()] = tuple(
             t.relative_to(root).as_posix() for t in tests
