@@ -51,7 +51,7 @@ class JobState:
 
 
 class RunDir:
-    """A run directory on disk (see DESIGN.md, 'Run directory')."""
+    """A run directory on disk (every file is described in docs/run-directory.md)."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)

@@ -2,7 +2,7 @@
 
 Prints the time of each part: reading every results.parquet and manifest.json with DuckDB
 into the run x model x metric table, change points and drift over the 999 steps, the gate
-(newest vs pinned run) and the trend plots. DESIGN.md's target: history over 1,000 runs in
+(newest vs pinned run) and the trend plots. The project's target: history over 1,000 runs in
 seconds. One drop is planted (model-3, metric_4, from run 700) and one price change
 (model-1 from run 400); the script says whether exactly those were found.
 """

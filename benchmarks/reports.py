@@ -1,7 +1,7 @@
 """Reports at scale: 10,000 result rows (5 models x 10 categories) -> statistics and the HTML report.
 
-Prints the time of each part and the ratio of report time to statistics time. DESIGN.md's
-target: statistics and the HTML report in seconds.
+Prints the time of each part and the ratio of report time to statistics time. The
+project's target: statistics and the HTML report in seconds.
 """
 
 from __future__ import annotations
