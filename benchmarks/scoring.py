@@ -124,8 +124,7 @@ def clip_rates(
     same frames, preprocessed up front.
     """
     scorers = build_scorers(["clip_alignment"], clip, sampler)
-    embedder = scorers.clip
-    assert embedder is not None
+    embedder = scorers.by_name["clip_alignment"].embedder
     embedder.load()
     batches = [
         embedder.prepare(decode_pass(video, {"uniform"}, sampler).uniform_frames)

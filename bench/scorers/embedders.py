@@ -68,6 +68,40 @@ def frames_per_batch(device: str, bytes_per_frame: int = GPU_BYTES_PER_FRAME) ->
     return max(1, int(free_bytes // 2 // bytes_per_frame))
 
 
+def batch_transform(preprocess: Any, images: list[Any]) -> Any:
+    """open_clip's transform over a batch, equal element for element to stacking its results.
+
+    The PIL steps (resize, crop) run per image; the tensor conversion and normalisation
+    run once on the whole batch: per image, those two small tensor ops cost more CPU than
+    the resize on a busy machine (each wakes torch's thread pool; profiled in
+    docs/performance.md). Any other pipeline is applied image by image, unchanged.
+    """
+    import torch
+    from PIL import Image
+    from torchvision import transforms
+
+    steps = list(getattr(preprocess, "transforms", []))
+    names = [type(step).__name__ for step in steps]
+    cut = next((i for i, n in enumerate(names) if n in ("ToTensor", "MaybeToTensor")), None)
+    tail = steps[cut + 1 :] if cut is not None else []
+    if cut is None or len(tail) > 1 or any(not isinstance(t, transforms.Normalize) for t in tail):
+        return torch.stack([preprocess(image) for image in images])
+    arrays = []
+    for image in images:
+        for step in steps[:cut]:
+            image = step(image)
+        if not isinstance(image, Image.Image) or image.mode != "RGB":
+            return torch.stack([preprocess(image) for image in images])
+        arrays.append(np.asarray(image))
+    batch = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+    batch = batch.to(dtype=torch.get_default_dtype()).div(255)
+    for normalize in tail:
+        mean = torch.as_tensor(normalize.mean, dtype=batch.dtype).view(-1, 1, 1)
+        std = torch.as_tensor(normalize.std, dtype=batch.dtype).view(-1, 1, 1)
+        batch = batch.sub(mean).div(std)
+    return batch
+
+
 def file_identity(path: Path) -> str:
     """Cheap identity of a weights file for cache keys (name, size, mtime; no hashing of GBs)."""
     stat = path.stat()
@@ -241,13 +275,11 @@ class ClipEmbedder:
         open_clip's own transform: the result matches the transform applied to the full
         frame to within resampling noise, at a fraction of PIL's bicubic cost on 720p+.
         """
-        import torch
         from PIL import Image
 
         side_px = 2 * self.input_size_px()
-        return torch.stack(
-            [self.preprocess(Image.fromarray(shrink(frame, side_px))) for frame in frames]
-        )
+        images = [Image.fromarray(shrink(frame, side_px)) for frame in frames]
+        return batch_transform(self.preprocess, images)
 
     def input_size_px(self) -> int:
         """The model's square input size (224 for ViT-B-32)."""
