@@ -49,7 +49,8 @@ from bench.types import (
 
 USD_PER_UNIT = 0.14  # one video unit ≈ $0.14 (PRICE_SOURCE)
 PRICE_SOURCE = (
-    "kling.ai/document-api/pricing/base/video (via UNMODEL kling/pricing.ts), read 2026-08-13"
+    "kling.ai/document-api/pricing/base/video (via github.com/cluely/unmodel "
+    "kling/pricing.ts), read 2026-08-13"
 )
 
 # USD per output second by (mode, sound), from PRICE_SOURCE. kling-v2-6 sells sound only at 1080p.
