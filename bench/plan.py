@@ -151,25 +151,26 @@ def planning_adapter(model: ModelConfig, cny_per_usd: float) -> Adapter:
     return cls(context, client=None)  # type: ignore[arg-type]
 
 
-def plan_job(
-    loaded: LoadedSuite,
-    prompt: Prompt,
-    model: ModelConfig,
-    sample: int,
-    adapter: Adapter,
-    run_id: str,
-) -> tuple[Job, list[str]]:
-    """Resolve one prompt × model × sample into a Job (snapping or refusing settings)."""
-    notes: list[str] = []
-    caps = adapter.capabilities(model.model, model.params)
-    settings = loaded.settings_for(prompt)
-    requested_s = int(settings.get("duration", DEFAULT_DURATION_S))  # type: ignore[call-overload]
+@dataclass(frozen=True)
+class _Snapped:
+    """A prompt's settings after snapping to what the model can do, with what changed."""
+
+    requested_s: int
+    duration_s: int
+    ratio: str
+    resolution: str | None
+    audio: bool
+    changed: tuple[str, ...]
+
+
+def _snap_settings(settings: dict[str, Any], model: ModelConfig, caps: Capabilities) -> _Snapped:
+    """Duration, ratio, resolution and audio snapped to the model's capabilities."""
+    requested_s = int(settings.get("duration", DEFAULT_DURATION_S))
     ratio_req = str(settings.get("ratio", DEFAULT_RATIO))
     resolution_req = model.params.get("resolution", settings.get("resolution"))
-    reasons: list[str] = []
     duration_s = snap_duration(requested_s, caps.durations_s)
     ratio = snap_ratio(ratio_req, caps.ratios)
-    resolution = snap_resolution(resolution_req, caps)  # type: ignore[arg-type]
+    resolution = snap_resolution(resolution_req, caps)
     changed = []
     if duration_s != requested_s:
         changed.append(f"duration {requested_s}s→{duration_s}s")
@@ -181,12 +182,24 @@ def plan_job(
     if audio and not caps.audio:
         changed.append("audio not available")
         audio = False
-    if changed:
-        if prompt.strict:
-            reasons.append("strict prompt; model cannot do " + ", ".join(changed))
-        else:
-            notes.append(f"{model.id}/{prompt.id}: " + ", ".join(changed))
-    inputs = inputs_for(loaded, prompt)
+    return _Snapped(requested_s, duration_s, ratio, resolution, audio, tuple(changed))
+
+
+def _input_paths(inputs: GenerationInputs, external_id: str) -> dict[str, Any]:
+    """The job's `inputs` record: input files as strings and the external id."""
+    return {
+        "first_frame": str(inputs.first_frame) if inputs.first_frame else None,
+        "last_frame": str(inputs.last_frame) if inputs.last_frame else None,
+        "reference_images": [str(p) for p in inputs.reference_images],
+        "reference_videos": [str(p) for p in inputs.reference_videos],
+        "reference_audios": [str(p) for p in inputs.reference_audios],
+        "external_id": external_id[:120],
+    }
+
+
+def _input_refusals(prompt: Prompt, inputs: GenerationInputs, caps: Capabilities) -> list[str]:
+    """Why the model cannot take this prompt's inputs or text (empty: it can)."""
+    reasons: list[str] = []
     why = unsupported_inputs(inputs, caps)
     if why:
         reasons.append(why)
@@ -194,16 +207,31 @@ def plan_job(
         reasons.append(
             f"prompt is {len(prompt.text)} characters; model accepts at most {caps.max_prompt_chars}"
         )
+    return reasons
+
+
+def plan_job(
+    loaded: LoadedSuite,
+    prompt: Prompt,
+    model: ModelConfig,
+    sample: int,
+    adapter: Adapter,
+    run_id: str,
+) -> tuple[Job, list[str]]:
+    """Resolve one prompt × model × sample into a Job (snapping or refusing settings)."""
+    notes: list[str] = []
+    reasons: list[str] = []
+    caps = adapter.capabilities(model.model, model.params)
+    settings = loaded.settings_for(prompt)
+    snapped = _snap_settings(settings, model, caps)
+    if snapped.changed and prompt.strict:
+        reasons.append("strict prompt; model cannot do " + ", ".join(snapped.changed))
+    elif snapped.changed:
+        notes.append(f"{model.id}/{prompt.id}: " + ", ".join(snapped.changed))
+    inputs = inputs_for(loaded, prompt)
+    reasons += _input_refusals(prompt, inputs, caps)
     seed = settings.get("seed")
     job_id = make_job_id(model.id, prompt.id, sample)
-    input_dict: dict[str, Any] = {
-        "first_frame": str(inputs.first_frame) if inputs.first_frame else None,
-        "last_frame": str(inputs.last_frame) if inputs.last_frame else None,
-        "reference_images": [str(p) for p in inputs.reference_images],
-        "reference_videos": [str(p) for p in inputs.reference_videos],
-        "reference_audios": [str(p) for p in inputs.reference_audios],
-        "external_id": f"vb-{run_id}-{job_id}"[:120],
-    }
     job = Job(
         job_id=job_id,
         model_id=model.id,
@@ -216,15 +244,15 @@ def plan_job(
         sample=sample,
         text=prompt.text,
         clip_text=prompt.clip_text,
-        duration_requested_s=requested_s,
-        duration_sent_s=duration_s,
-        ratio=ratio,
-        resolution=resolution,
-        audio=audio,
+        duration_requested_s=snapped.requested_s,
+        duration_sent_s=snapped.duration_s,
+        ratio=snapped.ratio,
+        resolution=snapped.resolution,
+        audio=snapped.audio,
         seed=(seed + sample) if isinstance(seed, int) and caps.seed else None,
         shots=prompt.shots,
         character_ref=str(loaded.resolve(prompt.character_ref)) if prompt.character_ref else None,
-        inputs=input_dict,
+        inputs=_input_paths(inputs, f"vb-{run_id}-{job_id}"),
         params=dict(model.params),
         tags=tuple(prompt.tags),
         unsupported_reason="; ".join(reasons) or None,
