@@ -21,6 +21,7 @@ from reports.plots import Plot, model_colours
 from reports.posters import ensure_posters
 
 TEMPLATES = Path(__file__).parent / "templates"
+PROTOCOL_KEYS = ("frames", "model", "filter", "scope", "comparable_with", "differences")
 GALLERY_PAGE_SIZE = 12  # prompts per gallery page: enough to compare, few enough videos to load
 
 
@@ -212,6 +213,49 @@ def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def protocol_rows(scorers_meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per metric with a direction and a declared protocol (scorers.json)."""
+    rows = []
+    for meta in scorers_meta.values():
+        outputs = meta.get("outputs") if isinstance(meta, dict) else None
+        for metric, output in (outputs or {}).items():
+            protocol = output.get("protocol") if isinstance(output, dict) else None
+            if isinstance(protocol, dict) and output.get("direction") in ("higher", "lower"):
+                rows.append({"metric": metric, **{k: protocol.get(k) or "" for k in PROTOCOL_KEYS}})
+    return rows
+
+
+def text_alignment_note(results: pd.DataFrame) -> str | None:
+    """The share of prompts whose CLIP score read truncated text, and those not scored for it."""
+    if "clip_text_truncated" not in results.columns or "clip_score" not in results.columns:
+        return None
+    measured = results[results["clip_text_truncated"].notna()]
+    if measured.empty:
+        return None
+    truncated = measured["clip_text_truncated"].astype(bool)
+    scored = measured["clip_score"].notna()
+    prompts = measured["prompt_id"].nunique()
+    cut = measured.loc[truncated & scored, "prompt_id"].nunique()
+    parts = [
+        f"Text alignment: {cut} of {prompts} prompts ({cut / prompts:.0%}) were scored on text "
+        "cut to the model's 77 tokens (results column clip_text_truncated)"
+    ]
+    skipped = measured.loc[truncated & ~scored, "prompt_id"].nunique()
+    if skipped:
+        parts.append(
+            f"{skipped} not scored (not applicable — truncated: not English, no scoring_text)"
+        )
+    source = measured.get("clip_text_source", pd.Series(dtype=object))
+    for label, name in (
+        ("multilingual", "by the multilingual model"),
+        ("untranslated", "untranslated by the English model"),
+    ):
+        count = measured.loc[(source == label) & scored, "prompt_id"].nunique()
+        if count:
+            parts.append(f"{count} scored {name}")
+    return "; ".join(parts) + "."
+
+
 def render_report(
     analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
 ) -> str:
@@ -274,6 +318,8 @@ def render_report(
             ensure_posters(run.path, run.results.get("video_path", pd.Series(dtype=object))),
         ),
         "scorers": scorers,
+        "protocols": protocol_rows(run.scorers),
+        "text_alignment_note": text_alignment_note(run.results),
         "unavailable": unavailable_scorers(run.scorers),
         "preference": preference_view(run_preference(run.path, run.results)),
     }
