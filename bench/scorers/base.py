@@ -132,6 +132,8 @@ class Scorer(ABC):
 
     def needs_pixels(self, job: Job) -> bool:
         """Whether scoring this job needs decoded frames beyond cached embeddings."""
+        if "dense" in self.needs:  # every frame's pixels: never in a cached pass
+            return True
         return "uniform" in self.needs and "embeddings" not in self.needs
 
     @abstractmethod

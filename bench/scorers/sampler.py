@@ -28,7 +28,11 @@ from bench.video import AudioMeter, TimelineTracker, VideoProbe, expected_frame_
 
 SAMPLER_VERSION = "2"  # 2: DIS flow with a consistency check; static-filter statistics
 # Reductions a decode pass can compute; scorers declare which they need.
-PRODUCTS = ("uniform", "flicker", "motion", "shots", "probe")
+PRODUCTS = ("uniform", "flicker", "motion", "shots", "probe", "dense")
+# "dense": every native frame, short side ≤ this, for protocols that read every frame
+# (subject consistency's protocol: vbench, face identity over a share of frames). Held in
+# memory: ~1.2 MB per 16:9 frame, ~150 MB for 5 s at 24 fps; only scorers that ask get it.
+DENSE_SHORT_SIDE_PX = 480
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,13 @@ class VideoPass:
     motion_interval: int = 1  # native frames between the motion frames
     shot_boundaries_s: list[float] | None = None
     prepared: Any = None  # the embedder's preprocessed batch, made in the decode thread
+    dense_frames: list[np.ndarray] = field(default_factory=list)  # every frame (product "dense")
+    dense_times_s: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The frame-free part, for the pass cache."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("uniform_frames", "prepared")}
+        frames = ("uniform_frames", "prepared", "dense_frames", "dense_times_s")
+        data = {k: v for k, v in asdict(self).items() if k not in frames}
         data["probe"] = self.probe.to_dict()
         return data
 
@@ -159,6 +166,8 @@ def decode_pass(
         )
         every = motion_interval(fps, settings.motion_fps)
         width = height = None
+        dense_frames: list[np.ndarray] = []
+        dense_times_s: list[float] = []
         streams = [video] + ([audio] if audio is not None else [])
         for packet in container.demux(*streams):
             for frame in packet.decode():
@@ -172,7 +181,8 @@ def decode_pass(
                 width, height = frame.width, frame.height
                 want_uniform = "uniform" in needs and picker.wants(index)
                 want_motion = motion is not None and index % every == 0
-                if not (flicker or shots or want_uniform or want_motion):
+                want_dense = "dense" in needs
+                if not (flicker or shots or want_uniform or want_motion or want_dense):
                     continue
                 rgb = frame.to_ndarray(format="rgb24")
                 if flicker is not None:
@@ -183,6 +193,9 @@ def decode_pass(
                     motion.add(rgb)
                 if want_uniform:
                     picker.add(index, time_s, rgb)
+                if want_dense:
+                    dense_frames.append(np.array(shrink(rgb, DENSE_SHORT_SIDE_PX), copy=True))
+                    dense_times_s.append(time_s)
         codec = video.codec_context.name
     if timeline.frames == 0:
         raise ValueError("no decodable video frames")
@@ -197,7 +210,7 @@ def decode_pass(
         has_audio=audio is not None and meter.samples > 0,
         audio_rms_dbfs=meter.rms_dbfs() if audio is not None else None,
     )
-    result = VideoPass(probe=probe)
+    result = VideoPass(probe=probe, dense_frames=dense_frames, dense_times_s=dense_times_s)
     if "uniform" in needs:
         result.uniform_times_s, result.uniform_frames = picker.result()
         if prepare is not None and result.uniform_frames:

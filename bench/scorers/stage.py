@@ -33,7 +33,7 @@ from bench.scorers.registry import default_scorer_names, scorer_class
 from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
 from bench.store import SCORERS_META, RunDir
 
-FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform"}
+FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
 PREFETCH_VIDEOS = 2  # decoded videos waiting for the model; bounds memory to a few frame sets
 
 

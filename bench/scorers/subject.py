@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from bench.jobs import Job
@@ -16,9 +17,10 @@ from bench.scorers.embedders import (
     DinoEmbedder,
     dino_from_env,
 )
-from bench.scorers.sampler import VideoPass
+from bench.scorers.sampler import DENSE_SHORT_SIDE_PX, VideoPass
 
 VBENCH_DINO_MODEL = "vit_base_patch16_224.dino"  # VBench: DINO ViT-B/16
+DENSE_BATCH_FRAMES = 32  # frames per forward pass on every-frame protocols (bounds memory)
 
 
 class SubjectOptions(BaseModel):
@@ -39,7 +41,7 @@ class SubjectConsistencyScorer(Scorer):
     """VBench subject consistency over the whole video; within shots and across shots too."""
 
     name = "subject_consistency"
-    version = "2"
+    version = "3"
     needs = frozenset({"uniform", "embeddings", "shots"})
     requires = frozenset({"frames", "weights"})
     Options = SubjectOptions
@@ -56,6 +58,9 @@ class SubjectConsistencyScorer(Scorer):
         "cross_shot_similarity": Output(
             "higher", "Mean cosine between the shots' mean embeddings (null with one shot)."
         ),
+        "subject_consistency_frames": Output(
+            "none", "Frames embedded (every native frame under protocol: vbench)."
+        ),
     }
 
     def __init__(
@@ -67,6 +72,11 @@ class SubjectConsistencyScorer(Scorer):
         self.embedder = embedder
         self.frames = frames
         self.options = options or SubjectOptions()
+
+    @property
+    def every_frame(self) -> bool:
+        """Whether this scorer reads every native frame (protocol vbench)."""
+        return self.options.protocol == "vbench"
 
     @classmethod
     def create(cls, context: ScorerContext) -> Scorer:
@@ -82,8 +92,9 @@ class SubjectConsistencyScorer(Scorer):
                     "protocol vbench needs DINO ViT-B/16 weights: set "
                     f"scorer_options.subject_consistency.dino_weights or {DINO_WEIGHTS_ENV}"
                 )
-                return cls(dino, frames, options)
-            return cls(DinoEmbedder(weights, VBENCH_DINO_MODEL), frames, options)
+                return EveryFrameSubjectConsistencyScorer(dino, frames, options)
+            dino = DinoEmbedder(weights, VBENCH_DINO_MODEL)
+            return EveryFrameSubjectConsistencyScorer(dino, frames, options)
         backbone = dino_from_env() or context.share("clip", lambda: ClipEmbedder(context.clip))
         return cls(backbone, frames, options)
 
@@ -96,20 +107,27 @@ class SubjectConsistencyScorer(Scorer):
             "subject_consistency": "whole video (across cuts)",
             "subject_consistency_within_shots": "within each shot, averaged",
             "cross_shot_similarity": "between shots",
+            "subject_consistency_frames": "whole video",
         }[column]
+        if vbench:
+            return Protocol(
+                frames=f"every native frame (short side ≤ {DENSE_SHORT_SIDE_PX} px before the transform)",
+                model=f"{model} from a local weights file",
+                scope=scope,
+                comparable_with="VBench subject_consistency (DINO ViT-B/16, every frame, whole video)"
+                if column == "subject_consistency"
+                else None,
+                differences="input: timm's DINO transform (resize to 248, centre crop 224) where "
+                "VBench resizes the short side to 224 and keeps the whole frame; weights from a "
+                "local file, not torch.hub"
+                + ("" if column == "subject_consistency" else "; vidbench's own scope"),
+            )
         return Protocol(
             frames=f"{self.frames} uniform frames",
             model=model,
             scope=scope,
-            comparable_with="VBench subject_consistency, when every frame is sampled"
-            if vbench and column == "subject_consistency"
-            else None,
-            differences="VBench: DINO ViT-B/16 on every frame of the whole video"
-            + (
-                "; here the run's uniform frames (raise clip.frames for every frame)"
-                if vbench
-                else ""
-            ),
+            differences="VBench: DINO ViT-B/16 on every frame of the whole video "
+            "(protocol: vbench does that)",
         )
 
     def settings(self) -> dict[str, Any]:
@@ -117,21 +135,43 @@ class SubjectConsistencyScorer(Scorer):
         return {
             "backbone": backbone,
             **self.embedder.identity(),
-            "frames": self.frames,
+            "frames": "every" if self.every_frame else self.frames,
             "protocol": self.options.protocol,
         }
 
     def unavailable_reason(self) -> str | None:
         return self.embedder.unavailable
 
+    def dense_embeddings(self, video: VideoPass) -> np.ndarray:
+        """Embeddings of every native frame, in batches."""
+        frames = video.dense_frames
+        if not frames:
+            raise ValueError("no frames decoded (the dense product is missing)")
+        return np.concatenate(
+            [
+                self.embedder.embed_prepared(
+                    self.embedder.prepare(frames[start : start + DENSE_BATCH_FRAMES])
+                )
+                for start in range(0, len(frames), DENSE_BATCH_FRAMES)
+            ]
+        )
+
     def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
+        times_s = video.uniform_times_s
+        if self.every_frame:
+            embeddings, times_s = self.dense_embeddings(video), video.dense_times_s
         if embeddings is None or len(embeddings) == 0:
             raise ValueError("no frames to embed")
-        within, cross, _ = per_shot_consistency(
-            embeddings, video.uniform_times_s, video.shot_boundaries_s or []
-        )
+        within, cross, _ = per_shot_consistency(embeddings, times_s, video.shot_boundaries_s or [])
         return {
             "subject_consistency": nan_to_none(vbench_subject_consistency(embeddings)),
             "subject_consistency_within_shots": nan_to_none(within),
             "cross_shot_similarity": nan_to_none(cross),
+            "subject_consistency_frames": len(embeddings),
         }
+
+
+class EveryFrameSubjectConsistencyScorer(SubjectConsistencyScorer):
+    """protocol: vbench — every native frame (the dense product), embedded by the scorer."""
+
+    needs = frozenset({"dense", "shots"})
