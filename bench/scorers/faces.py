@@ -1,4 +1,5 @@
-"""Face identity with dlib: frontal detector, 5-point landmarks, 128-d ResNet embedding.
+"""Face identity with dlib: a face detector (frontal HOG, or the CNN MMOD detector for
+profile and small faces), 5-point landmarks, 128-d ResNet embedding.
 
 Models come from the `face_recognition_models` package (CC0), located with importlib because
 its __init__ needs pkg_resources. The 68-point model it also ships is never used (its
@@ -11,9 +12,10 @@ import hashlib
 import importlib.util
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from bench.jobs import Job
 from bench.scorers.base import (
@@ -25,13 +27,48 @@ from bench.scorers.base import (
     Value,
     nan_to_none,
 )
-from bench.scorers.sampler import VideoPass
+from bench.scorers.sampler import VideoPass, uniform_indices
 from bench.scorers.temporal import shot_index
 
 SAME_PERSON_DISTANCE = 0.6  # dlib's documented threshold for the 128-d embedding
 MIN_DETECT_SIDE_PX = 480  # smaller frames are upscaled once so small faces are found
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 RESNET_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
+VBENCH2_MIN_FACES = 20  # VBench-2.0 human identity: fewer valid frames and the video is left out
+Detector = Literal["hog", "cnn"]
+
+
+class FaceOptions(BaseModel):
+    """Options of the face identity scorer."""
+
+    model_config = ConfigDict(extra="forbid")
+    detector: Detector = Field(
+        "hog",
+        description="hog: dlib's frontal detector (fast); cnn: dlib's MMOD CNN, which also finds "
+        "profile and small faces (seconds per frame on a CPU).",
+    )
+    frame_share: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Share of the video's native frames examined, evenly spaced (1 = every "
+        "frame); none: the run's uniform frames (clip.frames).",
+    )
+
+
+def vbench2_identity(counts: list[int], distances_to_first: list[float | None]) -> float | None:
+    """VBench-2.0 human identity on one clip: the first frame must hold exactly one face (the
+    reference); over later frames with exactly one face, the share whose face matches it.
+    None when the first frame does not qualify or too few frames do: VBench-2.0 needs 20; here
+    min(20, half the later frames examined), so 16 uniform frames can still answer."""
+    if not counts or counts[0] != 1:
+        return None
+    valid = [d for c, d in zip(counts[1:], distances_to_first[1:], strict=True) if c == 1]
+    needed = min(VBENCH2_MIN_FACES, max(1, (len(counts) - 1) // 2))
+    if len(valid) < needed or any(d is None for d in valid):
+        return None
+    return sum(d is not None and d < SAME_PERSON_DISTANCE for d in valid) / len(valid)
 
 
 def face_model_dir() -> Path | None:
@@ -72,19 +109,22 @@ def identity_values(
 class FaceEmbedder:
     """dlib models loaded once on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, detector: Detector = "hog") -> None:
+        self.detector = detector
         self._lock = threading.Lock()
         self._models: tuple[Any, Any, Any] | None = None
         self.unavailable = self._check()
 
-    @staticmethod
-    def _check() -> str | None:
+    def _check(self) -> str | None:
         if importlib.util.find_spec("dlib") is None:
             return "dlib is not installed (pip install 'vidbench[faces]')"
         folder = face_model_dir()
         if folder is None:
             return "face_recognition_models is not installed (pip install --no-deps face_recognition_models)"
-        missing = [name for name in (LANDMARKS_FILE, RESNET_FILE) if not (folder / name).is_file()]
+        needed = [LANDMARKS_FILE, RESNET_FILE] + (
+            [CNN_DETECTOR_FILE] if self.detector == "cnn" else []
+        )
+        missing = [name for name in needed if not (folder / name).is_file()]
         return f"face model files missing in {folder}: {', '.join(missing)}" if missing else None
 
     @property
@@ -106,8 +146,13 @@ class FaceEmbedder:
 
                 folder = face_model_dir()
                 assert folder is not None
+                detector = (
+                    dlib.cnn_face_detection_model_v1(str(folder / CNN_DETECTOR_FILE))
+                    if self.detector == "cnn"
+                    else dlib.get_frontal_face_detector()
+                )
                 self._models = (
-                    dlib.get_frontal_face_detector(),
+                    detector,
                     dlib.shape_predictor(str(folder / LANDMARKS_FILE)),
                     dlib.face_recognition_model_v1(str(folder / RESNET_FILE)),
                 )
@@ -120,17 +165,23 @@ class FaceEmbedder:
                 raise ScorerUnavailable(problem)
         return models
 
-    def largest_face(self, frame_rgb: np.ndarray) -> np.ndarray | None:
-        """128-d embedding of the largest frontal face, or None."""
+    def faces(self, frame_rgb: np.ndarray) -> tuple[int, np.ndarray | None]:
+        """(faces detected, 128-d embedding of the largest one or None)."""
         detector, landmarks, recogniser = self.load()
         image = np.ascontiguousarray(frame_rgb)
         upsample = 1 if min(image.shape[:2]) < MIN_DETECT_SIDE_PX else 0
-        faces = detector(image, upsample)
-        if len(faces) == 0:
-            return None
-        face = max(faces, key=lambda rect: rect.area())
+        found = detector(image, upsample)
+        boxes = [d.rect for d in found] if self.detector == "cnn" else list(found)
+        if not boxes:
+            return 0, None
+        face = max(boxes, key=lambda rect: rect.area())
         shape = landmarks(image, face)
-        return np.asarray(recogniser.compute_face_descriptor(image, shape), dtype=np.float64)
+        embedding = recogniser.compute_face_descriptor(image, shape)
+        return len(boxes), np.asarray(embedding, dtype=np.float64)
+
+    def largest_face(self, frame_rgb: np.ndarray) -> np.ndarray | None:
+        """128-d embedding of the largest face, or None."""
+        return self.faces(frame_rgb)[1]
 
 
 def file_sha256(path: Path) -> str:
@@ -142,9 +193,10 @@ class FaceIdentityScorer(Scorer):
     """Share of frames whose face matches the reference (character_ref, else the first face)."""
 
     name = "face_identity"
-    version = "1"
+    version = "2"
     needs = frozenset({"uniform", "shots"})
     requires = frozenset({"frames", "faces", "weights", "character_ref"})
+    Options = FaceOptions
     protocol = Protocol(
         frames="16 uniform frames",
         model="dlib HOG frontal detector, 5-point landmarks, ResNet 128-d embedding",
@@ -165,30 +217,84 @@ class FaceIdentityScorer(Scorer):
             "lower", "Mean dlib distance to the reference over frames with a face."
         ),
         "face_identity_min_shot": Output("higher", "face_identity of the worst shot."),
+        "face_identity_vbench2": Output(
+            "higher",
+            "VBench-2.0-style human identity: share of frames (with exactly one face) whose face "
+            f"matches the first frame's (dlib distance < {SAME_PERSON_DISTANCE}).",
+        ),
+        "face_frames": Output("none", "Frames examined for faces."),
         "face_reference": Output(
             "none", "character_ref, or first_face when none was given or it had no face."
         ),
     }
 
-    def __init__(self, frames: int, embedder: FaceEmbedder | None = None):
+    def __init__(
+        self, frames: int, embedder: FaceEmbedder | None = None, options: FaceOptions | None = None
+    ):
         self.frames = frames
-        self.embedder = embedder or FaceEmbedder()
+        self.options = options or FaceOptions()
+        self.embedder = embedder or FaceEmbedder(self.options.detector)
         self._references: dict[str, np.ndarray | None] = {}
         self._ref_hashes: dict[tuple[str, int, int], str] = {}
 
     @classmethod
     def create(cls, context: ScorerContext) -> Scorer:
-        """Over the stage's uniform frames."""
-        return cls(context.sampler.uniform_frames)
+        """Over the stage's uniform frames, or a share of every frame (`frame_share`)."""
+        options = context.options_for(cls)
+        assert isinstance(options, FaceOptions)
+        if options.frame_share is not None:
+            return ShareOfFramesFaceIdentityScorer(context.sampler.uniform_frames, options=options)
+        return cls(context.sampler.uniform_frames, options=options)
+
+    def frames_label(self) -> str:
+        """Which frames are examined, in words."""
+        share = self.options.frame_share
+        if share is None:
+            return f"{self.frames} uniform frames"
+        return (
+            "every native frame" if share == 1 else f"{share:.0%} of native frames, evenly spaced"
+        )
+
+    def protocol_for(self, column: str) -> Protocol | None:
+        """Declared per detector and frames."""
+        detector = (
+            "dlib MMOD CNN detector"
+            if self.options.detector == "cnn"
+            else "dlib HOG frontal detector"
+        )
+        differences = "VBench-2.0 human identity: RetinaFace + ArcFace on every frame"
+        if column == "face_identity_vbench2":
+            differences = (
+                f"VBench-2.0's rule (first frame's single face as reference, frames with exactly "
+                f"one face, similarity threshold) with dlib distance < {SAME_PERSON_DISTANCE} in place of "
+                "RetinaFace + ArcFace cosine ≥ 0.4; needs min(20, half the later frames) faces "
+                "where VBench-2.0 needs 20; a per-clip share, where VBench-2.0 pools frames over videos"
+            )
+        return Protocol(
+            frames=self.frames_label(),
+            model=f"{detector}, 5-point landmarks, ResNet 128-d embedding",
+            differences=differences,
+        )
 
     def settings(self) -> dict[str, Any]:
         return {
-            "detector": "dlib frontal (HOG)",
+            "detector": "dlib MMOD (CNN)"
+            if self.options.detector == "cnn"
+            else "dlib frontal (HOG)",
             "landmarks": LANDMARKS_FILE,
             "embedding": RESNET_FILE,
             "same_person_distance": SAME_PERSON_DISTANCE,
-            "frames": self.frames,
+            "frames": self.frames if self.options.frame_share is None else None,
+            "frame_share": self.options.frame_share,
         }
+
+    def examined(self, video: VideoPass) -> tuple[list[np.ndarray], list[float]]:
+        """The frames looked at, and their times."""
+        if self.options.frame_share is None:
+            return video.uniform_frames, video.uniform_times_s
+        count = len(video.dense_frames)
+        chosen = uniform_indices(count, max(1, round(self.options.frame_share * count)))
+        return [video.dense_frames[i] for i in chosen], [video.dense_times_s[i] for i in chosen]
 
     def unavailable_reason(self) -> str | None:
         return self.embedder.unavailable
@@ -215,7 +321,9 @@ class FaceIdentityScorer(Scorer):
         return self._references[path]
 
     def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
-        faces = [self.embedder.largest_face(frame) for frame in video.uniform_frames]
+        frames, times_s = self.examined(video)
+        found = [self.embedder.faces(frame) for frame in frames]
+        faces = [face for _, face in found]
         reference, source = None, "first_face"
         if job.character_ref and Path(job.character_ref).is_file():
             reference = self.reference(job.character_ref)
@@ -226,9 +334,22 @@ class FaceIdentityScorer(Scorer):
             None if face is None or reference is None else float(np.linalg.norm(face - reference))
             for face in faces
         ]
-        shots = shot_index(video.uniform_times_s, video.shot_boundaries_s or [])
+        shots = shot_index(times_s, video.shot_boundaries_s or [])
         values: dict[str, Value] = {
             k: nan_to_none(v) for k, v in identity_values(distances, shots).items()
         }
+        first = faces[0] if faces else None
+        to_first = [
+            None if face is None or first is None else float(np.linalg.norm(face - first))
+            for face in faces
+        ]
+        values["face_identity_vbench2"] = vbench2_identity([c for c, _ in found], to_first)
+        values["face_frames"] = len(frames)
         values["face_reference"] = source
         return values
+
+
+class ShareOfFramesFaceIdentityScorer(FaceIdentityScorer):
+    """Face identity over a share of every native frame (the dense product)."""
+
+    needs = frozenset({"dense", "shots"})
