@@ -376,3 +376,20 @@ def test_run_files_are_utf_8_whatever_the_locale(
     assert json.loads((tmp_path / "manifest.json").read_bytes().decode("utf-8")) == {
         "note": "résumé – 日本"
     }
+
+
+def test_the_latest_reported_model_version_wins_and_a_missing_one_erases_nothing() -> None:
+    def status(ts: float, **fields: Any) -> dict[str, Any]:
+        return {"ts": ts, "event": "status", "job_id": "a", "status": "running", **fields}
+
+    records = [
+        planned("a"),
+        planned("b"),
+        status(1.0, model_version="seedance-2-0-260128"),
+        status(2.0),
+        status(3.0, model_version="seedance-2-0-261201"),
+        status(4.0, model_version=None),
+    ]
+    states = fold_records(records)
+    assert states["a"].provider_model_version == "seedance-2-0-261201"
+    assert states["b"].provider_model_version is None
