@@ -101,26 +101,20 @@ def main() -> None:
         started = time.perf_counter()
         write_runs(root, args.runs)
         print(f"wrote {args.runs} runs in {time.perf_counter() - started:.1f} s (not timed below)")
-        started = time.perf_counter()
-        history = load_history([root])
-        loaded_s = time.perf_counter() - started
-        started = time.perf_counter()
-        changes, drifts = find_changes(history)
-        changes_s = time.perf_counter() - started
-        started = time.perf_counter()
-        gates = gate(history, {"core": str(history.runs["run"].iloc[0])})
-        gate_s = time.perf_counter() - started
-        started = time.perf_counter()
-        plots = trend_plots(history, root / "plots")
-        plots_s = time.perf_counter() - started
-    total_s = loaded_s + changes_s + gate_s
+        clock = Clock()
+        history = clock.time("read (DuckDB)", lambda: load_history([root]))
+        changes, drifts = clock.time("change points + drift", lambda: find_changes(history))
+        first = str(history.runs["run"].iloc[0])
+        gates = clock.time("gate", lambda: gate(history, {"core": first}))
+        plots = clock.time("trend plots", lambda: trend_plots(history, root / "plots"))
     print(
         f"table: {len(history.table):,} rows (run x model x metric) from {len(history.runs)} runs"
     )
-    print(
-        f"read (DuckDB) {loaded_s:.2f} s · change points + drift {changes_s:.2f} s · gate {gate_s:.2f} s"
-    )
-    print(f"history total {total_s:.2f} s; trend plots ({len(plots)}) {plots_s:.2f} s more")
+    for line in clock.lines:
+        print(line)
+    wall = sum(w for name, w, _ in clock.parts if name != "trend plots")
+    cpu = sum(c for name, _, c in clock.parts if name != "trend plots")
+    print(f"history without plots: {wall:.2f} s wall, {cpu:.2f} s CPU ({len(plots)} plots extra)")
     found = sorted({(c.model, c.metric, c.after_run, c.kind) for c in changes})
     print(f"change points: {found}")
     print(f"drift: {[(d.model, d.kind, d.after_run) for d in drifts]}")

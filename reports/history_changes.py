@@ -141,31 +141,35 @@ def screened(
     history: History,
     pairs: pd.DataFrame,
     delivered: dict[tuple[str, str], np.ndarray],
+    other_p: dict[tuple[str, str], list[float]],
     alpha: float = ALPHA,
 ) -> tuple[dict[tuple[str, str, str], set[str]], Counter[tuple[str, str]]]:
     """(before, after, model) → metrics worth a detailed test; tests per (before, after) step.
 
-    A mean metric is tested in detail only when its matched mean difference exceeds the
-    threshold and its uncorrected Wilcoxon p is below alpha; latency p50 likewise with the
-    Mann-Whitney p. Both are necessary for compare's rule after the correction (an adjusted
-    p is never below the raw one), so nothing that could be a change point is skipped.
+    Necessary conditions for compare's rule after the correction, so nothing that could be a
+    change point is skipped: the change exceeds the threshold (matched mean difference; the
+    latency median difference), and the raw p (the same Wilcoxon and Mann-Whitney tests as
+    compare) is at most alpha·k/m, where m counts the step's tests and k its p-values that
+    could be at most alpha (Benjamini-Hochberg rejects p only if p ≤ alpha·R/m with R ≤ k).
+    `other_p` holds each step's other p-values (the latency KS tests), which count in m and k.
+    Rates and 0/1 metrics (McNemar in compare) pass on the threshold alone.
     """
     limits = thresholds()
     default = Threshold("relative", DEFAULT_RELATIVE_THRESHOLD)
-    wanted: dict[tuple[str, str, str], set[str]] = {}
     tests: Counter[tuple[str, str]] = Counter()
+    candidates: list[tuple[tuple[str, str, str], str, float]] = []  # p = 0.0: not filtered
     for row in matched_steps(history, pairs).itertuples():
         metric = str(row.metric)
         direction = history.directions.get(metric, "none")
         if direction not in ("higher", "lower") or row.n < 2 or metric == "latency_s":
             continue
         tests[(row.before, row.after)] += 1
-        rate = metric in RATE_METRICS
-        limit = limits.get(metric, default).absolute_for(float(row.base)) * (0.5 if rate else 1.0)
-        if abs(float(row.difference)) <= limit:
-            continue
-        if rate or paired_test_p_value(np.asarray(row.differences, dtype=float)) < alpha:
-            wanted.setdefault((row.before, row.after, row.model), set()).add(metric)
+        differences = np.asarray(row.differences, dtype=float)
+        binary = metric in RATE_METRICS or bool(np.isin(differences, (-1.0, 0.0, 1.0)).all())
+        limit = limits.get(metric, default).absolute_for(float(row.base)) * (0.5 if binary else 1.0)
+        if abs(float(row.difference)) > limit:
+            p_value = 0.0 if binary else paired_test_p_value(differences)
+            candidates.append(((row.before, row.after, row.model), metric, p_value))
     latency_limit = limits.get("latency_p50_s", default)
     for step in pairs.to_dict("records"):
         before = delivered.get((step["before"], step["model"]), np.empty(0))
@@ -174,11 +178,21 @@ def screened(
             continue
         tests[(step["before"], step["after"])] += 1
         base = float(np.median(before))
-        if abs(float(np.median(after)) - base) <= latency_limit.absolute_for(base):
-            continue
-        if scipy_stats.mannwhitneyu(after, before, alternative="two-sided").pvalue < alpha:
+        if abs(float(np.median(after)) - base) > latency_limit.absolute_for(base):
+            p_value = scipy_stats.mannwhitneyu(after, before, alternative="two-sided").pvalue
             key = (step["before"], step["after"], step["model"])
-            wanted.setdefault(key, set()).add("latency_p50_s")
+            candidates.append((key, "latency_p50_s", float(p_value)))
+    small: Counter[tuple[str, str]] = Counter(
+        {family: sum(p <= alpha for p in ps) for family, ps in other_p.items()}
+    )
+    for key, _, p_value in candidates:
+        small[key[:2]] += p_value <= alpha
+    wanted: dict[tuple[str, str, str], set[str]] = {}
+    for key, metric, p_value in candidates:
+        family = key[:2]
+        m = tests[family] + len(other_p.get(family, []))
+        if p_value <= alpha * small[family] / max(1, m):
+            wanted.setdefault(key, set()).add(metric)
     return wanted, tests
 
 
@@ -310,8 +324,11 @@ def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoi
     if pairs.empty:
         return [], []
     delivered = latencies(history)
-    wanted, tests = screened(history, pairs, delivered, alpha)
     latency = _latency_drift(pairs, delivered)
+    ks_p: dict[tuple[str, str], list[float]] = {}
+    for step, p_value, _, _ in latency:
+        ks_p.setdefault((step["before"], step["after"]), []).append(p_value)
+    wanted, tests = screened(history, pairs, delivered, ks_p, alpha)
     for step, _, _, _ in latency:
         tests[(step["before"], step["after"])] += 1
     tested = _detailed_tests(history, pairs, wanted)

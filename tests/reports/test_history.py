@@ -162,3 +162,26 @@ def test_filters_and_trend_plots(dropped: Path, tmp_path: Path) -> None:
     (svg,) = (tmp_path / "h" / "plots").glob("trend-core-clip_score.svg")
     text = svg.read_text(encoding="utf-8")
     assert all(f">{model}<" in text for model in HISTORY_MODELS)  # the legend names each model
+
+
+def test_the_screen_skips_nothing_that_would_be_a_change(
+    dropped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.history_changes as changes_module
+
+    history = load_history([dropped])
+    screened_changes, _ = find_changes(history)
+    original = changes_module.screened
+
+    def everything(*args: object, **kwargs: object) -> object:
+        _, tests = original(*args, **kwargs)  # type: ignore[arg-type]
+        pairs = changes_module.steps(history)
+        metrics = {"clip_score", "flicker", "cost_usd", "latency_p50_s", "usable_rate"}
+        return {(s.before, s.after, s.model): set(metrics) for s in pairs.itertuples()}, tests
+
+    monkeypatch.setattr(changes_module, "screened", everything)
+    unscreened_changes, _ = find_changes(history)
+    assert [(c.model, c.metric, c.after_run) for c in unscreened_changes] == [
+        (c.model, c.metric, c.after_run) for c in screened_changes
+    ]
+    assert len(screened_changes) == 2
