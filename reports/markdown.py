@@ -33,9 +33,25 @@ def _quality(analysis: Analysis, value: object, low: object, high: object) -> st
 
 def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
     """The Markdown report as a string (plots linked as plots/*.png, relative to the run dir)."""
+    simulated = set(analysis.run.simulated_models)
+    lines = [f"# vidbench report: {md_escape(analysis.run.name)}", ""]
+    lines += _header_lines(analysis, simulated)
+    lines += _leaderboard_lines(analysis, simulated)
+    lines += _metric_lines(analysis)
+    lines += _draws_lines(analysis)
+    pref = run_preference(analysis.run.path, analysis.run.results)
+    lines += preference_markdown(pref) if pref is not None else []
+    if plots:
+        lines += ["## Plots", ""]
+        lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]
+    lines += _manifest_lines(analysis)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _header_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
+    """Run facts (sizes, suite, version), then the simulated and unavailable-scorer notes."""
     run = analysis.run
-    simulated = set(run.simulated_models)
-    lines = [f"# vidbench report: {md_escape(run.name)}", ""]
+    lines: list[str] = []
     suite = as_dict(run.manifest.get("suite"))
     facts = [
         f"{len(analysis.models)} models",
@@ -62,7 +78,12 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
     if unavailable:
         listed = "; ".join(f"{md_code(n)} ({md_escape(r, 160)})" for n, r in unavailable)
         lines += [f"> **Unavailable scorers:** {listed}.", ""]
-    lines += [
+    return lines
+
+
+def _leaderboard_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
+    """The leaderboard: models ranked by quality with rates, latency and cost."""
+    lines = [
         "## Leaderboard",
         "",
         f"Ranked by {md_escape(analysis.quality_label)}; brackets are 95% confidence intervals (bootstrap for means, Wilson for rates).",
@@ -100,33 +121,30 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
             ]
         )
     lines += md_table(header, rows, "rl") + [""]
-    if not analysis.metric_means.empty:
-        lines += ["## Metrics", "", "Mean per model with 95% bootstrap CI.", ""]
-        wide = analysis.metric_means.pivot(index="metric", columns="model")
-        metric_rows = []
-        for metric in analysis.metric_means["metric"].unique():
-            cells = []
-            for model in analysis.models:
-                if ("mean", model) not in wide.columns:
-                    cells.append("–")
-                    continue
-                mean = wide.loc[metric, ("mean", model)]
-                bounds = fmt_ci(
-                    wide.loc[metric, ("ci_low", model)], wide.loc[metric, ("ci_high", model)]
-                )
-                cells.append(f"{fmt_num(mean)} {bounds}".strip())
-            metric_rows.append([md_escape(metric), *cells])
-        lines += md_table(
-            ["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l"
-        ) + [""]
-    lines += _draws_lines(analysis)
-    pref = run_preference(analysis.run.path, analysis.run.results)
-    lines += preference_markdown(pref) if pref is not None else []
-    if plots:
-        lines += ["## Plots", ""]
-        lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]
-    lines += _manifest_lines(analysis)
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
+
+
+def _metric_lines(analysis: Analysis) -> list[str]:
+    """Mean of every metric per model with its 95% interval (nothing without metrics)."""
+    if analysis.metric_means.empty:
+        return []
+    lines = ["## Metrics", "", "Mean per model with 95% bootstrap CI.", ""]
+    wide = analysis.metric_means.pivot(index="metric", columns="model")
+    metric_rows = []
+    for metric in analysis.metric_means["metric"].unique():
+        cells = []
+        for model in analysis.models:
+            if ("mean", model) not in wide.columns:
+                cells.append("–")
+                continue
+            mean = wide.loc[metric, ("mean", model)]
+            bounds = fmt_ci(
+                wide.loc[metric, ("ci_low", model)], wide.loc[metric, ("ci_high", model)]
+            )
+            cells.append(f"{fmt_num(mean)} {bounds}".strip())
+        metric_rows.append([md_escape(metric), *cells])
+    lines += md_table(["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l") + [""]
+    return lines
 
 
 def _draws_lines(analysis: Analysis) -> list[str]:
