@@ -223,12 +223,8 @@ def _assign_colours(
     return everything, [by_subject.get(kind) for kind in subjects], clothing, ground
 
 
-def parse_prompt(prompt: str) -> Scene:
-    """Map a prompt's words to a Scene (unknown words are ignored)."""
-    lowered = prompt.lower()
-    tokens = _words(prompt)
-    words = set(tokens)
-
+def _cast(prompt: str, tokens: list[str], words: set[str]) -> tuple[list[str], bool, set[str]]:
+    """Subjects on screen (at most three, prompt order), whether a person is, the backdrop."""
     subjects = [SUBJECT_WORDS[w] for w in tokens if w in SUBJECT_WORDS]
     subjects += [kind for ch, kind in CHINESE_SUBJECTS.items() if ch in prompt]
     subjects = list(dict.fromkeys(subjects))[:3]  # unique, prompt order, at most three on screen
@@ -237,38 +233,40 @@ def parse_prompt(prompt: str) -> Scene:
     backdrop |= {kind for ch, kind in CHINESE_BACKDROP.items() if ch in prompt}
     if not subjects and not person and not backdrop & {"mountain", "city", "ocean"}:
         subjects = ["ball"]  # something to look at when the prompt names nothing drawable
-    colours, subject_colours, clothing, ground_colour = _assign_colours(
-        prompt, tokens, subjects, person
-    )
-
     if "car" in subjects and not backdrop & {"ocean", "studio", "snow", "sand"}:
         backdrop.add("road")
+    return subjects, person, backdrop
 
+
+def _time_of_day(prompt: str, words: set[str]) -> str:
+    """The time of day the prompt names: night, sunset, else day."""
     if words & {"night", "midnight", "moonlight", "moonlit", "starry", "dark"} or "夜" in prompt:
-        time_of_day = "night"
-    elif words & {"sunset", "sunrise", "dusk", "dawn", "twilight"} or "日落" in prompt:
-        time_of_day = "sunset"
-    else:
-        time_of_day = "day"
+        return "night"
+    if words & {"sunset", "sunrise", "dusk", "dawn", "twilight"} or "日落" in prompt:
+        return "sunset"
+    return "day"
 
+
+def _camera_words(lowered: str, tokens: list[str]) -> list[str]:
+    """Camera moves named in the prompt; a zoom that pulls back is a zoom out."""
+    cameras = [CAMERA_WORDS[w] for w in tokens if w in CAMERA_WORDS]
+    pulls_back = re.search(r"\b(zoom(s|ing)? out|pull(s|ing)? (back|out)|dolly out)\b", lowered)
+    if cameras and cameras[0] == "zoom_in" and pulls_back:
+        cameras[0] = "zoom_out"
+    return cameras
+
+
+def _motion(
+    prompt: str, tokens: list[str], words: set[str], person: bool
+) -> tuple[str, str, float]:
+    """Object motion, camera move and speed from the motion, camera and stillness words."""
+    lowered = prompt.lower()
     motions = [OBJECT_MOTION[w] for w in tokens if w in OBJECT_MOTION]
     motions += [(kind, 1.0) for ch, kind in CHINESE_MOTION.items() if ch in prompt]
-    cameras = [CAMERA_WORDS[w] for w in tokens if w in CAMERA_WORDS]
-    if (
-        cameras
-        and cameras[0] == "zoom_in"
-        and re.search(r"\b(zoom(s|ing)? out|pull(s|ing)? (back|out)|dolly out)\b", lowered)
-    ):
-        cameras[0] = "zoom_out"
+    cameras = _camera_words(lowered, tokens)
     no_motion = any(p in lowered for p in NO_MOTION_PHRASES)
     still = bool(words & STILL_WORDS) or no_motion
-
-    speed = 1.0
-    if words & FAST_WORDS:
-        speed = 1.8
-    elif words & SLOW_WORDS:
-        speed = 0.5
-
+    speed = 1.8 if words & FAST_WORDS else 0.5 if words & SLOW_WORDS else 1.0
     object_motion, camera = "idle", "drift"  # generated video is rarely frozen without a cue
     if motions:
         object_motion, base_speed = motions[0]
@@ -280,22 +278,27 @@ def parse_prompt(prompt: str) -> Scene:
         camera = "static"  # "static camera" stops the camera; object motion words still count
         if no_motion or not motions:
             object_motion = "none"
-    if (
-        object_motion in ("walk", "run", "drive", "fly")
-        and camera in ("static", "drift")
-        and re.search(r"\bcamera (follows|tracks)\b", lowered)
-    ):
+    moving = object_motion in ("walk", "run", "drive", "fly") and camera in ("static", "drift")
+    if moving and re.search(r"\bcamera (follows|tracks)\b", lowered):
         camera = "tracking"
-    if (
-        person
-        and object_motion in ("walk", "run")
-        and camera == "static"
-        and not still
-        and not cameras
-    ):
+    walking = person and object_motion in ("walk", "run") and camera == "static"
+    if walking and not still and not cameras:
         camera = "tracking"  # a walking character is filmed following them: scenery scrolls by
-    pan_direction = -1 if re.search(r"\b(pans?|panning) (to the )?left\b", lowered) else 1
+    return object_motion, camera, speed
 
+
+def parse_prompt(prompt: str) -> Scene:
+    """Map a prompt's words to a Scene (unknown words are ignored)."""
+    lowered = prompt.lower()
+    tokens = _words(prompt)
+    words = set(tokens)
+    subjects, person, backdrop = _cast(prompt, tokens, words)
+    colours, subject_colours, clothing, ground_colour = _assign_colours(
+        prompt, tokens, subjects, person
+    )
+    time_of_day = _time_of_day(prompt, words)
+    object_motion, camera, speed = _motion(prompt, tokens, words, person)
+    pan_direction = -1 if re.search(r"\b(pans?|panning) (to the )?left\b", lowered) else 1
     return Scene(
         subjects=tuple(subjects),
         subject_colours=tuple(subject_colours),
