@@ -35,7 +35,8 @@ def history(
 ) -> None:
     """Trends, change points and provider drift across runs; a pinned baseline for CI."""
     from reports.history import load_history
-    from reports.history_changes import find_changes, gate, pin_path, read_pins, write_pin
+    from reports.history_changes import find_changes
+    from reports.history_gate import gate, pin_path, read_pins, write_pin
     from reports.history_report import write_history
 
     try:

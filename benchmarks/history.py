@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from reports.history import load_history  # noqa: E402
-from reports.history_changes import find_changes, gate  # noqa: E402
+from reports.history_changes import find_changes  # noqa: E402
+from reports.history_gate import gate  # noqa: E402
 from reports.history_report import trend_plots  # noqa: E402
 
 T = TypeVar("T")

@@ -176,6 +176,23 @@ def long_values_sql(metrics: list[str], usable: bool = True) -> str:
     """
 
 
+def _load_results(
+    connection: duckdb.DuckDBPyConnection, run_paths: list[str], model: str | None
+) -> None:
+    """Table `results`: every run's parquet rows, `filename` being the run directory."""
+    parquet_files = [str(Path(p) / RESULTS_PARQUET) for p in run_paths]
+    # DDL cannot take prepared parameters, so the paths are inlined as quoted SQL literals.
+    files = "[" + ", ".join(_literal(f) for f in parquet_files) + "]"
+    model_filter = f"WHERE model = {_literal(model)}" if model is not None else ""
+    # One in-memory table (not a view): the steps query it thousands of times, and a view
+    # would re-read every parquet file each time. Nothing is written to disk.
+    connection.execute(
+        "CREATE TABLE results AS SELECT * REPLACE "
+        f"(regexp_replace(filename, '/{RESULTS_PARQUET}$', '') AS filename) "
+        f"FROM read_parquet({files}, filename = true, union_by_name = true) {model_filter}"
+    )
+
+
 def load_history(
     roots: list[Path],
     suite: str | None = None,
@@ -199,17 +216,7 @@ def load_history(
         runs = runs[runs["created_at"] >= since]
     if runs.empty:
         raise FileNotFoundError("no run matches the filters (--suite / --since)")
-    parquet_files = [str(Path(p) / RESULTS_PARQUET) for p in runs["path"]]
-    # Views cannot take prepared parameters, so the paths are inlined as quoted SQL literals.
-    files = "[" + ", ".join(_literal(f) for f in parquet_files) + "]"
-    model_filter = f"WHERE model = {_literal(model)}" if model is not None else ""
-    # One in-memory table (not a view): the steps query it thousands of times, and a view
-    # would re-read every parquet file each time. Nothing is written to disk.
-    connection.execute(
-        "CREATE TABLE results AS SELECT * REPLACE "
-        f"(regexp_replace(filename, '/{RESULTS_PARQUET}$', '') AS filename) "
-        f"FROM read_parquet({files}, filename = true, union_by_name = true) {model_filter}"
-    )
+    _load_results(connection, list(runs["path"]), model)
     metrics = _metric_columns(connection)
     columns = set(connection.execute("DESCRIBE results").df()["column_name"])
     if metric is not None:

@@ -12,7 +12,8 @@ import pandas as pd  # noqa: E402
 
 from reports.formatting import fmt_num, md_escape  # noqa: E402
 from reports.history import History  # noqa: E402
-from reports.history_changes import ChangePoint, Drift, GateResult  # noqa: E402
+from reports.history_changes import ChangePoint, Drift  # noqa: E402
+from reports.history_gate import GateResult  # noqa: E402
 from reports.markdown import md_table  # noqa: E402
 from reports.plots import STYLE, model_colours  # noqa: E402
 

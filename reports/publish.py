@@ -196,7 +196,7 @@ def site_size_bytes(site: Path) -> int:
 
 def publish_site(roots: list[Path], out: Path, link_originals: bool = False) -> Site:
     """Write the static site for the runs under `roots` to `out` (see the module docstring)."""
-    from reports.history_changes import pin_path, read_pins
+    from reports.history_gate import pin_path, read_pins
 
     runs = _ordered_runs(roots)
     out.mkdir(parents=True, exist_ok=True)

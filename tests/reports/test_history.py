@@ -10,7 +10,8 @@ from history_helpers import HISTORY_MODELS, N_PROMPTS, write_history
 
 from bench.cli import main
 from reports.history import find_runs, load_history
-from reports.history_changes import PIN_FILE, bh_adjust, find_changes, gate, read_pins, write_pin
+from reports.history_changes import bh_adjust, find_changes
+from reports.history_gate import PIN_FILE, gate, read_pins, write_pin
 
 
 @pytest.fixture(scope="module")
