@@ -212,6 +212,100 @@ def _camera_view(
     return cv2.resize(window, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+@dataclass(frozen=True)
+class _Shot:
+    """One shot's fixed parts: frames, speed, the wide background and the actors on it."""
+
+    first_frame: int
+    count: int
+    shot_s: float
+    speed: float  # slowed below the scene's for long fast pans
+    tracking_px: float
+    cam_mid_x: float
+    background: np.ndarray
+    actors: list[Actor]
+    static_bg: np.ndarray | None  # the visible window, when the camera never moves
+
+
+def _plan_shot(
+    scene: Scene, size: tuple[int, int], frames: tuple[int, int, int], speed: float,
+    setting: Setting, seed: int, k: int,
+) -> _Shot:  # fmt: skip
+    """Shot k: (first frame, count, fps) → its speed, camera centre, background and actors."""
+    width, height = size
+    first_frame, count, fps = frames
+    shot_s = count / fps
+    main_motion = scene.object_motion if scene.object_motion in OBJECT_SPEED_W else "walk"
+    shot_speed = speed
+    tracking_px = OBJECT_SPEED_W[main_motion] * speed * width
+    travel = abs(_camera(scene, 0.0, shot_s, speed, width, tracking_px)[0])
+    if travel > MAX_TRAVEL_W * width:  # long fast pans: slow down rather than hold a huge image
+        shot_speed = speed * MAX_TRAVEL_W * width / travel
+        tracking_px *= shot_speed / speed
+        travel = abs(_camera(scene, 0.0, shot_s, shot_speed, width, tracking_px)[0])
+    world_w = width + 2 * math.ceil(travel) + 4
+    cam_mid_x = world_w / 2
+    background = build_background(world_w, height, scene, setting, seed * 7919 + k)
+    actors = _actors(scene, width, height, FRAMINGS[k % len(FRAMINGS)], cam_mid_x)
+    static_camera = travel == 0 and scene.camera not in ("zoom_in", "zoom_out", "orbit")
+    x0 = round(cam_mid_x - width / 2)
+    static_bg = np.ascontiguousarray(background[:, x0 : x0 + width]) if static_camera else None
+    return _Shot(
+        first_frame, count, shot_s, shot_speed, tracking_px, cam_mid_x, background, actors,
+        static_bg,
+    )  # fmt: skip
+
+
+def _draw_actor(
+    frame: np.ndarray, actor: Actor, scene: Scene, shot: _Shot,
+    view: tuple[float, float, float, float], drift: tuple[float, float],
+) -> None:  # fmt: skip
+    """Composite one actor; `view` is (t, camera offset, camera x, zoom scale), `drift` is
+    (identity drift rate, progress through the video)."""
+    t, offset, cam_x, scale = view
+    drift_rate, progress = drift
+    height, width = frame.shape[:2]
+    person = actor.drift_sprite is not None
+    dx, dy, angle = _displacement(
+        actor.motion, t, shot.shot_s / 2, shot.speed, width, height, person
+    )
+    if person and scene.camera == "tracking":
+        dx = offset + 0.15 * dx  # the camera follows the character, who sways a little
+    sprite = actor.sprite
+    if actor.drift_sprite is not None and drift_rate > 0:
+        sprite = blend_sprites(sprite, actor.drift_sprite, drift_rate * progress)
+    sprite = scale_sprite(sprite, scale, angle)
+    sw, sh = sprite.size
+    sx = (actor.home_x + dx - cam_x) * scale + width / 2
+    if not person and scene.camera != "tracking" and actor.motion in OBJECT_SPEED_W:
+        sx = (sx + sw / 2) % (width + sw) - sw / 2  # re-enter from the other side
+    sy = (actor.bottom_y + dy - height / 2) * scale + height / 2
+    if angle:  # rotated sprites are square boxes around the centre
+        sy -= actor.sprite.size[1] * scale / 2 - sh / 2
+    composite(frame, sprite, round(sx - sw / 2), round(sy - sh))
+
+
+def _shot_frames(
+    scene: Scene, shot: _Shot, size: tuple[int, int], fps: int, frame_count: int, quality: Quality
+) -> Iterator[np.ndarray]:
+    """The shot's frames: the camera's view of the background with the actors drawn on it."""
+    width, height = size
+    for i in range(shot.count):
+        t = i / fps
+        progress = (shot.first_frame + i) / max(1, frame_count - 1)
+        offset, scale = _camera(scene, t, shot.shot_s, shot.speed, width, shot.tracking_px)
+        cam_x = shot.cam_mid_x + offset
+        frame = (
+            shot.static_bg.copy()
+            if shot.static_bg is not None
+            else _camera_view(shot.background, cam_x, scale, width, height)
+        )
+        for actor in shot.actors:
+            view = (t, offset, cam_x, scale)
+            _draw_actor(frame, actor, scene, shot, view, (quality.identity_drift, progress))
+        yield frame
+
+
 def iter_frames(
     scene: Scene,
     width: int,
@@ -227,62 +321,14 @@ def iter_frames(
     shots = 1 if quality.drop_shots else max(1, min(shots, frame_count))
     bounds = [round(k * frame_count / shots) for k in range(shots + 1)]
     settings: list[Setting] = shot_settings(scene, shots)
-    speed = (
-        scene.speed * quality.motion
-        if scene.object_motion != "none" or scene.camera != "static"
-        else 0.0
-    )
+    moving = scene.object_motion != "none" or scene.camera != "static"
+    speed = scene.speed * quality.motion if moving else 0.0
     noise = _NoiseBank(width, height, quality.noise, rng) if quality.noise > 0 else None
     sign = text_sprite(scene.text, width, height) if scene.text else None
     for k in range(shots):
-        count = bounds[k + 1] - bounds[k]
-        shot_s = count / fps
-        main_motion = scene.object_motion if scene.object_motion in OBJECT_SPEED_W else "walk"
-        shot_speed = speed
-        tracking_px = OBJECT_SPEED_W[main_motion] * speed * width
-        travel = abs(_camera(scene, 0.0, shot_s, speed, width, tracking_px)[0])
-        if travel > MAX_TRAVEL_W * width:  # long fast pans: slow down rather than hold a huge image
-            shot_speed = speed * MAX_TRAVEL_W * width / travel
-            tracking_px *= shot_speed / speed
-            travel = abs(_camera(scene, 0.0, shot_s, shot_speed, width, tracking_px)[0])
-        world_w = width + 2 * math.ceil(travel) + 4
-        cam_mid_x = world_w / 2
-        background = build_background(world_w, height, scene, settings[k], seed * 7919 + k)
-        actors = _actors(scene, width, height, FRAMINGS[k % len(FRAMINGS)], cam_mid_x)
-        static_camera = travel == 0 and scene.camera not in ("zoom_in", "zoom_out", "orbit")
-        x0 = round(cam_mid_x - width / 2)
-        static_bg = np.ascontiguousarray(background[:, x0 : x0 + width]) if static_camera else None
-        for i in range(count):
-            t = i / fps
-            progress = (bounds[k] + i) / max(1, frame_count - 1)
-            offset, scale = _camera(scene, t, shot_s, shot_speed, width, tracking_px)
-            cam_x = cam_mid_x + offset
-            frame = (
-                static_bg.copy()
-                if static_bg is not None
-                else _camera_view(background, cam_x, scale, width, height)
-            )
-            for actor in actors:
-                person = actor.drift_sprite is not None
-                dx, dy, angle = _displacement(
-                    actor.motion, t, shot_s / 2, shot_speed, width, height, person
-                )
-                if person and scene.camera == "tracking":
-                    dx = offset + 0.15 * dx  # the camera follows the character, who sways a little
-                sprite = actor.sprite
-                if actor.drift_sprite is not None and quality.identity_drift > 0:
-                    sprite = blend_sprites(
-                        sprite, actor.drift_sprite, quality.identity_drift * progress
-                    )
-                sprite = scale_sprite(sprite, scale, angle)
-                sw, sh = sprite.size
-                sx = (actor.home_x + dx - cam_x) * scale + width / 2
-                if not person and scene.camera != "tracking" and actor.motion in OBJECT_SPEED_W:
-                    sx = (sx + sw / 2) % (width + sw) - sw / 2  # re-enter from the other side
-                sy = (actor.bottom_y + dy - height / 2) * scale + height / 2
-                if angle:  # rotated sprites are square boxes around the centre
-                    sy -= actor.sprite.size[1] * scale / 2 - sh / 2
-                composite(frame, sprite, round(sx - sw / 2), round(sy - sh))
+        frames = (bounds[k], bounds[k + 1] - bounds[k], fps)
+        shot = _plan_shot(scene, (width, height), frames, speed, settings[k], seed, k)
+        for frame in _shot_frames(scene, shot, (width, height), fps, frame_count, quality):
             if sign is not None:
                 composite(frame, sign, (width - sign.size[0]) // 2, round(height * 0.05))
             if quality.flicker > 0:
