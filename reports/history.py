@@ -69,7 +69,8 @@ class History:
     def prices(self, path: str) -> dict[str, Any]:
         """A run's manifest price table (model → price entry)."""
         row = self.runs.loc[self.runs["path"] == path, "prices"]
-        return json.loads(row.iloc[0]) if len(row) and isinstance(row.iloc[0], str) else {}
+        value = json.loads(row.iloc[0]) if len(row) and isinstance(row.iloc[0], str) else {}
+        return value if isinstance(value, dict) else {}
 
 
 def find_runs(roots: list[Path]) -> list[Path]:

@@ -249,6 +249,7 @@ def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drif
             f"ORDER BY CAST({column} AS VARCHAR)) FROM results GROUP BY ALL"
         ).fetchall()
         versions = {(str(f), str(m)): str(v) for f, m, v in rows if v is not None}
+    prices = {str(path): history.prices(str(path)) for path in history.runs["path"]}
     out = []
     for step in pairs.to_dict("records"):
         key_before, key_after = (step["before"], step["model"]), (step["after"], step["model"])
@@ -268,8 +269,8 @@ def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drif
                     versions[key_after],
                 )
             )
-        price_before = history.prices(step["before"]).get(step["model"])
-        price_after = history.prices(step["after"]).get(step["model"])
+        price_before = prices.get(step["before"], {}).get(step["model"])
+        price_after = prices.get(step["after"], {}).get(step["model"])
         if price_before is not None and price_after is not None and price_before != price_after:
             out.append(
                 Drift(
