@@ -8,11 +8,45 @@ and retry decisions; an error of the batch request reaches every job in it.
 from __future__ import annotations
 
 import asyncio
+import collections
 
 from bench.adapter import Adapter
 from bench.types import TaskState
 
 BATCH_WINDOW_S = 0.05  # how long the first poll of a batch waits for company
+DURATION_WINDOW = 200  # recent finished tasks a model's typical duration is taken from
+DURATION_QUANTILE = 0.1  # wake early rather than late: most tasks end after this one
+DURATION_MIN_SAMPLES = 3
+
+
+class DurationEstimate:
+    """When one model's tasks end, from its recent successes, for poll timing.
+
+    Each success adds the last time (since submission) its task was seen still running: a
+    lower bound of its duration. Bounds, not the moment a task was seen finished, so that
+    the estimate can move earlier: a wake-up at the estimate that finds the task done
+    would otherwise only ever confirm it (and keep the detection delay it started with).
+    """
+
+    def __init__(self, window: int = DURATION_WINDOW, quantile: float = DURATION_QUANTILE):
+        self.quantile = quantile
+        self.durations_s: collections.deque[float] = collections.deque(maxlen=window)
+        self._typical_s: float | None = None
+
+    def add(self, duration_s: float) -> None:
+        """A task of this model succeeded; it was still running `duration_s` after submission."""
+        if duration_s > 0:
+            self.durations_s.append(duration_s)
+            self._typical_s = None
+
+    def typical_s(self) -> float | None:
+        """The low quantile of the recent bounds, or None until a few tasks have finished."""
+        if len(self.durations_s) < DURATION_MIN_SAMPLES:
+            return None
+        if self._typical_s is None:
+            ordered = sorted(self.durations_s)
+            self._typical_s = ordered[int(self.quantile * (len(ordered) - 1))]
+        return self._typical_s
 
 
 class BatchPoller:

@@ -7,6 +7,7 @@ transport errors, never on 4xx client errors or account errors.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -24,6 +25,15 @@ POLL_MAX_S = 15.0
 # Wait a fixed fraction of the time already spent: a task is noticed at most ~8% after it
 # ends, and the number of polls grows only logarithmically with its latency.
 POLL_FRACTION = 0.08
+# Once a task's end can be expected (this model's observed durations, or the provider's
+# progress field), the poll goes out at that moment; past it, the wait starts at 2% of the
+# expected duration (at least POLL_NEAR_END_MIN_S) and grows by POLL_FRACTION of the overrun.
+POLL_NEAR_END_FRACTION = 0.02
+POLL_NEAR_END_MIN_S = 0.25
+MIN_PROGRESS = 0.05  # below this, a progress figure says too little about the end
+# Wake-ups land on a shared grid, so polls of tasks due at nearly the same moment go out
+# together (one batch request where the adapter has one).
+POLL_TICK_S = 0.25
 TASK_TIMEOUT_S = 3 * 3600.0
 
 
@@ -84,14 +94,48 @@ def decide_poll(
 
 
 def next_poll_interval_s(
-    elapsed_s: float, hint_s: float | None = None, min_s: float | None = None
+    elapsed_s: float,
+    hint_s: float | None = None,
+    min_s: float | None = None,
+    typical_s: float | None = None,
+    progress: float | None = None,
 ) -> float:
     """The wait before the next status poll, given the time since submission.
 
-    The provider's hint wins (capped); otherwise a fraction of the elapsed time, bounded
-    by POLL_MIN_S and POLL_MAX_S.
+    The provider's hint wins (capped). Otherwise, when the task's end can be expected (from
+    `typical_s`, this model's observed duration, or the provider's `progress` 0..1), wake
+    at that moment (at most POLL_MAX_S away) and poll tightly after it; else a fraction of
+    the elapsed time, bounded by POLL_MIN_S and POLL_MAX_S.
     """
     if hint_s is not None and hint_s > 0:
         return min(hint_s, POLL_MAX_S)
     floor = POLL_MIN_S if min_s is None else min_s
-    return max(floor, min(POLL_MAX_S, POLL_FRACTION * max(0.0, elapsed_s)))
+    elapsed_s = max(0.0, elapsed_s)
+    by_fraction = max(floor, min(POLL_MAX_S, POLL_FRACTION * elapsed_s))
+    expected = expected_duration_s(elapsed_s, typical_s, progress)
+    if expected is None:
+        return by_fraction
+    remaining_s = expected - elapsed_s
+    if remaining_s > 0:
+        return min(remaining_s, POLL_MAX_S)
+    near_end = POLL_NEAR_END_FRACTION * expected + POLL_FRACTION * -remaining_s
+    return max(POLL_NEAR_END_MIN_S, min(by_fraction, near_end))
+
+
+def expected_duration_s(
+    elapsed_s: float, typical_s: float | None, progress: float | None
+) -> float | None:
+    """When the task should end: the sooner of the model's typical duration and the end the
+    provider's progress points to (a late guess costs latency, an early one a poll)."""
+    guesses = [typical_s] if typical_s is not None and typical_s > 0 else []
+    if progress is not None and MIN_PROGRESS <= progress < 1 and elapsed_s > 0:
+        guesses.append(elapsed_s / progress)
+    return min(guesses) if guesses else None
+
+
+def on_tick_s(now_s: float, wait_s: float, tick_s: float = POLL_TICK_S) -> float:
+    """`wait_s` stretched so the wake-up lands on the next multiple of `tick_s` (≤ one tick more)."""
+    if tick_s <= 0:
+        return wait_s
+    wake_s = math.ceil((now_s + wait_s) / tick_s) * tick_s
+    return max(0.0, wake_s - now_s)

@@ -24,7 +24,7 @@ from bench.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
 from bench.download import stream_to_file
 from bench.jobs import Job
 from bench.plan import request_for
-from bench.poller import BatchPoller
+from bench.poller import BatchPoller, DurationEstimate
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
 
@@ -43,6 +43,7 @@ class ModelRuntime:
     semaphore: asyncio.Semaphore = field(init=False)
     limiter: AsyncLimiter = field(init=False)
     poller: BatchPoller = field(init=False)
+    durations: DurationEstimate = field(init=False)  # when this model's tasks tend to end
     fatal: errors.ProviderError | None = None  # auth/billing: stop sending for this model
 
     def __post_init__(self) -> None:
@@ -50,6 +51,7 @@ class ModelRuntime:
         # A bucket of one minute's requests, refilled continuously.
         self.limiter = AsyncLimiter(max(1.0, self.requests_per_minute), 60.0)
         self.poller = BatchPoller(self.adapter)
+        self.durations = DurationEstimate()
 
 
 @dataclass
@@ -210,6 +212,7 @@ class Runner:
         error_attempt = 0
         deadline = submitted_at + runtime.timeout_s
         state: TaskState | None = None
+        running_at_s = 0.0  # the last time since submission the task was seen unfinished
         while True:
             if time.time() > deadline:
                 return Finish(
@@ -249,11 +252,18 @@ class Runner:
                 last_status = state.status
                 self._notify()
             if state.status.terminal:
+                if state.status == TaskStatus.SUCCEEDED:
+                    runtime.durations.add(running_at_s)
                 break
+            running_at_s = time.time() - submitted_at
             interval = retry.next_poll_interval_s(
-                time.time() - submitted_at, state.poll_after_s, self.poll_min_s
+                running_at_s,
+                state.poll_after_s,
+                self.poll_min_s,
+                runtime.durations.typical_s(),
+                state.progress,
             )
-            await self.sleep(interval)
+            await self.sleep(retry.on_tick_s(time.monotonic(), interval))
         if last_status == TaskStatus.RUNNING:
             self.counters.running -= 1
         cost_fields, implausible = money.checked_cost_fields(
