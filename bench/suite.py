@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bench.checks import MAX_CHECKS_PER_PROMPT, Check
 from bench.errors import Problem, ValidationFailed
-from bench.inputs import input_problem, resolve_inside
+from bench.inputs import input_problem
+from bench.suite_inputs import check_input_images
 from bench.types import Capabilities
 from bench.yamlfile import PathKey, format_location, line_for, load_yaml, parse_model
 
@@ -33,9 +33,6 @@ DEFAULT_CATEGORIES = (
     "scene",
 )
 RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive")
-MIN_INPUT_SIDE_PX = 300  # Kling and Ark refuse smaller input images
-MAX_REFERENCE_IMAGES = 9  # the most any provider accepts (Seedance 2.0)
-IMAGE_INPUT_FIELDS = ("first_frame", "last_frame", "reference_images")
 
 
 class Settings(BaseModel):
@@ -169,52 +166,6 @@ def _problem(file: str, index: int, field: str, message: str, line: int | None) 
     return Problem(file, f"prompts[{index}].{field}", message, line)
 
 
-def _image_size_px(path: Path) -> tuple[int, int] | None:
-    """Width and height from the image header, or None when the file is not an image."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, Image.DecompressionBombError):
-        return None
-
-
-def _check_input_images(
-    prompt: Prompt, index: int, path: Path, lines: LineMap, root: Path
-) -> list[Problem]:
-    """Input images (already confined and decoded) must be big enough for every provider."""
-    problems: list[Problem] = []
-    file = str(path)
-    if len(prompt.inputs.reference_images) > MAX_REFERENCE_IMAGES:
-        problems.append(
-            _problem(
-                file,
-                index,
-                "inputs.reference_images",
-                f"{len(prompt.inputs.reference_images)} reference images; "
-                f"providers accept at most {MAX_REFERENCE_IMAGES}",
-                line_for(lines, ("prompts", index, "inputs", "reference_images")),
-            )
-        )
-    for field_name, rel in prompt.inputs.paths():
-        target, _ = resolve_inside(root, path.parent, rel)
-        if not field_name.startswith(IMAGE_INPUT_FIELDS) or target is None or not target.is_file():
-            continue
-        size = _image_size_px(target)
-        line = line_for(lines, ("prompts", index, "inputs", field_name.split("[")[0]))
-        if size is not None and min(size) < MIN_INPUT_SIDE_PX:
-            problems.append(
-                _problem(
-                    file,
-                    index,
-                    f"inputs.{field_name}",
-                    f"{rel} is {size[0]}x{size[1]} px; input images need at least "
-                    f"{MIN_INPUT_SIDE_PX} px per side",
-                    line,
-                )
-            )
-    return problems
-
-
 def _check_prompts(
     indexed: list[tuple[int, Prompt]],
     categories: list[str],
@@ -268,7 +219,7 @@ def _check_prompts(
             if why is not None:
                 line = line_for(lines, loc + tuple(field_name.split("[")[0].split(".")))
                 problems.append(_problem(file, index, field_name, why, line))
-        problems.extend(_check_input_images(prompt, index, path, lines, root))
+        problems.extend(check_input_images(prompt, index, path, lines, root))
     return problems
 
 
