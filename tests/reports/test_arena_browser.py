@@ -91,6 +91,7 @@ def test_votes_by_mouse_and_keyboard_survive_a_killed_server(
     try:
         chromium.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
         chromium.wait_event("Page.loadEventFired")
+        ready(chromium)  # the first pair arrives by fetch after the load event
         assert "<b>" in chromium.evaluate("document.getElementById('prompt').textContent")
         chromium.evaluate("document.getElementById('rater').value = 'ann'")
         vote_and_wait(chromium, lambda: click(chromium, "#vote-a"), 1)
