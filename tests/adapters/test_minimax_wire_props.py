@@ -77,6 +77,8 @@ def test_create_body(tmp_path: Path) -> None:
         True,
         True,
     )
+    empty = wire.build_body(request(resolution="1080p", params={"resolution": ""}))
+    assert empty["resolution"] == "1080P"  # an empty param neither wins nor is sent
     only_last = wire.build_body(request(inputs=GenerationInputs(last_frame=last)))
     assert "first_frame_image" not in only_last and "last_frame_image" in only_last
 
@@ -88,9 +90,10 @@ def test_success_bodies_pass_through(body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("body", [[1], "text", None, 3])
 def test_a_body_that_is_not_an_object_is_transient(body: Any) -> None:
-    with pytest.raises(errors.TransientError, match="answer is not a JSON object") as info:
+    with pytest.raises(errors.TransientError) as info:
         wire.check_base_resp(body)
     assert type(info.value) is errors.TransientError and info.value.provider == "minimax"
+    assert str(info.value) == "minimax: answer is not a JSON object"
 
 
 @pytest.mark.parametrize(
@@ -206,3 +209,8 @@ def test_error_bodies() -> None:
     assert wire.parse_error(response(502, b"<html>")) == ("Bad Gateway", None)
     assert wire.parse_error(response(400, {"base_resp": "flat"})) == ("Bad Request", None)
     assert wire.parse_error(response(599, b"")) == ("error", None)
+
+
+def test_query_extra_keeps_the_reported_size() -> None:
+    state = wire.parse_query({"status": "Success", "video_width": 1366, "video_height": 768})
+    assert state.extra == {"video_width": 1366, "video_height": 768}
