@@ -52,57 +52,63 @@ def execute_run(
     assets_root: Path | None = None,
 ) -> Path:
     """Generate → score → report; returns the run directory."""
-    from bench.pipeline import check_resumed_inputs, check_secrets, create_run, new_run_id, prepare
-    from bench.store import RunDir
-
     if resume is not None:
-        run = RunDir(resume)
-        if not run.exists():
-            raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
-        check_secrets(loaded)
-        check_resumed_inputs(run, assets_root)
-        confirm_key_hosts(loaded, yes)
-        console.print(f"resuming {run.path}")
+        run = _resumed_run(loaded, resume, yes, assets_root)
     else:
-        check_secrets(loaded)
-        run_id = new_run_id(loaded.config.name)
-        suite, the_plan = prepare(
-            loaded,
-            sample=sample,
-            stratify=stratify,
-            seed=seed,
-            run_id=run_id,
-            assets_root=assets_root,
-        )
-        console.print(views.plan_table(the_plan))
-        budget = max_cost if max_cost is not None else loaded.config.budget.max_cost_usd
-        if budget is not None and the_plan.estimated_cost_usd > budget:
-            raise Exit(
-                EXIT_BUDGET,
-                f"[red]budget refused[/red]: estimated ${the_plan.estimated_cost_usd:,.2f} > "
-                f"max ${budget:,.2f}; nothing was sent. Lower --sample or raise the budget.",
-            )
-        confirm_key_hosts(loaded, yes)
-        paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
-        if paid and not yes and sys.stdin.isatty():
-            cost = sum(m.estimated_cost_usd for m in paid)
-            if not typer.confirm(
-                f"This run may spend about ${cost:,.2f} on real providers. Continue?"
-            ):
-                raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
-        run = create_run(
-            loaded,
-            suite,
-            the_plan,
-            run_id,
-            loaded.output_dir,
-            {"sample": sample, "stratify": stratify, "seed": seed},
-        )
-        console.print(f"run directory: {run.path}")
+        options = {"sample": sample, "stratify": stratify, "seed": seed}
+        run = _new_run(loaded, options, max_cost=max_cost, yes=yes, assets_root=assets_root)
     remember_run_dir(run.path)  # a crash log goes into the run directory
     with run_lock(run.path, "run"):  # one writer: a second resume is refused, not run twice
         _generate_score_report(run, loaded, max_cost=max_cost, score=score, report=report)
     return run.path
+
+
+def _resumed_run(loaded: Any, resume: Path, yes: bool, assets_root: Path | None) -> Any:
+    """The run directory to resume, after its secrets, inputs and key hosts are checked."""
+    from bench.pipeline import check_resumed_inputs, check_secrets
+    from bench.store import RunDir
+
+    run = RunDir(resume)
+    if not run.exists():
+        raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
+    check_secrets(loaded)
+    check_resumed_inputs(run, assets_root)
+    confirm_key_hosts(loaded, yes)
+    console.print(f"resuming {run.path}")
+    return run
+
+
+def _new_run(
+    loaded: Any,
+    options: dict[str, Any],
+    *,
+    max_cost: float | None,
+    yes: bool,
+    assets_root: Path | None,
+) -> Any:
+    """Plan, check the budget and the user's consent to pay, then create the run directory."""
+    from bench.pipeline import check_secrets, create_run, new_run_id, prepare
+
+    check_secrets(loaded)
+    run_id = new_run_id(loaded.config.name)
+    suite, the_plan = prepare(loaded, **options, run_id=run_id, assets_root=assets_root)
+    console.print(views.plan_table(the_plan))
+    budget = max_cost if max_cost is not None else loaded.config.budget.max_cost_usd
+    if budget is not None and the_plan.estimated_cost_usd > budget:
+        raise Exit(
+            EXIT_BUDGET,
+            f"[red]budget refused[/red]: estimated ${the_plan.estimated_cost_usd:,.2f} > "
+            f"max ${budget:,.2f}; nothing was sent. Lower --sample or raise the budget.",
+        )
+    confirm_key_hosts(loaded, yes)
+    paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
+    if paid and not yes and sys.stdin.isatty():
+        cost = sum(m.estimated_cost_usd for m in paid)
+        if not typer.confirm(f"This run may spend about ${cost:,.2f} on real providers. Continue?"):
+            raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
+    run = create_run(loaded, suite, the_plan, run_id, loaded.output_dir, options)
+    console.print(f"run directory: {run.path}")
+    return run
 
 
 def _generate_score_report(
