@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import sys
 import warnings
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,22 @@ BUILTIN_SCORERS: dict[str, str] = {
 }
 
 
+# Scanning installed distributions costs ~0.5 s; the answer changes only with sys.path (or
+# when a test swaps the lookup function), so it is cached on both.
+_plugin_cache: dict[tuple[object, ...], dict[str, str]] = {}
+
+
 def plugin_scorers() -> dict[str, str]:
     """Scorers registered by installed packages under the `vidbench.scorers` entry point."""
-    found: dict[str, str] = {}
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if entry.name not in BUILTIN_SCORERS:  # a plugin cannot replace a built-in
-            found.setdefault(entry.name, entry.value)
-    return found
+    key = (tuple(sys.path), id(importlib.metadata.entry_points))
+    if key not in _plugin_cache:
+        found: dict[str, str] = {}
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if entry.name not in BUILTIN_SCORERS:  # a plugin cannot replace a built-in
+                found.setdefault(entry.name, entry.value)
+        _plugin_cache.clear()
+        _plugin_cache[key] = found
+    return dict(_plugin_cache[key])
 
 
 def registered() -> dict[str, str]:
