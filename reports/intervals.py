@@ -270,5 +270,11 @@ def paired_difference_ci(
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     if is_binary(a) and is_binary(b):
         return (*paired_rate_difference_ci(a == 1, b == 1, confidence), "Newcombe paired")
+    diffs = (a - b)[~np.isnan(a - b)]
+    if diffs.size >= 2 and np.ptp(diffs) <= 1e-9 * max(1.0, float(np.abs(diffs).max())):
+        # Every pair moved by the same amount (a price change, a fixed offset): the change is
+        # that amount, not unknown. A NaN here would hide it from the gate forever.
+        centre = float(diffs.mean())
+        return (centre, centre, "all pairs equal")
     found = mean_intervals(a - b, confidence, n_resamples, seed, binary_as_rate=False)
     return (float(found.low[0]), float(found.high[0]), found.method[0])

@@ -185,3 +185,14 @@ def test_paired_difference_of_continuous_values_is_a_mean_interval() -> None:
     diffs = first - second
     ref = scipy_stats.t.interval(0.95, 6, loc=diffs.mean(), scale=scipy_stats.sem(diffs))
     assert method == "t" and (low, high) == pytest.approx(ref)
+
+
+def test_a_difference_equal_in_every_pair_is_that_difference_not_unknown() -> None:
+    """A flat change (every pair +0.10, e.g. a price change) must stay visible to compare."""
+    from reports.intervals import paired_difference_ci
+
+    base = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    low, high, method = paired_difference_ci(base + 0.1, base)
+    assert (low, high) == pytest.approx((0.1, 0.1)) and method == "all pairs equal"
+    low, high, _ = paired_difference_ci(base, base)
+    assert (low, high) == (0.0, 0.0)
