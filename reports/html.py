@@ -103,6 +103,27 @@ def _clean(value: Any) -> str | None:
     return None if fmt.is_missing(value) else str(value)
 
 
+def _gallery_cell(record: dict[str, Any], posters: dict[str, str]) -> dict[str, Any]:
+    """One job's gallery cell: its video (poster, original, sheet), status and verdicts."""
+    usable = record["usable"]
+    detail = record["detail"]
+    return {
+        "sample": record["sample"],
+        "status": str(record["status"]),
+        "error_kind": _clean(record["error_kind"]),
+        "detail": None if fmt.is_missing(detail) else fmt.truncate(detail, 240),
+        "video": fmt.safe_relative_url(record["video_path"]),
+        "poster": fmt.safe_relative_url(posters.get(str(record["video_path"]))),
+        "original": fmt.safe_relative_url(record["original_path"]),  # published sites
+        "sheet": fmt.safe_relative_url(record["contact_sheet"]),
+        "usable": None if fmt.is_missing(usable) else bool(usable),
+        "usable_reason": _clean(record["usable_reason"]),
+        "latency_s": record["latency_s"],
+        "judge_score": record["judge_score"],
+        "judge_failed": [q for q in str(record["judge_failed"] or "").split("; ") if q],
+    }
+
+
 def gallery_pages(
     df: pd.DataFrame,
     models: Sequence[str],
@@ -144,26 +165,8 @@ def gallery_pages(
                 "text": _clean(record["text"]) or "",
                 "cells": {m: [] for m in models},
             }
-        usable = record["usable"]
-        prompt["cells"].setdefault(str(record["model"]), []).append(
-            {
-                "sample": record["sample"],
-                "status": str(record["status"]),
-                "error_kind": _clean(record["error_kind"]),
-                "detail": None
-                if fmt.is_missing(record["detail"])
-                else fmt.truncate(record["detail"], 240),
-                "video": fmt.safe_relative_url(record["video_path"]),
-                "poster": fmt.safe_relative_url((posters or {}).get(str(record["video_path"]))),
-                "original": fmt.safe_relative_url(record["original_path"]),  # published sites
-                "sheet": fmt.safe_relative_url(record["contact_sheet"]),
-                "usable": None if fmt.is_missing(usable) else bool(usable),
-                "usable_reason": _clean(record["usable_reason"]),
-                "latency_s": record["latency_s"],
-                "judge_score": record["judge_score"],
-                "judge_failed": [q for q in str(record["judge_failed"] or "").split("; ") if q],
-            }
-        )
+        cell = _gallery_cell(record, posters or {})
+        prompt["cells"].setdefault(str(record["model"]), []).append(cell)
     # Suite order = first appearance in the results table.
     order = {p: i for i, p in enumerate(dict.fromkeys(df["prompt_id"].astype(str)))}
     ordered = sorted(prompts.values(), key=lambda p: order.get(p["prompt_id"], 0))
@@ -256,18 +259,17 @@ def text_alignment_note(results: pd.DataFrame) -> str | None:
     return "; ".join(parts) + "."
 
 
-def render_report(
-    analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
-) -> str:
-    """The report as one HTML string."""
-    run = analysis.run
-    metric_table: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in _records(analysis.metric_means):
-        metric_table.setdefault(row["metric"], {})[row["model"]] = row
-    categories: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in _records(analysis.categories):
-        categories.setdefault(row["category"], {})[row["model"]] = row
-    scorers = [
+def _by_key_and_model(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """Rows indexed by `row[key]` then by model (the metric and category tables)."""
+    table: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        table.setdefault(row[key], {})[row["model"]] = row
+    return table
+
+
+def _scorer_rows(scorers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Name, version, availability (with the reason) and outputs of every scorer that ran."""
+    return [
         {
             "name": str(name),
             "version": str(meta.get("version", "")),
@@ -275,9 +277,18 @@ def render_report(
             "reason": str(meta.get("reason") or ""),
             "outputs": ", ".join(map(str, (meta.get("outputs") or {}).keys())),
         }
-        for name, meta in run.scorers.items()
+        for name, meta in scorers.items()
         if isinstance(meta, dict)
     ]
+
+
+def render_report(
+    analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
+) -> str:
+    """The report as one HTML string."""
+    run = analysis.run
+    metric_table = _by_key_and_model(_records(analysis.metric_means), "metric")
+    categories = _by_key_and_model(_records(analysis.categories), "category")
     context = {
         "title": f"vidbench report — {run.name}",
         "run_name": run.name,
@@ -317,7 +328,7 @@ def render_report(
             page_size,
             ensure_posters(run.path, run.results.get("video_path", pd.Series(dtype=object))),
         ),
-        "scorers": scorers,
+        "scorers": _scorer_rows(run.scorers),
         "protocols": protocol_rows(run.scorers),
         "text_alignment_note": text_alignment_note(run.results),
         "unavailable": unavailable_scorers(run.scorers),
