@@ -177,8 +177,9 @@ class _SimApp:
                     await send_truncated(video, send)
                     return
                 response = FileResponse(video, media_type="video/mp4")
-        await response(scope, receive, send)
+        # Counted before the answer goes out, so a client reading the stats after it sees it.
         self.server.counters.record(provider, profile, "download", response.status_code)
+        await response(scope, receive, send)
 
 
 def _new_request_id() -> str:
