@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,6 +57,14 @@ def history(
         f"{len(loaded.runs)} runs, {loaded.table['model'].nunique()} models: "
         f"{len(changes)} change point(s), {len(drifts)} provider drift(s); wrote {written[1]}"
     )
+    _print_findings(changes, drifts, gates)
+    regressions = [(g, c) for g in gates for c, _ in g.regressions]
+    if regressions and fail_on_regression:
+        raise Exit(EXIT_REGRESSION)
+
+
+def _print_findings(changes: list[Any], drifts: list[Any], gates: list[Any]) -> None:
+    """One line per change point, provider drift and suite gate."""
     for change in changes:
         c = change.comparison
         console.print(
@@ -71,7 +79,6 @@ def history(
             f"({drift.before_run} → {drift.after_run})",
             markup=False,
         )
-    regressions = [(g, c) for g in gates for c, _ in g.regressions]
     for g in gates:
         label = "pinned" if g.pinned else "previous, no pin"
         console.print(
@@ -79,8 +86,6 @@ def history(
             f"{len(g.regressions)} regression(s)",
             markup=False,
         )
-    if regressions and fail_on_regression:
-        raise Exit(EXIT_REGRESSION)
 
 
 def publish(

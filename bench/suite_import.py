@@ -42,6 +42,55 @@ def _split_tags(value: str) -> list[str]:
     return [t.strip() for t in re.split(r"[;|,]", value) if t.strip()]
 
 
+def _check_header(reader: csv.DictReader[str], file: str) -> None:
+    """The CSV's columns: the required ones present, no unknown one."""
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in CSV_REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in CSV_REQUIRED + CSV_OPTIONAL]
+    if missing or unknown:
+        what = []
+        if missing:
+            what.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            what.append(f"unknown column(s) {', '.join(unknown)}")
+        expected = ", ".join(CSV_REQUIRED + CSV_OPTIONAL)
+        raise ValidationFailed(
+            [Problem(file, "(header)", f"{'; '.join(what)}; expected {expected}", 1)]
+        )
+
+
+def _row_fields(raw: dict[str | None, str | None]) -> dict[str, Any]:
+    """One CSV row as Prompt fields."""
+    row = {k.strip(): (v or "") for k, v in raw.items() if k is not None}
+    fields: dict[str, Any] = {
+        "id": row["id"].strip(),
+        "category": row["category"].strip(),
+        "text": row["text"],
+    }
+    if row.get("lang", "").strip():
+        fields["lang"] = row["lang"].strip()
+    if row.get("scoring_text", "").strip():
+        fields["scoring_text"] = row["scoring_text"]
+    if row.get("tags", "").strip():
+        fields["tags"] = _split_tags(row["tags"])
+    if row.get("duration", "").strip():
+        fields["params"] = {"duration": row["duration"].strip()}
+    return fields
+
+
+def _row_problems(prompt: Prompt, seen: dict[str, int], file: str, line: int) -> list[Problem]:
+    """Checks across rows: an English scoring_text for other languages, unique ids."""
+    problems = []
+    if prompt.lang != "en" and not prompt.scoring_text:
+        message = f"lang is {prompt.lang!r}: add an English scoring_text"
+        problems.append(Problem(file, f"row {line}.scoring_text", message, line))
+    if prompt.id in seen:
+        message = f"duplicate id {prompt.id!r} (first on line {seen[prompt.id]})"
+        problems.append(Problem(file, f"row {line}.id", message, line))
+    seen.setdefault(prompt.id, line)
+    return problems
+
+
 def import_csv(src: Path, name: str | None = None) -> Suite:
     """A suite from a CSV with columns id, text, category (optional lang, scoring_text, tags, duration)."""
     src = Path(src)
@@ -54,62 +103,18 @@ def import_csv(src: Path, name: str | None = None) -> Suite:
     prompts: list[Prompt] = []
     with handle:
         reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        missing = [c for c in CSV_REQUIRED if c not in columns]
-        unknown = [c for c in columns if c not in CSV_REQUIRED + CSV_OPTIONAL]
-        if missing or unknown:
-            what = []
-            if missing:
-                what.append(f"missing column(s) {', '.join(missing)}")
-            if unknown:
-                what.append(f"unknown column(s) {', '.join(unknown)}")
-            expected = ", ".join(CSV_REQUIRED + CSV_OPTIONAL)
-            raise ValidationFailed(
-                [Problem(file, "(header)", f"{'; '.join(what)}; expected {expected}", 1)]
-            )
+        _check_header(reader, file)
         seen: dict[str, int] = {}
         for raw in reader:
             line = reader.line_num  # last physical line of the record: quoted text may span lines
-            row = {k.strip(): (v or "") for k, v in raw.items() if k is not None}
-            fields: dict[str, Any] = {
-                "id": row["id"].strip(),
-                "category": row["category"].strip(),
-                "text": row["text"],
-            }
-            if row.get("lang", "").strip():
-                fields["lang"] = row["lang"].strip()
-            if row.get("scoring_text", "").strip():
-                fields["scoring_text"] = row["scoring_text"]
-            if row.get("tags", "").strip():
-                fields["tags"] = _split_tags(row["tags"])
-            if row.get("duration", "").strip():
-                fields["params"] = {"duration": row["duration"].strip()}
             try:
-                prompt = Prompt.model_validate(fields)
+                prompt = Prompt.model_validate(_row_fields(raw))
             except ValidationError as exc:
                 for err in exc.errors():
                     where = f"row {line}.{format_location(tuple(err['loc']))}"
                     problems.append(Problem(file, where, str(err["msg"]), line))
                 continue
-            if prompt.lang != "en" and not prompt.scoring_text:
-                problems.append(
-                    Problem(
-                        file,
-                        f"row {line}.scoring_text",
-                        f"lang is {prompt.lang!r}: add an English scoring_text",
-                        line,
-                    )
-                )
-            if prompt.id in seen:
-                problems.append(
-                    Problem(
-                        file,
-                        f"row {line}.id",
-                        f"duplicate id {prompt.id!r} (first on line {seen[prompt.id]})",
-                        line,
-                    )
-                )
-            seen.setdefault(prompt.id, line)
+            problems += _row_problems(prompt, seen, file, line)
             prompts.append(prompt)
     if not prompts and not problems:
         problems.append(Problem(file, "(file)", "no prompt rows"))
