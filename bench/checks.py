@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CheckKind = Literal[
     "entity", "attribute", "count", "action", "camera", "text", "shot_order", "audio"
@@ -88,6 +88,18 @@ class JudgeSettings(BaseModel):
     error_rate: float = Field(
         0.05, ge=0, le=1, description="Simulator only: share of answers it gets wrong on purpose."
     )
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_variable(cls, value: str | None) -> str | None:
+        from bench.secrets import may_hold_key
+
+        if value is not None and not may_hold_key(value):
+            raise ValueError(
+                f"{value} is not a key variable: use a name ending in _API_KEY, _ACCESS_KEY "
+                "or _SECRET_KEY"
+            )
+        return value
 
     @property
     def endpoint(self) -> str:

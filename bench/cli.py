@@ -20,6 +20,7 @@ from bench.cli_stages import (
     EXIT_REGRESSION,
     EXIT_USAGE,
     Exit,
+    agree_judge_key,
     execute_run,
     report_stage,
     require_run,
@@ -220,6 +221,9 @@ def score(
         bool, typer.Option("--ship-videos", help="Send videos through Ray's object store.")
     ] = False,
     device: Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Agree to send the judge's key to its endpoint.")
+    ] = False,
 ) -> None:
     """(Re-)score a run's videos; cached results are reused."""
     from bench.scorers.registry import scorer_names, unknown_scorer
@@ -229,6 +233,7 @@ def score(
         if name not in scorer_names():
             raise Exit(EXIT_USAGE, unknown_scorer(name))
     require_run(run_dir)
+    agree_judge_key(run_dir, yes)
     overrides = {
         "executor": executor,
         "address": address,

@@ -142,15 +142,31 @@ def _generate_score_report(
         raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
 
 
+def agree_judge_key(run_dir: Path, yes: bool) -> None:
+    """A run's config may aim the judge's key at any host: name it; --yes agrees to it."""
+    from bench.checks import JudgeSettings
+    from bench.keyhosts import confirm, judge_key_host
+    from bench.store import RunDir
+
+    raw = (RunDir(run_dir).manifest().get("config") or {}).get("judge")
+    foreign = judge_key_host(JudgeSettings.model_validate(raw)) if raw else None
+    if foreign is None:
+        return
+    if yes:
+        confirm([foreign])
+    console.print(f"[yellow]key to another host[/yellow]: {foreign}", highlight=False)
+
+
 def confirm_key_hosts(loaded: Any, yes: bool) -> None:
     """Name every key bound for a host that is not its provider's; go on only with --yes or a
     confirmation on a terminal (a cron job with someone's config must not send it silently)."""
-    from bench.keyhosts import foreign_key_hosts
+    from bench.keyhosts import confirm, foreign_key_hosts
 
     foreign = foreign_key_hosts(loaded)
     if not foreign or yes:
         for item in foreign:
             console.print(f"[yellow]key to another host[/yellow]: {item}", highlight=False)
+        confirm(foreign)
         return
     for item in foreign:
         err_console.print(f"key to another host: {item}", markup=False, highlight=False)
@@ -160,6 +176,7 @@ def confirm_key_hosts(loaded: Any, yes: bool) -> None:
         )
     if not typer.confirm("Send these keys to these hosts?"):
         raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
+    confirm(foreign)
 
 
 def score_stage(

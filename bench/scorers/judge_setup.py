@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.checks import Check, JudgeSettings
+from bench.keyhosts import is_confirmed, judge_key_host
 from bench.scorers.base import ScorerUnavailable
+from bench.secrets import Secret, may_hold_key
 
 
 def load_checks(manifest: dict[str, Any]) -> dict[str, list[Check]]:
@@ -24,12 +26,22 @@ def api_key_from_env(settings: JudgeSettings) -> str | None:
     """The judge's key from its environment variable; ScorerUnavailable naming it if unset."""
     if settings.api_key_env is None:
         return None
+    if not may_hold_key(settings.api_key_env):
+        raise ScorerUnavailable(
+            f"judge.api_key_env {settings.api_key_env} is not a key variable (a name ending in "
+            "_API_KEY, _ACCESS_KEY or _SECRET_KEY)"
+        )
     value = os.environ.get(settings.api_key_env)
     if not value:
         raise ScorerUnavailable(
             f"environment variable {settings.api_key_env} (judge.api_key_env) is not set"
         )
-    return value
+    foreign = judge_key_host(settings)
+    if foreign is not None and not is_confirmed(foreign):
+        raise ScorerUnavailable(
+            f"{foreign}; not sent without agreement: rerun with --yes (run or score)"
+        )
+    return Secret(value, settings.api_key_env).reveal()  # registered for redaction
 
 
 def endpoint_for(settings: JudgeSettings) -> tuple[str, str | None, Any]:
