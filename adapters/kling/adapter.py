@@ -1,8 +1,10 @@
-"""Kling AI video API (Kuaishou): text2video and image2video with a per-request JWT.
+"""Kling AI video API (Kuaishou): text2video, image2video and omni-video with a per-request JWT.
 
-Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026. Every request carries a fresh HS256 token signed
-with the secret key. Task ids we hand the runner are prefixed with the endpoint family
-("t2v:<id>" / "i2v:<id>") so a resumed run knows which path to poll without state.
+Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026; omni-video
+(`kling-v3-omni`) from third-party sources (`adapters/kling/omni.py`). Every request carries a
+fresh HS256 token signed with the secret key. Task ids we hand the runner are prefixed with the
+endpoint family ("t2v:<id>" / "i2v:<id>" / "omni:<id>") so a resumed run knows which path to
+poll without state.
 `external_task_id` is our external id, so an ambiguous create is looked up, not resent.
 Tokens, bodies and task / error parsing are pure functions in `adapters/kling/wire.py`;
 this module holds the HTTP calls, the model catalogue and the prices.
@@ -16,11 +18,13 @@ from typing import Any, ClassVar
 
 import httpx
 
+from adapters.kling import omni
 from adapters.kling.wire import (
     COMMON_FIELDS,
     FAMILY_PATHS,
     I2V_ONLY_FIELDS,
     MULTI_SHOT_MODELS,
+    OMNI_MODELS,
     PROVIDER,
     SOUND_MODELS,
     T2V_ONLY_FIELDS,
@@ -83,8 +87,13 @@ class KlingAdapter(Adapter):
         "access_key": "KLING_ACCESS_KEY",
         "secret_key": "KLING_SECRET_KEY",
     }
-    allowed_params: ClassVar[frozenset[str]] = COMMON_FIELDS | T2V_ONLY_FIELDS | I2V_ONLY_FIELDS
-    note: ClassVar[str] = "Per-request JWT; external_task_id lets an ambiguous create be looked up."
+    allowed_params: ClassVar[frozenset[str]] = (
+        COMMON_FIELDS | T2V_ONLY_FIELDS | I2V_ONLY_FIELDS | omni.FIELDS
+    )
+    note: ClassVar[str] = (
+        "Per-request JWT; external_task_id lets an ambiguous create be looked up; "
+        "kling-v3-omni goes to the omni-video endpoint."
+    )
 
     def __init__(
         self,
@@ -97,13 +106,17 @@ class KlingAdapter(Adapter):
 
     @classmethod
     def known_models(cls) -> dict[str, ModelInfo]:
-        """The seven model_name values Kling documents, with capabilities and list prices."""
-        return {model: _model_info(model) for model in RATES_USD_PER_S}
+        """Kling's documented model_name values and kling-v3-omni, with capabilities and prices."""
+        models = {model: _model_info(model) for model in RATES_USD_PER_S}
+        return models | {model: _omni_info(model) for model in sorted(OMNI_MODELS)}
 
     @classmethod
     def validate_params(cls, provider_model: str, params: dict[str, Any]) -> list[str]:
         """Unknown fields, bad enum values and fields the model does not support."""
         problems = super().validate_params(provider_model, params)
+        if provider_model in OMNI_MODELS:
+            ours = {k: v for k, v in params.items() if k in cls.allowed_params}
+            return problems + omni.validate_params(provider_model, ours)
         enums: dict[str, tuple[Any, ...]] = {
             "mode": ("std", "pro"),
             "sound": ("on", "off"),
@@ -123,6 +136,8 @@ class KlingAdapter(Adapter):
             "multi_shot": MULTI_SHOT_MODELS,
             "shot_type": MULTI_SHOT_MODELS,
             "multi_prompt": MULTI_SHOT_MODELS,
+            "image_list": OMNI_MODELS,
+            "video_list": OMNI_MODELS,
         }
         for key, models in unsupported.items():
             if key in params and provider_model not in models:
@@ -137,6 +152,9 @@ class KlingAdapter(Adapter):
         override = self.context.price_override.get("usd_per_second")
         if override is not None:
             return float(override)
+        if request.provider_model in OMNI_MODELS:  # no body: it would read the input images
+            mode = str(request.params.get("mode") or omni.mode_for(request))
+            return omni.USD_PER_S.get(mode, max(omni.USD_PER_S.values()))
         body = build_text2video_body(request)
         rates = RATES_USD_PER_S.get(request.provider_model, RATES_USD_PER_S["kling-v1"])
         key = (str(body.get("mode", "std")), body.get("sound") == "on")
@@ -204,11 +222,10 @@ class KlingAdapter(Adapter):
         return payload
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
-        """POST text2video or image2video (by inputs); the task id is "family:kling_id"."""
+        """POST omni-video, text2video or image2video; the task id is "family:kling_id"."""
         family = family_for(request)
-        body = (
-            build_image2video_body(request) if family == "i2v" else build_text2video_body(request)
-        )
+        builders = {"omni": omni.build_omni_body, "i2v": build_image2video_body}
+        body = builders.get(family, build_text2video_body)(request)
         payload = await self._call("POST", FAMILY_PATHS[family], body)
         task_id = str((payload.get("data") or {}).get("task_id") or "")
         if not task_id:
@@ -279,6 +296,16 @@ def _model_info(model: str) -> ModelInfo:
             note += "; with audio " + ", ".join(audio_rates)
     note += f"; ≈ USD {USD_PER_UNIT} per unit"
     return ModelInfo(model, capabilities, note, PRICE_SOURCE, label=model)
+
+
+def _omni_info(model: str) -> ModelInfo:
+    rates = omni.USD_PER_S
+    note = (
+        f"USD {rates['std']}/s 720p and 1080p, with or without sound; 4k {rates['4k']}/s "
+        f"(third-party); ≈ USD {USD_PER_UNIT} per unit"
+    )
+    lifecycle = omni.LIFECYCLES[model]
+    return ModelInfo(model, omni.capabilities(), note, omni.PRICE_SOURCE, model, lifecycle)
 
 
 ADAPTER = KlingAdapter

@@ -1,9 +1,10 @@
-"""The Kling API simulator: JWT auth, text2video / image2video tasks, unit billing.
+"""The Kling API simulator: JWT auth, text2video / image2video / omni-video tasks, unit billing.
 
 Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026, read on its own
-(apart from the adapter). Every answer is an HTTP status plus
-`{code, message, request_id}` (+ `data` on success). Concurrency is per account, as on
-Kling: one slot per non-terminal task across both families; GETs are never limited.
+(apart from the adapter); omni-video's body rules are in `adapters/kling/sim_omni.py`. Every
+answer is an HTTP status plus `{code, message, request_id}` (+ `data` on success). Concurrency
+is per account, as on Kling: one slot per non-terminal task across all families; GETs are
+never limited.
 
 Settings (`SimServer(settings={"kling": {...}})`):
   render_scale: float (default 1.0) shrinks rendered videos, so tests stay fast;
@@ -14,29 +15,22 @@ Settings (`SimServer(settings={"kling": {...}})`):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import secrets
-import warnings
 from typing import Any
 
-import jwt
-from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+from adapters.kling import sim_omni
+from adapters.kling.sim_checks import RATIOS, check_token, image_ratio, invalid, kling_error
 from bench.sim.common import SimContext, SimError, SimMount, malformed_response
 from bench.sim.common import request_id as current_request_id
 from bench.sim.tasks import Phase, SimTask, VideoSpec
 
 ACCOUNT = "account"  # Kling's concurrency is account-wide: every task counts against one key
-FAMILIES = {"text2video": "t2v", "image2video": "i2v"}
-RATIOS = ("16:9", "9:16", "1:1")
+FAMILIES = {"text2video": "t2v", "image2video": "i2v", "omni-video": "omni"}
 MAX_PROMPT_CHARS = 2500
-MIN_IMAGE_PX = 300
 FPS = 24
 URL_TTL_S = 30 * 24 * 3600.0  # Kling deletes outputs after 30 days (the task query page)
 # Units per output second by (mode, sound): the provider's side of its price list
@@ -57,15 +51,6 @@ FAILURE_MESSAGE = "Task failed: internal error while generating the video, pleas
 MODERATION_MESSAGE = "Failure to pass the risk control system: output content safety check"
 
 
-def _error(status: int, code: int, message: str) -> SimError:
-    return SimError(status, str(code), message)
-
-
-def invalid(message: str) -> SimError:
-    """400 / 1201, Kling's 'invalid parameter'."""
-    return _error(400, 1201, message)
-
-
 def render_error(request: Request, exc: SimError) -> Response:
     """Kling's error envelope; crashes (non-numeric codes) become 5000."""
     code = int(exc.code) if exc.code.isdigit() else 5000
@@ -84,70 +69,19 @@ def succeed(request: Request, data: Any) -> JSONResponse:
     return JSONResponse(body)
 
 
-def check_token(authorization: str | None, now_s: float) -> None:
-    """Raise the 401 Kling answers for a missing, invalid, premature or expired JWT."""
-    if not authorization or not authorization.strip():
-        raise _error(401, 1001, "Authorization is empty")
-    scheme, _, token = authorization.partition(" ")
-    if scheme != "Bearer" or not token:
-        raise _error(401, 1002, "Authorization is invalid: expected 'Bearer <token>'")
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*HMAC key", category=UserWarning)
-            claims = jwt.decode(
-                token, SIM_SECRET_KEY, algorithms=["HS256"],
-                options={"verify_exp": False, "verify_nbf": False, "require": ["iss", "exp"]},
-            )  # fmt: skip
-    except jwt.PyJWTError:
-        raise _error(401, 1002, "Authorization is invalid: token signature or format") from None
-    if claims.get("iss") != SIM_ACCESS_KEY:
-        raise _error(401, 1002, "Authorization is invalid: unknown access key")
-    nbf = claims.get("nbf")
-    if isinstance(nbf, int | float) and nbf > now_s:
-        raise _error(401, 1003, "Authorization is not yet valid (nbf)")
-    exp = claims["exp"]
-    if not isinstance(exp, int | float) or exp <= now_s:
-        raise _error(401, 1004, "Authorization has expired (exp)")
-
-
 def output_size(model: str, mode: str, ratio: str) -> tuple[int, int]:
-    """Width and height Kling delivers: std 720p, pro 1080p (kling-v1 pro stays 720p)."""
+    """Width and height Kling delivers: std 720p, pro 1080p (kling-v1 pro stays 720p), 4k."""
     short = 1080 if (mode == "pro" and model != "kling-v1") or "master" in model else 720
+    short = 2160 if mode == "4k" else short
     long = short * 16 // 9
     return {"16:9": (long, short), "9:16": (short, long), "1:1": (short, short)}[ratio]
-
-
-def _image_ratio(value: str, field: str) -> str | None:
-    """Validate an image field; the nearest output ratio for base64 images, None for URLs."""
-    if value.startswith("data:"):
-        raise invalid(f"{field}: base64 must not carry a data: prefix")
-    if value.startswith(("http://", "https://")):
-        return None  # Kling fetches URLs itself; the simulator does not reach out
-    try:
-        with Image.open(io.BytesIO(base64.b64decode(value, validate=True))) as image:
-            width, height, fmt = image.width, image.height, image.format
-    except (binascii.Error, ValueError, UnidentifiedImageError):
-        raise invalid(f"{field}: not a URL or base64 of a jpg/jpeg/png image") from None
-    if fmt not in ("PNG", "JPEG"):
-        raise invalid(f"{field}: only jpg/jpeg/png are supported")
-    if min(width, height) < MIN_IMAGE_PX:
-        raise invalid(f"{field}: image must be at least {MIN_IMAGE_PX}px on each side")
-    aspect = width / height
-    if not 1 / 2.5 <= aspect <= 2.5:
-        raise invalid(f"{field}: aspect ratio must be between 1:2.5 and 2.5:1")
-    return min(RATIOS, key=lambda r: abs(aspect - _ratio_value(r)))
-
-
-def _ratio_value(ratio: str) -> float:
-    width, height = ratio.split(":")
-    return int(width) / int(height)
 
 
 def validate_create(family: str, body: dict[str, Any], reject_cfg_scale: bool) -> dict[str, Any]:
     """The normalised task fields of a create body, or a 1201/1203 SimError."""
     model = body.get("model_name") or "kling-v1"  # the legacy `model` field acts as empty
     if model not in UNITS_PER_S:
-        raise _error(404, 1203, f"model {model!r} not found")
+        raise kling_error(404, 1203, f"model {model!r} not found")
     prompt = body.get("prompt") or ""
     shot_type = body.get("shot_type")
     if not isinstance(prompt, str) or len(prompt) > MAX_PROMPT_CHARS:
@@ -194,7 +128,7 @@ def _family_ratio(family: str, body: dict[str, Any]) -> str:
         body.get("camera_control") or body.get("static_mask") or body.get("dynamic_masks")
     ):
         raise invalid("image_tail, masks and camera_control are mutually exclusive")
-    ratios = [_image_ratio(str(v), k) for k, v in (("image", image), ("image_tail", tail)) if v]
+    ratios = [image_ratio(str(v), k) for k, v in (("image", image), ("image_tail", tail)) if v]
     return next((r for r in ratios if r), "16:9")
 
 
@@ -234,27 +168,31 @@ class KlingSim:
         try:
             body = await request.json()
         except ValueError:
-            raise _error(400, 1200, "request body is not valid JSON") from None
+            raise kling_error(400, 1200, "request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise _error(400, 1200, "request body must be a JSON object")
-        fields = validate_create(family, body, self.ctx.settings.get("reject_cfg_scale_v2", True))
+            raise kling_error(400, 1200, "request body must be a JSON object")
+        if family == "omni":
+            fields = sim_omni.validate_omni_create(body)
+        else:
+            reject_cfg = self.ctx.settings.get("reject_cfg_scale_v2", True)
+            fields = validate_create(family, body, reject_cfg)
         external_id = fields["external_id"]
         if external_id is not None and external_id in self.by_external:
             raise invalid(f"external_task_id {external_id!r} already exists")
         lowered = fields["prompt"].lower()
         if any(word in lowered for word in self.ctx.profile.input_moderation_words):
-            raise _error(400, 1301, "Content security policy triggered: prompt rejected")
+            raise kling_error(400, 1301, "Content security policy triggered: prompt rejected")
         refused = self.ctx.admit_create(ACCOUNT)
         if refused == "concurrency":
-            raise _error(429, 1303, "parallel task over resource pack limit")
+            raise kling_error(429, 1303, "parallel task over resource pack limit")
         if refused is not None:
-            raise _error(429, 1302, "Too many requests, please slow down")
+            raise kling_error(429, 1302, "Too many requests, please slow down")
         task = self.ctx.new_task(ACCOUNT, self._spec(fields), task_id=_task_id(),
                                  data={**fields, "family": family})  # fmt: skip
         if external_id is not None:
             self.by_external[external_id] = task.id
         if self.ctx.fault("create_5xx_rate"):  # created, but the client cannot know
-            raise _error(500, 5000, "internal server error")
+            raise kling_error(500, 5000, "internal server error")
         # Kling answers a create with the task as submitted, whatever the clock says.
         return succeed(request, self._task_data(request, task, just_created=True))
 
@@ -272,7 +210,7 @@ class KlingSim:
             self.by_external.get(task_ref, "")
         )
         if task is None or task.data.get("family") != family:
-            raise _error(404, 1203, f"task {task_ref!r} not found")
+            raise kling_error(404, 1203, f"task {task_ref!r} not found")
         return task
 
     async def get(self, request: Request, family: str) -> Response:
@@ -280,7 +218,7 @@ class KlingSim:
         check_token(request.headers.get("authorization"), self.ctx.clock())
         task = self._find(family, request.path_params["task_ref"])
         if self.ctx.fault("poll_5xx_rate"):
-            raise _error(500, 5000, "internal server error")
+            raise kling_error(500, 5000, "internal server error")
         if self.ctx.fault("malformed_body_rate"):
             return malformed_response()
         return succeed(request, self._task_data(request, task))
@@ -338,6 +276,8 @@ _STATUS = {
 
 
 def _units(fields: dict[str, Any]) -> str:
+    if fields["family"] == "omni":
+        return sim_omni.units(fields)
     rate = UNITS_PER_S[fields["model"]][(fields["mode"], fields["sound"])]
     return f"{round(rate * int(fields['duration']), 4):g}"
 
@@ -388,7 +328,7 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
         ]  # fmt: skip
 
     async def unknown(request: Request) -> Response:
-        raise _error(404, 1202, f"no such method: {request.method} {request.url.path}")
+        raise kling_error(404, 1202, f"no such method: {request.method} {request.url.path}")
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
     table.append(ctx.route("/{rest:path}", unknown, methods=methods, operation="unmatched",

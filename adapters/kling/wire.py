@@ -26,7 +26,13 @@ PROVIDER = "kling"
 TOKEN_LIFETIME_S = 1800  # the doc's example lifetime
 TOKEN_NOT_BEFORE_SKEW_S = 5  # nbf = now - 5 tolerates a server clock slightly behind ours
 
-FAMILY_PATHS = {"t2v": "/v1/videos/text2video", "i2v": "/v1/videos/image2video"}
+FAMILY_PATHS = {
+    "t2v": "/v1/videos/text2video",
+    "i2v": "/v1/videos/image2video",
+    "omni": "/v1/videos/omni-video",  # the omni family's body: adapters/kling/omni.py
+}
+# Models served only by the omni-video endpoint (the catalogue's omni mark).
+OMNI_MODELS = frozenset({"kling-v3-omni"})
 
 # Models whose bodies carry `sound` / multi-shot fields (the create pages).
 SOUND_MODELS = frozenset({"kling-v3", "kling-v2-6"})
@@ -127,8 +133,8 @@ def build_text2video_body(request: GenerationRequest) -> dict[str, Any]:
     return body
 
 
-def _raw_base64(path: Path, read_bytes: Callable[[Path], bytes]) -> str:
-    # Kling rejects data: URLs; it wants the bare base64 text (the image2video page).
+def raw_base64(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes) -> str:
+    """A local image as bare base64: Kling rejects data: URLs (the image2video page)."""
     return base64.b64encode(read_bytes(path)).decode("ascii")
 
 
@@ -138,21 +144,23 @@ def build_image2video_body(
     """The POST /v1/videos/image2video body: image / image_tail as raw base64, no ratio."""
     body = _common_body(request)
     if request.inputs.first_frame is not None:
-        body["image"] = _raw_base64(request.inputs.first_frame, read_bytes)
+        body["image"] = raw_base64(request.inputs.first_frame, read_bytes)
     if request.inputs.last_frame is not None:
-        body["image_tail"] = _raw_base64(request.inputs.last_frame, read_bytes)
+        body["image_tail"] = raw_base64(request.inputs.last_frame, read_bytes)
     body.update({k: v for k, v in request.params.items() if k not in T2V_ONLY_FIELDS})
     return body
 
 
 def family_for(request: GenerationRequest) -> str:
-    """The endpoint family: i2v when the request carries a first or last frame, else t2v."""
+    """The endpoint family: omni for omni models, i2v when a frame is given, else t2v."""
+    if request.provider_model in OMNI_MODELS:
+        return "omni"
     inputs = request.inputs
     return "i2v" if inputs.first_frame is not None or inputs.last_frame is not None else "t2v"
 
 
 def split_task_id(task_id: str) -> tuple[str, str]:
-    """("t2v" | "i2v", Kling task id) from a task id this adapter returned."""
+    """("t2v" | "i2v" | "omni", Kling task id) from a task id this adapter returned."""
     family, sep, raw = task_id.partition(":")
     if not sep or family not in FAMILY_PATHS or not raw:
         raise errors.InvalidRequest(

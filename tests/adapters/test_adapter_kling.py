@@ -195,6 +195,7 @@ def test_known_models_capabilities() -> None:
         "kling-v2-5-turbo",
         "kling-v2-6",
         "kling-v3",
+        "kling-v3-omni",
     }
     v3 = models["kling-v3"].capabilities
     assert v3.durations_s == tuple(range(3, 16)) and v3.audio and v3.multi_shot
@@ -203,6 +204,15 @@ def test_known_models_capabilities() -> None:
     assert models["kling-v1-6"].capabilities.durations_s == (5, 10)
     assert not models["kling-v1-6"].capabilities.audio
     assert "2026-08-13" in models["kling-v3"].price_source
+    omni = models["kling-v3-omni"]
+    assert omni.capabilities.durations_s == tuple(range(3, 16))
+    assert omni.capabilities.resolutions == ("720p", "1080p", "4k")
+    assert omni.capabilities.audio and omni.capabilities.multi_shot
+    assert InputKind.REFERENCE_IMAGES in omni.capabilities.inputs
+    assert omni.capabilities.max_reference_images == 6
+    assert omni.lifecycle.status.value == "live" and not omni.lifecycle.confirmed
+    assert omni.lifecycle.source.startswith("https://") and omni.lifecycle.read_on == "2026-11-30"
+    assert "third-party" in omni.price_source and "2026-11-30" in omni.price_source
 
 
 # --- statuses --------------------------------------------------------------------------
