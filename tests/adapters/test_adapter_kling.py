@@ -80,7 +80,8 @@ def kling_error(status: int, code: int, message: str = "boom") -> Handler:
 
 
 def decode(token: str, **options: Any) -> dict[str, Any]:
-    return jwt.decode(token, SECRET, algorithms=["HS256"], options=options)
+    jwt_options: Any = options  # PyJWT types `options` as its own TypedDict
+    return jwt.decode(token, SECRET, algorithms=["HS256"], options=jwt_options)
 
 
 # --- JWT -------------------------------------------------------------------------------
