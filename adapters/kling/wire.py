@@ -3,6 +3,7 @@
 Contract: Kling's API documentation (kling.ai/document-api) as read Oct–Nov 2026.
 `adapters/kling/adapter.py` sends these over HTTP; keeping
 them here lets tests check tokens, bodies and the error-code mapping without a client.
+The omni-video family's body (kling-v3-omni) is in `adapters/kling/omni.py`.
 """
 
 from __future__ import annotations
