@@ -18,6 +18,7 @@ from urllib.parse import quote, quote_plus
 MASK = "***"
 PARTIAL_RUN_CHARS = 10  # a shared run this long with a key is the key, echoed in part
 PARTIAL_MIN_KEY_CHARS = 16  # shorter values (simulator keys, test keys) are masked only whole
+MIN_SECRET_CHARS = 6  # shorter values are no key; masking them would eat ordinary words
 # Environment variable names that may hold a key besides those an adapter declares.
 KEY_NAME_PATTERNS = ("*_API_KEY", "*_ACCESS_KEY", "*_SECRET_KEY")
 
@@ -31,7 +32,7 @@ _runs: dict[str, None] = {}  # every PARTIAL_RUN_CHARS-long run of every registe
 
 def register(value: str) -> None:
     """Remember a secret value (and its URL-encoded forms) for every later `redact`."""
-    if not value:
+    if len(value) < MIN_SECRET_CHARS:
         return
     forms = {value, quote(value, safe=""), quote_plus(value)}
     with _lock:
@@ -60,7 +61,7 @@ def _mask_spans(text: str, extra: tuple[str, ...]) -> str:
     }
     with _lock:
         short = [v for v in _values if len(v) < PARTIAL_MIN_KEY_CHARS]
-        short += [v for v in extra if v and len(v) < PARTIAL_MIN_KEY_CHARS]
+        short += [v for v in extra if MIN_SECRET_CHARS <= len(v) < PARTIAL_MIN_KEY_CHARS]
         runs = _runs
         for value in short:
             start = text.find(value)

@@ -55,6 +55,12 @@ def test_short_simulator_keys_are_masked_whole_only() -> None:
     assert redact("sim-ke") == "sim-ke"
 
 
+def test_values_too_short_to_be_keys_mask_nothing() -> None:
+    """A test's "sk" must not turn every "task" into "ta***"."""
+    Secret("sk", "(test)")
+    assert redact("task failed", extra=("k",)) == "task failed"
+
+
 def test_provider_error_redacts_message_body_code_and_request_id() -> None:
     exc = errors.InvalidRequest(
         f"echo {KEY}", provider="ark", code=KEY, request_id=KEY[:14], body=f'{{"k": "{KEY}"}}'
