@@ -66,7 +66,8 @@ def test_2x_pixel_table(key: tuple[str, str], size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("model", [*V1, V15])
 def test_1x_models_use_the_1x_table(model: str) -> None:
-    assert ark_wire.pixel_size(model, "720p", "16:9") == (1248, 704)  # the create page: "1.0 differs"
+    # The create page: "1.0 differs" (720p 16:9 is 1248×704 there).
+    assert ark_wire.pixel_size(model, "720p", "16:9") == (1248, 704)
     assert ark_wire.pixel_size(model, "720p", "9:16") == (704, 1248)
     assert ark_wire.pixel_size(model, "480p", "16:9") != ark_wire.pixel_size(V2, "480p", "16:9")
 
