@@ -44,6 +44,21 @@ def register(value: str) -> None:
                 _runs[form[start : start + PARTIAL_RUN_CHARS]] = None
 
 
+def snapshot() -> tuple[frozenset[str], dict[str, None]]:
+    """The registry's contents (tests restore it so one test's keys do not mask another's)."""
+    with _lock:
+        return frozenset(_values), dict(_runs)
+
+
+def restore(state: tuple[frozenset[str], dict[str, None]]) -> None:
+    """Put back a `snapshot`."""
+    with _lock:
+        _values.clear()
+        _values.update(state[0])
+        _runs.clear()
+        _runs.update(state[1])
+
+
 def registered_count() -> int:
     """How many secret forms are registered (for tests and `doctor`)."""
     with _lock:
