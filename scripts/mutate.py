@@ -83,9 +83,17 @@ class ModuleResult:
 def wire_modules(root: Path) -> dict[str, tuple[str, ...]]:
     """Every provider package's wire module (`adapters/<provider>/wire.py`) and its tests."""
     found: dict[str, tuple[str, ...]] = {}
-    for path in sorted(root.glob("adapters/*/wire.py")):
+    paths = sorted(root.glob("adapters/*/wire.py"))
+    providers = [path.parent.name for path in paths]
+    for path in paths:
         provider = path.parent.name
-        tests = sorted(root.glob(f"tests/adapters/test_*{provider}*.py"))
+        # `veo` must not pick up `vertex_veo`'s tests (they never run adapters/veo/wire.py).
+        longer = [other for other in providers if other != provider and provider in other]
+        tests = [
+            t
+            for t in sorted(root.glob(f"tests/adapters/test_*{provider}*.py"))
+            if not any(other in t.name for other in longer)
+        ]
         found[path.relative_to(root).as_posix()] = tuple(
             t.relative_to(root).as_posix() for t in tests
         )
