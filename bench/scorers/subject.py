@@ -11,12 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from bench.jobs import Job
 from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
 from bench.scorers.consistency import per_shot_consistency, vbench_subject_consistency
-from bench.scorers.embedders import (
-    DINO_WEIGHTS_ENV,
-    ClipEmbedder,
-    DinoEmbedder,
-    dino_from_env,
-)
+from bench.scorers.dino import DINO_WEIGHTS_ENV, DinoEmbedder, dino_from_env
+from bench.scorers.embedders import ClipEmbedder
 from bench.scorers.sampler import DENSE_SHORT_SIDE_PX, VideoPass
 
 VBENCH_DINO_MODEL = "vit_base_patch16_224.dino"  # VBench: DINO ViT-B/16
