@@ -7,6 +7,9 @@
    speed-up. Target: >= 100x.
 3. Peak memory of one decode pass (all products) for a 4 s vs a 16 s video, each in a fresh
    process (VmHWM). Target: independent of video length.
+4. The Ray executor (a local Ray with 2 CPUs, one CPU per actor) with 1 and 2 workers vs the
+   local executor, all 7 scorers from a cold cache, actor start and model loads included.
+   Target: the local executor's numbers; 2 workers approach 2x of 1.
 
 THROUGHPUT ONLY: CLIP here is ViT-B-32 with RANDOM weights (no weights can be downloaded on
 this machine); the benchmark never prints a score, only timings.
@@ -178,6 +181,72 @@ def peak_memory(path: Path) -> tuple[float, float, int]:
     return int(base_kib) / 1024, int(peak_kib) / 1024, int(frames)
 
 
+EXECUTOR_SCORERS = [
+    "conformance",
+    "clip_alignment",
+    "subject_consistency",
+    "face_identity",
+    "flicker",
+    "motion",
+    "shots",
+]
+
+
+def executor_rates(run: Path, clip: ClipSettings, sampler: SamplerSettings) -> dict[str, float]:
+    """Videos per second through score_run, cold cache, for local and Ray with 1 and 2 workers.
+
+    Also, for Ray, the rate once the actors are up (their start and model loads excluded).
+    """
+    import ray
+
+    from bench.config import ScoringSettings
+    from bench.scorers.executor import LocalExecutor
+    from bench.scorers.executor_ray import RayExecutor
+
+    videos = len(list((run / "videos").glob("*.mp4")))
+    started = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    print(f"local Ray started in {time.perf_counter() - started:.1f} s (not counted below)")
+    rates: dict[str, float] = {}
+    values: dict[str, dict[str, object]] = {}
+    try:
+        for label, executor in (
+            ("local", LocalExecutor()),
+            ("ray_1", RayExecutor(ScoringSettings(executor="ray", workers=1))),
+            ("ray_2", RayExecutor(ScoringSettings(executor="ray", workers=2))),
+        ):
+            for cache in (run / "cache").glob("*/*"):
+                cache.unlink()
+            started = time.perf_counter()
+            summary = score_run(
+                run, EXECUTOR_SCORERS, clip=clip, sampler=sampler, executor=executor
+            )
+            elapsed_s = time.perf_counter() - started
+            assert all(c.scored == videos for c in summary.counts.values()), summary
+            rates[label] = videos / elapsed_s
+            values[label] = last_scores(run)
+            startup_s = getattr(executor, "startup_s", 0.0)
+            line = f"{label:6s} {elapsed_s:7.1f} s  {rates[label]:.3f} videos/s"
+            if startup_s:
+                rates[f"{label}_after_start"] = videos / (elapsed_s - startup_s)
+                line += f"  (actors up in {startup_s:.1f} s; then {rates[f'{label}_after_start']:.3f} videos/s)"
+            print(line)
+    finally:
+        ray.shutdown()
+    assert values["ray_1"] == values["local"] == values["ray_2"], "executors disagree"
+    return rates
+
+
+def last_scores(run: Path) -> dict[str, object]:
+    """(job, scorer) → the values of its latest scored record."""
+    out: dict[str, object] = {}
+    for line in (run / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record.get("event") == "scored":
+            out[f"{record['job_id']}/{record['scorer']}"] = record["values"]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -187,6 +256,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-ray", action="store_true", help="Skip the Ray executor figures.")
     args = parser.parse_args()
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -273,6 +343,23 @@ def main() -> None:
         print(
             f"  16 s / 4 s           growth {long_growth / short_growth:5.2f}x, peak {long_peak / short_peak:5.2f}x  (target ~1x)"
         )
+        if not args.no_ray:
+            rates = executor_rates(run, clip, sampler)
+            results.update({f"{k}_videos_per_s": round(v, 4) for k, v in rates.items()})
+            results.update(
+                ray_1_vs_local=round(rates["ray_1"] / rates["local"], 3),
+                ray_2_vs_local=round(rates["ray_2"] / rates["local"], 3),
+                ray_2_vs_ray_1=round(rates["ray_2"] / rates["ray_1"], 3),
+            )
+            print(
+                f"  ray 1 worker / local {rates['ray_1'] / rates['local']:6.2f}x   "
+                f"ray 2 / local {rates['ray_2'] / rates['local']:5.2f}x   "
+                f"ray 2 / ray 1 {rates['ray_2'] / rates['ray_1']:5.2f}x  (target: approach 2x)"
+            )
+            after = rates["ray_2_after_start"] / rates["ray_1_after_start"]
+            results["ray_2_vs_ray_1_after_start"] = round(after, 3)
+            print(f"  once the actors are up: ray 2 / ray 1 {after:5.2f}x")
+            print("  same values from all three executors (every scored record compared)")
     print(json.dumps(results))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -152,6 +153,7 @@ class RayExecutor:
         self.started = 0
         self.lost = 0  # actors that died during the run
         self.rescheduled = 0  # videos sent again because their actor died
+        self.startup_s = 0.0  # from the first actor's start to every actor's models loaded
         self._devices: dict[str, str] = {}
         self._started_ray = False
 
@@ -232,10 +234,12 @@ class RayExecutor:
         queue = collections.deque(sorted(todo, key=_size_bytes, reverse=True))
         done: set[str] = set()
         try:
+            started = time.perf_counter()
             for _ in range(min(self.settings.workers, len(todo))):
                 self._start_actor(stage)
             for info in ray.get([a.describe.remote() for a in self.actors]):
                 self._devices.update(info["devices"])
+            self.startup_s = time.perf_counter() - started
             for actor in list(self.actors):
                 self._fill(actor, queue)
             while self.in_flight:
