@@ -143,6 +143,73 @@ class UniformPicker:
         return [t for _, t, _ in chosen], [f for _, _, f in chosen]
 
 
+@dataclass
+class _Consumers:
+    """What one decode pass feeds each frame to, per the products asked for."""
+
+    needs: set[str]
+    picker: UniformPicker
+    flicker: FlickerAccumulator | None
+    motion: MotionAccumulator | None
+    shots: ShotDetector | None
+    every: int  # motion takes every `every`-th frame
+    dense_frames: list[np.ndarray] = field(default_factory=list)
+    dense_times_s: list[float] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls, needs: set[str], settings: SamplerSettings, fps: float | None, expected: int
+    ) -> _Consumers:
+        """The accumulators for `needs` (none for products nobody asked for)."""
+        shots = "shots" in needs
+        return cls(
+            needs,
+            UniformPicker(settings.uniform_frames, expected, settings.uniform_short_side_px),
+            FlickerAccumulator() if "flicker" in needs else None,
+            MotionAccumulator(settings.motion_short_side_px) if "motion" in needs else None,
+            ShotDetector(settings.shot_threshold, settings.min_shot_s) if shots else None,
+            motion_interval(fps, settings.motion_fps),
+        )
+
+    def feed(self, frame: av.VideoFrame, index: int, time_s: float) -> None:
+        """Hand one decoded frame to every consumer that wants it (converted to RGB once)."""
+        want_uniform = "uniform" in self.needs and self.picker.wants(index)
+        want_motion = self.motion is not None and index % self.every == 0
+        want_dense = "dense" in self.needs
+        if not (self.flicker or self.shots or want_uniform or want_motion or want_dense):
+            return
+        rgb = frame.to_ndarray(format="rgb24")
+        if self.flicker is not None:
+            self.flicker.add(rgb)
+        if self.shots is not None:
+            self.shots.add(rgb, time_s)
+        if want_motion and self.motion is not None:
+            self.motion.add(rgb)
+        if want_uniform:
+            self.picker.add(index, time_s, rgb)
+        if want_dense:
+            self.dense_frames.append(np.array(shrink(rgb, DENSE_SHORT_SIDE_PX), copy=True))
+            self.dense_times_s.append(time_s)
+
+    def fill(self, result: VideoPass, prepare: Callable[[list[np.ndarray]], Any] | None) -> None:
+        """Write every product into `result`."""
+        if "uniform" in self.needs:
+            result.uniform_times_s, result.uniform_frames = self.picker.result()
+            if prepare is not None and result.uniform_frames:
+                result.prepared = prepare(result.uniform_frames)
+        if self.flicker is not None:
+            result.flicker_mae, result.flicker_pairs = self.flicker.mean_mae(), self.flicker.pairs
+        if self.motion is not None:
+            result.motion_pair_magnitudes = self.motion.pair_magnitudes
+            result.motion_frames = self.motion.frames
+            result.motion_short_side_px = self.motion.frame_short_side_px
+            result.motion_pair_top2_px = self.motion.pair_top2_px
+            result.motion_loop_top2_px = self.motion.loop_top2_px()
+            result.motion_interval = self.every
+        if self.shots is not None:
+            result.shot_boundaries_s = self.shots.boundaries_s
+
+
 def decode_pass(
     path: Path,
     needs: set[str],
@@ -155,47 +222,20 @@ def decode_pass(
         video.thread_type = "AUTO"  # frame-threaded decoding; costs nothing in accuracy
         audio = container.streams.audio[0] if container.streams.audio else None
         fps = stream_fps(video)
-        expected = expected_frame_count(video, container)
         timeline = TimelineTracker(fps)
         meter = AudioMeter()
-        picker = UniformPicker(settings.uniform_frames, expected, settings.uniform_short_side_px)
-        flicker = FlickerAccumulator() if "flicker" in needs else None
-        motion = MotionAccumulator(settings.motion_short_side_px) if "motion" in needs else None
-        shots = (
-            ShotDetector(settings.shot_threshold, settings.min_shot_s) if "shots" in needs else None
-        )
-        every = motion_interval(fps, settings.motion_fps)
+        consumers = _Consumers.create(needs, settings, fps, expected_frame_count(video, container))
         width = height = None
-        dense_frames: list[np.ndarray] = []
-        dense_times_s: list[float] = []
         streams = [video] + ([audio] if audio is not None else [])
         for packet in container.demux(*streams):
             for frame in packet.decode():
                 if isinstance(frame, av.AudioFrame):
                     meter.add(frame)
-                    continue
-                if not isinstance(frame, av.VideoFrame):
-                    continue
-                index = timeline.frames
-                time_s = timeline.add(frame.time)
-                width, height = frame.width, frame.height
-                want_uniform = "uniform" in needs and picker.wants(index)
-                want_motion = motion is not None and index % every == 0
-                want_dense = "dense" in needs
-                if not (flicker or shots or want_uniform or want_motion or want_dense):
-                    continue
-                rgb = frame.to_ndarray(format="rgb24")
-                if flicker is not None:
-                    flicker.add(rgb)
-                if shots is not None:
-                    shots.add(rgb, time_s)
-                if want_motion and motion is not None:
-                    motion.add(rgb)
-                if want_uniform:
-                    picker.add(index, time_s, rgb)
-                if want_dense:
-                    dense_frames.append(np.array(shrink(rgb, DENSE_SHORT_SIDE_PX), copy=True))
-                    dense_times_s.append(time_s)
+                elif isinstance(frame, av.VideoFrame):
+                    index = timeline.frames
+                    time_s = timeline.add(frame.time)
+                    width, height = frame.width, frame.height
+                    consumers.feed(frame, index, time_s)
         codec = video.codec_context.name
     if timeline.frames == 0:
         raise ValueError("no decodable video frames")
@@ -210,22 +250,10 @@ def decode_pass(
         has_audio=audio is not None and meter.samples > 0,
         audio_rms_dbfs=meter.rms_dbfs() if audio is not None else None,
     )
-    result = VideoPass(probe=probe, dense_frames=dense_frames, dense_times_s=dense_times_s)
-    if "uniform" in needs:
-        result.uniform_times_s, result.uniform_frames = picker.result()
-        if prepare is not None and result.uniform_frames:
-            result.prepared = prepare(result.uniform_frames)
-    if flicker is not None:
-        result.flicker_mae, result.flicker_pairs = flicker.mean_mae(), flicker.pairs
-    if motion is not None:
-        result.motion_pair_magnitudes = motion.pair_magnitudes
-        result.motion_frames = motion.frames
-        result.motion_short_side_px = motion.frame_short_side_px
-        result.motion_pair_top2_px = motion.pair_top2_px
-        result.motion_loop_top2_px = motion.loop_top2_px()
-        result.motion_interval = every
-    if shots is not None:
-        result.shot_boundaries_s = shots.boundaries_s
+    result = VideoPass(
+        probe=probe, dense_frames=consumers.dense_frames, dense_times_s=consumers.dense_times_s
+    )
+    consumers.fill(result, prepare)
     return result
 
 
