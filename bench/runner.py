@@ -208,64 +208,80 @@ class Runner:
         self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
     ) -> Finish:
         """Poll until terminal (or timeout), then download."""
+        outcome = await self._poll_until_terminal(runtime, job, task_id, submitted_at)
+        if isinstance(outcome, Finish):
+            return outcome
+        return await self._settle(runtime, job, task_id, outcome)
+
+    async def _poll_until_terminal(
+        self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
+    ) -> TaskState | Finish:
+        """The task's terminal state, or how polling ended without one."""
         last_status: TaskStatus | None = None
         error_attempt = 0
         deadline = submitted_at + runtime.timeout_s
-        state: TaskState | None = None
         running_at_s = 0.0  # the last time since submission the task was seen unfinished
-        while True:
-            if time.time() > deadline:
-                return Finish(
-                    JobStatus.FAILED,
-                    ErrorKind.TIMEOUT,
-                    f"no result after {runtime.timeout_s:.0f} s",
+        try:
+            while True:
+                if time.time() > deadline:
+                    message = f"no result after {runtime.timeout_s:.0f} s"
+                    return Finish(JobStatus.FAILED, ErrorKind.TIMEOUT, message)
+                try:
+                    self.counters.polls += 1
+                    state = await runtime.poller.poll(task_id)
+                    error_attempt = 0
+                except errors.ProviderError as exc:
+                    error_attempt += 1
+                    decision = retry.decide_poll(exc, error_attempt, self.rng)
+                    if not decision.retry:
+                        kind = ErrorKind.EXPIRED if isinstance(exc, errors.NotFound) else exc.kind
+                        return Finish(JobStatus.ERRORED, kind, f"polling failed: {exc}")
+                    await self.sleep(decision.delay_s)
+                    continue
+                if state.status != last_status:
+                    self._record_status(job, state, last_status)
+                    last_status = state.status
+                if state.status.terminal:
+                    if state.status == TaskStatus.SUCCEEDED:
+                        runtime.durations.add(running_at_s)
+                    return state
+                running_at_s = time.time() - submitted_at
+                interval = retry.next_poll_interval_s(
+                    running_at_s,
+                    state.poll_after_s,
+                    self.poll_min_s,
+                    runtime.durations.typical_s(),
+                    state.progress,
                 )
-            try:
-                self.counters.polls += 1
-                state = await runtime.poller.poll(task_id)
-                error_attempt = 0
-            except errors.ProviderError as exc:
-                error_attempt += 1
-                decision = retry.decide_poll(exc, error_attempt, self.rng)
-                if not decision.retry:
-                    kind = ErrorKind.EXPIRED if isinstance(exc, errors.NotFound) else exc.kind
-                    return Finish(JobStatus.ERRORED, kind, f"polling failed: {exc}")
-                await self.sleep(decision.delay_s)
-                continue
-            if state.status != last_status:
-                self.run.journal.append(
-                    "status",
-                    job.job_id,
-                    sync=False,
-                    status=state.status.value,
-                    raw_status=state.raw_status,
-                    terminal=state.status.terminal,
-                    tokens=state.tokens,
-                    # The model the provider says ran the task (a dated version on Ark):
-                    # `vidbench history` reports when it changes between runs.
-                    model_version=_model_version(state.extra),
-                )
-                if state.status == TaskStatus.RUNNING:
-                    self.counters.running += 1
-                if last_status == TaskStatus.RUNNING:
-                    self.counters.running -= 1
-                last_status = state.status
-                self._notify()
-            if state.status.terminal:
-                if state.status == TaskStatus.SUCCEEDED:
-                    runtime.durations.add(running_at_s)
-                break
-            running_at_s = time.time() - submitted_at
-            interval = retry.next_poll_interval_s(
-                running_at_s,
-                state.poll_after_s,
-                self.poll_min_s,
-                runtime.durations.typical_s(),
-                state.progress,
-            )
-            await self.sleep(retry.on_tick_s(time.monotonic(), interval))
-        if last_status == TaskStatus.RUNNING:
+                await self.sleep(retry.on_tick_s(time.monotonic(), interval))
+        finally:
+            if last_status == TaskStatus.RUNNING:  # stopped polling a running task
+                self.counters.running -= 1
+
+    def _record_status(self, job: Job, state: TaskState, last: TaskStatus | None) -> None:
+        """Journal a status change and keep the running count."""
+        self.run.journal.append(
+            "status",
+            job.job_id,
+            sync=False,
+            status=state.status.value,
+            raw_status=state.raw_status,
+            terminal=state.status.terminal,
+            tokens=state.tokens,
+            # The model the provider says ran the task (a dated version on Ark):
+            # `vidbench history` reports when it changes between runs.
+            model_version=_model_version(state.extra),
+        )
+        if state.status == TaskStatus.RUNNING:
+            self.counters.running += 1
+        if last == TaskStatus.RUNNING:
             self.counters.running -= 1
+        self._notify()
+
+    async def _settle(
+        self, runtime: ModelRuntime, job: Job, task_id: str, state: TaskState
+    ) -> Finish:
+        """A terminal task's cost checked, then its video downloaded or its failure recorded."""
         cost_fields, implausible = money.checked_cost_fields(
             runtime.adapter, request_for(job), state, job.estimated_cost_usd
         )
