@@ -303,46 +303,8 @@ def compare(
         console.print(gate, markup=False, highlight=False)
 
 
-@app.command()
-def reconcile(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
-) -> None:
-    """Provider task list vs the journal: adopt lost tasks, list orphans; creates nothing."""
-    from bench.pipeline import check_secrets, config_from_manifest
-    from bench.reconcile_run import reconcile_dir
-    from bench.store import RunDir
-
-    require_run(run_dir)
-    loaded = config_from_manifest(RunDir(run_dir))
-    check_secrets(loaded)
-    for line in reconcile_dir(run_dir, loaded).lines():
-        console.print(line, markup=False, highlight=False)
-
-
-cli_tools.register(app)  # sim, demo, models, doctor; `suites` (bench/cli_tools.py)
+cli_tools.register(app)  # reconcile, sim, demo, models, doctor, arena; `suites`
 cli_history.register(app)  # history and publish
-
-
-@app.command()
-def arena(
-    run_dirs: Annotated[
-        list[Path], typer.Argument(help="Run directories (votes go to the first).")
-    ],
-    port: Annotated[int, typer.Option("--port")] = 8770,
-    host: Annotated[
-        str, typer.Option("--host", help="127.0.0.1 keeps it on this machine.")
-    ] = "127.0.0.1",
-) -> None:
-    """Blind pairwise voting page for people; votes appended to votes.jsonl."""
-    from bench.arena.server import serve
-    from bench.arena.votes import ArenaBusy
-
-    for run_dir in run_dirs:
-        require_run(run_dir)
-    try:
-        serve(run_dirs, port, host)
-    except ArenaBusy as exc:
-        raise Exit(EXIT_USAGE, str(exc)) from None
 
 
 # ----- entry point ------------------------------------------------------------------------

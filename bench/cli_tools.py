@@ -1,4 +1,5 @@
-"""`vidbench sim`, `demo`, `models`, `doctor` and `suites import|checks`: the tool commands."""
+"""`vidbench reconcile`, `sim`, `demo`, `models`, `doctor`, `arena` and `suites import|checks`:
+the tool commands."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bench import cli_views as views
-from bench.cli_stages import EXIT_USAGE, Exit, execute_run
+from bench.cli_stages import EXIT_USAGE, Exit, confirm_key_hosts, execute_run, require_run
 from bench.cli_views import console
 
 suites_app = typer.Typer(no_args_is_help=True, help="Prompt suite tools.")
@@ -137,7 +138,47 @@ def suites_checks(
     )
 
 
+def reconcile(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Agree to send keys to a non-default host.")
+    ] = False,
+) -> None:
+    """Provider task list vs the journal: adopt lost tasks, list orphans; creates nothing."""
+    from bench.pipeline import check_secrets, config_from_manifest
+    from bench.reconcile_run import reconcile_dir
+    from bench.store import RunDir
+
+    require_run(run_dir)
+    loaded = config_from_manifest(RunDir(run_dir))
+    check_secrets(loaded)
+    confirm_key_hosts(loaded, yes)  # a copied run's manifest may name any base_url
+    for line in reconcile_dir(run_dir, loaded).lines():
+        console.print(line, markup=False, highlight=False)
+
+
+def arena(
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="Run directories (votes go to the first).")
+    ],
+    port: Annotated[int, typer.Option("--port")] = 8770,
+    host: Annotated[
+        str, typer.Option("--host", help="127.0.0.1 keeps it on this machine.")
+    ] = "127.0.0.1",
+) -> None:
+    """Blind pairwise voting page for people; votes appended to votes.jsonl."""
+    from bench.arena.server import serve
+    from bench.arena.votes import ArenaBusy
+
+    for run_dir in run_dirs:
+        require_run(run_dir)
+    try:
+        serve(run_dirs, port, host)
+    except ArenaBusy as exc:
+        raise Exit(EXIT_USAGE, str(exc)) from None
+
+
 def register(app: typer.Typer) -> None:
-    """Add sim, demo, models and doctor to `app` (in that order, as `--help` lists them)."""
-    for command in (sim, demo, models, doctor):
+    """Add reconcile, sim, demo, models, doctor and arena to `app` (as `--help` lists them)."""
+    for command in (reconcile, sim, demo, models, doctor, arena):
         app.command()(command)

@@ -67,7 +67,9 @@ def test_reconcile_adopts_the_lost_task_and_lists_the_orphan_with_its_cost(
     made_before = sim.counters.created("ark")
     capsys.readouterr()
 
-    assert main(["reconcile", str(run_dir)]) == 0
+    # The run's base_url is the loopback simulator, not Ark's host: the key needs --yes.
+    assert main(["reconcile", str(run_dir)]) == 2
+    assert main(["reconcile", str(run_dir), "--yes"]) == 0
     out = capsys.readouterr().out
     assert f"adopted {lost_task} for {lost['job_id']}" in out
     orphan_line = next(line for line in out.splitlines() if orphan_task in line)
