@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 
-.PHONY: demo test check bench mutate setup clean
+LINT_PATHS := bench adapters reports tests benchmarks scripts
+
+.PHONY: demo test lint check bench mutate setup clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,14 +30,17 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/vidbench demo
 
-test: $(STAMP) $(APT_STAMP)
+# The gates first (lint, format, types, module and function sizes), then the tests.
+test: $(STAMP) $(APT_STAMP) lint
 	$(PY) -m pytest -q
 
-check: $(STAMP)
-	$(VENV)/bin/ruff check bench adapters reports tests benchmarks
-	$(VENV)/bin/ruff format --check bench adapters reports tests benchmarks
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+	$(PY) scripts/code_health.py --check
+
+check: test
 
 bench: $(STAMP)
 	$(PY) benchmarks/orchestration.py
