@@ -37,6 +37,10 @@ def demo(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for the run directory (default runs/).")
     ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option("--sample", help="Only N prompts (one per category first): a quicker demo."),
+    ] = None,
 ) -> None:
     """Offline end-to-end run on the built-in simulators: no key, no money."""
     from bench.config import load_config
@@ -48,7 +52,7 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     loaded.config.output_dir = str(out.resolve())
     run_dir = execute_run(
-        loaded, resume=None, max_cost=None, yes=True, sample=None, stratify="category", seed=None
+        loaded, resume=None, max_cost=None, yes=True, sample=sample, stratify="category", seed=0
     )
     console.print(f"\n[bold green]demo finished[/bold green]: {run_dir}")
     console.print(f"report: {run_dir / 'report.html'}  ·  summary: {run_dir / 'report.md'}")
