@@ -143,7 +143,10 @@ def test_tokens_are_refreshed_before_they_expire(server: SimServer) -> None:
 
         before = _count(server, "token")
         run_with(server, "vertex_veo", MODEL, action, params=PARAMS)
-        assert _count(server, "token") - before == 2
+        # Each token is inside the refresh margin, so each submit mints a new one (without the
+        # refresh the second submit would reuse the first: 1). Under heavy load google-auth
+        # may mint once more around the margin, so more than 2 is not a failure.
+        assert _count(server, "token") - before >= 2
     finally:
         server.context("vertex", "quick").settings.pop("token_ttl_s")
 
