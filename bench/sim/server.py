@@ -112,6 +112,12 @@ class _SimApp:
         async def send_counted(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                # Counted before the answer leaves: a client that reads the stats right after
+                # its response must see its own request.
+                self.server.counters.record(
+                    provider, profile_name, holder["operation"], status["code"]
+                )
+                holder["counted"] = True
                 if ctx.request_id_header:
                     headers = list(message.get("headers", []))
                     headers.append(
@@ -128,7 +134,10 @@ class _SimApp:
         try:
             await router(child, receive, send_counted)
         finally:
-            self.server.counters.record(provider, profile_name, holder["operation"], status["code"])
+            if not holder.get("counted"):  # no answer was started (a dropped connection)
+                self.server.counters.record(
+                    provider, profile_name, holder["operation"], status["code"]
+                )
 
     def router(self, profile_name: str, provider: str) -> Router | None:
         """The router of one (profile, provider), built on first use; None if unknown."""
