@@ -87,3 +87,30 @@ def test_entry_point_cannot_replace_a_builtin(
         assert registry.get("ark").__module__ == "adapters.ark.adapter"
     finally:
         registry.refresh()
+
+
+@pytest.mark.slow
+def test_entry_point_provider_runs_end_to_end_through_vidbench_run(
+    plugin: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider nobody edited bench/ or reports/ for: validate, run, score, report."""
+    import pandas as pd
+
+    from bench.cli import main
+
+    monkeypatch.setenv("VIDBENCH_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "suite.yaml").write_text(
+        "suite: toy\ndefaults: {duration: 5, ratio: '16:9'}\nprompts:\n"
+        "  - {id: p1, category: motion, text: 'A red ball rolls across a green lawn'}\n"
+    )
+    config = tmp_path / "toy.yaml"
+    config.write_text(
+        "name: toy\nsuite: suite.yaml\nscorers: [conformance]\noutput_dir: runs\nmodels:\n"
+        "  - {id: toy-model, adapter: toyprov, model: wan3.0-video, simulate: instant}\n"
+    )
+    assert main(["validate", str(config)]) == 0
+    assert main(["run", str(config), "--yes"]) == 0
+    (run_dir,) = (tmp_path / "runs").glob("toy-*")
+    df = pd.read_parquet(run_dir / "results.parquet")
+    assert list(df["adapter"]) == ["toyprov"] and list(df["status"]) == ["succeeded"]
+    assert (run_dir / "report.html").is_file()
