@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench import errors, retry
 from bench.jobs import Job
@@ -30,6 +30,7 @@ SUBMIT_GRACE_S = 15.0  # on interrupt, how long an in-flight create may finish t
 RECONCILE_SETTLE_S = 1.0  # after a lost answer, give the provider's list a moment to show it
 
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -212,7 +213,7 @@ class Creator:
         """The provider's answer as a Verdict, or why it cannot be asked (a message)."""
         adapter = runtime.adapter
         try:
-            found = await adapter.find_task(request)
+            found = await self._read(lambda: adapter.find_task(request))
         except NotImplementedError:
             pass
         except errors.ProviderError as exc:
@@ -226,8 +227,9 @@ class Creator:
             }
             return Verdict(Outcome.ADOPT, "found by client id", found, (found,), evidence)
         try:
-            listed = await adapter.list_recent_tasks(
-                request.provider_model, intent_at_s - CLOCK_SKEW_S
+            since_s = intent_at_s - CLOCK_SKEW_S
+            listed = await self._read(
+                lambda: adapter.list_recent_tasks(request.provider_model, since_s)
             )
         except NotImplementedError as exc:
             return str(exc) or f"{adapter.name} cannot list its tasks"
@@ -236,6 +238,20 @@ class Creator:
         wanted = adapter.task_facts(request)
         found_tasks = candidates(wanted, listed, intent_at_s=intent_at_s, held_task_ids=self.held)
         return decide(wanted, found_tasks, intent_at_s=intent_at_s)
+
+    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
+        """A lookup (a read: safe to repeat) retried on 429/5xx/transport faults like a poll,
+        so one flaky answer does not leave a create ambiguous."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call()
+            except errors.ProviderError as exc:
+                decision = retry.decide_poll(exc, attempt, self.rng)
+                if not decision.retry:
+                    raise
+                await self.sleep(decision.delay_s)
 
 
 def _refusal(exc: errors.ProviderError) -> dict[str, Any]:

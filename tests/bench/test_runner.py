@@ -537,3 +537,26 @@ def test_a_job_id_too_long_for_a_file_name_still_downloads(tmp_path: Path) -> No
     run_jobs(run, ScriptedAdapter(httpx.AsyncClient(transport=download_transport())))
     assert finished(run)[long_id]["status"] == "succeeded"
     assert len(Path(run.states()[long_id].video_path or "").name) < 200
+
+
+def test_a_flaky_lookup_is_retried_before_a_create_is_called_ambiguous(tmp_path: Path) -> None:
+    """The lookup is a read: one 503 on it must not leave a billed task ambiguous."""
+    run = make_run(tmp_path, ["k"])
+
+    class FlakyLookup(ScriptedAdapter):
+        lookups = 0
+
+        async def find_task(self, request: GenerationRequest) -> str | None:
+            FlakyLookup.lookups += 1
+            if FlakyLookup.lookups == 1:
+                raise errors.TransientError("lookup: 503", status_code=503)
+            return await super().find_task(request)
+
+    adapter = FlakyLookup(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"k": [errors.TransientError("timeout")]},
+        lookup={"k": "task-k-9"},
+    )
+    run_jobs(run, adapter)
+    assert finished(run)["k"]["status"] == "succeeded"
+    assert FlakyLookup.lookups == 2 and adapter.creates == ["k"]
