@@ -61,9 +61,16 @@ class Adapter(abc.ABC):
     # How many task ids one `poll_many` call may carry (0: the API has no batch status call).
     max_poll_batch: ClassVar[int] = 0
 
-    def __init__(self, context: AdapterContext, client: httpx.AsyncClient):
+    def __init__(self, context: AdapterContext, client: httpx.AsyncClient | None):
         self.context = context
-        self.client = client
+        self._client = client
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The run's HTTP client (a planning adapter, built without one, cannot send)."""
+        if self._client is None:
+            raise RuntimeError(f"{self.name}: a planning adapter has no HTTP client")
+        return self._client
 
     @classmethod
     @abc.abstractmethod

@@ -25,7 +25,7 @@ err_console = Console(stderr=True)
 
 def print_duration_findings(console: Console, loaded: Any, suite: Any) -> None:
     """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
-    from bench.plan import planning_adapter
+    from bench.adapter_factory import planning_adapter
     from bench.suite import Note, check_durations
 
     cny = loaded.config.currency.cny_per_usd

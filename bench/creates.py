@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench import errors, retry
 from bench.jobs import Job
-from bench.plan import request_for
 from bench.reconcile import CLOCK_SKEW_S, Outcome, Verdict, candidates, decide
 from bench.store import RunDir
 from bench.types import ErrorKind, GenerationRequest, JobStatus
@@ -92,7 +91,7 @@ class Creator:
 
     async def submit(self, runtime: ModelRuntime, job: Job) -> str | Finish:
         """Create the task; returns its id or a Finish (refused, ambiguous, rejected…)."""
-        request = request_for(job)
+        request = job.request
         attempt = 0
         while True:
             attempt += 1
@@ -179,7 +178,7 @@ class Creator:
         """Ask the provider what the unknown create made (caller holds the model's lock)."""
         if settle:
             await self.sleep(self.settle_s)
-        request = request_for(job)
+        request = job.request
         verdict = await self._verdict(runtime, request, intent_at_s)
         if isinstance(verdict, str):
             why = f"create outcome unknown ({cause}); " if cause else "create outcome unknown; "

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.adapter import load_adapter
+from bench.adapter_factory import required_secrets
 from bench.config import LoadedConfig
-from bench.plan import required_secrets
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.adapter_factory import planning_adapter
 from bench.config import LoadedConfig
-from bench.plan import Plan, planning_adapter
+from bench.plan import Plan
 from bench.suite import LoadedSuite
 
 PACKAGES = (

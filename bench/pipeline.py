@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import errors
-from bench.adapter import AdapterContext, Secret, load_adapter
-from bench.config import LoadedConfig, ModelConfig, RunConfig
+from bench.adapter_factory import run_adapters
+from bench.config import LoadedConfig, RunConfig
 from bench.errors import Problem, ValidationFailed
 from bench.http import build_client
 from bench.manifest import build_manifest, utc_now
-from bench.plan import Plan, build_plan, missing_secrets, required_secrets
+from bench.plan import Plan, build_plan, missing_secrets
 from bench.runner import Counters, ModelRuntime, Runner
 from bench.store import RunDir
 from bench.suite import LoadedSuite, load_suite
@@ -54,7 +53,7 @@ def check_resumed_inputs(run: RunDir, assets_root: Path | None) -> None:
     from bench.inputs import resumed_input_problems
 
     unsent = [
-        (state.job.job_id, {k: v for k, v in state.job.inputs.items() if k != "external_id"})
+        (state.job.job_id, state.job.inputs.files())
         for state in run.states().values()
         if not state.done and state.task_id is None and state.job.unsupported_reason is None
     ]
@@ -134,32 +133,6 @@ def simulator_for(config: RunConfig, seed: int) -> Iterator[Any]:
         server.stop()
 
 
-def adapter_context(model: ModelConfig, config: RunConfig, simulator: Any) -> AdapterContext:
-    """Endpoint and credentials for one model (simulator credentials when simulated)."""
-    cls = load_adapter(model.adapter)
-    secrets: dict[str, Secret] = {}
-    if model.simulate:
-        base_url = simulator.base_url(model.adapter, model.simulate)
-        for role in cls.secret_roles:
-            value = simulator.secret(model.adapter, role, model.simulate)
-            secrets[role] = Secret(value, "(simulator)")
-    else:
-        base_url = model.base_url or cls.default_base_url
-        for role, env_var in required_secrets(model).items():
-            value = os.environ.get(env_var)
-            if not value:
-                raise errors.MissingSecret(model.id, env_var)
-            secrets[role] = Secret(value, env_var)
-    return AdapterContext(
-        provider_model=model.model,
-        base_url=base_url.rstrip("/"),
-        secrets=secrets,
-        params=dict(model.params),
-        price_override=dict(model.price),
-        cny_per_usd=config.currency.cny_per_usd,
-    )
-
-
 async def generate(
     run: RunDir,
     config: LoadedConfig,
@@ -173,17 +146,17 @@ async def generate(
     cfg = config.config
     with simulator_for(cfg, cfg.seed) as simulator:
         async with build_client() as client:
-            runtimes = {}
-            for model in cfg.models:
-                cls = load_adapter(model.adapter)
-                adapter = cls(adapter_context(model, cfg, simulator), client)
-                runtimes[model.id] = ModelRuntime(
+            adapters = run_adapters(cfg, simulator, client)
+            runtimes = {
+                model.id: ModelRuntime(
                     model.id,
-                    adapter,
+                    adapters[model.id],
                     model.max_concurrency,
                     model.requests_per_minute,
                     model.timeout_s,
                 )
+                for model in cfg.models
+            }
             budget = max_cost_usd if max_cost_usd is not None else cfg.budget.max_cost_usd
             runner = Runner(
                 run, runtimes, max_cost_usd=budget, progress=progress, probe=check_integrity

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from bench.adapter import Adapter, AdapterContext, load_adapter
+from bench.adapter import Adapter
+from bench.adapter_factory import planning_adapter, required_secrets
 from bench.config import LoadedConfig, ModelConfig
-from bench.jobs import Job, make_job_id
+from bench.jobs import Job, JobInputs, make_job_id
 from bench.suite import LoadedSuite, Prompt
-from bench.types import Capabilities, GenerationInputs, GenerationRequest, InputKind
+from bench.types import Capabilities, GenerationInputs, InputKind
 
 DEFAULT_DURATION_S = 5
 DEFAULT_RATIO = "16:9"
@@ -107,50 +108,6 @@ def unsupported_inputs(inputs: GenerationInputs, caps: Capabilities) -> str | No
     return None
 
 
-def request_for(job: Job) -> GenerationRequest:
-    """The adapter-facing request for a planned job."""
-    inputs = GenerationInputs(
-        first_frame=_path(job.inputs.get("first_frame")),
-        last_frame=_path(job.inputs.get("last_frame")),
-        reference_images=tuple(_path(p) for p in job.inputs.get("reference_images", ())),  # type: ignore[misc]
-        reference_videos=tuple(_path(p) for p in job.inputs.get("reference_videos", ())),  # type: ignore[misc]
-        reference_audios=tuple(_path(p) for p in job.inputs.get("reference_audios", ())),  # type: ignore[misc]
-    )
-    return GenerationRequest(
-        job_id=job.job_id,
-        external_id=job.inputs.get("external_id") or job.job_id,
-        provider_model=job.provider_model,
-        text=job.text,
-        duration_s=job.duration_sent_s,
-        ratio=job.ratio,
-        resolution=job.resolution,
-        audio=job.audio,
-        seed=job.seed,
-        shots=job.shots,
-        inputs=inputs,
-        params=dict(job.params),
-    )
-
-
-def _path(value: Any) -> Any:
-    from pathlib import Path
-
-    return Path(value) if value else None
-
-
-def planning_adapter(model: ModelConfig, cny_per_usd: float) -> Adapter:
-    """An adapter instance without a client, for capabilities and cost estimates."""
-    cls = load_adapter(model.adapter)
-    context = AdapterContext(
-        provider_model=model.model,
-        base_url=model.base_url or cls.default_base_url,
-        params=dict(model.params),
-        price_override=dict(model.price),
-        cny_per_usd=cny_per_usd,
-    )
-    return cls(context, client=None)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class _Snapped:
     """A prompt's settings after snapping to what the model can do, with what changed."""
@@ -185,16 +142,16 @@ def _snap_settings(settings: dict[str, Any], model: ModelConfig, caps: Capabilit
     return _Snapped(requested_s, duration_s, ratio, resolution, audio, tuple(changed))
 
 
-def _input_paths(inputs: GenerationInputs, external_id: str) -> dict[str, Any]:
-    """The job's `inputs` record: input files as strings and the external id."""
-    return {
-        "first_frame": str(inputs.first_frame) if inputs.first_frame else None,
-        "last_frame": str(inputs.last_frame) if inputs.last_frame else None,
-        "reference_images": [str(p) for p in inputs.reference_images],
-        "reference_videos": [str(p) for p in inputs.reference_videos],
-        "reference_audios": [str(p) for p in inputs.reference_audios],
-        "external_id": external_id[:120],
-    }
+def _job_inputs(inputs: GenerationInputs, external_id: str) -> JobInputs:
+    """The job's typed `inputs`: input files as strings and the external id."""
+    return JobInputs(
+        first_frame=str(inputs.first_frame) if inputs.first_frame else None,
+        last_frame=str(inputs.last_frame) if inputs.last_frame else None,
+        reference_images=tuple(str(p) for p in inputs.reference_images),
+        reference_videos=tuple(str(p) for p in inputs.reference_videos),
+        reference_audios=tuple(str(p) for p in inputs.reference_audios),
+        external_id=external_id[:120],
+    )
 
 
 def _input_refusals(prompt: Prompt, inputs: GenerationInputs, caps: Capabilities) -> list[str]:
@@ -252,14 +209,14 @@ def plan_job(
         seed=(seed + sample) if isinstance(seed, int) and caps.seed else None,
         shots=prompt.shots,
         character_ref=str(loaded.resolve(prompt.character_ref)) if prompt.character_ref else None,
-        inputs=_input_paths(inputs, f"vb-{run_id}-{job_id}"),
+        inputs=_job_inputs(inputs, f"vb-{run_id}-{job_id}"),
         params=dict(model.params),
         tags=tuple(prompt.tags),
         unsupported_reason="; ".join(reasons) or None,
     )
     if job.unsupported_reason is None:
         try:
-            cost = adapter.estimate_cost(request_for(job))
+            cost = adapter.estimate_cost(job.request)
             job = _with_cost(job, cost.usd)
         except Exception as exc:  # an adapter that cannot price this request cannot run it
             job = _with_reason(job, f"cannot build request: {exc}")
@@ -267,15 +224,11 @@ def plan_job(
 
 
 def _with_cost(job: Job, usd: float) -> Job:
-    data = job.to_dict()
-    data["estimated_cost_usd"] = round(usd, 6)
-    return Job.from_dict(data)
+    return replace(job, estimated_cost_usd=round(usd, 6))
 
 
 def _with_reason(job: Job, reason: str) -> Job:
-    data = job.to_dict()
-    data["unsupported_reason"] = reason
-    return Job.from_dict(data)
+    return replace(job, unsupported_reason=reason)
 
 
 def build_plan(
@@ -307,17 +260,6 @@ def build_plan(
                     plan.notes.extend(notes)
         plan.models.append(model_plan)
     return plan
-
-
-def required_secrets(model: ModelConfig) -> dict[str, str]:
-    """Secret role → environment variable name for a model (empty when simulated)."""
-    if model.simulate is not None:
-        return {}
-    cls = load_adapter(model.adapter)
-    out = {}
-    for role, config_key in cls.secret_roles.items():
-        out[role] = getattr(model, config_key, None) or cls.default_env.get(role, "")
-    return out
 
 
 def missing_secrets(config: LoadedConfig) -> list[tuple[str, str]]:

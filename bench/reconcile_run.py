@@ -15,9 +15,8 @@ from pathlib import Path
 import httpx
 
 from bench import errors
-from bench.adapter import Adapter, load_adapter
+from bench.adapter import Adapter
 from bench.config import LoadedConfig, ModelConfig
-from bench.plan import request_for
 from bench.reconcile import CLOCK_SKEW_S, Outcome, RemoteTask, Unresolved, assign, orphans
 from bench.store import JobState, RunDir
 
@@ -80,7 +79,7 @@ async def _check_model(
         return
     mine = [s for s in states if s.job.model_id == model.id]
     pending = [
-        Unresolved(s.job.job_id, s.open_intent_at or since_s, adapter.task_facts(request_for(s.job)))
+        Unresolved(s.job.job_id, s.open_intent_at or since_s, adapter.task_facts(s.job.request))
         for s in mine
         if _unresolved(s)
     ]  # fmt: skip
@@ -105,7 +104,7 @@ def _orphan(adapter: Adapter, model_id: str, mine: list[JobState], task: RemoteT
     """An orphan priced as one of the model's jobs with the task's own duration."""
     cost_usd = 0.0
     if mine:
-        request = request_for(mine[0].job)
+        request = mine[0].job.request
         if task.facts.duration_s:
             request = replace(request, duration_s=int(round(task.facts.duration_s)))
         cost_usd = adapter.actual_cost(request, task.state).usd
@@ -114,7 +113,7 @@ def _orphan(adapter: Adapter, model_id: str, mine: list[JobState], task: RemoteT
 
 async def reconcile_run(run: RunDir, config: LoadedConfig) -> ReconcileReport:
     """Compare every listable model's recent tasks with the journal (caller holds the lock)."""
-    from bench.pipeline import adapter_context
+    from bench.adapter_factory import run_adapter
 
     states = list(run.states().values())
     intents = [s.open_intent_at for s in states if s.open_intent_at is not None]
@@ -129,9 +128,7 @@ async def reconcile_run(run: RunDir, config: LoadedConfig) -> ReconcileReport:
             if model.simulate:
                 report.not_checked[model.id] = "in-process simulator: its tasks ended with the run"
                 continue
-            adapter = load_adapter(model.adapter)(
-                adapter_context(model, config.config, None), client
-            )
+            adapter = run_adapter(model, config.config, None, client)
             try:
                 await _check_model(run, adapter, model, states, held, report.since_s, report)
             except errors.ProviderError as exc:

@@ -23,7 +23,6 @@ from bench.adapter import Adapter
 from bench.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
 from bench.download import stream_to_file
 from bench.jobs import Job
-from bench.plan import request_for
 from bench.poller import BatchPoller, DurationEstimate
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
@@ -283,7 +282,7 @@ class Runner:
     ) -> Finish:
         """A terminal task's cost checked, then its video downloaded or its failure recorded."""
         cost_fields, implausible = money.checked_cost_fields(
-            runtime.adapter, request_for(job), state, job.estimated_cost_usd
+            runtime.adapter, job.request, state, job.estimated_cost_usd
         )
         if implausible is not None:
             return Finish(JobStatus.ERRORED, ErrorKind.IMPLAUSIBLE_USAGE, implausible, cost_fields)

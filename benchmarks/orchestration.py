@@ -96,7 +96,6 @@ NAIVE_SLEEP_FRACTION = 30.0 / 100.0  # the quick-start's 30 s sleep against a ~1
 async def naive_loop(run: RunDir, base_url: str, concurrency: int, sleep_s: float) -> int:
     """The provider quick-start's loop per job: create, then sleep and poll until done."""
     from bench.download import stream_to_file
-    from bench.plan import request_for
 
     cls = load_adapter("ark")
     gate = asyncio.Semaphore(concurrency)
@@ -109,7 +108,7 @@ async def naive_loop(run: RunDir, base_url: str, concurrency: int, sleep_s: floa
 
         async def one(job: Job) -> bool:
             async with gate:
-                task_id = (await adapter.submit(request_for(job))).task_id
+                task_id = (await adapter.submit(job.request)).task_id
                 while True:
                     await asyncio.sleep(sleep_s)
                     state = await adapter.poll(task_id)

@@ -2,7 +2,7 @@
 
 1. clip_alignment stage throughput (frames/s, decode + sampling + preprocessing + model,
    with the model already loaded) vs the bare image-tower forward rate on the same
-   preprocessed frames. DESIGN.md target: >= 90%.
+   preprocessed frames. Target: >= 90% (docs/performance.md).
 2. Second scoring of the same run (all scorers, same process) vs the first: the cache
    speed-up. Target: >= 100x.
 3. Peak memory of one decode pass (all products) for a 4 s vs a 16 s video, each in a fresh

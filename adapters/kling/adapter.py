@@ -98,7 +98,7 @@ class KlingAdapter(Adapter):
     def __init__(
         self,
         context: AdapterContext,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None,
         clock: Callable[[], float] = time.time,
     ):
         super().__init__(context, client)

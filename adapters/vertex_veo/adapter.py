@@ -79,7 +79,7 @@ class VertexVeoAdapter(Adapter):
         "params: project (required), location (default us-central1)."
     )
 
-    def __init__(self, context: AdapterContext, client: httpx.AsyncClient):
+    def __init__(self, context: AdapterContext, client: httpx.AsyncClient | None):
         super().__init__(context, client)
         secret = context.secrets.get("service_account")
         self._tokens = TokenSource(secret.reveal() if secret else "", SCOPES)

@@ -12,6 +12,7 @@ import pytest
 
 from bench import plan as plan_module
 from bench.adapter import Adapter
+from bench.adapter_factory import planning_adapter, required_secrets
 from bench.config import LoadedConfig, ModelConfig, RunConfig
 from bench.plan import (
     ModelPlan,
@@ -19,9 +20,6 @@ from bench.plan import (
     build_plan,
     missing_secrets,
     plan_job,
-    planning_adapter,
-    request_for,
-    required_secrets,
     snap_duration,
     snap_ratio,
     snap_resolution,
@@ -294,8 +292,8 @@ def test_unsupported_inputs_are_refused_before_pricing(tmp_path: Path) -> None:
     )
     assert job.unsupported_reason == "model does not accept input kind(s): reference_videos"
     assert adapter.priced == [] and job.estimated_cost_usd == 0.0
-    assert job.inputs["first_frame"] == str((tmp_path / "img" / "a.png").resolve())
-    assert job.inputs["reference_videos"] == [str((tmp_path / "v.mp4").resolve())]
+    assert job.inputs.first_frame == str((tmp_path / "img" / "a.png").resolve())
+    assert job.inputs.reference_videos == (str((tmp_path / "v.mp4").resolve()),)
 
 
 def test_reasons_accumulate(tmp_path: Path) -> None:
@@ -330,8 +328,8 @@ def test_external_id_is_capped_at_120_characters(tmp_path: Path) -> None:
     loaded, prompt = suite_with(tmp_path, {}, id="p" * 60)
     model = ModelConfig(id="m" * 60, adapter="fake", model="prov-1")
     job, _ = plan_job(loaded, prompt, model, 0, cast(Adapter, FakeAdapter(caps())), "run")
-    assert job.inputs["external_id"] == f"vb-run-{job.job_id}"[:120]
-    assert len(job.inputs["external_id"]) == 120
+    assert job.inputs.external_id == f"vb-run-{job.job_id}"[:120]
+    assert len(job.inputs.external_id or "") == 120
 
 
 def test_the_request_carries_every_planned_setting(tmp_path: Path) -> None:
@@ -350,7 +348,7 @@ def test_the_request_carries_every_planned_setting(tmp_path: Path) -> None:
             "reference_videos": ["v.mp4"],
         },
     )
-    request = request_for(job)
+    request = job.request
     assert request == GenerationRequest(
         job_id="mod__p1__s0",
         external_id="vb-run7-mod__p1__s0",
@@ -380,7 +378,7 @@ def test_a_request_without_external_id_uses_the_job_id(tmp_path: Path) -> None:
     job, _, _ = planned(tmp_path, caps())
     data = job.to_dict()
     data["inputs"] = {}
-    request = request_for(Job.from_dict(data))
+    request = Job.from_dict(data).request
     assert request.external_id == "mod__p1__s0"
     assert request.inputs == GenerationInputs()
 
@@ -492,9 +490,9 @@ def test_build_plan_defaults_and_notes_with_one_sample(tmp_path: Path) -> None:
     plan = build_plan(config, loaded)
     assert plan.notes == ["ark-fast/p0: duration 3s→4s"]
     assert plan.models[0].model is config.config.models[0]
-    assert plan.jobs[0].inputs["external_id"] == "vb-plan-ark-fast__p0__s0"
+    assert plan.jobs[0].inputs.external_id == "vb-plan-ark-fast__p0__s0"
     named = build_plan(config, loaded, run_id="r-42")
-    assert named.jobs[0].inputs["external_id"] == "vb-r-42-ark-fast__p0__s0"
+    assert named.jobs[0].inputs.external_id == "vb-r-42-ark-fast__p0__s0"
 
 
 def test_a_role_without_a_variable_is_reported_as_such(

@@ -1,6 +1,6 @@
 """Retry decisions as exact tables: every error class × every attempt, backoff per attempt.
 
-The expected values are written out here from the rules in DESIGN.md ("Retry decisions"),
+The expected values are written out here from the rules in `bench/retry.py`'s docstring,
 not computed by calling the module, so a changed exponent, cap or comparison fails.
 """
 

@@ -15,7 +15,6 @@ from adapters.openai_videos.adapter import OpenAIVideosAdapter
 from bench import errors
 from bench.adapter import AdapterContext
 from bench.jobs import Job
-from bench.plan import request_for
 from bench.reconcile import RemoteTask, TaskFacts, mismatches
 from bench.runner import ModelRuntime, Runner
 from bench.secrets import Secret
@@ -107,7 +106,7 @@ def test_a_dropped_answer_is_a_transient_error_and_the_task_is_listed(tmp_path: 
     async def go() -> tuple[BaseException | None, list[RemoteTask], TaskFacts]:
         async with httpx.AsyncClient() as client:
             ark = adapter(sim, client)
-            request = request_for(job(1, duration_s=5))
+            request = job(1, duration_s=5).request
             try:
                 await ark.submit(request)
             except errors.ProviderError as exc:
