@@ -216,7 +216,9 @@ def score(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster address (auto, ray://host:port).")
     ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Ray actors.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Ray actors, or videos scored at once locally.")
+    ] = None,
     ship_videos: Annotated[
         bool, typer.Option("--ship-videos", help="Send videos through Ray's object store.")
     ] = False,

@@ -205,7 +205,7 @@ def scoring_executor(manifest: dict[str, Any], overrides: dict[str, Any]) -> Any
 
         raise Exit(EXIT_USAGE, escape(f"scoring settings: {exc}")) from None
     if settings.executor == "local":
-        return LocalExecutor(settings.device)
+        return LocalExecutor(settings.device, settings.workers)
     from bench.scorers.executor_ray import ExecutorUnavailable, RayExecutor
 
     try:

@@ -68,7 +68,13 @@ class ScoringSettings(BaseModel):
     address: str | None = Field(
         None, description="Ray cluster address (auto, ray://host:10001); none starts a local Ray."
     )
-    workers: int = Field(2, ge=1, le=1024, description="Ray actors, each with its own models.")
+    workers: int = Field(
+        2,
+        ge=1,
+        le=1024,
+        description="Ray actors, each with its own models; for the local executor, videos "
+        "scored at once (one thread each; 1: one video at a time, the next decoding ahead).",
+    )
     cpus_per_worker: float = Field(1.0, gt=0, le=256, description="CPUs each actor reserves.")
     gpus_per_worker: float = Field(0.0, ge=0, le=16, description="GPUs each actor reserves.")
     device: Literal["auto", "cpu", "cuda"] = Field(

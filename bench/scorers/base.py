@@ -112,6 +112,8 @@ class Scorer(ABC):
     Options: ClassVar[type[BaseModel]] = NoOptions
     protocol: ClassVar[Protocol | None] = None  # for outputs that declare none of their own
     embedder: Any = None  # the embedding model, for scorers that need "embeddings"
+    # False: each scoring thread gets its own instance (models that cannot run twice at once).
+    thread_safe: ClassVar[bool] = True
 
     @classmethod
     def create(cls, context: ScorerContext) -> Scorer:

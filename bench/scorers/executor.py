@@ -150,17 +150,25 @@ def scorer_devices(scorers: Scorers) -> dict[str, str]:
 
 
 class LocalExecutor:
-    """Scores in this process: the next video decodes in a thread while the model embeds."""
+    """Scores in this process. With one worker, the next video decodes in a thread while
+    the current one is scored; with more, that many videos are decoded and scored at once,
+    one thread each (`bench.scorers.parallel`)."""
 
     name = "local"
 
-    def __init__(self, device: str = "auto"):
+    def __init__(self, device: str = "auto", workers: int = 1):
         self.device = device
+        self.workers = max(1, workers)
 
     def results(self, stage: Stage, todo: list[Work]) -> Iterator[tuple[Work, VideoResult]]:
         """Load the models some video needs, then score each video as it is decoded."""
         place_models(stage.scorers, self.device)
         stage.load_models(todo)
+        if self.workers > 1 and len(todo) > 1:
+            from bench.scorers.parallel import threaded_results
+
+            yield from threaded_results(stage, todo, self.workers)
+            return
         for work, video, error in stage.decoded(todo):
             yield work, compute_video(stage.scorers, work, video, error, stage.summary.unavailable)
 

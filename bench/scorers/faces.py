@@ -197,6 +197,7 @@ class FaceIdentityScorer(Scorer):
     needs = frozenset({"uniform", "shots"})
     requires = frozenset({"frames", "faces", "weights", "character_ref"})
     Options = FaceOptions
+    thread_safe = False  # dlib's networks keep scratch buffers: one instance per thread
     protocol = Protocol(
         frames="16 uniform frames",
         model="dlib HOG frontal detector, 5-point landmarks, ResNet 128-d embedding",

@@ -188,3 +188,27 @@ def test_metric_summary_reports_the_interval_it_used() -> None:
     assert (out.loc[("b", "clip_score"), "ci_low"], out.loc[("b", "clip_score"), "ci_high"]) == (
         pytest.approx(ref)
     )
+
+
+def test_the_exact_signed_rank_p_value_matches_scipy_with_ties_and_zeros() -> None:
+    """The vectorised enumeration gives scipy's permutation p-value (its reference) on
+    differences with ties and zeros, n = 2..13, and on the edge where all signs agree."""
+    from reports.pairwise import exact_signed_rank_p_value
+
+    rng = np.random.default_rng(7)
+    checked = 0
+    for n in range(2, 14):
+        for _ in range(12):
+            diffs = rng.integers(-3, 4, size=n).astype(np.float64) * 0.05
+            if not np.any(diffs != 0):
+                continue
+            expected = scipy_stats.wilcoxon(diffs, zero_method="wilcox").pvalue
+            assert paired_test_p_value(diffs) == pytest.approx(expected, abs=1e-12), diffs
+            assert exact_signed_rank_p_value(diffs) == pytest.approx(expected, abs=1e-12)
+            checked += 1
+    assert checked > 100
+    ones = np.array([0.1, 0.1, 0.2, 0.0, 0.3])  # ties, a zero, every sign positive
+    assert exact_signed_rank_p_value(ones) == pytest.approx(
+        scipy_stats.wilcoxon(ones, zero_method="wilcox").pvalue, abs=1e-12
+    )
+    assert exact_signed_rank_p_value(ones) == pytest.approx(2 / 16)
