@@ -17,6 +17,7 @@ BATCH_WINDOW_S = 0.05  # how long the first poll of a batch waits for company
 DURATION_WINDOW = 200  # recent finished tasks a model's typical duration is taken from
 DURATION_QUANTILE = 0.1  # wake early rather than late: most tasks end after this one
 DURATION_MIN_SAMPLES = 3
+EARLIER_BY_S = 0.25  # an estimate moving earlier by less does not wake sleeping pollers
 
 
 class DurationEstimate:
@@ -32,12 +33,34 @@ class DurationEstimate:
         self.quantile = quantile
         self.durations_s: collections.deque[float] = collections.deque(maxlen=window)
         self._typical_s: float | None = None
+        self._announced_s: float | None = None  # the estimate sleeping pollers were told of
+        self._earlier: asyncio.Event | None = None
 
     def add(self, duration_s: float) -> None:
         """A task of this model succeeded; it was still running `duration_s` after submission."""
         if duration_s > 0:
             self.durations_s.append(duration_s)
             self._typical_s = None
+            self._announce()
+
+    def _announce(self) -> None:
+        """Wake the sleeping pollers when an estimate first exists or moves a tick earlier:
+        tasks submitted together end together, so the first ends tell the rest when to look."""
+        typical = self.typical_s()
+        if typical is None:
+            return
+        if self._announced_s is not None and typical > self._announced_s - EARLIER_BY_S:
+            return
+        self._announced_s = typical
+        if self._earlier is not None:
+            self._earlier.set()
+            self._earlier = None
+
+    def earlier(self) -> asyncio.Event:
+        """An event set the next time the estimate appears or moves earlier (one per change)."""
+        if self._earlier is None:
+            self._earlier = asyncio.Event()
+        return self._earlier
 
     def typical_s(self) -> float | None:
         """The low quantile of the recent bounds, or None until a few tasks have finished."""

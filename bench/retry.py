@@ -34,6 +34,10 @@ MIN_PROGRESS = 0.05  # below this, a progress figure says too little about the e
 # Wake-ups land on a shared grid, so polls of tasks due at nearly the same moment go out
 # together (one batch request where the adapter has one).
 POLL_TICK_S = 0.25
+# Where one status request carries many tasks (a batch poll), polls near the end are nearly
+# free in requests: a tighter tick and near-end step catch the end sooner.
+BATCH_POLL_TICK_S = 0.1
+BATCH_NEAR_END_FRACTION = 0.005
 TASK_TIMEOUT_S = 3 * 3600.0
 
 
@@ -99,6 +103,8 @@ def next_poll_interval_s(
     min_s: float | None = None,
     typical_s: float | None = None,
     progress: float | None = None,
+    near_end_fraction: float = POLL_NEAR_END_FRACTION,
+    near_end_min_s: float = POLL_NEAR_END_MIN_S,
 ) -> float:
     """The wait before the next status poll, given the time since submission.
 
@@ -118,8 +124,8 @@ def next_poll_interval_s(
     remaining_s = expected - elapsed_s
     if remaining_s > 0:
         return min(remaining_s, POLL_MAX_S)
-    near_end = POLL_NEAR_END_FRACTION * expected + POLL_FRACTION * -remaining_s
-    return max(POLL_NEAR_END_MIN_S, min(by_fraction, near_end))
+    near_end = near_end_fraction * expected + POLL_FRACTION * -remaining_s
+    return max(near_end_min_s, min(by_fraction, near_end))
 
 
 def expected_duration_s(

@@ -14,6 +14,7 @@ mount declared here.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import logging
 import secrets
@@ -33,6 +34,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from bench import sim
 from bench.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
+from bench.sim.clip_cache import ClipCache
 from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext, SimMount
 from bench.sim.counters import Stats
 from bench.sim.files import FileStore
@@ -185,7 +187,13 @@ class _SimApp:
                     self.server.counters.record(provider, profile, "download", 200)
                     await send_truncated(video, send)
                     return
-                response = FileResponse(video, media_type="video/mp4")
+                clips = self.server.clips
+                data = clips.cached(video) or await asyncio.to_thread(clips.get, video)
+                response = (
+                    FileResponse(video, media_type="video/mp4")
+                    if data is None
+                    else Response(data, media_type="video/mp4")
+                )
         # Counted before the answer goes out, so a client reading the stats after it sees it.
         self.server.counters.record(provider, profile, "download", response.status_code)
         await response(scope, receive, send)
@@ -227,6 +235,7 @@ class SimServer:
         self.settings = settings or {}  # provider → settings for every profile of it
         self.counters = Stats()
         self.files = FileStore()
+        self.clips = ClipCache()
         self.renderer = Renderer(cache_dir)
         self._contexts: dict[tuple[str, str], SimContext] = {}
         self.mounts = mounts()  # adapter name → mount, read once per server

@@ -95,3 +95,37 @@ def test_wake_ups_land_on_the_shared_tick(now_s: float, wait_s: float, expected_
     got = retry.on_tick_s(now_s, wait_s)
     assert got == pytest.approx(expected_s)
     assert wait_s <= got <= wait_s + retry.POLL_TICK_S
+
+
+def test_the_estimate_announces_itself_once_and_again_only_when_a_tick_earlier() -> None:
+    import asyncio
+
+    async def go() -> list[bool]:
+        estimate = DurationEstimate(window=50, quantile=0.0)
+        first = estimate.earlier()
+        estimate.add(20.0)
+        estimate.add(20.0)
+        seen = [first.is_set()]  # two bounds: no estimate yet
+        estimate.add(20.0)
+        seen.append(first.is_set())  # the estimate exists: sleepers are woken
+        second = estimate.earlier()
+        assert second is not first
+        estimate.add(19.9)  # 0.1 s earlier: not worth waking anyone
+        seen.append(second.is_set())
+        estimate.add(19.5)  # 0.5 s earlier than announced
+        seen.append(second.is_set())
+        estimate.add(25.0)  # later: the quantile does not move, nobody is woken
+        seen.append(estimate.earlier().is_set())
+        return seen
+
+    assert asyncio.run(go()) == [False, True, False, True, False]
+
+
+def test_batch_polls_step_tighter_near_the_end_than_single_polls() -> None:
+    single = retry.next_poll_interval_s(20.5, None, 1.0, 20.0)
+    batched = retry.next_poll_interval_s(
+        20.5, None, 1.0, 20.0, None, retry.BATCH_NEAR_END_FRACTION, retry.BATCH_POLL_TICK_S
+    )
+    assert single == pytest.approx(0.02 * 20.0 + 0.08 * 0.5)
+    assert batched == pytest.approx(0.005 * 20.0 + 0.08 * 0.5)
+    assert retry.on_tick_s(10.03, batched, retry.BATCH_POLL_TICK_S) == pytest.approx(0.17)

@@ -560,3 +560,41 @@ def test_a_flaky_lookup_is_retried_before_a_create_is_called_ambiguous(tmp_path:
     run_jobs(run, adapter)
     assert finished(run)["k"]["status"] == "succeeded"
     assert FlakyLookup.lookups == 2 and adapter.creates == ["k"]
+
+
+def test_a_sleeping_poll_wakes_when_its_models_end_becomes_known(tmp_path: Path) -> None:
+    """A task waiting out the 8% rule (here a 30 s floor) polls soon after the model's first
+    tasks show when they end, instead of sleeping the whole wait."""
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+    running = TaskState(TaskStatus.RUNNING, raw_status="running")
+
+    async def go() -> float:
+        runtime = ModelRuntime("m1", adapter, 4, 6000, 60)
+        runner = Runner(RunDir(tmp_path), {"m1": runtime}, poll_min_s=30.0)
+        started = time.monotonic()
+        waiting = asyncio.ensure_future(runner._until_next_poll(runtime, running, 5.0))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        for _ in range(3):  # three tasks of the model were seen running until 1 s
+            runtime.durations.add(1.0)
+        await asyncio.wait_for(waiting, timeout=5.0)
+        return time.monotonic() - started
+
+    assert asyncio.run(go()) < 5.0
+
+
+def test_a_provider_hint_is_slept_out_even_when_the_estimate_moves(tmp_path: Path) -> None:
+    adapter = ScriptedAdapter(httpx.AsyncClient(transport=download_transport()))
+    hinted = TaskState(TaskStatus.RUNNING, raw_status="running", poll_after_s=0.3)
+
+    async def go() -> float:
+        runtime = ModelRuntime("m1", adapter, 4, 6000, 60)
+        runner = Runner(RunDir(tmp_path), {"m1": runtime})
+        started = time.monotonic()
+        waiting = asyncio.ensure_future(runner._until_next_poll(runtime, hinted, 5.0))
+        for _ in range(3):
+            runtime.durations.add(1.0)
+        await waiting
+        return time.monotonic() - started
+
+    assert asyncio.run(go()) >= 0.25
