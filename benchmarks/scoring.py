@@ -212,6 +212,7 @@ def executor_rates(run: Path, clip: ClipSettings, sampler: SamplerSettings) -> d
     try:
         for label, executor in (
             ("local", LocalExecutor()),
+            ("local_2", LocalExecutor(workers=2)),
             ("ray_1", RayExecutor(ScoringSettings(executor="ray", workers=1))),
             ("ray_2", RayExecutor(ScoringSettings(executor="ray", workers=2))),
         ):
@@ -233,7 +234,9 @@ def executor_rates(run: Path, clip: ClipSettings, sampler: SamplerSettings) -> d
             print(line)
     finally:
         ray.shutdown()
-    assert values["ray_1"] == values["local"] == values["ray_2"], "executors disagree"
+    assert values["ray_1"] == values["local"] == values["ray_2"] == values["local_2"], (
+        "executors disagree"
+    )
     return rates
 
 
@@ -359,7 +362,10 @@ def main() -> None:
             after = rates["ray_2_after_start"] / rates["ray_1_after_start"]
             results["ray_2_vs_ray_1_after_start"] = round(after, 3)
             print(f"  once the actors are up: ray 2 / ray 1 {after:5.2f}x")
-            print("  same values from all three executors (every scored record compared)")
+            threads = rates["local_2"] / rates["local"]
+            results["local_2_vs_local"] = round(threads, 3)
+            print(f"  local, 2 worker threads / 1: {threads:5.2f}x")
+            print("  same values from all four executors (every scored record compared)")
     print(json.dumps(results))
 
 
