@@ -23,6 +23,7 @@ from bench.adapter import Adapter
 from bench.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
 from bench.download import stream_to_file
 from bench.jobs import Job
+from bench.poll_timing import until_next_poll
 from bench.poller import BatchPoller, DurationEstimate
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
@@ -245,47 +246,17 @@ class Runner:
                         runtime.durations.add(running_at_s)
                     return state
                 running_at_s = time.time() - submitted_at
-                await self._until_next_poll(runtime, state, running_at_s)
+                await until_next_poll(
+                    runtime.durations,
+                    runtime.poller.max_batch > 1,
+                    state,
+                    running_at_s,
+                    self.poll_min_s,
+                    self.sleep,
+                )
         finally:
             if last_status == TaskStatus.RUNNING:  # stopped polling a running task
                 self.counters.running -= 1
-
-    async def _until_next_poll(
-        self, runtime: ModelRuntime, state: TaskState, running_at_s: float
-    ) -> None:
-        """Sleep until the next poll is due; if the model's duration estimate appears or moves
-        earlier meanwhile, the wait is worked out again from it (a shorter wait, never a longer)."""
-        polled = time.monotonic()
-        due = polled + self._poll_wait_s(runtime, state, running_at_s, polled)
-        while (wait_s := due - time.monotonic()) > 0:
-            if state.poll_after_s:  # the provider said when to come back
-                await self.sleep(wait_s)
-                return
-            nap = asyncio.ensure_future(self.sleep(wait_s))
-            earlier = asyncio.ensure_future(runtime.durations.earlier().wait())
-            await asyncio.wait((nap, earlier), return_when=asyncio.FIRST_COMPLETED)
-            if nap.done():
-                earlier.cancel()
-                return
-            nap.cancel()
-            due = min(due, polled + self._poll_wait_s(runtime, state, running_at_s, polled))
-
-    def _poll_wait_s(
-        self, runtime: ModelRuntime, state: TaskState, running_at_s: float, polled: float
-    ) -> float:
-        """The wait after the poll made at `polled` (monotonic), landing on the shared tick."""
-        batched = runtime.poller.max_batch > 1
-        tick_s = retry.BATCH_POLL_TICK_S if batched else retry.POLL_TICK_S
-        interval = retry.next_poll_interval_s(
-            running_at_s,
-            state.poll_after_s,
-            self.poll_min_s,
-            runtime.durations.typical_s(),
-            state.progress,
-            retry.BATCH_NEAR_END_FRACTION if batched else retry.POLL_NEAR_END_FRACTION,
-            tick_s,
-        )
-        return retry.on_tick_s(polled, interval, tick_s)
 
     def _record_status(self, job: Job, state: TaskState, last: TaskStatus | None) -> None:
         """Journal a status change and keep the running count."""
