@@ -60,6 +60,10 @@ class Adapter(abc.ABC):
     note: ClassVar[str] = ""
     # How many task ids one `poll_many` call may carry (0: the API has no batch status call).
     max_poll_batch: ClassVar[int] = 0
+    # True when `find_task` always tells whether a create made a task (a lookup by the
+    # client's own id, e.g. Kling's external_task_id): a lost answer is then resolved by that
+    # lookup, not by matching the provider's task list, so creates need not go one at a time.
+    finds_by_client_id: ClassVar[bool] = False
 
     def __init__(self, context: AdapterContext, client: httpx.AsyncClient | None):
         self.context = context

@@ -4,15 +4,20 @@ Every attempt is journaled: an `intent` before the request, then exactly one of
 `submitted` (the task id), `refused` (429, refused connection, 4xx: nothing was made) or,
 when the answer was lost, `reconciled` after asking the provider what it made
 (`bench.reconcile`). Creates of one (endpoint, model) are serialized from intent to
-outcome, so at most one create per model is ever unresolved and a match is unique.
+outcome, so at most one create per model is ever unresolved and a match in the provider's
+task list is unique — except where the API finds a task by the client's own id
+(`Adapter.finds_by_client_id`): each lost answer is then resolved by its own lookup, and
+creates go out in parallel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,7 +82,11 @@ class Creator:
         self.settle_s = settle_s
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
-    def _lock(self, runtime: ModelRuntime) -> asyncio.Lock:
+    def _lock(self, runtime: ModelRuntime) -> AbstractAsyncContextManager[Any]:
+        """The model's create lock; none needed where a lookup by client id resolves any
+        lost answer on its own."""
+        if runtime.adapter.finds_by_client_id:
+            return contextlib.nullcontext()
         context = runtime.adapter.context
         key = (context.base_url, context.provider_model)
         return self._locks.setdefault(key, asyncio.Lock())
@@ -214,7 +223,8 @@ class Creator:
         try:
             found = await self._read(lambda: adapter.find_task(request))
         except NotImplementedError:
-            pass
+            if adapter.finds_by_client_id:  # creates were not serialized: a list match is unsafe
+                return f"{adapter.name} could not look this create up by its client id"
         except errors.ProviderError as exc:
             return f"the lookup by client id failed: {exc}"
         else:

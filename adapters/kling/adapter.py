@@ -90,6 +90,7 @@ class KlingAdapter(Adapter):
     allowed_params: ClassVar[frozenset[str]] = (
         COMMON_FIELDS | T2V_ONLY_FIELDS | I2V_ONLY_FIELDS | omni.FIELDS
     )
+    finds_by_client_id: ClassVar[bool] = True  # external_task_id: creates need no queue
     note: ClassVar[str] = (
         "Per-request JWT; external_task_id lets an ambiguous create be looked up; "
         "kling-v3-omni goes to the omni-video endpoint."

@@ -26,6 +26,7 @@ from adapters.kling import sim_omni
 from adapters.kling.sim_checks import RATIOS, check_token, image_ratio, invalid, kling_error
 from bench.sim.common import SimContext, SimError, SimMount, malformed_response
 from bench.sim.common import request_id as current_request_id
+from bench.sim.media import DroppedAnswer
 from bench.sim.tasks import Phase, SimTask, VideoSpec
 
 ACCOUNT = "account"  # Kling's concurrency is account-wide: every task counts against one key
@@ -194,7 +195,10 @@ class KlingSim:
         if self.ctx.fault("create_5xx_rate"):  # created, but the client cannot know
             raise kling_error(500, 5000, "internal server error")
         # Kling answers a create with the task as submitted, whatever the clock says.
-        return succeed(request, self._task_data(request, task, just_created=True))
+        answer = succeed(request, self._task_data(request, task, just_created=True))
+        if self.ctx.fault("create_drop_rate"):  # made and billed; the answer is cut
+            return DroppedAnswer(bytes(answer.body))
+        return answer
 
     def _spec(self, fields: dict[str, Any]) -> VideoSpec:
         width, height = output_size(fields["model"], fields["mode"], fields["ratio"])

@@ -560,3 +560,50 @@ def test_a_flaky_lookup_is_retried_before_a_create_is_called_ambiguous(tmp_path:
     run_jobs(run, adapter)
     assert finished(run)["k"]["status"] == "succeeded"
     assert FlakyLookup.lookups == 2 and adapter.creates == ["k"]
+
+
+class ClientIdAdapter(ScriptedAdapter):
+    """An API that finds any task by the client's own id (as Kling's external_task_id)."""
+
+    finds_by_client_id = True
+
+
+def test_creates_go_out_together_where_a_lookup_by_client_id_resolves_any_loss(
+    tmp_path: Path,
+) -> None:
+    run = make_run(tmp_path, [f"j{i}" for i in range(6)])
+    adapter = ClientIdAdapter(httpx.AsyncClient(transport=download_transport()), lookup={})
+    run_jobs(run, adapter)
+    assert len(adapter.creates) == 6 and adapter.max_in_flight > 1
+    assert all(r["status"] == "succeeded" for r in finished(run).values())
+
+
+def test_a_lost_create_without_the_queue_is_resolved_by_its_own_lookup(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["a", "b"])
+    adapter = ClientIdAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"a": [errors.TransientError("connection dropped")]},
+        lookup={"a": "task-a-7"},
+    )
+    run_jobs(run, adapter)
+    assert {k: r["status"] for k, r in finished(run).items()} == {
+        "a": "succeeded",
+        "b": "succeeded",
+    }
+    adopted = [r for r in records(run) if r["event"] == "reconciled"]
+    assert [(r["job_id"], r["task_id"]) for r in adopted] == [("a", "task-a-7")]
+
+
+def test_without_its_lookup_an_unqueued_create_is_ambiguous_not_matched_by_list(
+    tmp_path: Path,
+) -> None:
+    """A provider that claims lookups but cannot do one: the list is never used to guess."""
+    run = make_run(tmp_path, ["a"])
+    adapter = ClientIdAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"a": [errors.TransientError("connection dropped")]},
+        listing=lambda: [remote("task-a-1", time.time())],
+    )
+    run_jobs(run, adapter)
+    assert finished(run)["a"]["error_kind"] == "ambiguous_create"
+    assert adapter.creates == ["a"]

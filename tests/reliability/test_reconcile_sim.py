@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -151,3 +152,61 @@ def test_openai_videos_lost_answers_are_adopted_by_model_seconds_size_and_prompt
     assert made == len({s.task_id for s in states.values()}) == 5
     adopted = [r for r in run.journal.read() if r["event"] == "reconciled"]
     assert adopted and all(r["evidence"]["matched"]["prompt"] == "same text" for r in adopted)
+
+
+def test_kling_creates_go_out_together_and_lost_answers_are_found_by_client_id(
+    tmp_path: Path,
+) -> None:
+    """Kling finds a task by its external_task_id, so its creates are not queued one at a
+    time; half the answers are cut after the task was made, and each is found by its own
+    lookup: every job succeeds, one task each, none made twice."""
+    from adapters.kling.adapter import KlingAdapter
+    from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+
+    settings = {"kling": {"render_scale": 0.125}}
+    with SimServer(default_profile="drops", profiles={"drops": DROPS}, settings=settings,
+                   cache_dir=tmp_path / "renders") as sim:  # fmt: skip
+        run = RunDir(tmp_path / "run")
+        run.path.mkdir()
+        run.write_manifest({"name": "kling-drops"})
+        jobs = [
+            replace(
+                job(i, duration_s=5),
+                job_id=f"kling__p{i}__s0",
+                model_id="kling",
+                adapter="kling",
+                provider_model="kling-v2-6",
+                resolution=None,
+            )
+            for i in range(8)
+        ]
+        for planned in jobs:
+            run.journal.append("planned", planned.job_id, job=planned.to_dict())
+        in_flight = {"now": 0, "most": 0}
+
+        class Counting(KlingAdapter):
+            async def submit(self, request: Any) -> Any:
+                in_flight["now"] += 1
+                in_flight["most"] = max(in_flight["most"], in_flight["now"])
+                try:
+                    return await super().submit(request)
+                finally:
+                    in_flight["now"] -= 1
+
+        async def go() -> None:
+            async with httpx.AsyncClient() as client:
+                secrets = {"access_key": Secret(SIM_ACCESS_KEY, "(simulator)"),
+                           "secret_key": Secret(SIM_SECRET_KEY, "(simulator)")}  # fmt: skip
+                context = AdapterContext("kling-v2-6", sim.base_url("kling"), secrets)
+                runtime = ModelRuntime("kling", Counting(context, client), 4, 6000, 60)
+                await Runner(run, {"kling": runtime}, sleep=quick_sleep).run_all()
+
+        asyncio.run(go())
+        states = run.states()
+        assert {s.final_status for s in states.values()} == {"succeeded"}
+        assert len({s.task_id for s in states.values()}) == 8
+        assert sim.counters.created("kling", "drops") == 8  # none paid twice
+        records = list(run.journal.read())
+        adopted = [r for r in records if r["event"] == "reconciled" and r["outcome"] == "adopt"]
+        assert adopted and all(r["evidence"]["lookup"] == "client id" for r in adopted)
+        assert in_flight["most"] > 1  # creates overlapped
