@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/history.py
+	$(PY) benchmarks/demo.py
 
 # Mutation testing of the core modules (not part of `test`: minutes of CPU, run nice'd, one
 # module at a time). MODULES=bench/retry.py limits it; docs/testing.md explains the figures.
