@@ -113,6 +113,15 @@ def configure_torch_threads() -> None:
         torch.set_num_threads(max(1, os.cpu_count() or 1))
 
 
+def no_weights_cache() -> bool:
+    """True when neither huggingface_hub's cache nor ~/.cache/clip exists, so no open_clip
+    weights can be on disk: said without importing open_clip and torch (4 s here)."""
+    from huggingface_hub import constants
+
+    clip_cache = Path(os.path.expanduser("~/.cache/clip"))
+    return not Path(constants.HF_HUB_CACHE).is_dir() and not clip_cache.is_dir()
+
+
 def cached_open_clip_file(model: str, pretrained: str) -> Path | None:
     """The weights file open_clip would use for (model, tag), if already on disk; no network."""
     import open_clip
@@ -176,6 +185,9 @@ class ClipEmbedder:
                 self._unavailable = f"CLIP weights file not found: {self.configured_file}"
             else:
                 self.weights_path, self.weights_source = self.configured_file, "file"
+            return
+        if os.environ.get(CLIP_DOWNLOAD_ENV) == "0" and no_weights_cache():
+            self._unavailable = NO_CLIP_WEIGHTS  # nothing cached, nothing to be fetched
             return
         try:
             found = cached_open_clip_file(self.settings.model, self.settings.pretrained)

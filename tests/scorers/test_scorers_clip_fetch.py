@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,23 @@ def test_probe_fails_fast_on_a_refused_connection() -> None:
     problem = probe_download(f"http://127.0.0.1:{port}/", connect_timeout_s=1.0)
     assert problem and problem.startswith("ConnectError")
     assert time.perf_counter() - started < 2.0
+
+
+def test_with_downloads_off_and_no_cache_folder_open_clip_is_not_even_imported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.delenv(embedders.CLIP_WEIGHTS_ENV, raising=False)
+    monkeypatch.setenv(embedders.CLIP_DOWNLOAD_ENV, "0")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+
+    def must_not_run(model: str, tag: str) -> None:
+        raise AssertionError("open_clip's cache was consulted")
+
+    monkeypatch.setattr(embedders, "cached_open_clip_file", must_not_run)
+    assert ClipEmbedder(ClipSettings.model_validate({})).unavailable == NO_CLIP_WEIGHTS
+    (tmp_path / "hub").mkdir()  # a cache exists: it must be looked in
+    reason = ClipEmbedder(ClipSettings.model_validate({})).unavailable
+    assert reason and "open_clip's cache was consulted" in reason
