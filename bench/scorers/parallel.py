@@ -1,8 +1,8 @@
 """Scoring several videos at once in this process: one thread per video in flight.
 
-Decoding (PyAV), optical flow and resizing (OpenCV), dlib and torch all release the GIL for
-their heavy work, so threads use every core without another process's start-up, model
-loads or pickling. A scorer whose models are not safe to call from two threads at once
+Decoding (PyAV), optical flow and resizing (OpenCV) and torch release the GIL for their
+heavy work (dlib in part: two threads ran its face work 1.3x faster than one here), so
+threads use the cores without another process's start-up, model loads or pickling. A scorer whose models are not safe to call from two threads at once
 (`Scorer.thread_safe = False`: dlib's networks keep scratch buffers) gets its own instance
 per thread; the others, and every scorer's models that are safe (torch inference, the
 judge's session and budget), are shared. The driver thread alone applies results, so the
