@@ -10,6 +10,7 @@ build theirs here.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -70,14 +71,7 @@ def run_context(model: ModelConfig, config: RunConfig, simulator: Any) -> Adapte
     base_url = planned.base_url
     if model.simulate:
         base_url = simulator.base_url(model.adapter, model.simulate).rstrip("/")
-    return AdapterContext(
-        provider_model=planned.provider_model,
-        base_url=base_url,
-        secrets=_secrets(model, simulator),
-        params=planned.params,
-        price_override=planned.price_override,
-        cny_per_usd=planned.cny_per_usd,
-    )
+    return replace(planned, base_url=base_url, secrets=_secrets(model, simulator))
 
 
 def run_adapter(
@@ -88,12 +82,7 @@ def run_adapter(
 
 
 def run_adapters(
-    config: RunConfig,
-    simulator: Any,
-    client: httpx.AsyncClient,
-    *,
-    models: list[ModelConfig] | None = None,
+    config: RunConfig, simulator: Any, client: httpx.AsyncClient
 ) -> dict[str, Adapter]:
-    """Model id → run adapter, for every model of the config (or the ones given)."""
-    chosen = config.models if models is None else models
-    return {m.id: run_adapter(m, config, simulator, client) for m in chosen}
+    """Model id → run adapter, for every model of the config."""
+    return {m.id: run_adapter(m, config, simulator, client) for m in config.models}

@@ -42,6 +42,18 @@ class JobInputs:
         """Field → path(s) of the files only (what a resume would upload)."""
         return {k: v for k, v in self.to_dict().items() if k != "external_id"}
 
+    @classmethod
+    def from_paths(cls, inputs: GenerationInputs, external_id: str | None) -> JobInputs:
+        """The record form of adapter-facing inputs (the inverse of `paths`)."""
+        return cls(
+            first_frame=str(inputs.first_frame) if inputs.first_frame else None,
+            last_frame=str(inputs.last_frame) if inputs.last_frame else None,
+            reference_images=tuple(str(p) for p in inputs.reference_images),
+            reference_videos=tuple(str(p) for p in inputs.reference_videos),
+            reference_audios=tuple(str(p) for p in inputs.reference_audios),
+            external_id=external_id,
+        )
+
     def paths(self) -> GenerationInputs:
         """The files as the adapter-facing `GenerationInputs`."""
         return GenerationInputs(

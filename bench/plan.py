@@ -142,18 +142,6 @@ def _snap_settings(settings: dict[str, Any], model: ModelConfig, caps: Capabilit
     return _Snapped(requested_s, duration_s, ratio, resolution, audio, tuple(changed))
 
 
-def _job_inputs(inputs: GenerationInputs, external_id: str) -> JobInputs:
-    """The job's typed `inputs`: input files as strings and the external id."""
-    return JobInputs(
-        first_frame=str(inputs.first_frame) if inputs.first_frame else None,
-        last_frame=str(inputs.last_frame) if inputs.last_frame else None,
-        reference_images=tuple(str(p) for p in inputs.reference_images),
-        reference_videos=tuple(str(p) for p in inputs.reference_videos),
-        reference_audios=tuple(str(p) for p in inputs.reference_audios),
-        external_id=external_id[:120],
-    )
-
-
 def _input_refusals(prompt: Prompt, inputs: GenerationInputs, caps: Capabilities) -> list[str]:
     """Why the model cannot take this prompt's inputs or text (empty: it can)."""
     reasons: list[str] = []
@@ -209,7 +197,7 @@ def plan_job(
         seed=(seed + sample) if isinstance(seed, int) and caps.seed else None,
         shots=prompt.shots,
         character_ref=str(loaded.resolve(prompt.character_ref)) if prompt.character_ref else None,
-        inputs=_job_inputs(inputs, f"vb-{run_id}-{job_id}"),
+        inputs=JobInputs.from_paths(inputs, f"vb-{run_id}-{job_id}"[:120]),
         params=dict(model.params),
         tags=tuple(prompt.tags),
         unsupported_reason="; ".join(reasons) or None,

@@ -296,15 +296,7 @@ def main() -> None:
 
         for cache in (run / "cache").glob("*/*"):
             cache.unlink()
-        scorers = [
-            "conformance",
-            "clip_alignment",
-            "subject_consistency",
-            "face_identity",
-            "flicker",
-            "motion",
-            "shots",
-        ]
+        scorers = EXECUTOR_SCORERS
         started = time.perf_counter()
         first = score_run(run, scorers, clip=clip, sampler=sampler)
         first_s = time.perf_counter() - started

@@ -197,6 +197,18 @@ class Stage:
             "score_failed", job.job_id, sync=False, scorer=name, detail=detail[:500]
         )
 
+    def decode(self, work: Work) -> tuple[VideoPass | None, str | None]:
+        """The video's pass (cached, or decoded now, frames prepared for the one embedder
+        that needs them), or why it could not be decoded."""
+        if work.cached_pass is not None:
+            return work.cached_pass, None
+        embedders = list(work.embed_with.values())
+        prepare = embedders[0].prepare if len(embedders) == 1 else None
+        try:
+            return decode_pass(work.path, work.needs, self.sampler, prepare), None
+        except Exception as exc:  # one bad video must not stop the stage
+            return None, f"decode failed: {exc}"
+
     def decoded(self, todo: list[Work]) -> Iterator[tuple[Work, VideoPass | None, str | None]]:
         """Yield each video's pass, decoding in a background thread one or two videos ahead."""
         cached = [w for w in todo if w.cached_pass is not None]
@@ -210,14 +222,7 @@ class Stage:
             for work in to_decode:
                 if stop.is_set():
                     break
-                prepare = None
-                if len(work.embed_with) == 1:
-                    prepare = next(iter(work.embed_with.values())).prepare
-                try:
-                    video_pass = decode_pass(work.path, work.needs, self.sampler, prepare)
-                    results.put((work, video_pass, None))
-                except Exception as exc:  # one bad video must not stop the stage
-                    results.put((work, None, f"decode failed: {exc}"))
+                results.put((work, *self.decode(work)))
             results.put(None)
 
         thread = threading.Thread(target=produce, name="vidbench-decode", daemon=True)

@@ -129,17 +129,22 @@ TINY_CONFIG = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random tiny CLIP saved as a local weights file (random weights: tests only)."""
+def save_tiny_clip(folder: Path, name: str, seed: int, file_name: str) -> Path:
+    """Register TINY_CONFIG under `name` with open_clip and save random weights for it
+    (random weights: tests only); returns the weights file."""
     import open_clip
     import torch
 
-    folder = tmp_path_factory.mktemp("clip")
-    (folder / f"{TINY}.json").write_text(json.dumps(TINY_CONFIG))
-    open_clip.add_model_config(folder / f"{TINY}.json")
-    torch.manual_seed(0)
-    model, _, _ = open_clip.create_model_and_transforms(TINY, pretrained=None)
-    path = folder / "tiny.pt"
+    (folder / f"{name}.json").write_text(json.dumps(TINY_CONFIG))
+    open_clip.add_model_config(folder / f"{name}.json")
+    torch.manual_seed(seed)
+    model, _, _ = open_clip.create_model_and_transforms(name, pretrained=None)
+    path = folder / file_name
     torch.save(model.state_dict(), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny CLIP saved as a local weights file (random weights: tests only)."""
+    return save_tiny_clip(tmp_path_factory.mktemp("clip"), TINY, seed=0, file_name="tiny.pt")

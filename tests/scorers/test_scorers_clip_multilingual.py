@@ -4,15 +4,19 @@ model stands in for XLM-RoBERTa CLIP: random weights, tests only) or "not applic
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import open_clip
 import pytest
-import torch
-from scorer_helpers import TINY, TINY_CONFIG, add_to_run, make_job, moving_square, write_video
+from scorer_helpers import (
+    TINY,
+    add_to_run,
+    make_job,
+    moving_square,
+    save_tiny_clip,
+    write_video,
+)
 
 from bench.config import ClipSettings
 from bench.scorers.consistency import (
@@ -39,14 +43,7 @@ SHORT_ZH = "一只白猫"
 @pytest.fixture(scope="module")
 def multilingual_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Another random tiny CLIP, registered under its own name (random weights: tests only)."""
-    folder = tmp_path_factory.mktemp("mclip")
-    (folder / f"{TINY_M}.json").write_text(json.dumps(TINY_CONFIG))
-    open_clip.add_model_config(folder / f"{TINY_M}.json")
-    torch.manual_seed(7)
-    model, _, _ = open_clip.create_model_and_transforms(TINY_M, pretrained=None)
-    path = folder / "mclip.pt"
-    torch.save(model.state_dict(), path)
-    return path
+    return save_tiny_clip(tmp_path_factory.mktemp("mclip"), TINY_M, seed=7, file_name="mclip.pt")
 
 
 def zh_job(job_id: str, text: str, **fields: Any) -> Any:

@@ -16,7 +16,7 @@ from bench.config import ClipSettings
 from bench.scorers import parallel
 from bench.scorers.executor import LocalExecutor
 from bench.scorers.sampler import SamplerSettings
-from bench.scorers.stage import build_scorers, score_run
+from bench.scorers.stage import Stage, build_scorers, score_run
 from bench.store import RunDir
 
 NAMES = ["conformance", "flicker", "motion", "shots", "face_identity", "clip_alignment"]
@@ -67,7 +67,7 @@ def test_workers_decode_videos_at_the_same_time(
     """Two workers: two decodes meet at a barrier (one at a time would time out)."""
     run = make_run(tmp_path)
     barrier = threading.Barrier(2, timeout=20)
-    decode = parallel.decode_work
+    decode = Stage.decode
     met: list[str] = []
 
     def meeting(stage: Any, work: Any) -> Any:
@@ -76,7 +76,7 @@ def test_workers_decode_videos_at_the_same_time(
             met.append(work.job.job_id)
         return decode(stage, work)
 
-    monkeypatch.setattr(parallel, "decode_work", meeting)
+    monkeypatch.setattr(Stage, "decode", meeting)
     summary = score_run(run, ["flicker"], executor=LocalExecutor("cpu", workers=2))
     assert sorted(met) == ["sq0", "sq1"] and summary.counts["flicker"].scored == 5
 
