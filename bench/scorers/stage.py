@@ -98,6 +98,10 @@ class Work:
     embeddings: dict[str, Any] = field(default_factory=dict)  # embedder id → cached embeddings
 
 
+# One video out of the decode thread: its work item, its pass, or why it could not be decoded.
+Decoded = tuple[Work, VideoPass | None, str | None]
+
+
 class Stage:
     """One scoring pass over a run directory."""
 
@@ -209,20 +213,21 @@ class Stage:
         except Exception as exc:  # one bad video must not stop the stage
             return None, f"decode failed: {exc}"
 
-    def decoded(self, todo: list[Work]) -> Iterator[tuple[Work, VideoPass | None, str | None]]:
+    def decoded(self, todo: list[Work]) -> Iterator[Decoded]:
         """Yield each video's pass, decoding in a background thread one or two videos ahead."""
         cached = [w for w in todo if w.cached_pass is not None]
         to_decode = [w for w in todo if w.cached_pass is None]
-        results: queue.Queue[tuple[Work, VideoPass | None, str | None] | None] = queue.Queue(
-            PREFETCH_VIDEOS
-        )
+        results: queue.Queue[Decoded | BaseException | None] = queue.Queue(PREFETCH_VIDEOS)
         stop = threading.Event()
 
         def produce() -> None:
-            for work in to_decode:
-                if stop.is_set():
-                    break
-                results.put((work, *self.decode(work)))
+            try:
+                for work in to_decode:
+                    if stop.is_set():
+                        break
+                    results.put((work, *self.decode(work)))
+            except BaseException as exc:  # raised in the consumer, not left to hang it
+                results.put(exc)
             results.put(None)
 
         thread = threading.Thread(target=produce, name="vidbench-decode", daemon=True)
@@ -231,6 +236,8 @@ class Stage:
             for work in cached:
                 yield work, work.cached_pass, None
             while (item := results.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
                 yield item
         finally:
             stop.set()

@@ -99,3 +99,17 @@ def test_the_cli_scores_on_two_threads_unless_told_otherwise() -> None:
     assert isinstance(default, LocalExecutor) and default.workers == 2
     one = scoring_executor({"config": {"scoring": {"workers": 4}}}, {"workers": 1})
     assert isinstance(one, LocalExecutor) and one.workers == 1
+
+
+def test_an_error_in_the_decode_thread_reaches_the_caller_with_one_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker decodes ahead in a thread: an error there is raised, not left to hang."""
+    run = make_run(tmp_path)
+
+    def broken(stage: Any, work: Any) -> Any:
+        raise RuntimeError("decode thread broke")
+
+    monkeypatch.setattr(Stage, "decode", broken)
+    with pytest.raises(RuntimeError, match="decode thread broke"):
+        score_run(run, ["flicker"], executor=LocalExecutor("cpu", workers=1))
