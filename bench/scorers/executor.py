@@ -88,7 +88,7 @@ def compute_video(
     if work.cached_pass is None:
         result.pass_summary = video.summary()
         if video.uniform_frames:
-            result.sheet_jpeg = contact_sheet_jpeg(video.uniform_frames)
+            result.sheet_jpeg = video.sheet_jpeg or contact_sheet_jpeg(video.uniform_frames)
     skip = unavailable or {}
     for name in work.missing:
         if name in skip:

@@ -73,3 +73,51 @@ def test_prepared_frames_stay_within_a_grey_level_of_open_clips_full_frame_trans
         grey_levels = ((prepared - reference) * std * 255).abs()
         assert float(grey_levels.mean()) < 1.0
         assert float(grey_levels.quantile(0.999)) < 12.0
+
+
+@pytest.mark.parametrize(
+    ("height", "width"), [(360, 640), (720, 1280), (225, 1000), (224, 224), (640, 360), (300, 200)]
+)
+def test_fused_resize_and_crop_is_within_a_grey_level_of_the_two_steps(
+    height: int, width: int
+) -> None:
+    """Resampling only the box the centre crop keeps: a rare pixel one grey level off on
+    random images (the harshest input for a resampler); portrait frames take the two steps."""
+    preprocess = open_clip.image_transform(224, is_train=False)
+    images = frames(3, height, width)
+    two_steps = batch_transform(preprocess, images)
+    fused = batch_transform(preprocess, images, fuse_resize_crop=True)
+    std = torch.tensor((0.26862954, 0.26130258, 0.27577711)).view(3, 1, 1)
+    grey_levels = ((fused - two_steps) * std * 255).abs()
+    assert float(grey_levels.max()) <= 1.01
+    assert float((grey_levels > 0.5).float().mean()) < 0.005
+    if height >= width:
+        assert torch.equal(fused, two_steps)
+
+
+def test_fused_resize_and_crop_declines_other_pipelines() -> None:
+    from torchvision import transforms
+
+    from bench.scorers.embedders import resize_crop
+
+    image = frames(1, 100, 200)[0]
+    resize, crop = transforms.Resize(64), transforms.CenterCrop(64)
+    assert resize_crop([resize, crop], image) is not None
+    assert resize_crop([transforms.Resize(64), transforms.CenterCrop(32)], image) is None
+    assert resize_crop([transforms.Resize((64, 80)), crop], image) is None
+    assert resize_crop([transforms.Resize(64, max_size=100), crop], image) is None
+    assert resize_crop([crop, resize], image) is None
+    assert resize_crop([resize], image) is None
+
+
+def test_box_reduce_averages_by_a_whole_factor() -> None:
+    from bench.scorers.sampler import box_reduce
+
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (721, 1283, 3), dtype=np.uint8)
+    halved = box_reduce(frame, 336)  # 721 // 336 = 2
+    assert halved.shape == (360, 641, 3)
+    block = frame[:2, :2].astype(float).mean(axis=(0, 1))
+    assert np.abs(halved[0, 0] - block).max() <= 0.5 + 1e-9
+    assert box_reduce(frame, 400) is frame  # 721 // 400 = 1: unchanged
+    assert box_reduce(frame, 240).shape == (240, 427, 3)  # a factor of 3, edges dropped
