@@ -76,7 +76,9 @@ async def _write_body(response: httpx.Response, tmp: Path) -> tuple[str, int]:
             digest.update(chunk)
             handle.write(chunk)
         handle.flush()
-        os.fsync(handle.fileno())
+        # In a worker thread: a wave of downloads ending together fsynced one after another
+        # on the event loop, holding up every poll and create behind them.
+        await asyncio.to_thread(os.fsync, handle.fileno())
     return digest.hexdigest(), size
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -28,8 +27,6 @@ from bench.poller import BatchPoller, DurationEstimate
 from bench.store import JobState, RunDir
 from bench.types import ErrorKind, JobStatus, TaskState, TaskStatus
 
-MAX_VIDEO_NAME_BYTES = 200  # file systems refuse names over 255 bytes (with `.part`)
-
 
 @dataclass
 class ModelRuntime:
@@ -40,7 +37,8 @@ class ModelRuntime:
     max_concurrency: int
     requests_per_minute: float
     timeout_s: float
-    semaphore: asyncio.Semaphore = field(init=False)
+    semaphore: asyncio.Semaphore = field(init=False)  # tasks at the provider
+    downloads: asyncio.Semaphore = field(init=False)  # finished tasks downloading
     limiter: AsyncLimiter = field(init=False)
     poller: BatchPoller = field(init=False)
     durations: DurationEstimate = field(init=False)  # when this model's tasks tend to end
@@ -48,6 +46,7 @@ class ModelRuntime:
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.max_concurrency)
+        self.downloads = asyncio.Semaphore(self.max_concurrency)
         # A bucket of one minute's requests, refilled continuously.
         self.limiter = AsyncLimiter(max(1.0, self.requests_per_minute), 60.0)
         self.poller = BatchPoller(self.adapter)
@@ -71,15 +70,6 @@ def _model_version(extra: dict[str, Any]) -> str | None:
     """The provider's own model id from a task response, bounded; None when absent."""
     value = extra.get("model")
     return value[:200] if isinstance(value, str) and value else None
-
-
-def video_target(run: RunDir, job_id: str) -> Path:
-    """videos/<job id>.mp4, shortened with a hash where the name would be too long to create."""
-    path = run.video_path(job_id)
-    if len(path.name.encode()) <= MAX_VIDEO_NAME_BYTES:
-        return path
-    digest = hashlib.sha256(job_id.encode()).hexdigest()[:16]
-    return path.with_name(f"{job_id[:100]}-{digest}{path.suffix}")
 
 
 class Runner:
@@ -167,51 +157,57 @@ class Runner:
         if job.unsupported_reason:
             return Finish(JobStatus.UNSUPPORTED, ErrorKind.UNSUPPORTED, job.unsupported_reason)
         runtime = self.runtimes[job.model_id]
-        async with runtime.semaphore:
-            task_id = state.task_id
-            if task_id is None:
-                if runtime.fatal is not None:
-                    err = runtime.fatal
-                    return Finish(
-                        JobStatus.ERRORED, err.kind, f"not sent: an earlier request failed: {err}"
-                    )
-                if state.open_intent_at is not None:
-                    # A create was sent before an interruption and its outcome is unknown.
-                    resolved = await self.creator.resolve(runtime, job, state.open_intent_at)
-                    if isinstance(resolved, Finish):
-                        return resolved
-                    task_id = resolved
-                    if task_id is not None:
-                        self._commit(job)
-                if task_id is None:
-                    if (
-                        self.max_cost_usd is not None
-                        and self.committed_usd + job.estimated_cost_usd > self.max_cost_usd + 1e-9
-                    ):
-                        return Finish(
-                            JobStatus.SKIPPED,
-                            ErrorKind.BUDGET,
-                            f"budget: ${self.committed_usd:.2f} committed + ${job.estimated_cost_usd:.2f} "
-                            f"> max ${self.max_cost_usd:.2f}",
-                        )
-                    if self._stopping:
-                        raise asyncio.CancelledError
-                    self._commit(job)
-                    outcome = await self.creator.submit(runtime, job)
-                    if isinstance(outcome, Finish):
-                        return outcome
-                    self._notify()
-                    task_id = outcome
-            return await self._follow(runtime, job, task_id, state.submitted_at or time.time())
-
-    async def _follow(
-        self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
-    ) -> Finish:
-        """Poll until terminal (or timeout), then download."""
-        outcome = await self._poll_until_terminal(runtime, job, task_id, submitted_at)
+        async with runtime.semaphore:  # a slot per task the provider is working on
+            started = await self._start(runtime, state)
+            if isinstance(started, Finish):
+                return started
+            task_id, submitted_at = started
+            outcome = await self._poll_until_terminal(runtime, job, task_id, submitted_at)
         if isinstance(outcome, Finish):
             return outcome
-        return await self._settle(runtime, job, task_id, outcome)
+        # The provider is done with it: the slot goes to the next create while this downloads.
+        async with runtime.downloads:
+            return await self._settle(runtime, job, task_id, outcome)
+
+    async def _start(self, runtime: ModelRuntime, state: JobState) -> tuple[str, float] | Finish:
+        """The job's task id and submission time: known, found after an interruption, or
+        created now; or how the job ended without one."""
+        job = state.job
+        task_id = state.task_id
+        if task_id is None:
+            if runtime.fatal is not None:
+                err = runtime.fatal
+                return Finish(
+                    JobStatus.ERRORED, err.kind, f"not sent: an earlier request failed: {err}"
+                )
+            if state.open_intent_at is not None:
+                # A create was sent before an interruption and its outcome is unknown.
+                resolved = await self.creator.resolve(runtime, job, state.open_intent_at)
+                if isinstance(resolved, Finish):
+                    return resolved
+                task_id = resolved
+                if task_id is not None:
+                    self._commit(job)
+            if task_id is None:
+                if (
+                    self.max_cost_usd is not None
+                    and self.committed_usd + job.estimated_cost_usd > self.max_cost_usd + 1e-9
+                ):
+                    return Finish(
+                        JobStatus.SKIPPED,
+                        ErrorKind.BUDGET,
+                        f"budget: ${self.committed_usd:.2f} committed + ${job.estimated_cost_usd:.2f} "
+                        f"> max ${self.max_cost_usd:.2f}",
+                    )
+                if self._stopping:
+                    raise asyncio.CancelledError
+                self._commit(job)
+                outcome = await self.creator.submit(runtime, job)
+                if isinstance(outcome, Finish):
+                    return outcome
+                self._notify()
+                task_id = outcome
+        return task_id, state.submitted_at or time.time()
 
     async def _poll_until_terminal(
         self, runtime: ModelRuntime, job: Job, task_id: str, submitted_at: float
@@ -302,7 +298,7 @@ class Runner:
         self, runtime: ModelRuntime, job: Job, task_id: str, state: TaskState
     ) -> Finish:
         """Fetch the video to videos/<job>.mp4 via a temp name; sha256; check it decodes."""
-        target = video_target(self.run, job.job_id)
+        target = self.run.video_path(job.job_id)
         started = time.time()
         last_error = "no attempt"
         kind = ErrorKind.DOWNLOAD_FAILED

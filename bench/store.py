@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from bench.jobs import Job
 from bench.journal import Journal
+
+MAX_VIDEO_NAME_BYTES = 200  # file systems refuse names over 255 bytes (with `.part`)
 
 MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
@@ -64,7 +67,12 @@ class RunDir:
     results_path = property(lambda self: self.path / RESULTS_PARQUET)
 
     def video_path(self, job_id: str) -> Path:
-        return self.videos_dir / f"{job_id}.mp4"
+        """videos/<job id>.mp4, shortened with a hash where the name would be too long."""
+        path = self.videos_dir / f"{job_id}.mp4"
+        if len(path.name.encode()) <= MAX_VIDEO_NAME_BYTES:
+            return path
+        digest = hashlib.sha256(job_id.encode()).hexdigest()[:16]
+        return path.with_name(f"{job_id[:100]}-{digest}{path.suffix}")
 
     def exists(self) -> bool:
         return (self.path / MANIFEST).is_file()

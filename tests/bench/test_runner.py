@@ -607,3 +607,39 @@ def test_without_its_lookup_an_unqueued_create_is_ambiguous_not_matched_by_list(
     run_jobs(run, adapter)
     assert finished(run)["a"]["error_kind"] == "ambiguous_create"
     assert adapter.creates == ["a"]
+
+
+def test_a_finished_task_frees_its_slot_before_its_download(tmp_path: Path) -> None:
+    """max_concurrency counts tasks at the provider: with one slot, the next create goes out
+    while the finished task's video is still downloading (held here until that create)."""
+    run = make_run(tmp_path, ["a", "b"])
+    created_b = asyncio.Event()
+
+    async def video(request: httpx.Request) -> httpx.Response:
+        if "-a-" in request.url.path:
+            try:
+                await asyncio.wait_for(created_b.wait(), 1.0)
+            except TimeoutError:
+                return httpx.Response(503)
+        return httpx.Response(200, content=VIDEO_BYTES)
+
+    class Adapter(ScriptedAdapter):
+        async def submit(self, request: GenerationRequest) -> SubmitResult:
+            result = await super().submit(request)
+            if request.job_id == "b":
+                created_b.set()
+            return result
+
+    adapter = Adapter(httpx.AsyncClient(transport=httpx.MockTransport(video)))
+
+    async def go() -> None:
+        runtime = ModelRuntime(
+            "m1", adapter, max_concurrency=1, requests_per_minute=6000, timeout_s=60
+        )
+        await Runner(run, {"m1": runtime}, sleep=no_sleep).run_all()
+
+    asyncio.run(go())
+    done = finished(run)
+    assert {done["a"]["status"], done["b"]["status"]} == {"succeeded"}
+    kinds = [(r["event"], r["job_id"]) for r in records(run) if r["event"] != "planned"]
+    assert kinds.index(("submitted", "b")) < kinds.index(("downloaded", "a"))
