@@ -105,7 +105,12 @@ class ModelConfig(BaseModel):
     base_url: str | None = Field(
         None, description="API base URL; the provider's default when omitted."
     )
-    max_concurrency: int = Field(5, ge=1, le=1000, description="Tasks in flight at once.")
+    max_concurrency: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Tasks at the provider at once (a finished task downloads outside this count).",
+    )
     requests_per_minute: float = Field(60, gt=0, description="Create requests per minute.")
     params: dict[str, Any] = Field(
         default_factory=dict, description="Provider fields passed through."
