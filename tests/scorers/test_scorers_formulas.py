@@ -47,6 +47,19 @@ def test_flicker_counts_every_channel() -> None:
     assert acc.mean_mae() == pytest.approx(30.0)
 
 
+def test_mean_abs_diff_equals_numpys_mean_of_absdiff_exactly() -> None:
+    """OpenCV's L1 norm in place of numpy's mean: the same float, bit for bit, on 720p."""
+    from bench.scorers.temporal import mean_abs_diff
+
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        a = rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+        b = a.copy()
+        b[rng.random(a.shape) < 0.3] = rng.integers(0, 256)
+        expected = float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+        assert mean_abs_diff(a, b) == expected
+
+
 def test_subject_consistency_hand_vectors() -> None:
     f0, f1, f2 = np.array([1.0, 0.0]), np.array([1.0, 1.0]), np.array([0.0, 1.0])
     c = 1 / math.sqrt(2)
