@@ -1,8 +1,9 @@
 """Scoring stage performance, measured side by side in one run.
 
 1. clip_alignment stage throughput (frames/s, decode + sampling + preprocessing + model,
-   with the model already loaded) vs the bare image-tower forward rate on the same
-   preprocessed frames. Target: >= 90% (docs/performance.md).
+   with the model already loaded; one scoring worker and the default two) vs the bare
+   image-tower forward rate on the same preprocessed frames, in alternating rounds; the
+   median of the per-round ratios. Target: >= 90% (docs/performance.md).
 2. Second scoring of the same run (all scorers, same process) vs the first: the cache
    speed-up. Target: >= 100x.
 3. Peak memory of one decode pass (all products) for a 4 s vs a 16 s video, each in a fresh
@@ -15,6 +16,7 @@ THROUGHPUT ONLY: CLIP here is ViT-B-32 with RANDOM weights (no weights can be do
 this machine); the benchmark never prints a score, only timings.
 
     .venv/bin/python benchmarks/scoring.py [--videos 6] [--seconds 4] [--width 1280 --height 720]
+        [--repeats 7] [--no-ray]
 """
 
 from __future__ import annotations
