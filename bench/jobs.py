@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value if v)
 
 
+SINGLE_FILES = ("first_frame", "last_frame")
+MANY_FILES = ("reference_images", "reference_videos", "reference_audios")
+
+
+def _files(
+    get: Callable[[str], Any], one: Callable[[Any], Any], many: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """The five file fields read with `get`: each single path through `one` (None when
+    empty), each list through `many` — the one place the fields are named."""
+    return {
+        **{name: one(get(name)) if get(name) else None for name in SINGLE_FILES},
+        **{name: many(get(name)) for name in MANY_FILES},
+    }
+
+
 @dataclass(frozen=True)
 class JobInputs:
     """A job's input files (absolute paths, as strings) and the id the provider is sent."""
@@ -45,48 +61,25 @@ class JobInputs:
     @classmethod
     def from_paths(cls, inputs: GenerationInputs, external_id: str | None) -> JobInputs:
         """The record form of adapter-facing inputs (the inverse of `paths`)."""
-        return cls(
-            first_frame=str(inputs.first_frame) if inputs.first_frame else None,
-            last_frame=str(inputs.last_frame) if inputs.last_frame else None,
-            reference_images=tuple(str(p) for p in inputs.reference_images),
-            reference_videos=tuple(str(p) for p in inputs.reference_videos),
-            reference_audios=tuple(str(p) for p in inputs.reference_audios),
-            external_id=external_id,
-        )
+        strings = _files(partial(getattr, inputs), str, lambda v: tuple(map(str, v)))
+        return cls(**strings, external_id=external_id)
 
     def paths(self) -> GenerationInputs:
         """The files as the adapter-facing `GenerationInputs`."""
         return GenerationInputs(
-            first_frame=Path(self.first_frame) if self.first_frame else None,
-            last_frame=Path(self.last_frame) if self.last_frame else None,
-            reference_images=tuple(Path(p) for p in self.reference_images),
-            reference_videos=tuple(Path(p) for p in self.reference_videos),
-            reference_audios=tuple(Path(p) for p in self.reference_audios),
+            **_files(partial(getattr, self), Path, lambda v: tuple(map(Path, v)))
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The record's shape: lists for the reference files."""
-        return {
-            "first_frame": self.first_frame,
-            "last_frame": self.last_frame,
-            "reference_images": list(self.reference_images),
-            "reference_videos": list(self.reference_videos),
-            "reference_audios": list(self.reference_audios),
-            "external_id": self.external_id,
-        }
+        return {**_files(partial(getattr, self), str, list), "external_id": self.external_id}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> JobInputs:
         """Read a record's `inputs` (missing fields are empty; unknown ones are ignored)."""
         data = data or {}
-        return cls(
-            first_frame=str(data["first_frame"]) if data.get("first_frame") else None,
-            last_frame=str(data["last_frame"]) if data.get("last_frame") else None,
-            reference_images=_strings(data.get("reference_images")),
-            reference_videos=_strings(data.get("reference_videos")),
-            reference_audios=_strings(data.get("reference_audios")),
-            external_id=str(data["external_id"]) if data.get("external_id") else None,
-        )
+        external_id = str(data["external_id"]) if data.get("external_id") else None
+        return cls(**_files(data.get, str, _strings), external_id=external_id)
 
 
 @dataclass(frozen=True)

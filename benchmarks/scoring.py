@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,7 +122,7 @@ def random_weights(root: Path) -> Path:
 
 def clip_rates(
     run: Path, clip: ClipSettings, sampler: SamplerSettings, repeats: int
-) -> dict[str, object]:
+) -> list[dict[str, tuple[float, float]]]:
     """Stage vs bare forward per round (wall frames/s, CPU ms/frame), rounds alternating.
 
     Stage: score_run(clip_alignment) with the model preloaded and a cold cache, so each
@@ -181,33 +182,24 @@ def clip_rates(
                 f"{n} {fps:5.2f} fps {ms:4.0f} ms" for n, (fps, ms) in measured.items()
             )
             print(f"  round {index}: {line}")
-    return {"rounds": rounds, "default_workers": default_workers}
+    return rounds
 
 
-def median(values: list[float]) -> float:
-    """The middle value (mean of the two middle ones for an even count)."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def report_clip(measured: dict[str, object], results: dict[str, object]) -> None:
+def report_clip(rounds: list[dict[str, tuple[float, float]]], results: dict[str, object]) -> None:
     """Print and record the per-round stage / bare ratios (median and range)."""
-    rounds = measured["rounds"]
-    assert isinstance(rounds, list)
     for name in [n for n in rounds[0] if n != "bare"]:
         ratios = [r[name][0] / r["bare"][0] for r in rounds]
         extra_ms = [r[name][1] - r["bare"][1] for r in rounds]
-        results[f"clip_{name}_vs_bare"] = round(median(ratios), 3)
+        results[f"clip_{name}_vs_bare"] = round(statistics.median(ratios), 3)
         results[f"clip_{name}_vs_bare_range"] = [round(min(ratios), 3), round(max(ratios), 3)]
-        results[f"clip_{name}_extra_cpu_ms_per_frame"] = round(median(extra_ms), 1)
+        results[f"clip_{name}_extra_cpu_ms_per_frame"] = round(statistics.median(extra_ms), 1)
         print(
-            f"clip_alignment {name} / bare forward: median {median(ratios):6.1%} "
+            f"clip_alignment {name} / bare forward: median {statistics.median(ratios):6.1%} "
             f"(rounds {min(ratios):.1%}-{max(ratios):.1%}; target >= 90%), "
-            f"CPU beyond the forward {median(extra_ms):.1f} ms/frame"
+            f"CPU beyond the forward {statistics.median(extra_ms):.1f} ms/frame"
         )
     bare_fps = [r["bare"][0] for r in rounds]
-    results["clip_bare_forward_frames_per_s"] = round(median(bare_fps), 2)
+    results["clip_bare_forward_frames_per_s"] = round(statistics.median(bare_fps), 2)
 
 
 # VmHWM (peak resident set) resets at exec, unlike ru_maxrss, which a child inherits from

@@ -98,15 +98,8 @@ def batch_transform(preprocess: Any, images: list[Any], fuse_resize_crop: bool =
         if not isinstance(image, Image.Image) or image.mode != "RGB":
             return torch.stack([preprocess(image) for image in images])
         arrays.append(np.asarray(image))
-    if torch.get_default_dtype() != torch.float32:
-        batch = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
-        batch = batch.to(dtype=torch.get_default_dtype()).div(255)
-        for normalize in tail:
-            mean = torch.as_tensor(normalize.mean, dtype=batch.dtype).view(-1, 1, 1)
-            std = torch.as_tensor(normalize.std, dtype=batch.dtype).view(-1, 1, 1)
-            batch = batch.sub(mean).div(std)
-        return batch
-    return torch.from_numpy(normalized_chw(np.stack(arrays), tail))
+    batch = torch.from_numpy(normalized_chw(np.stack(arrays), tail))
+    return batch.to(torch.get_default_dtype())  # the model's dtype; float32 unless changed
 
 
 def resize_crop(steps: list[Any], image: Any) -> Any:

@@ -18,7 +18,7 @@ import numpy as np
 
 from bench.scorers.base import Scorer, ScorerUnavailable
 from bench.scorers.cache import cache_key
-from bench.scorers.sampler import VideoPass, contact_sheet_jpeg
+from bench.scorers.sampler import VideoPass
 
 if TYPE_CHECKING:
     from bench.scorers.stage import Scorers, Stage, Work
@@ -87,8 +87,7 @@ def compute_video(
         return result
     if work.cached_pass is None:
         result.pass_summary = video.summary()
-        if video.uniform_frames:
-            result.sheet_jpeg = video.sheet_jpeg or contact_sheet_jpeg(video.uniform_frames)
+        result.sheet_jpeg = video.sheet_jpeg
     skip = unavailable or {}
     for name in work.missing:
         if name in skip:

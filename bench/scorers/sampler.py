@@ -72,7 +72,7 @@ class VideoPass:
     prepared: Any = None  # the embedder's preprocessed batch, made in the decode thread
     dense_frames: list[np.ndarray] = field(default_factory=list)  # every frame (product "dense")
     dense_times_s: list[float] = field(default_factory=list)
-    sheet_jpeg: bytes | None = None  # the contact sheet, made in the decode thread
+    sheet_jpeg: bytes | None = None  # the contact sheet of the uniform frames (JPEG)
 
     def summary(self) -> dict[str, Any]:
         """The frame-free part, for the pass cache (the frames are not copied on the way:
@@ -220,6 +220,8 @@ class _Consumers:
         """Write every product into `result`."""
         if "uniform" in self.needs:
             result.uniform_times_s, result.uniform_frames = self.picker.result()
+            if result.uniform_frames:  # here, in the decoding thread, not the scoring one
+                result.sheet_jpeg = contact_sheet_jpeg(result.uniform_frames)
             if prepare is not None and result.uniform_frames:
                 result.prepared = prepare(result.uniform_frames)
         if self.flicker is not None:

@@ -30,7 +30,7 @@ from bench.scorers.executor import (
     embedder_id,
 )
 from bench.scorers.registry import default_scorer_names, scorer_class
-from bench.scorers.sampler import SamplerSettings, VideoPass, contact_sheet_jpeg, decode_pass
+from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
 from bench.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
@@ -209,12 +209,9 @@ class Stage:
         embedders = list(work.embed_with.values())
         prepare = embedders[0].prepare if len(embedders) == 1 else None
         try:
-            video = decode_pass(work.path, work.needs, self.sampler, prepare)
+            return decode_pass(work.path, work.needs, self.sampler, prepare), None
         except Exception as exc:  # one bad video must not stop the stage
             return None, f"decode failed: {exc}"
-        if video.uniform_frames:  # here, not in the scoring thread, which waits for it
-            video.sheet_jpeg = contact_sheet_jpeg(video.uniform_frames)
-        return video, None
 
     def decoded(self, todo: list[Work]) -> Iterator[Decoded]:
         """Yield each video's pass, decoding in a background thread one or two videos ahead."""

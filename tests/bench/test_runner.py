@@ -623,14 +623,14 @@ def test_a_finished_task_frees_its_slot_before_its_download(tmp_path: Path) -> N
                 return httpx.Response(503)
         return httpx.Response(200, content=VIDEO_BYTES)
 
-    class Adapter(ScriptedAdapter):
+    class SignallingAdapter(ScriptedAdapter):
         async def submit(self, request: GenerationRequest) -> SubmitResult:
             result = await super().submit(request)
             if request.job_id == "b":
                 created_b.set()
             return result
 
-    adapter = Adapter(httpx.AsyncClient(transport=httpx.MockTransport(video)))
+    adapter = SignallingAdapter(httpx.AsyncClient(transport=httpx.MockTransport(video)))
 
     async def go() -> None:
         runtime = ModelRuntime(
