@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 
-LINT_PATHS := bench adapters reports tests benchmarks scripts
+LINT_PATHS := src bench adapters reports tests benchmarks scripts
 
 .PHONY: demo test lint check bench mutate setup clean
 

@@ -1,7 +1,7 @@
-"""Build hook: the wheel carries prompts/ and configs/ as package data under bench/bundled/.
+"""Build hook: the wheel carries prompts/ and configs/ as package data under vidbench/bundled/.
 
 Everything else is in pyproject.toml. The repository keeps the top-level prompts/ and
-configs/ folders; bench.resources reads either location through importlib.resources.
+configs/ folders; vidbench.core.config.resources reads either location through importlib.resources.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class BuildPyWithBundledData(build_py):
 
     def run(self) -> None:
         super().run()
-        target = Path(self.build_lib) / "bench" / "bundled"
+        target = Path(self.build_lib) / "vidbench" / "bundled"
         for name in BUNDLED:
             source = HERE / name
             if source.is_dir():

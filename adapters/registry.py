@@ -2,7 +2,7 @@
 
 A provider is a package under `adapters/` (`adapters/ark/`: adapter, wire functions and
 simulator side by side). It exports `ADAPTER`, its `Adapter` subclass, and `SIMULATOR`, a
-`bench.sim.common.SimMount` that `vidbench sim` mounts without a map of its own.
+`vidbench.core.sim.common.SimMount` that `vidbench sim` mounts without a map of its own.
 A third-party provider registers the same way through the entry-point group
 `vidbench.adapters` (name = adapter name, value = its module), without editing vidbench.
 """
@@ -16,10 +16,10 @@ import importlib.metadata
 import logging
 from typing import TYPE_CHECKING
 
-from bench.adapter import Adapter
+from vidbench.core.seam.adapter import Adapter
 
 if TYPE_CHECKING:
-    from bench.sim.common import SimMount
+    from vidbench.core.sim.common import SimMount
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +27,14 @@ ENTRY_POINT_GROUP = "vidbench.adapters"
 
 # name → module under adapters/; each defines `ADAPTER` (and a package also `SIMULATOR`).
 _BUILTIN: dict[str, str] = {
-    "ark": "adapters.ark",
-    "kling": "adapters.kling",
-    "openai_videos": "adapters.openai_videos",
-    "veo": "adapters.veo",
-    "vertex_veo": "adapters.vertex_veo",
-    "gemini_omni": "adapters.gemini_omni",
-    "wan": "adapters.wan",
-    "minimax": "adapters.minimax",
+    "ark": "vidbench.adapters.ark",
+    "kling": "vidbench.adapters.kling",
+    "openai_videos": "vidbench.adapters.openai_videos",
+    "veo": "vidbench.adapters.veo",
+    "vertex_veo": "vidbench.adapters.vertex_veo",
+    "gemini_omni": "vidbench.adapters.gemini_omni",
+    "wan": "vidbench.adapters.wan",
+    "minimax": "vidbench.adapters.minimax",
 }
 
 
@@ -76,6 +76,10 @@ def _module(name: str) -> object:
 def get(name: str) -> type[Adapter]:
     """The adapter class for `name`; KeyError with a 'did you mean' otherwise."""
     return _module(name).ADAPTER  # type: ignore[attr-defined, no-any-return]
+
+
+load_adapter = get  # the name the stages above use
+adapter_names = names
 
 
 def simulator(name: str) -> SimMount | None:

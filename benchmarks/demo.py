@@ -42,7 +42,7 @@ def stage_times(run_dir: Path) -> dict[str, float]:
 def run_demo(out: Path, sample: int | None) -> tuple[float, float, Path]:
     """(wall s, child CPU s, run directory) of one cold `vidbench demo`."""
     env = dict(os.environ, VIDBENCH_CACHE=str(out / "cache"))
-    command = [sys.executable, "-m", "bench.cli", "demo", "--out", str(out / "runs")]
+    command = [sys.executable, "-m", "vidbench.cli.app", "demo", "--out", str(out / "runs")]
     if sample is not None:
         command += ["--sample", str(sample)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -26,10 +26,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from reports.history import load_history  # noqa: E402
-from reports.history_changes import find_changes  # noqa: E402
-from reports.history_gate import gate  # noqa: E402
-from reports.history_report import trend_plots  # noqa: E402
+from vidbench.reports.history import load_history  # noqa: E402
+from vidbench.reports.history_changes import find_changes  # noqa: E402
+from vidbench.reports.history_gate import gate  # noqa: E402
+from vidbench.reports.history_report import trend_plots  # noqa: E402
 
 T = TypeVar("T")
 MODELS = [f"model-{i}" for i in range(5)]

@@ -27,18 +27,20 @@ from pathlib import Path
 
 import httpx
 
-from bench.adapter import AdapterContext, Secret, load_adapter
-from bench.http import build_client
-from bench.jobs import Job
-from bench.runner import ModelRuntime, Runner
-from bench.sim import SIM_API_KEY
-from bench.sim.profiles import PROFILES
-from bench.store import RunDir
+from vidbench.adapters.registry import load_adapter
+from vidbench.core.run.runner import Runner
+from vidbench.core.run.runtime import ModelRuntime
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.http import build_client
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.profiles import PROFILES
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
 
 
 def start_simulator(profile: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", profile],
+        [sys.executable, "-m", "vidbench.core.sim.server", "--port", "0", "--profile", profile],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -95,7 +97,7 @@ NAIVE_SLEEP_FRACTION = 30.0 / 100.0  # the quick-start's 30 s sleep against a ~1
 
 async def naive_loop(run: RunDir, base_url: str, concurrency: int, sleep_s: float) -> int:
     """The provider quick-start's loop per job: create, then sleep and poll until done."""
-    from bench.download import stream_to_file
+    from vidbench.core.run.download import stream_to_file
 
     cls = load_adapter("ark")
     gate = asyncio.Semaphore(concurrency)

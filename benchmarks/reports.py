@@ -22,11 +22,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from reports.analysis import analyse  # noqa: E402
-from reports.build import draw_plots  # noqa: E402
-from reports.data import load_run  # noqa: E402
-from reports.html import write_html_report  # noqa: E402
-from reports.markdown import summary_csv, write_markdown_report  # noqa: E402
+from vidbench.reports.analysis import analyse  # noqa: E402
+from vidbench.reports.build import draw_plots  # noqa: E402
+from vidbench.reports.data import load_run  # noqa: E402
+from vidbench.reports.html import write_html_report  # noqa: E402
+from vidbench.reports.markdown import summary_csv, write_markdown_report  # noqa: E402
 
 T = TypeVar("T")
 CATEGORIES = (

@@ -37,11 +37,12 @@ import cv2
 import numpy as np
 from skimage import data
 
-from bench.config import ClipSettings
-from bench.jobs import Job
-from bench.journal import Journal
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import build_scorers, score_run
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.scorers.work import build_scorers
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.journal import Journal
 
 FPS = 24
 FRAMES_PER_VIDEO = 16
@@ -132,8 +133,8 @@ def clip_rates(
     frame for the same work moved 101-133 ms in one run), so each round measures all
     three back to back and the ratio is taken per round; a first round warms up.
     """
-    from bench.config import ScoringSettings
-    from bench.scorers.executor import LocalExecutor
+    from vidbench.core.config.settings import ScoringSettings
+    from vidbench.core.scorers.executor import LocalExecutor
 
     scorers = build_scorers(["clip_alignment"], clip, sampler)
     embedder = scorers.by_name["clip_alignment"].embedder
@@ -207,7 +208,7 @@ def report_clip(rounds: list[dict[str, tuple[float, float]]], results: dict[str,
 MEMORY_PROBE = """
 import re, sys
 from pathlib import Path
-from bench.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
 def hwm():
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 base = hwm()
@@ -243,9 +244,9 @@ def executor_rates(run: Path, clip: ClipSettings, sampler: SamplerSettings) -> d
     """
     import ray
 
-    from bench.config import ScoringSettings
-    from bench.scorers.executor import LocalExecutor
-    from bench.scorers.executor_ray import RayExecutor
+    from vidbench.core.config.settings import ScoringSettings
+    from vidbench.core.scorers.executor import LocalExecutor
+    from vidbench.core.scorers.executor_ray import RayExecutor
 
     videos = len(list((run / "videos").glob("*.mp4")))
     started = time.perf_counter()
@@ -311,7 +312,7 @@ def main() -> None:
         started = time.perf_counter()
         run = make_run(root, args.videos, args.seconds, args.width, args.height)
         weights = random_weights(root)
-        # Random weights fail the known-answer check (bench.doctor) that guards real runs.
+        # Random weights fail the known-answer check (vidbench.core.scorers.doctor) that guards real runs.
         os.environ["VIDBENCH_WEIGHTS_CHECK"] = "0"
         print(
             f"setup: {args.videos} videos {args.width}x{args.height} {args.seconds:g} s @ {FPS} fps, "

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bench.scorers.registry import headline_metrics
-from reports.data import RunData, metric_columns, normalise_results
-from reports.pairwise import paired_differences, win_rate_matrix
-from reports.stats import metric_summary, model_summary, rate_summary
+from vidbench.core.scorers.registry import headline_metrics
+from vidbench.reports.data import RunData, metric_columns, normalise_results
+from vidbench.reports.pairwise import paired_differences, win_rate_matrix
+from vidbench.reports.stats import metric_summary, model_summary, rate_summary
 
 # Metrics the CLI's after-run table shows when present (the rest are in the reports), as the
 # scorers declare them (Output.headline).

@@ -1,7 +1,7 @@
 """Human preference from arena votes: ratings, win/tie matrix, rater and metric agreement.
 
 Votes live in `votes.jsonl` (written by `vidbench arena`, one JSON object per line; see
-`bench.arena.votes`). A vote names both clips (run, job id, model) as shown (a = left) and
+`vidbench.core.arena.votes`). A vote names both clips (run, job id, model) as shown (a = left) and
 the choice: "a", "b", "tie" or "both_bad". Everything here is a pure function of the votes
 and, for metric agreement, of the runs' results.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.bradley_terry import Outcome, Ratings, fit_ratings
-from reports.formatting import md_escape
-from reports.intervals import wilson_ci
+from vidbench.reports.bradley_terry import Outcome, Ratings, fit_ratings
+from vidbench.reports.formatting import md_escape
+from vidbench.reports.intervals import wilson_ci
 
 VOTES_FILE = "votes.jsonl"
 CHOICES = ("a", "b", "tie", "both_bad")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.analysis import Analysis, analyse, summary_table
-from reports.data import load_run
-from reports.html import write_html_report
-from reports.markdown import summary_csv, write_markdown_report
-from reports.plots import Plot, category_bars, latency_cdf, model_colours, quality_scatter
+from vidbench.reports.analysis import Analysis, analyse, summary_table
+from vidbench.reports.data import load_run
+from vidbench.reports.html import write_html_report
+from vidbench.reports.markdown import summary_csv, write_markdown_report
+from vidbench.reports.plots import Plot, category_bars, latency_cdf, model_colours, quality_scatter
 
 FORMATS = ("html", "md", "csv")
 

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.analysis import JOB_METRICS
-from reports.comparisons import (
+from vidbench.reports.compare_format import power_note
+from vidbench.reports.comparisons import (
     MATCH_KEYS,
     Comparison,
     Threshold,
@@ -45,14 +45,13 @@ from reports.comparisons import (
     metric_pairs,
     paired_comparison,
 )
-from reports.data import (
+from vidbench.reports.data import (
     FAILED_STATUSES,
     NOT_ATTEMPTED,
     RunData,
     declared_regression_thresholds,
-    load_run,
 )
-from reports.intervals import CONFIDENCE, N_RESAMPLES, SEED
+from vidbench.reports.intervals import CONFIDENCE, N_RESAMPLES, SEED
 
 RATE_METRICS = {"failure_rate": "lower", "rejection_rate": "lower", "usable_rate": "higher"}
 
@@ -92,8 +91,6 @@ class CompareResult:
 
     def gate_reason(self) -> str:
         """Why `--fail-on-regression` cannot vouch for this comparison ('' when it can)."""
-        from reports.compare_report import power_note
-
         if not self.undetectable:
             return ""
         lines = [
@@ -193,36 +190,3 @@ def default_out_dir(baseline: RunData, candidate_dir: Path) -> Path:
         or "baseline"
     )
     return candidate_dir / f"compare-{safe}"
-
-
-def compare_runs(
-    baseline: Path,
-    candidate: Path,
-    out_dir: Path | None = None,
-    threshold: float = 0.02,
-    alpha: float = 0.05,
-    thresholds: Mapping[str, Threshold] | None = None,
-) -> CompareResult:
-    """Compare two run directories, write compare.html and compare.md, return what was found."""
-    from reports.compare_report import write_compare_reports
-
-    base_run, cand_run = load_run(baseline), load_run(candidate)
-    directions = {**base_run.directions, **cand_run.directions}
-    metrics = list(
-        dict.fromkeys([*base_run.metrics, *[m for m in JOB_METRICS if m != "latency_s"]])
-    )
-    comparisons = compare_frames(
-        base_run.results,
-        cand_run.results,
-        directions,
-        metrics,
-        threshold,
-        alpha,
-        thresholds,
-        keep_unpaired=True,
-    )
-    result = CompareResult(base_run.name, cand_run.name, comparisons, alpha=alpha)
-    target = Path(out_dir) if out_dir is not None else default_out_dir(base_run, Path(candidate))
-    target.mkdir(parents=True, exist_ok=True)
-    result.paths = write_compare_reports(result, base_run, cand_run, target)
-    return result

@@ -2,97 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
-
-from reports.arena import Preference, preference_markdown, preference_view, run_preference
-from reports.data import RunData
-from reports.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_s, md_escape
-from reports.html import environment
-from reports.power import min_observations
-
-if TYPE_CHECKING:
-    from reports.compare import CompareResult, Comparison
-
-
-def fmt_value(metric: str, value: object) -> str:
-    """A compared value in its metric's units."""
-    if metric.endswith("_rate"):
-        return fmt_pct(value)
-    if metric.endswith("_s"):
-        return fmt_s(value)
-    return fmt_num(value, 4)
-
-
-def fmt_change(c: Comparison) -> tuple[str, str]:
-    """(difference, CI) formatted in the metric's units (rates in percentage points)."""
-    if c.metric.endswith("_rate"):
-        sign = "+" if c.difference >= 0 else "−"
-        return f"{sign}{100 * abs(c.difference):.1f} pp", fmt_ci(
-            100 * c.ci_low, 100 * c.ci_high
-        ) + " pp"
-    kind = "s" if c.metric.endswith("_s") else "num"
-    sign = "+" if c.difference >= 0 else "−"
-    body = fmt_s(abs(c.difference)) if kind == "s" else fmt_num(abs(c.difference), 4)
-    return f"{sign}{body}", fmt_ci(c.ci_low, c.ci_high, kind)
-
-
-def _count_unit(c: Comparison) -> str:
-    return "delivered clips per run" if c.kind == "p50" else "matched pairs"
-
-
-def fmt_detectable(c: Comparison, alpha: float) -> str:
-    """The smallest change the comparison could detect (80% power), or why it could detect none."""
-    if not c.can_detect:
-        return f"none: needs ≥ {min_observations(c.test, alpha)} {_count_unit(c)}"
-    if not np.isfinite(c.detectable):
-        return "–"
-    if c.metric.endswith("_rate"):
-        return f"{100 * c.detectable:.1f} pp"
-    return fmt_s(c.detectable) if c.metric.endswith("_s") else fmt_num(c.detectable, 4)
-
-
-def fmt_needed(c: Comparison) -> str:
-    """Pairs (and samples per prompt) that would detect a change of the threshold."""
-    if not np.isfinite(c.pairs_needed):
-        return "–"
-    per_prompt = (
-        f" ({c.samples_per_prompt:.0f}/prompt)" if np.isfinite(c.samples_per_prompt) else ""
-    )
-    return f"{c.pairs_needed:,.0f}{per_prompt}"
-
-
-def power_note(c: Comparison, alpha: float) -> str:
-    """A sentence on what the comparison could not detect and what it would take."""
-    unit = _count_unit(c)
-    note = (
-        f"{c.n} {unit}; the two-sided {c.test} test needs ≥ {min_observations(c.test, alpha)} "
-        f"for p < {alpha:g}"
-    )
-    if np.isfinite(c.pairs_needed):
-        threshold = (
-            f"{100 * c.threshold:.1f} pp"
-            if c.metric.endswith("_rate")
-            else fmt_value(c.metric, c.threshold)
-        )
-        note += f"; detecting a change of {threshold} would take about {c.pairs_needed:,.0f} {unit}"
-        if np.isfinite(c.samples_per_prompt):
-            note += f" ({c.samples_per_prompt:.0f} samples per prompt)"
-    return note
-
-
-def verdict(c: Comparison) -> str:
-    """'regression', 'improvement', 'cannot detect (too few pairs)', 'changed (below
-    threshold)' or 'no significant change'."""
-    if not c.can_detect:
-        return "cannot detect (too few pairs)"
-    if c.regression:
-        return "regression"
-    if c.improvement:
-        return "improvement"
-    return "changed (below threshold)" if c.significant else "no significant change"
+from vidbench.reports.analysis import JOB_METRICS
+from vidbench.reports.arena import Preference, preference_markdown, preference_view, run_preference
+from vidbench.reports.compare import CompareResult, compare_frames, default_out_dir
+from vidbench.reports.compare_format import (
+    fmt_change,
+    fmt_detectable,
+    fmt_needed,
+    fmt_value,
+    power_note,
+    verdict,
+)
+from vidbench.reports.comparisons import Threshold
+from vidbench.reports.data import RunData, load_run
+from vidbench.reports.formatting import fmt_p, md_escape
+from vidbench.reports.html import environment
 
 
 def _rows(result: CompareResult) -> list[dict[str, object]]:
@@ -213,3 +140,34 @@ def write_compare_reports(
     ]
     md_path.write_text(render_compare_markdown(result) + "\n".join(votes_md), encoding="utf-8")
     return [html_path, md_path]
+
+
+def compare_runs(
+    baseline: Path,
+    candidate: Path,
+    out_dir: Path | None = None,
+    threshold: float = 0.02,
+    alpha: float = 0.05,
+    thresholds: Mapping[str, Threshold] | None = None,
+) -> CompareResult:
+    """Compare two run directories, write compare.html and compare.md, return what was found."""
+    base_run, cand_run = load_run(baseline), load_run(candidate)
+    directions = {**base_run.directions, **cand_run.directions}
+    metrics = list(
+        dict.fromkeys([*base_run.metrics, *[m for m in JOB_METRICS if m != "latency_s"]])
+    )
+    comparisons = compare_frames(
+        base_run.results,
+        cand_run.results,
+        directions,
+        metrics,
+        threshold,
+        alpha,
+        thresholds,
+        keep_unpaired=True,
+    )
+    result = CompareResult(base_run.name, cand_run.name, comparisons, alpha=alpha)
+    target = Path(out_dir) if out_dir is not None else default_out_dir(base_run, Path(candidate))
+    target.mkdir(parents=True, exist_ok=True)
+    result.paths = write_compare_reports(result, base_run, cand_run, target)
+    return result

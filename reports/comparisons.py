@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.intervals import (
+from vidbench.reports.intervals import (
     bootstrap_resample_counts,
     is_binary,
     paired_difference_ci,
     percentile_interval,
 )
-from reports.pairwise import paired_test_p_value
-from reports.power import (
+from vidbench.reports.pairwise import paired_test_p_value
+from vidbench.reports.power import (
     detectable_mean_change,
     detectable_median_change,
     detectable_rate_change,
@@ -66,14 +66,16 @@ class Comparison:
     significant: bool
     regression: bool
     improvement: bool
-    detectable: float = math.inf  # smallest change detectable with 80% power (reports.power)
+    detectable: float = (
+        math.inf
+    )  # smallest change detectable with 80% power (vidbench.reports.power)
     pairs_needed: float = math.nan  # pairs to detect a change of `threshold`
     samples_per_prompt: float = math.nan  # samples per prompt giving those pairs
     can_detect: bool = True  # False: too few pairs for the test ever to reach p < alpha
 
 
 class Power(NamedTuple):
-    """What a comparison could detect: see reports.power."""
+    """What a comparison could detect: see vidbench.reports.power."""
 
     detectable: float  # smallest change detected with 80% power, metric units (inf: none)
     pairs_needed: float  # pairs (or clips per run, for latency) to detect the threshold

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.results import BASE_COLUMNS
-from bench.scorers.registry import declared_outputs
-from bench.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
+from vidbench.core.run.results import BASE_COLUMNS
+from vidbench.core.scorers.registry import declared_outputs
+from vidbench.core.store.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
 
 # Direction of the harness's own job columns. Scorer metrics' directions come from each
-# scorer's declaration (bench.scorers.registry), overridden by a run's scorers.json.
+# scorer's declaration (vidbench.core.scorers.registry), overridden by a run's scorers.json.
 # "higher" = higher is better, "lower" = lower is better, "none" = descriptive only.
 JOB_DIRECTIONS: dict[str, str] = {
     "latency_s": "lower",

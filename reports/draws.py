@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.data import NOT_ATTEMPTED
+from vidbench.reports.data import NOT_ATTEMPTED
 
 N_RESAMPLES = 2000
 SEED = 0
@@ -169,7 +169,7 @@ def draws_curve_svg(stats: list[DrawStats], colours: dict[str, str]) -> str:
 
     import matplotlib.pyplot as plt
 
-    from reports.plots import STYLE
+    from vidbench.reports.plots import STYLE
 
     with plt.rc_context(STYLE):  # type: ignore[arg-type]
         figure, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.0))

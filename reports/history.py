@@ -16,9 +16,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from bench.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
-from reports.analysis import JOB_METRICS
-from reports.data import (
+from vidbench.core.store.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
+from vidbench.reports.analysis import JOB_METRICS
+from vidbench.reports.data import (
     BUILTIN_DIRECTIONS,
     FAILED_STATUSES,
     NON_METRIC_COLUMNS,

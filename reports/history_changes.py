@@ -34,10 +34,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.compare import DEFAULT_THRESHOLDS, RATE_METRICS, Comparison, Threshold, compare_frames
-from reports.data import declared_regression_thresholds
-from reports.history import History
-from reports.pairwise import paired_test_p_value
+from vidbench.reports.compare import (
+    DEFAULT_THRESHOLDS,
+    RATE_METRICS,
+    Comparison,
+    Threshold,
+    compare_frames,
+)
+from vidbench.reports.data import declared_regression_thresholds
+from vidbench.reports.history import History
+from vidbench.reports.pairwise import paired_test_p_value
 
 ALPHA = 0.05
 DEFAULT_RELATIVE_THRESHOLD = 0.02

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.compare import Comparison, compare_frames
-from reports.history import History
-from reports.history_changes import ALPHA, bh_adjust, corrected_change
+from vidbench.reports.compare import Comparison, compare_frames
+from vidbench.reports.history import History
+from vidbench.reports.history_changes import ALPHA, bh_adjust, corrected_change
 
 PIN_FILE = "history-pin.json"
 

@@ -10,12 +10,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from reports.formatting import fmt_num, md_escape  # noqa: E402
-from reports.history import History  # noqa: E402
-from reports.history_changes import ChangePoint, Drift  # noqa: E402
-from reports.history_gate import GateResult  # noqa: E402
-from reports.markdown import md_table  # noqa: E402
-from reports.plots import STYLE, model_colours  # noqa: E402
+from vidbench.reports.formatting import fmt_num, md_escape  # noqa: E402
+from vidbench.reports.history import History  # noqa: E402
+from vidbench.reports.history_changes import ChangePoint, Drift  # noqa: E402
+from vidbench.reports.history_gate import GateResult  # noqa: E402
+from vidbench.reports.markdown import md_table  # noqa: E402
+from vidbench.reports.plots import STYLE, model_colours  # noqa: E402
 
 MAX_PLOTTED_METRICS = 24
 

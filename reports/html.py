@@ -12,13 +12,13 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from reports import formatting as fmt
-from reports.analysis import Analysis
-from reports.arena import preference_view, run_preference
-from reports.data import as_dict, unavailable_scorers
-from reports.draws import draws_view
-from reports.plots import Plot, model_colours
-from reports.posters import ensure_posters
+from vidbench.reports import formatting as fmt
+from vidbench.reports.analysis import Analysis
+from vidbench.reports.arena import preference_view, run_preference
+from vidbench.reports.data import as_dict, unavailable_scorers
+from vidbench.reports.draws import draws_view
+from vidbench.reports.plots import Plot, model_colours
+from vidbench.reports.posters import ensure_posters
 
 TEMPLATES = Path(__file__).parent / "templates"
 PROTOCOL_KEYS = ("frames", "model", "filter", "scope", "comparable_with", "differences")

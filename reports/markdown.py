@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.analysis import Analysis
-from reports.arena import preference_markdown, run_preference
-from reports.data import as_dict, unavailable_scorers
-from reports.draws import draw_stats, samples_advice, several_samples
-from reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
-from reports.plots import Plot
+from vidbench.reports.analysis import Analysis
+from vidbench.reports.arena import preference_markdown, run_preference
+from vidbench.reports.data import as_dict, unavailable_scorers
+from vidbench.reports.draws import draw_stats, samples_advice, several_samples
+from vidbench.reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
+from vidbench.reports.plots import Plot
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from reports.intervals import (
+from vidbench.reports.intervals import (
     CONFIDENCE,
     N_RESAMPLES,
     SEED,

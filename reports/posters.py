@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from reports import formatting as fmt
+from vidbench.reports import formatting as fmt
 
 POSTERS_DIR = "posters"
 MAX_POSTER_HEIGHT_PX = 480

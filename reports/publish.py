@@ -21,12 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from reports.analysis import analyse
-from reports.build import draw_plots
-from reports.data import RunData, as_dict, load_run
-from reports.html import environment, manifest_view, write_html_report
-from reports.posters import ensure_posters
-from reports.previews import transcode_preview
+from vidbench.reports.analysis import analyse
+from vidbench.reports.build import draw_plots
+from vidbench.reports.data import RunData, as_dict, load_run
+from vidbench.reports.html import environment, manifest_view, write_html_report
+from vidbench.reports.posters import ensure_posters
+from vidbench.reports.previews import transcode_preview
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _facts(run: RunData) -> dict[str, Any]:
 def _comparisons(
     runs: list[tuple[str, RunData]], site: Path, pins: dict[str, str]
 ) -> list[dict[str, str]]:
-    from reports.compare import compare_runs
+    from vidbench.reports.compare_report import compare_runs
 
     by_suite: dict[str, list[tuple[str, RunData]]] = {}
     for folder, run in runs:
@@ -156,7 +156,7 @@ def _comparisons(
 
 
 def _ordered_runs(roots: list[Path]) -> list[RunData]:
-    from reports.history import find_runs
+    from vidbench.reports.history import find_runs
 
     runs = [load_run(p) for p in find_runs(roots)]
     if not runs:
@@ -169,9 +169,9 @@ def _ordered_runs(roots: list[Path]) -> list[RunData]:
 
 def _trends(roots: list[Path], site: Path) -> tuple[list[str], list[str]]:
     """Trend SVGs (relative paths) and one-line change points, when there are several runs."""
-    from reports.history import load_history
-    from reports.history_changes import find_changes
-    from reports.history_report import trend_plots
+    from vidbench.reports.history import load_history
+    from vidbench.reports.history_changes import find_changes
+    from vidbench.reports.history_report import trend_plots
 
     history = load_history(roots)
     if len(history.runs) < 2:
@@ -196,7 +196,7 @@ def site_size_bytes(site: Path) -> int:
 
 def publish_site(roots: list[Path], out: Path, link_originals: bool = False) -> Site:
     """Write the static site for the runs under `roots` to `out` (see the module docstring)."""
-    from reports.history_gate import pin_path, read_pins
+    from vidbench.reports.history_gate import pin_path, read_pins
 
     runs = _ordered_runs(roots)
     out.mkdir(parents=True, exist_ok=True)

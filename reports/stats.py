@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from reports.data import FAILED_STATUSES, NOT_ATTEMPTED
-from reports.intervals import CONFIDENCE, N_RESAMPLES, SEED, mean_intervals, wilson_ci
+from vidbench.reports.data import FAILED_STATUSES, NOT_ATTEMPTED
+from vidbench.reports.intervals import CONFIDENCE, N_RESAMPLES, SEED, mean_intervals, wilson_ci
 
 LATENCY_PERCENTILES = (50, 90, 95)
 

@@ -1,9 +1,11 @@
 """Size and typing figures of the packages, and the gate `make check` applies to them.
 
-Counts, over every module of bench/, adapters/ and reports/: modules over 400 lines,
-functions over 60 lines (decorators to last line) and the share of fully annotated
-functions (every parameter but self/cls, and the return). `--check` exits 1 when a module
-or a function is over its limit or the annotated share is under 98%.
+Counts, over every module of the `vidbench` package (src/vidbench with its linked bench/,
+adapters/ and reports/): modules over 400 lines, functions over 60 lines (decorators to
+last line), the share of fully annotated functions (every parameter but self/cls, and the
+return), and from `layers.py` the import circles and the arrows that point to a higher
+floor. `--check` exits 1 when a module or a function is over its limit, the annotated
+share is under 98%, or there is any circle or wrong-way arrow.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import layers  # scripts/layers.py, beside this file
+
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("bench", "adapters", "reports")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 MIN_ANNOTATED_SHARE = 0.98
@@ -60,9 +63,9 @@ def function_lines(node: Function) -> int:
 def measure(paths: list[Path]) -> Health:
     """Walk every module under `paths`."""
     health = Health()
-    for path in sorted(p for root in paths for p in root.rglob("*.py")):
+    for path in sorted(p for root in paths for p in layers.modules(root).values()):
         text = path.read_text(encoding="utf-8")
-        name = str(path.relative_to(REPO))
+        name = str(path.resolve().relative_to(REPO))
         health.modules += 1
         lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         if lines > MAX_MODULE_LINES:
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a limit is broken")
     args = parser.parse_args(argv)
-    health = measure([REPO / p for p in PACKAGES])
+    health = measure([layers.SOURCE])
     print(f"modules {health.modules}, functions {health.functions}")
     print(f"modules over {MAX_MODULE_LINES} lines: {len(health.long_modules)}")
     for name, lines in health.long_modules:
@@ -97,8 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fully annotated functions: {health.annotated_share:.1%}")
     for where in health.unannotated[:20]:
         print(f"  not fully annotated: {where}")
+    imports = layers.graph()
+    circles, wrong_way = imports.circles(), imports.wrong_way()
+    print(f"import circles: {len(circles)}")
+    for circle in circles:
+        print("  " + " <-> ".join(circle))
+    print(f"imports from a lower floor to a higher one: {len(wrong_way)}")
+    for low_end, high_end in wrong_way:
+        print(f"  {low_end} -> {high_end}")
     broken = (
-        health.long_modules or health.long_functions or health.annotated_share < MIN_ANNOTATED_SHARE
+        health.long_modules
+        or health.long_functions
+        or health.annotated_share < MIN_ANNOTATED_SHARE
+        or circles
+        or wrong_way
     )
     return 1 if args.check and broken else 0
 

@@ -199,7 +199,7 @@ def diffs_of(work: Path, names: list[str]) -> dict[str, str]:
 
 
 def function_of(mutant: str) -> str:
-    """`bench.retry.x_backoff_s__mutmut_3` → `backoff_s`; methods → `Class.method`."""
+    """`vidbench.core.seam.retry.x_backoff_s__mutmut_3` → `backoff_s`; methods → `Class.method`."""
     base = re.sub(r"__mutmut_\d+$", "", mutant).rpartition(".")[2]
     return base.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import secrets
+from vidbench.core.seam import secrets
 
 # The CLIP scorers download open_clip's named weights by default (a real run should get its
 # headline metric); tests, and the CLI processes they start, stay offline.

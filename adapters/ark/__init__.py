@@ -1,7 +1,7 @@
 """Seedance on Volcengine Ark (create → get / list → delete): adapter, wire functions, simulator."""
 
-from adapters.ark.adapter import ArkAdapter
-from adapters.ark.sim import SIMULATOR
+from vidbench.adapters.ark.adapter import ArkAdapter
+from vidbench.adapters.ark.sim import SIMULATOR
 
 ADAPTER = ArkAdapter
 

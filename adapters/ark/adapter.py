@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.ark.wire import (
+from vidbench.adapters.ark.wire import (
     BODY_FIELDS,
     LIFECYCLES,
     MODELS,
@@ -30,12 +30,20 @@ from adapters.ark.wire import (
     resolved_ratio,
     tokens_for,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.http import quote_segment
-from bench.lifecycle import LIVE
-from bench.reconcile import RemoteTask, TaskFacts
-from bench.types import Cost, DownloadSpec, GenerationRequest, SubmitResult, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.http import quote_segment
+from vidbench.core.seam.lifecycle import LIVE
+from vidbench.core.seam.types import (
+    Cost,
+    DownloadSpec,
+    GenerationRequest,
+    RemoteTask,
+    SubmitResult,
+    TaskFacts,
+    TaskState,
+    TaskStatus,
+)
 
 TASKS_PATH = "/contents/generations/tasks"
 LIST_PAGE_SIZE = 100  # LIST takes 1–500 per page

@@ -1,7 +1,6 @@
 """Seedance on Volcengine Ark, simulated from Volcengine's task pages on their own.
 
-The pages: create https://www.volcengine.com/docs/82379/1520757, get
-https://www.volcengine.com/docs/82379/1521309, list https://www.volcengine.com/docs/82379/1521675.
+Pages (volcengine.com/docs/82379/...): create 1520757, get 1521309, list 1521675.
 
 Paths under `/ark/api/v3`: POST/GET (list) `/contents/generations/tasks`, GET/DELETE
 `/contents/generations/tasks/{id}`. Not simulated: callbacks (`callback_url` is accepted
@@ -30,8 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from adapters.ark.sim_models import MODELS, RETIRED_MODELS, ArkModel, nearest_ratio, pixel_size
-from adapters.ark.sim_rules import (
+from vidbench.adapters.ark.sim_models import (
+    MODELS,
+    RETIRED_MODELS,
+    ArkModel,
+    nearest_ratio,
+    pixel_size,
+)
+from vidbench.adapters.ark.sim_rules import (
     ParsedContent,
     apply_text_commands,
     bad,
@@ -40,10 +45,10 @@ from adapters.ark.sim_rules import (
     parse_content,
     text_commands,
 )
-from bench.sim import SIM_API_KEY
-from bench.sim.common import SimContext, SimError, SimMount, malformed_response, request_id
-from bench.sim.media import DroppedAnswer, render_size
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import SimContext, SimError, SimMount, malformed_response, request_id
+from vidbench.core.sim.media import DroppedAnswer, render_size
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 TASKS_PATH = "/api/v3/contents/generations/tasks"
 VISIBLE_S = 7 * 86400  # GET and LIST only see the last 7 days

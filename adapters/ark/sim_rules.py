@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.ark.sim_models import RATIOS, TOP_LEVEL_FIELDS, ArkModel
-from bench.sim.common import SimError
+from vidbench.adapters.ark.sim_models import RATIOS, TOP_LEVEL_FIELDS, ArkModel
+from vidbench.core.sim.common import SimError
 
 TASK_TYPES = ("auto", "edit", "extend")
 

@@ -15,9 +15,16 @@ from typing import Any
 
 import httpx
 
-from bench import errors, http
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import Capabilities, ErrorKind, GenerationRequest, InputKind, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import (
+    Capabilities,
+    ErrorKind,
+    GenerationRequest,
+    InputKind,
+    TaskState,
+    TaskStatus,
+)
 
 PROVIDER = "ark"
 FPS = 24

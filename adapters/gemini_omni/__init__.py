@@ -1,7 +1,7 @@
 """Gemini Omni Flash video (Interactions API, Gemini key): adapter, wire functions, simulator."""
 
-from adapters.gemini_omni.adapter import GeminiOmniAdapter
-from adapters.gemini_omni.sim import SIMULATOR
+from vidbench.adapters.gemini_omni.adapter import GeminiOmniAdapter
+from vidbench.adapters.gemini_omni.sim import SIMULATOR
 
 ADAPTER = GeminiOmniAdapter
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from adapters.gemini_omni.wire import (
+from vidbench.adapters.gemini_omni.wire import (
     API_VERSION,
     CONFIG_FIELDS,
     FORMAT_FIELDS,
@@ -29,9 +29,9 @@ from adapters.gemini_omni.wire import (
     parse_interaction,
     refine_error,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,

@@ -19,10 +19,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_API_KEY
-from bench.sim.common import RenderFailed, SimContext, SimError, SimMount, malformed_response
-from bench.sim.files import server_root
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import (
+    RenderFailed,
+    SimContext,
+    SimError,
+    SimMount,
+    malformed_response,
+)
+from vidbench.core.sim.files import server_root
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 MODELS = {"gemini-omni-1.2-flash": 15, "gemini-omni-1.1-flash": 10, "gemini-omni-flash-preview": 10}
 SIZES = {"360p": (640, 360), "720p": (1280, 720), "1080p": (1920, 1080), "4k": (3840, 2160)}

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from bench import errors, http
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "gemini_omni"
 API_VERSION = "v1"

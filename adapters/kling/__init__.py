@@ -1,7 +1,7 @@
 """Kling AI (text2video / image2video with a per-request JWT): adapter, wire functions, simulator."""
 
-from adapters.kling.adapter import KlingAdapter
-from adapters.kling.sim import SIMULATOR
+from vidbench.adapters.kling.adapter import KlingAdapter
+from vidbench.adapters.kling.sim import SIMULATOR
 
 ADAPTER = KlingAdapter
 

@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.kling import omni
-from adapters.kling.wire import (
+from vidbench.adapters.kling import omni
+from vidbench.adapters.kling.wire import (
     COMMON_FIELDS,
     FAMILY_PATHS,
     I2V_ONLY_FIELDS,
@@ -38,9 +38,9 @@ from adapters.kling.wire import (
     refine_error,
     split_task_id,
 )
-from bench import errors, http
-from bench.adapter import Adapter, AdapterContext, ModelInfo
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, AdapterContext, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,

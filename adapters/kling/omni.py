@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.kling.wire import raw_base64
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import Capabilities, GenerationInputs, GenerationRequest, InputKind
+from vidbench.adapters.kling.wire import raw_base64
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import Capabilities, GenerationInputs, GenerationRequest, InputKind
 
 DURATIONS_S = tuple(range(3, 16))
 RATIOS = ("16:9", "9:16", "1:1")

@@ -22,12 +22,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from adapters.kling import sim_omni
-from adapters.kling.sim_checks import RATIOS, check_token, image_ratio, invalid, kling_error
-from bench.sim.common import SimContext, SimError, SimMount, malformed_response
-from bench.sim.common import request_id as current_request_id
-from bench.sim.media import DroppedAnswer
-from bench.sim.tasks import Phase, SimTask, VideoSpec
+from vidbench.adapters.kling import sim_omni
+from vidbench.adapters.kling.sim_checks import (
+    RATIOS,
+    check_token,
+    image_ratio,
+    invalid,
+    kling_error,
+)
+from vidbench.core.sim.common import SimContext, SimError, SimMount, malformed_response
+from vidbench.core.sim.common import request_id as current_request_id
+from vidbench.core.sim.media import DroppedAnswer
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec
 
 ACCOUNT = "account"  # Kling's concurrency is account-wide: every task counts against one key
 FAMILIES = {"text2video": "t2v", "image2video": "i2v", "omni-video": "omni"}

@@ -14,8 +14,8 @@ import warnings
 import jwt
 from PIL import Image, UnidentifiedImageError
 
-from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
-from bench.sim.common import SimError
+from vidbench.core.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+from vidbench.core.sim.common import SimError
 
 RATIOS = ("16:9", "9:16", "1:1")
 MIN_IMAGE_PX = 300

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.kling.sim_checks import RATIOS, image_ratio, invalid, kling_error
-from bench.sim.tasks import shots_in
+from vidbench.adapters.kling.sim_checks import RATIOS, image_ratio, invalid, kling_error
+from vidbench.core.sim.tasks import shots_in
 
 MAX_PROMPT_CHARS = 2500
 MAX_SHOTS = 6

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import jwt
 
-from bench import errors, http
-from bench.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "kling"
 TOKEN_LIFETIME_S = 1800  # the doc's example lifetime

@@ -1,7 +1,7 @@
 """MiniMax Hailuo (create → query → file retrieve): adapter, wire functions and simulator."""
 
-from adapters.minimax.adapter import MiniMaxAdapter
-from adapters.minimax.sim import SIMULATOR
+from vidbench.adapters.minimax.adapter import MiniMaxAdapter
+from vidbench.adapters.minimax.sim import SIMULATOR
 
 ADAPTER = MiniMaxAdapter
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.minimax.wire import (
+from vidbench.adapters.minimax.wire import (
     BODY_FIELDS,
     CREATE_PATH,
     H3_USD_PER_S,
@@ -27,9 +27,9 @@ from adapters.minimax.wire import (
     parse_query,
     resolution_word,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_API_KEY
-from bench.sim.common import SimContext, SimError, SimMount, malformed_response
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import SimContext, SimError, SimMount, malformed_response
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 # model → allowed (resolution, seconds); H3 per the relays, 2.3 per the docs.
 MODELS: dict[str, frozenset[tuple[str, int]]] = {

@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from bench import errors, http
-from bench.lifecycle import Lifecycle
-from bench.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.lifecycle import Lifecycle
+from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "minimax"
 CREATE_PATH = "/v1/video_generation"

@@ -1,7 +1,7 @@
 """The OpenAI Sora videos API shape (for gateways): adapter, wire functions and simulator."""
 
-from adapters.openai_videos.adapter import OpenAIVideosAdapter
-from adapters.openai_videos.sim import SIMULATOR
+from vidbench.adapters.openai_videos.adapter import OpenAIVideosAdapter
+from vidbench.adapters.openai_videos.sim import SIMULATOR
 
 ADAPTER = OpenAIVideosAdapter
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from adapters.openai_videos.wire import (
+from vidbench.adapters.openai_videos.wire import (
     ALLOWED_PARAMS,
     LIST_MAX_PAGES,
     NAME,
@@ -39,17 +39,18 @@ from adapters.openai_videos.wire import (
     resolution_of_size,
     sizes_for,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.http import json_or_none, quote_segment
-from bench.reconcile import RemoteTask, TaskFacts
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.http import json_or_none, quote_segment
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,
     GenerationRequest,
     InputKind,
+    RemoteTask,
     SubmitResult,
+    TaskFacts,
     TaskState,
     TaskStatus,
 )

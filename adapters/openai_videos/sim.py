@@ -3,10 +3,10 @@
 
 Endpoints: `POST /videos` (multipart or JSON), `GET /videos/{id}`, `GET /videos`
 (after/limit/order), `DELETE /videos/{id}`, `GET /videos/{id}/content?variant=...`.
-Bearer auth with `bench.sim.SIM_API_KEY`; errors in the OpenAI envelope
+Bearer auth with `vidbench.core.sim.SIM_API_KEY`; errors in the OpenAI envelope
 `{"error": {message, type, param, code}}` with an `x-request-id` header. Create-body
 checks are in `adapters/openai_videos/sim_rules.py`; thumbnails and the truncated download in
-`bench.sim.media`.
+`vidbench.core.sim.media`.
 
 Settings (`SimServer(settings={"openai": {...}})`):
 - `shutdown` (bool, default False; also env `VIDBENCH_SIM_OPENAI_SHUTDOWN=1` read when the
@@ -31,11 +31,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from adapters.openai_videos.sim_rules import api_error, read_create_body, validate
-from bench.sim import SIM_API_KEY
-from bench.sim.common import RenderFailed, SimContext, SimError, SimMount, malformed_response
-from bench.sim.media import DroppedAnswer, TruncatedFileResponse, render_size, still_images
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.adapters.openai_videos.sim_rules import api_error, read_create_body, validate
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import (
+    RenderFailed,
+    SimContext,
+    SimError,
+    SimMount,
+    malformed_response,
+)
+from vidbench.core.sim.media import DroppedAnswer, TruncatedFileResponse, render_size, still_images
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 DEFAULT_CONTENT_TTL_S = 24 * 3600.0
 SHUTDOWN_ENV = "VIDBENCH_SIM_OPENAI_SHUTDOWN"

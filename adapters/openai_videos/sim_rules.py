@@ -15,7 +15,7 @@ from PIL import Image
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from bench.sim.common import SimContext, SimError
+from vidbench.core.sim.common import SimContext, SimError
 
 MODELS_STANDARD = ("sora-2", "sora-2-2025-10-06", "sora-2-2025-12-08")
 MODELS_PRO = ("sora-2-pro", "sora-2-pro-2025-10-06")

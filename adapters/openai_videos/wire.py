@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 from PIL import Image, ImageOps
 
-from bench import errors
-from bench.http import quote_segment
-from bench.types import (
+from vidbench.core.seam import errors
+from vidbench.core.seam.http import quote_segment
+from vidbench.core.seam.types import (
     ErrorKind,
     GenerationRequest,
     TaskState,

@@ -1,7 +1,7 @@
 """Veo on the Gemini Developer API (retired there): adapter, wire functions and simulator."""
 
-from adapters.veo.adapter import VeoAdapter
-from adapters.veo.sim import SIMULATOR
+from vidbench.adapters.veo.adapter import VeoAdapter
+from vidbench.adapters.veo.sim import SIMULATOR
 
 ADAPTER = VeoAdapter
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.veo.wire import (
+from vidbench.adapters.veo.wire import (
     ALLOWED_PARAMS,
     DURATIONS_S,
     KEY_HEADER,
@@ -38,16 +38,16 @@ from adapters.veo.wire import (
     parse_operation,
     refine_error,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.http import json_or_none
-from bench.reconcile import RemoteTask
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.http import json_or_none
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,
     GenerationRequest,
     InputKind,
+    RemoteTask,
     SubmitResult,
     TaskState,
     TaskStatus,

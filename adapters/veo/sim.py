@@ -29,10 +29,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_API_KEY
-from bench.sim.common import RenderFailed, SimContext, SimError, SimMount, malformed_response
-from bench.sim.media import TruncatedFileResponse, render_size
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import (
+    RenderFailed,
+    SimContext,
+    SimError,
+    SimMount,
+    malformed_response,
+)
+from vidbench.core.sim.media import TruncatedFileResponse, render_size
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 MODELS = (
     "veo-3.1-generate-preview",

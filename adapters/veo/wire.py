@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 
-from bench import errors
-from bench.http import json_or_none, quote_path, quote_segment
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import (
+from vidbench.core.seam import errors
+from vidbench.core.seam.http import json_or_none, quote_path, quote_segment
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import (
     ErrorKind,
     GenerationRequest,
     TaskState,

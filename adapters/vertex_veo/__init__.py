@@ -1,7 +1,7 @@
 """Veo 3.1 on Vertex AI (service-account OAuth): adapter, wire functions and simulator."""
 
-from adapters.vertex_veo.adapter import VertexVeoAdapter
-from adapters.vertex_veo.sim import SIMULATOR
+from vidbench.adapters.vertex_veo.adapter import VertexVeoAdapter
+from vidbench.adapters.vertex_veo.sim import SIMULATOR
 
 ADAPTER = VertexVeoAdapter
 

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.vertex_veo.auth import TokenSource
-from adapters.vertex_veo.wire import (
+from vidbench.adapters.vertex_veo.auth import TokenSource
+from vidbench.adapters.vertex_veo.wire import (
     BODY_PARAMS,
     DEFAULT_LOCATION,
     DURATIONS_S,
@@ -38,9 +38,9 @@ from adapters.vertex_veo.wire import (
     refine_error,
     storage_url,
 )
-from bench import errors, http
-from bench.adapter import Adapter, AdapterContext, ModelInfo
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, AdapterContext, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,

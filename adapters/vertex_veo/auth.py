@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from bench import errors
-from bench.secrets import register
+from vidbench.core.seam import errors
+from vidbench.core.seam.secrets import register
 
 PROVIDER = "vertex_veo"
 TOKEN_TIMEOUT_S = 30.0

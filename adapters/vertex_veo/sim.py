@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from adapters.vertex_veo.sim_auth import TokenEndpoint, service_account_json
-from bench.sim.common import (
+from vidbench.adapters.vertex_veo.sim_auth import TokenEndpoint, service_account_json
+from vidbench.core.sim.common import (
     SCOPE_KEY,
     RenderFailed,
     SimContext,
@@ -29,7 +29,7 @@ from bench.sim.common import (
     SimMount,
     malformed_response,
 )
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 MODELS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
 RETIRED = ("veo-3.0-generate-001", "veo-3.0-fast-generate-001", "veo-3.1-generate-preview",

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bench.sim.common import SimContext
+from vidbench.core.sim.common import SimContext
 
 CLIENT_EMAIL = "vidbench-sim@sim-project.iam.gserviceaccount.com"
 PROJECT = "sim-project"

@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 import httpx
 
-from bench import errors, http
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "vertex_veo"
 DURATIONS_S = (4, 6, 8)

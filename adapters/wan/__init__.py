@@ -1,7 +1,7 @@
 """Alibaba Wan (DashScope async video synthesis): adapter, wire functions and simulator."""
 
-from adapters.wan.adapter import WanAdapter
-from adapters.wan.sim import SIMULATOR
+from vidbench.adapters.wan.adapter import WanAdapter
+from vidbench.adapters.wan.sim import SIMULATOR
 
 ADAPTER = WanAdapter
 

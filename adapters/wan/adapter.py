@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.wan.wire import (
+from vidbench.adapters.wan.wire import (
     ASYNC_HEADER,
     CREATE_PATH,
     DURATIONS_S,
@@ -30,9 +30,9 @@ from adapters.wan.wire import (
     parse_task,
     refine_error,
 )
-from bench import errors, http
-from bench.adapter import Adapter, ModelInfo
-from bench.types import (
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,

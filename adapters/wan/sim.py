@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import SIM_API_KEY
-from bench.sim.common import SimContext, SimError, SimMount, malformed_response, request_id
-from bench.sim.tasks import Phase, SimTask, VideoSpec, shots_in
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import SimContext, SimError, SimMount, malformed_response, request_id
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec, shots_in
 
 CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 TASK_PATH = "/api/v1/tasks/{task_id}"

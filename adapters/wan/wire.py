@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from bench import errors, http
-from bench.lifecycle import Lifecycle, ModelStatus
-from bench.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
+from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "wan"
 CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"

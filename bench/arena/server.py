@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bench.arena.votes import (
+from vidbench.core.arena.votes import (
     CHOICES,
     Clip,
     VoteLog,
@@ -103,7 +103,7 @@ class Arena:
 
 def page_html() -> str:
     """The voting page (one self-contained file: no CDN, no external fonts)."""
-    return resources.files("bench.arena").joinpath("page.html").read_text(encoding="utf-8")
+    return resources.files("vidbench.core.arena").joinpath("page.html").read_text(encoding="utf-8")
 
 
 def build_app(arena: Arena) -> Starlette:
@@ -159,7 +159,7 @@ def serve(run_dirs: list[Path], port: int = 8770, host: str = "127.0.0.1") -> No
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bench.arena.server RUN_DIR… [--port N] [--host H]`."""
+    """`python -m vidbench.core.arena.server RUN_DIR… [--port N] [--host H]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dirs", nargs="+", type=Path)
     parser.add_argument("--port", type=int, default=8770)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench.store import RunDir
+from vidbench.core.store.store import RunDir
 
 VOTES_FILE = "votes.jsonl"
 LOCK_FILE = "votes.lock"

@@ -1,4 +1,4 @@
 """Scorers: one decode pass per video, batched models loaded once, results cached by content hash.
 
-Entry point: `bench.scorers.stage.score_run`.
+Entry point: `vidbench.core.scorers.stage.score_run`.
 """

@@ -3,7 +3,7 @@
 A scorer class declares its name, version, output metrics (direction, unit, default usable
 threshold, regression threshold, protocol), what it needs (sampler products, and
 `requires`: frames, faces, audio, a character reference, weights) and its options. The
-registry (`bench.scorers.registry`) lists the classes; config validation, the scoring stage,
+registry (`vidbench.core.scorers.registry`) lists the classes; config validation, the scoring stage,
 results columns, reports, `compare` and the CLI all read these declarations.
 """
 
@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from bench.config import ClipSettings
-from bench.jobs import Job
-from bench.scorers.sampler import SamplerSettings, VideoPass
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.sampler import SamplerSettings, VideoPass
+from vidbench.core.store.jobs import Job
 
 Direction = Literal["higher", "lower", "none"]
 Requirement = Literal["frames", "faces", "audio", "character_ref", "weights", "text"]

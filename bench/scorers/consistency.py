@@ -9,14 +9,24 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from bench.config import ClipSettings
-from bench.jobs import Job
-from bench.lang import is_english
-from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, ScorerUnavailable, Value
-from bench.scorers.embedders import ClipEmbedder
-from bench.scorers.multilingual import DEFAULT_MULTILINGUAL_PRETRAINED, MultilingualClipEmbedder
-from bench.scorers.sampler import VideoPass
-from bench.scorers.temporal import shot_index
+from vidbench.core.common.lang import is_english
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.base import (
+    Output,
+    Protocol,
+    Scorer,
+    ScorerContext,
+    ScorerUnavailable,
+    Value,
+)
+from vidbench.core.scorers.embedders import ClipEmbedder
+from vidbench.core.scorers.multilingual import (
+    DEFAULT_MULTILINGUAL_PRETRAINED,
+    MultilingualClipEmbedder,
+)
+from vidbench.core.scorers.sampler import VideoPass
+from vidbench.core.scorers.temporal import shot_index
+from vidbench.core.store.jobs import Job
 
 TextRoute = Literal["text", "scoring_text", "multilingual", "untranslated"]
 TRUNCATED_NOTE = (

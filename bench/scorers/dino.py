@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.scorers.base import ScorerUnavailable
-from bench.scorers.embedders import configure_torch_threads, file_identity, frames_per_batch
+from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.scorers.embedders import configure_torch_threads, file_identity, frames_per_batch
 
 DINO_WEIGHTS_ENV = "VIDBENCH_DINO_WEIGHTS"
 DINO_MODEL_ENV = "VIDBENCH_DINO_MODEL"
@@ -24,7 +24,7 @@ class DinoEmbedder:
     def __init__(self, weights: str, model_name: str = DEFAULT_DINO_MODEL):
         self.weights_path = Path(weights).expanduser()
         self.model_name = model_name
-        self.device = "cpu"  # set before loading (bench.scorers.executor.place_models)
+        self.device = "cpu"  # set before loading (vidbench.core.scorers.executor.place_models)
         self._lock = threading.Lock()
         self._model: Any = None
         self.preprocess: Any = None

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.config import ClipSettings
-from bench.scorers.base import ScorerUnavailable
-from bench.scorers.sampler import box_reduce
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.scorers.known_answers import check_clip_weights, weights_check_enabled
+from vidbench.core.scorers.sampler import box_reduce
 
 CLIP_WEIGHTS_ENV = "VIDBENCH_CLIP_WEIGHTS"
 CLIP_DOWNLOAD_ENV = "VIDBENCH_CLIP_DOWNLOAD"
@@ -206,7 +207,7 @@ class ClipEmbedder:
 
     def __init__(self, settings: ClipSettings):
         self.settings = settings
-        self.device = "cpu"  # set before loading (bench.scorers.executor.place_models)
+        self.device = "cpu"  # set before loading (vidbench.core.scorers.executor.place_models)
         self._lock = threading.Lock()
         self._model: Any = None
         self.preprocess: Any = None
@@ -294,10 +295,8 @@ class ClipEmbedder:
         return self._model is not None
 
     def load(self, verify: bool = True) -> None:
-        """Load the model once and check it (`bench.doctor` known answers); raises
+        """Load the model once and check it (`known_answers`); raises
         ScorerUnavailable with the reason, so wrong or random weights never score."""
-        from bench.doctor import check_clip_weights, weights_check_enabled
-
         if self._model is None and self._load() and verify and weights_check_enabled():
             problem = check_clip_weights(self)
             if problem:

@@ -23,18 +23,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.config import ClipSettings, ScoringSettings
-from bench.scorers.base import ScorerUnavailable
-from bench.scorers.executor import (
-    LocalExecutor,
-    VideoResult,
-    compute_video,
-    embedder_id,
-    place_models,
-    scorer_devices,
-)
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import Scorers, Stage, Work, build_scorers
+from vidbench.core.config.settings import ClipSettings, ScoringSettings
+from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.scorers.compute import VideoResult, compute_video, embedder_id
+from vidbench.core.scorers.executor import LocalExecutor, place_models, scorer_devices
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.stage import Stage
+from vidbench.core.scorers.work import Scorers, Work, build_scorers
 
 RAY_MISSING = (
     "the Ray executor needs the `ray` package: pip install 'vidbench[ray]' "

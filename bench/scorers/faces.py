@@ -17,8 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from bench.jobs import Job
-from bench.scorers.base import (
+from vidbench.core.scorers.base import (
     Output,
     Protocol,
     Scorer,
@@ -27,8 +26,10 @@ from bench.scorers.base import (
     Value,
     nan_to_none,
 )
-from bench.scorers.sampler import VideoPass, uniform_indices
-from bench.scorers.temporal import shot_index
+from vidbench.core.scorers.known_answers import check_face_weights, weights_check_enabled
+from vidbench.core.scorers.sampler import VideoPass, uniform_indices
+from vidbench.core.scorers.temporal import shot_index
+from vidbench.core.store.jobs import Job
 
 SAME_PERSON_DISTANCE = 0.6  # dlib's documented threshold for the 128-d embedding
 MIN_DETECT_SIDE_PX = 480  # smaller frames are upscaled once so small faces are found
@@ -133,10 +134,8 @@ class FaceEmbedder:
         return self._models is not None
 
     def load(self) -> tuple[Any, Any, Any]:
-        """(detector, landmark predictor, recogniser), checked once by `bench.doctor`'s
+        """(detector, landmark predictor, recogniser), checked once by `known_answers`'
         known answers; raises ScorerUnavailable with the reason."""
-        from bench.doctor import check_face_weights, weights_check_enabled
-
         fresh = False
         with self._lock:
             if self._models is None:
@@ -159,7 +158,7 @@ class FaceEmbedder:
                 fresh = True
             models = self._models
         if fresh and weights_check_enabled():
-            problem = check_face_weights(self)
+            problem = check_face_weights(self, SAME_PERSON_DISTANCE)
             if problem:
                 self._models, self.unavailable = None, problem
                 raise ScorerUnavailable(problem)

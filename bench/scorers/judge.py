@@ -20,12 +20,12 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from bench.checks import CHECK_KINDS, Check, JudgeSettings
-from bench.jobs import Job
-from bench.scorers.base import Output, Protocol, Scorer, ScorerUnavailable, Value
-from bench.scorers.judge_api import TEMPLATE_VERSION, encode_frame
-from bench.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
-from bench.scorers.sampler import VideoPass
+from vidbench.core.config.checks import CHECK_KINDS, Check, JudgeSettings
+from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerUnavailable, Value
+from vidbench.core.scorers.judge_api import TEMPLATE_VERSION, encode_frame
+from vidbench.core.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
+from vidbench.core.scorers.sampler import VideoPass
+from vidbench.core.store.jobs import Job
 
 FRAME_KINDS = tuple(k for k in CHECK_KINDS if k != "audio")  # audio is not judged from frames
 FAILED_TEXT_CHARS = 1500
@@ -167,7 +167,7 @@ class JudgeScorer(Scorer):
         try:
             answers = iter(self.session.answer_all(asked))
         except Exception as exc:  # an auth error: every later question would fail the same way
-            from bench import errors
+            from vidbench.core.seam import errors
 
             if isinstance(exc, errors.AuthError):
                 raise ScorerUnavailable(f"the judge endpoint refused the key: {exc}") from exc
@@ -232,8 +232,8 @@ def aggregate(
 
 def judge_for_run(run_dir: Path, transport: Any = None) -> JudgeScorer:
     """The judge scorer for one run: its config's `judge:` block, its suite's checks, budget."""
-    from bench.scorers.judge_setup import endpoint_for, load_checks, remaining_budget
-    from bench.store import RunDir
+    from vidbench.core.scorers.judge_setup import endpoint_for, load_checks, remaining_budget
+    from vidbench.core.store.store import RunDir
 
     run = RunDir(run_dir)
     manifest = run.manifest()

@@ -3,7 +3,7 @@
 Works with any endpoint that speaks `POST {base_url}/chat/completions` with `image_url`
 content parts (OpenAI, Gemini's OpenAI-compatible endpoint, Volcengine Ark with a Doubao
 vision model, vLLM, Ollama). Request building and answer parsing are plain functions; `ask`
-sends through `bench.http.send` and retries by `bench.retry.decide_poll` (429, 408, 5xx,
+sends through `vidbench.core.seam.http.send` and retries by `vidbench.core.seam.retry.decide_poll` (429, 408, 5xx,
 transport errors; never 4xx).
 """
 
@@ -20,8 +20,8 @@ import cv2
 import httpx
 import numpy as np
 
-from bench import errors, http, retry
-from bench.scorers.sampler import shrink
+from vidbench.core.scorers.sampler import shrink
+from vidbench.core.seam import errors, http, retry
 
 TEMPLATE_VERSION = "yesno-1"  # bump when the wording or the frame layout sent changes
 SYSTEM_PROMPT = (

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 import httpx
 from aiolimiter import AsyncLimiter
 
-from bench import errors, http
-from bench.checks import JudgeSettings
-from bench.scorers.cache import ScoreCache, cache_key
-from bench.scorers.judge_api import TEMPLATE_VERSION, JudgeAnswer, ask, build_payload
+from vidbench.core.config.checks import JudgeSettings
+from vidbench.core.scorers.cache import ScoreCache, cache_key
+from vidbench.core.scorers.judge_api import TEMPLATE_VERSION, JudgeAnswer, ask, build_payload
+from vidbench.core.seam import errors, http
 
 T = TypeVar("T")
 

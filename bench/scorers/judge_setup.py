@@ -6,15 +6,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bench.checks import Check, JudgeSettings
-from bench.keyhosts import is_confirmed, judge_key_host
-from bench.scorers.base import ScorerUnavailable
-from bench.secrets import Secret, may_hold_key
+from vidbench.core.config.checks import Check, JudgeSettings
+from vidbench.core.config.keyhosts import is_confirmed, judge_key_host
+from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.seam.secrets import Secret, may_hold_key
 
 
 def load_checks(manifest: dict[str, Any]) -> dict[str, list[Check]]:
     """Prompt id → checks, read from the run's suite file as it is now (edits are picked up)."""
-    from bench.suite import load_suite
+    from vidbench.core.suites.suite import load_suite
 
     path = (manifest.get("suite") or {}).get("path")
     if not path or not Path(path).is_file():
@@ -48,9 +48,8 @@ def endpoint_for(settings: JudgeSettings) -> tuple[str, str | None, Any]:
     """(base URL, key, simulator server or None); the simulator starts here when asked for."""
     if not settings.simulate:
         return settings.endpoint, api_key_from_env(settings), None
-    from bench.pipeline import default_cache_dir
-    from bench.sim import SIM_API_KEY
-    from bench.sim.server import SimServer
+    from vidbench.core.sim import SIM_API_KEY, default_cache_dir
+    from vidbench.core.sim.server import SimServer
 
     judge = {"error_rate": settings.error_rate, "models": [settings.model]}
     server = SimServer(cache_dir=default_cache_dir(), settings={"judge": judge}).start()

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bench.config import ClipSettings
-from bench.scorers.embedders import ClipEmbedder
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.embedders import ClipEmbedder
 
 MULTILINGUAL_WEIGHTS_ENV = "VIDBENCH_MCLIP_WEIGHTS"
 DEFAULT_MULTILINGUAL_MODEL = "xlm-roberta-base-ViT-B-32"

@@ -15,19 +15,17 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bench.scorers.executor import VideoResult, compute_video
-from bench.scorers.registry import scorer_class
-
-if TYPE_CHECKING:
-    from bench.scorers.stage import Scorers, Stage, Work
+from vidbench.core.scorers.compute import VideoResult, compute_video
+from vidbench.core.scorers.registry import scorer_class
+from vidbench.core.scorers.stage import Stage
+from vidbench.core.scorers.work import Scorers, Work
 
 
 def thread_copy(scorers: Scorers) -> Scorers:
     """The scorer set for another thread: its own instance of each scorer that is not
     thread-safe, the same objects for the rest."""
-    from bench.scorers.stage import Scorers
+    from vidbench.core.scorers.work import Scorers
 
     by_name = {
         name: scorer if scorer.thread_safe else scorer_class(name).create(scorers.context)

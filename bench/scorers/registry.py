@@ -20,19 +20,19 @@ import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bench.scorers.base import Output, Scorer
+    from vidbench.core.scorers.base import Output, Scorer
 
 ENTRY_POINT_GROUP = "vidbench.scorers"
 
 BUILTIN_SCORERS: dict[str, str] = {
-    "conformance": "bench.scorers.technical:ConformanceScorer",
-    "clip_alignment": "bench.scorers.consistency:ClipAlignmentScorer",
-    "subject_consistency": "bench.scorers.subject:SubjectConsistencyScorer",
-    "face_identity": "bench.scorers.faces:FaceIdentityScorer",
-    "flicker": "bench.scorers.technical:FlickerScorer",
-    "motion": "bench.scorers.technical:MotionScorer",
-    "shots": "bench.scorers.technical:ShotsScorer",
-    "judge": "bench.scorers.judge:JudgeScorer",
+    "conformance": "vidbench.core.scorers.technical:ConformanceScorer",
+    "clip_alignment": "vidbench.core.scorers.consistency:ClipAlignmentScorer",
+    "subject_consistency": "vidbench.core.scorers.subject:SubjectConsistencyScorer",
+    "face_identity": "vidbench.core.scorers.faces:FaceIdentityScorer",
+    "flicker": "vidbench.core.scorers.technical:FlickerScorer",
+    "motion": "vidbench.core.scorers.technical:MotionScorer",
+    "shots": "vidbench.core.scorers.technical:ShotsScorer",
+    "judge": "vidbench.core.scorers.judge:JudgeScorer",
 }
 
 

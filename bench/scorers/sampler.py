@@ -19,13 +19,19 @@ from typing import Any
 import av
 import numpy as np
 
-from bench.scorers.temporal import (
+from vidbench.core.common.video import (
+    AudioMeter,
+    TimelineTracker,
+    VideoProbe,
+    expected_frame_count,
+    stream_fps,
+)
+from vidbench.core.scorers.temporal import (
     FlickerAccumulator,
     MotionAccumulator,
     ShotDetector,
     motion_interval,
 )
-from bench.video import AudioMeter, TimelineTracker, VideoProbe, expected_frame_count, stream_fps
 
 SAMPLER_VERSION = "2"  # 2: DIS flow with a consistency check; static-filter statistics
 # Reductions a decode pass can compute; scorers declare which they need.

@@ -12,26 +12,18 @@ import contextlib
 import json
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.config import ClipSettings
-from bench.jobs import Job
-from bench.scorers.base import Scorer, ScorerContext, ScorerUnavailable
-from bench.scorers.cache import ScoreCache, cache_key
-from bench.scorers.executor import (
-    Executor,
-    LocalExecutor,
-    VideoResult,
-    compute_video,
-    embedder_id,
-)
-from bench.scorers.registry import default_scorer_names, scorer_class
-from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
-from bench.store import SCORERS_META, RunDir
+from vidbench.core.scorers.base import Scorer, ScorerUnavailable
+from vidbench.core.scorers.cache import ScoreCache, cache_key
+from vidbench.core.scorers.compute import VideoResult, compute_video, embedder_id
+from vidbench.core.scorers.sampler import SamplerSettings, VideoPass, decode_pass
+from vidbench.core.scorers.work import Decoded, Scorers, Work
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
 PREFETCH_VIDEOS = 2  # decoded videos waiting for the model; bounds memory to a few frame sets
@@ -55,51 +47,6 @@ class ScoreSummary:
     videos: int = 0
     decoded: int = 0
     elapsed_s: float = 0.0
-
-
-@dataclass
-class Scorers:
-    """The scorer objects for one stage run; models shared between them live in `context`."""
-
-    by_name: dict[str, Scorer]
-    context: ScorerContext = field(default_factory=ScorerContext)
-
-
-def build_scorers(
-    names: list[str],
-    clip: ClipSettings,
-    sampler: SamplerSettings,
-    options: dict[str, dict[str, Any]] | None = None,
-) -> Scorers:
-    """Instantiate the named scorers from the registry; models are not loaded here."""
-    context = ScorerContext(clip, sampler, dict(options or {}))
-    by_name: dict[str, Scorer] = {}
-    for name in names:
-        try:
-            cls = scorer_class(name)
-        except KeyError as exc:
-            raise ValueError(exc.args[0]) from None
-        by_name[name] = cls.create(context)
-    return Scorers(by_name, context)
-
-
-@dataclass
-class Work:
-    """One video's missing scores and how to get them."""
-
-    job: Job
-    path: Path
-    sha256: str
-    missing: list[str]
-    keys: dict[str, str]
-    needs: set[str]
-    embed_with: dict[str, Any]  # embedder id → embedder, for embeddings not in cache
-    cached_pass: VideoPass | None = None
-    embeddings: dict[str, Any] = field(default_factory=dict)  # embedder id → cached embeddings
-
-
-# One video out of the decode thread: its work item, its pass, or why it could not be decoded.
-Decoded = tuple[Work, VideoPass | None, str | None]
 
 
 class Stage:
@@ -316,45 +263,3 @@ class Stage:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
-
-
-def score_run(
-    run_dir: Path,
-    scorers: list[str] | None = None,
-    clip: ClipSettings | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    sampler: SamplerSettings | None = None,
-    scorer_set: Scorers | None = None,
-    options: dict[str, dict[str, Any]] | None = None,
-    executor: Executor | None = None,
-) -> ScoreSummary:
-    """Score every downloaded video of a run; returns per-scorer counts and unavailable reasons.
-
-    `scorer_set` (from `build_scorers`) lets a caller reuse loaded models across runs;
-    it then overrides `scorers`, `clip` and `options` (per-scorer options from the config).
-    `executor` says where the videos are scored (default: this process); this process
-    alone writes the run directory either way.
-    """
-    started = time.perf_counter()
-    clip = clip or ClipSettings.model_validate({})
-    sampler = sampler or SamplerSettings(uniform_frames=clip.frames)
-    names = list(dict.fromkeys(scorers or default_scorer_names()))
-    run = RunDir(run_dir)
-    stage = Stage(run, scorer_set or build_scorers(names, clip, sampler, options), sampler)
-    items = run.scorable()
-    previous = {job_id: state.scores for job_id, state in run.states().items()}
-    stage.summary.videos = len(items)
-    todo = stage.plan(items, previous)
-    done = len(items) - len(todo)
-    if progress:
-        progress(done, len(items))
-    executor = executor or LocalExecutor()
-    for work, result in executor.results(stage, todo):
-        stage.apply(work, result)
-        done += 1
-        if progress:
-            progress(done, len(items))
-    run.journal.append_many([])  # one fsync for all scored records
-    stage.write_meta(executor.devices(stage.scorers))
-    stage.summary.elapsed_s = time.perf_counter() - started
-    return stage.summary

@@ -8,12 +8,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from bench.jobs import Job
-from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
-from bench.scorers.consistency import per_shot_consistency, vbench_subject_consistency
-from bench.scorers.dino import DINO_WEIGHTS_ENV, DinoEmbedder, dino_from_env
-from bench.scorers.embedders import ClipEmbedder
-from bench.scorers.sampler import DENSE_SHORT_SIDE_PX, VideoPass
+from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from vidbench.core.scorers.consistency import per_shot_consistency, vbench_subject_consistency
+from vidbench.core.scorers.dino import DINO_WEIGHTS_ENV, DinoEmbedder, dino_from_env
+from vidbench.core.scorers.embedders import ClipEmbedder
+from vidbench.core.scorers.sampler import DENSE_SHORT_SIDE_PX, VideoPass
+from vidbench.core.store.jobs import Job
 
 VBENCH_DINO_MODEL = "vit_base_patch16_224.dino"  # VBench: DINO ViT-B/16
 DENSE_BATCH_FRAMES = 32  # frames per forward pass on every-frame protocols (bounds memory)

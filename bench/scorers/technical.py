@@ -9,17 +9,17 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from bench.jobs import Job
-from bench.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
-from bench.scorers.sampler import SamplerSettings, VideoPass
-from bench.scorers.temporal import (
+from vidbench.core.common.video import VideoProbe
+from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from vidbench.core.scorers.sampler import SamplerSettings, VideoPass
+from vidbench.core.scorers.temporal import (
     MOTION_REFERENCE_SIDE_PX,
     dynamic_threshold_px,
     flicker_score,
     is_dynamic,
     is_static,
 )
-from bench.video import VideoProbe
+from vidbench.core.store.jobs import Job
 
 RESOLUTION_CLASSES_PX = {
     "480p": 480,

@@ -1,6 +1,16 @@
 """Faithful local simulators of the provider APIs, served over real HTTP on loopback."""
 
+import os
+from pathlib import Path
+
 # Credentials the simulators accept; the runner uses them for `simulate:` models.
 SIM_API_KEY = "sim-key"
 SIM_ACCESS_KEY = "sim-access"
 SIM_SECRET_KEY = "sim-secret-0123456789abcdef"
+
+
+def default_cache_dir() -> Path:
+    """Where simulator renders are cached across runs."""
+    return (
+        Path(os.environ.get("VIDBENCH_CACHE", Path.home() / ".cache" / "vidbench")) / "sim-renders"
+    )

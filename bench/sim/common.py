@@ -1,8 +1,8 @@
 """The simulator context: clock, limits, faults, renders and routes of one provider.
 
-Around it: `bench.sim.tasks` (`VideoSpec`, `SimTask`, `Phase`: a task's timeline),
-`bench.sim.counters` (`Stats`, the request and task counters), `bench.sim.files` (signed,
-expiring `/files/...` URLs) and `bench.sim.media` (render sizes, thumbnails, the truncated
+Around it: `vidbench.core.sim.tasks` (`VideoSpec`, `SimTask`, `Phase`: a task's timeline),
+`vidbench.core.sim.counters` (`Stats`, the request and task counters), `vidbench.core.sim.files` (signed,
+expiring `/files/...` URLs) and `vidbench.core.sim.media` (render sizes, thumbnails, the truncated
 download fault) for simulators that serve video bytes themselves.
 
 How a provider simulator plugs in
@@ -35,10 +35,10 @@ How a provider simulator plugs in
    (computed from timestamps, nothing runs in the background) and starts the render
    once the task runs. `ctx.video_url(request, task)` is a signed, expiring URL on
    `/files/...` of the same server (lifetime `ctx.settings["video_url_ttl_s"]`, fault
-   `expired_url_rate` honoured; signing in `bench.sim.files`); the server serves it,
+   `expired_url_rate` honoured; signing in `vidbench.core.sim.files`); the server serves it,
    including the truncation fault. Providers that serve the bytes themselves use
    `await ctx.video_path(task)`, which raises `RenderFailed` (answer a 500), and
-   `bench.sim.media.TruncatedFileResponse` for the truncation fault.
+   `vidbench.core.sim.media.TruncatedFileResponse` for the truncation fault.
 5. `ctx.clock` is replaceable (tests jump it forward to check expiry and visibility).
 """
 
@@ -62,12 +62,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bench.sim.counters import Stats
-from bench.sim.files import FileEntry, FileStore, server_root
-from bench.sim.profiles import Profile, Quality
-from bench.sim.tasks import Phase, SimTask, VideoSpec
+from vidbench.core.sim.counters import Stats
+from vidbench.core.sim.files import FileStore, server_root
+from vidbench.core.sim.profiles import Profile, Quality
+from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec
 
-logger = logging.getLogger("bench.sim")
+logger = logging.getLogger("vidbench.core.sim")
 
 SCOPE_KEY = "vidbench.sim"  # per-request holder in the ASGI scope: operation, request id
 DEFAULT_URL_TTL_S = 24 * 3600.0
@@ -135,7 +135,7 @@ class Renderer:
 
 def _render(spec: VideoSpec, quality: Quality, cache_dir: Path) -> Path:
     # Imported here so the simulators load even while the renderer is being changed.
-    from bench.sim.render import RenderSpec, render_video
+    from vidbench.core.sim.render import RenderSpec, render_video
 
     render_spec = RenderSpec(
         prompt=spec.prompt,
@@ -174,7 +174,7 @@ class SimContext:
         seed: int,
         stats: Stats,
         renderer: Renderer,
-        files: FileStore,
+        files: FileStore[FileEntry],
         settings: dict[str, Any] | None = None,
     ):
         self.provider = provider
@@ -294,7 +294,7 @@ class SimContext:
 
     def render_dims(self, width_px: int, height_px: int) -> tuple[int, int]:
         """The size to render a nominal size at (the `render_scale` setting, default 1)."""
-        from bench.sim.media import render_size
+        from vidbench.core.sim.media import render_size
 
         scale = float(self.settings.get("render_scale", 1.0))
         return (width_px, height_px) if scale == 1.0 else render_size(width_px, height_px, scale)
@@ -355,3 +355,12 @@ class SimMount:
 def malformed_response() -> Response:
     """A 200 whose JSON body is cut short (the `malformed_body_rate` fault)."""
     return Response(b'{"id": "x", "status": "runn', status_code=200, media_type="application/json")
+
+
+@dataclass
+class FileEntry:
+    """What a signed file token points at."""
+
+    ctx: SimContext
+    task_id: str
+    spec: VideoSpec

@@ -9,32 +9,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 from starlette.requests import Request
 
-from bench.sim.tasks import VideoSpec
-
-if TYPE_CHECKING:
-    from bench.sim.common import SimContext
+Entry = TypeVar("Entry")
 
 
-@dataclass
-class FileEntry:
-    """What a signed file token points at."""
-
-    ctx: SimContext
-    task_id: str
-    spec: VideoSpec
-
-
-class FileStore:
-    """Signed, expiring file URLs served at `/files/{token}.mp4?expires=..&sig=..`."""
+class FileStore(Generic[Entry]):
+    """Signed, expiring file URLs served at `/files/{token}.mp4?expires=..&sig=..`; each token
+    points at an entry (the simulator's `common.FileEntry`: context, task and video spec)."""
 
     def __init__(self) -> None:
         self._secret = secrets.token_bytes(32)
-        self.entries: dict[str, FileEntry] = {}
+        self.entries: dict[str, Entry] = {}
 
     def sign(self, token: str, expires_s: int) -> str:
         """HMAC of the token and its expiry."""

@@ -8,7 +8,7 @@ from the scene it drew, wrong on purpose with the configured error rate.
 Settings (`SimServer(settings={"judge": {...}})`): `models` (accepted ids), `error_rate`
 (0..1, default 0.05), `rate_limit_first` (answer the first N requests 429), `malformed_words`
 and the profile's `input_moderation_words` (a question containing one gets a malformed answer
-or a refusal). Bearer auth with `bench.sim.SIM_API_KEY`; errors in the OpenAI envelope.
+or a refusal). Bearer auth with `vidbench.core.sim.SIM_API_KEY`; errors in the OpenAI envelope.
 Token usage follows OpenAI's published image accounting (85 + 170 per 512-px tile).
 """
 
@@ -28,10 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.checks_draft import DRAFT_MARKER
-from bench.sim import SIM_API_KEY
-from bench.sim.common import SimContext, SimError
-from bench.sim.judge_truth import TruthIndex, draft_checks, truth_answer
+from vidbench.core.config.checks import DRAFT_MARKER
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.common import SimContext, SimError
+from vidbench.core.sim.judge_truth import TruthIndex, draft_checks, truth_answer
 
 DEFAULT_MODELS = ("vidbench-judge-sim",)
 DEFAULT_ERROR_RATE = 0.05

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.sim import render_prompt as words
-from bench.sim.render_truth import THUMBS_SUFFIX, TRUTH_SUFFIX, thumbnail
+from vidbench.core.sim import render_prompt as words
+from vidbench.core.sim.render_truth import THUMBS_SUFFIX, TRUTH_SUFFIX, thumbnail
 
 MATCH_MAX_RMS = 0.12  # a sent frame farther than this from every drawn frame is not ours
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twice": 2}

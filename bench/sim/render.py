@@ -28,11 +28,11 @@ import av
 import cv2
 import numpy as np
 
-from bench.sim.profiles import Quality
-from bench.sim.render_audio import SAMPLE_RATE_HZ, synthesize_audio
-from bench.sim.render_frames import iter_frames
-from bench.sim.render_prompt import parse_prompt
-from bench.sim.render_truth import collect_thumbnails, plant_errors, write_truth
+from vidbench.core.sim.profiles import Quality
+from vidbench.core.sim.render_audio import SAMPLE_RATE_HZ, synthesize_audio
+from vidbench.core.sim.render_frames import iter_frames
+from vidbench.core.sim.render_prompt import parse_prompt
+from vidbench.core.sim.render_truth import collect_thumbnails, plant_errors, write_truth
 
 # Bump when the renderer's output changes, so cached clips from older code are not served.
 RENDERER_VERSION = 1

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 from skimage import data
 
-from bench.sim.render_prompt import RGB
-from bench.sim.render_sprites import Canvas, Sprite, shade
+from vidbench.core.sim.render_prompt import RGB
+from vidbench.core.sim.render_sprites import Canvas, Sprite, shade
 
 MESSI_PATH = Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")
 # Head crop of astronaut() (rows 0:220, cols 140:330) and dlib's frontal face box inside it,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from bench.sim.profiles import Quality
-from bench.sim.render_face import blend_sprites, person_sprites
-from bench.sim.render_prompt import Scene
-from bench.sim.render_scenery import Setting, build_background, shot_settings
-from bench.sim.render_sprites import FLYING, Sprite, composite, draw_sprite, scale_sprite
+from vidbench.core.sim.profiles import Quality
+from vidbench.core.sim.render_face import blend_sprites, person_sprites
+from vidbench.core.sim.render_prompt import Scene
+from vidbench.core.sim.render_scenery import Setting, build_background, shot_settings
+from vidbench.core.sim.render_sprites import FLYING, Sprite, composite, draw_sprite, scale_sprite
 
 # Speeds in frame widths (or degrees) per second at speed 1. Pans, walks and runs exceed the
 # VBench dynamic-degree threshold (top-5 % optical flow > 6/256 of the short side per frame).

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from bench.sim.render_prompt import RGB, Scene
-from bench.sim.render_sprites import shade
+from vidbench.core.sim.render_prompt import RGB, Scene
+from vidbench.core.sim.render_sprites import shade
 
 HORIZON = 0.6  # horizon height as a fraction of the frame height
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from bench.sim.render_prompt import RGB
+from vidbench.core.sim.render_prompt import RGB
 
 Point = tuple[int, int]
 

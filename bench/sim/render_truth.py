@@ -21,7 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from bench.sim.render_prompt import COLOURS, RGB, Scene
+from vidbench.core.sim.render_prompt import COLOURS, RGB, Scene
 
 THUMB_PX = 12  # thumbnails are THUMB_PX x THUMB_PX RGB; enough to tell clips apart
 TRUTH_SUFFIX = ".truth.json"

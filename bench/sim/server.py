@@ -32,16 +32,23 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Router
 from starlette.types import Message, Receive, Scope, Send
 
-from bench import sim
-from bench.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
-from bench.sim.clip_cache import ClipCache
-from bench.sim.common import SCOPE_KEY, Renderer, RenderFailed, SimContext, SimMount
-from bench.sim.counters import Stats
-from bench.sim.files import FileStore
-from bench.sim.media import send_truncated
-from bench.sim.profiles import PROFILES, Profile
+from vidbench.core import sim
+from vidbench.core.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
+from vidbench.core.sim.clip_cache import ClipCache
+from vidbench.core.sim.common import (
+    SCOPE_KEY,
+    FileEntry,
+    Renderer,
+    RenderFailed,
+    SimContext,
+    SimMount,
+)
+from vidbench.core.sim.counters import Stats
+from vidbench.core.sim.files import FileStore
+from vidbench.core.sim.media import send_truncated
+from vidbench.core.sim.profiles import PROFILES, Profile
 
-logger = logging.getLogger("bench.sim")
+logger = logging.getLogger("vidbench.core.sim")
 
 # The judge scorer's OpenAI-compatible vision endpoint (config `judge.adapter: openai_chat`):
 # a scorer's simulator, not a video provider, so it is not in the adapter registry.
@@ -57,14 +64,14 @@ SIM_SECRETS: dict[str, str] = {
 
 def _judge_routes(ctx: SimContext) -> list[BaseRoute]:
     # Imported on first use: the judge pulls in OpenCV, which plain provider runs never need.
-    from bench.sim import judge
+    from vidbench.core.sim import judge
 
     return judge.routes(ctx)
 
 
 def mounts() -> dict[str, SimMount]:
     """Adapter name → simulator mount: every registered provider's, and the judge's."""
-    registry = importlib.import_module("adapters.registry")
+    registry = importlib.import_module("vidbench.adapters.registry")
     found: dict[str, SimMount] = registry.simulators()
     found[JUDGE_ADAPTER] = SimMount(segment="judge", base_path="judge/v1", routes=_judge_routes)
     return found
@@ -234,7 +241,7 @@ class SimServer:
         self.cache_dir = cache_dir
         self.settings = settings or {}  # provider → settings for every profile of it
         self.counters = Stats()
-        self.files = FileStore()
+        self.files: FileStore[FileEntry] = FileStore()
         self.clips = ClipCache()
         self.renderer = Renderer(cache_dir)
         self._contexts: dict[tuple[str, str], SimContext] = {}
@@ -364,7 +371,7 @@ def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bench.sim.server --port N --profile NAME`."""
+    """`python -m vidbench.core.sim.server --port N --profile NAME`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--profile", default="default")

@@ -8,12 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from adapters import registry
-from bench.adapter import Adapter, AdapterContext, Secret
-from bench.http import build_client
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
-from bench.types import GenerationRequest, TaskState
+from vidbench.adapters import registry
+from vidbench.core.seam.adapter import Adapter, AdapterContext, Secret
+from vidbench.core.seam.http import build_client
+from vidbench.core.seam.types import GenerationRequest, TaskState
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 T = TypeVar("T")
 

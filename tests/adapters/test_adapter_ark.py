@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adapters.ark import wire as ark_wire
-from adapters.ark.adapter import ArkAdapter
-from adapters.ark.wire import build_create_body, parse_task
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.types import (
+from vidbench.adapters.ark import wire as ark_wire
+from vidbench.adapters.ark.adapter import ArkAdapter
+from vidbench.adapters.ark.wire import build_create_body, parse_task
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import (
     ErrorKind,
     GenerationInputs,
     GenerationRequest,
@@ -393,9 +393,9 @@ def test_poll_many_lists_tasks_by_repeated_task_id_filters() -> None:
 
     import httpx as _httpx
 
-    from adapters.ark.adapter import ArkAdapter
-    from bench.adapter import AdapterContext, Secret
-    from bench.types import TaskStatus as _TaskStatus
+    from vidbench.adapters.ark.adapter import ArkAdapter
+    from vidbench.core.seam.adapter import AdapterContext, Secret
+    from vidbench.core.seam.types import TaskStatus as _TaskStatus
 
     seen: list[_httpx.Request] = []
 

@@ -14,11 +14,11 @@ from provider_sim_helpers import (
     sim_server,
 )
 
-from adapters.gemini_omni import wire
-from bench import errors
-from bench.adapter import Adapter
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, TaskStatus
+from vidbench.adapters.gemini_omni import wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import ErrorKind, TaskStatus
+from vidbench.core.sim.server import SimServer
 
 MODEL = "gemini-omni-1.2-flash"
 

@@ -13,12 +13,12 @@ import httpx
 import jwt
 import pytest
 
-from adapters.kling import wire as kling_wire
-from adapters.kling.adapter import KlingAdapter
-from adapters.kling.wire import build_image2video_body, build_text2video_body, parse_task
-from bench import errors, retry
-from bench.adapter import AdapterContext, Secret
-from bench.types import (
+from vidbench.adapters.kling import wire as kling_wire
+from vidbench.adapters.kling.adapter import KlingAdapter
+from vidbench.adapters.kling.wire import build_image2video_body, build_text2video_body, parse_task
+from vidbench.core.seam import errors, retry
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import (
     ErrorKind,
     GenerationInputs,
     GenerationRequest,

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.kling import omni
-from adapters.kling import wire as kling_wire
-from adapters.kling.adapter import KlingAdapter
-from bench.adapter import AdapterContext, Secret
-from bench.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.kling import omni
+from vidbench.adapters.kling import wire as kling_wire
+from vidbench.adapters.kling.adapter import KlingAdapter
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
 
 MODEL = "kling-v3-omni"
 CAR = "Shot 1: a yellow car on a road. Shot 2: close-up of the car wheel"

@@ -18,13 +18,13 @@ import pytest
 from PIL import Image
 from provider_sim_helpers import download_bytes, make_request, poll_until_terminal, run_with
 
-from adapters.kling import omni
-from bench import errors
-from bench.adapter import Adapter
-from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, GenerationInputs, TaskStatus
+from vidbench.adapters.kling import omni
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, TaskStatus
+from vidbench.core.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 MODEL = "kling-v3-omni"
 OMNI = "/v1/videos/omni-video"

@@ -15,11 +15,11 @@ from provider_sim_helpers import (
     sim_server,
 )
 
-from adapters.minimax import wire
-from bench import errors
-from bench.adapter import Adapter
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, GenerationInputs, TaskStatus
+from vidbench.adapters.minimax import wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, TaskStatus
+from vidbench.core.sim.server import SimServer
 
 MODEL = "MiniMax-H3"
 
@@ -45,8 +45,8 @@ def test_create_query_retrieve_download_with_usd_cost(server: SimServer) -> None
 
 
 def test_hailuo_2_3_is_priced_per_video() -> None:
-    from adapters.minimax.adapter import MiniMaxAdapter
-    from bench.adapter import AdapterContext
+    from vidbench.adapters.minimax.adapter import MiniMaxAdapter
+    from vidbench.core.seam.adapter import AdapterContext
 
     adapter = MiniMaxAdapter(AdapterContext("MiniMax-Hailuo-2.3", "http://x"), None)  # type: ignore[arg-type]
     cost = adapter.estimate_cost(make_request("MiniMax-Hailuo-2.3", duration_s=10))

@@ -13,12 +13,18 @@ import httpx
 import pytest
 from PIL import Image
 
-from adapters.openai_videos import ADAPTER
-from adapters.openai_videos import wire as openai_videos
-from adapters.openai_videos.wire import build_create_request, parse_video
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.openai_videos import ADAPTER
+from vidbench.adapters.openai_videos import wire as openai_videos
+from vidbench.adapters.openai_videos.wire import build_create_request, parse_video
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import (
+    ErrorKind,
+    GenerationInputs,
+    GenerationRequest,
+    TaskState,
+    TaskStatus,
+)
 
 KEY = "sk-test-SECRET-0123456789"
 BASE = "https://gateway.example/v1"
@@ -267,7 +273,7 @@ def test_prices() -> None:
 
 
 def test_registry_metadata() -> None:
-    from adapters.registry import get
+    from vidbench.adapters.registry import get
 
     assert get("openai_videos") is ADAPTER
     assert ADAPTER.default_env == {"api_key": "OPENAI_API_KEY"}

@@ -12,12 +12,18 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.veo import ADAPTER
-from adapters.veo import wire as veo
-from adapters.veo.wire import build_body, build_create_request, parse_operation
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.veo import ADAPTER
+from vidbench.adapters.veo import wire as veo
+from vidbench.adapters.veo.wire import build_body, build_create_request, parse_operation
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import (
+    ErrorKind,
+    GenerationInputs,
+    GenerationRequest,
+    TaskState,
+    TaskStatus,
+)
 
 KEY = "AIza-TEST-SECRET-0123456789"
 BASE = "https://generativelanguage.googleapis.com"
@@ -268,7 +274,7 @@ def test_prices() -> None:
 
 
 def test_registry_metadata() -> None:
-    from adapters.registry import get
+    from vidbench.adapters.registry import get
 
     assert get("veo") is ADAPTER
     assert ADAPTER.default_env == {"api_key": "GEMINI_API_KEY"}

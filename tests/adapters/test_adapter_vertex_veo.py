@@ -16,12 +16,12 @@ from provider_sim_helpers import (
     sim_server,
 )
 
-from adapters.vertex_veo import wire
-from adapters.vertex_veo.adapter import VertexVeoAdapter
-from bench import errors
-from bench.adapter import Adapter
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, TaskStatus
+from vidbench.adapters.vertex_veo import wire
+from vidbench.adapters.vertex_veo.adapter import VertexVeoAdapter
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import ErrorKind, TaskStatus
+from vidbench.core.sim.server import SimServer
 
 MODEL = "veo-3.1-fast-generate-001"
 PARAMS = {"project": "sim-project", "location": "us-central1"}

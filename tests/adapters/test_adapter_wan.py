@@ -14,12 +14,12 @@ from provider_sim_helpers import (
     sim_server,
 )
 
-from adapters.wan import wire
-from bench import errors
-from bench.adapter import Adapter
-from bench.config import check_models
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, TaskStatus
+from vidbench.adapters.wan import wire
+from vidbench.core.config.config import check_models
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import ErrorKind, TaskStatus
+from vidbench.core.sim.server import SimServer
 
 MODEL = "wan3.0-video"
 
@@ -137,7 +137,7 @@ def test_unknown_task_is_expired_and_cancel_only_pending(server: SimServer) -> N
 
 
 def test_retired_wan_2_6_is_refused_by_validation() -> None:
-    from bench.config import RunConfig
+    from vidbench.core.config.config import RunConfig
 
     config = RunConfig.model_validate(
         {"name": "x", "suite": "s.yaml",

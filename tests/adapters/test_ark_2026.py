@@ -9,12 +9,12 @@ import httpx
 import pytest
 from provider_sim_helpers import make_request, poll_until_terminal, run_with, sim_server
 
-from adapters.ark.adapter import ArkAdapter
-from bench import errors
-from bench.adapter import Adapter
-from bench.sim import SIM_API_KEY
-from bench.sim.server import SimServer
-from bench.types import TaskStatus
+from vidbench.adapters.ark.adapter import ArkAdapter
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import TaskStatus
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.server import SimServer
 
 BYTEPLUS = "dreamina-seedance-2-0-260128"
 SEEDANCE_25 = "doubao-seedance-2-5-260628"

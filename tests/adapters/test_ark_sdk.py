@@ -8,9 +8,9 @@ import pytest
 from volcenginesdkarkruntime import Ark
 from volcenginesdkarkruntime._exceptions import ArkBadRequestError, ArkNotFoundError
 
-from bench.sim import SIM_API_KEY
-from bench.sim.profiles import Profile
-from bench.sim.server import SimServer
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.profiles import Profile
+from vidbench.core.sim.server import SimServer
 
 MODEL = "doubao-seedance-2-0-fast-260128"
 PARKED = Profile("parked", "stays queued", queue_s=(10_000.0, 0.0))

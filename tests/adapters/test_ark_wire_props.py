@@ -16,9 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from adapters.ark import wire as ark_wire
-from bench import errors
-from bench.types import Capabilities, ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
+from vidbench.adapters.ark import wire as ark_wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import (
+    Capabilities,
+    ErrorKind,
+    GenerationInputs,
+    GenerationRequest,
+    TaskStatus,
+)
 
 PROPS = settings(max_examples=400, deadline=None, database=None, derandomize=True)
 V2 = "doubao-seedance-2-0-260128"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.sim.server import SimServer
+from vidbench.core.sim.server import SimServer
 
 genai = pytest.importorskip("google.genai")
 from google.genai import types  # noqa: E402
@@ -48,7 +48,7 @@ def test_vertex_veo_generation_with_google_auth_token(server: SimServer) -> None
 
 
 def test_gemini_omni_interaction_completes_with_a_video(server: SimServer) -> None:
-    from bench.sim import SIM_API_KEY
+    from vidbench.core.sim import SIM_API_KEY
 
     client = genai.Client(
         api_key=SIM_API_KEY,

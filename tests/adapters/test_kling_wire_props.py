@@ -12,9 +12,9 @@ import httpx
 import jwt
 import pytest
 
-from adapters.kling import wire as kling_wire
-from bench import errors
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
+from vidbench.adapters.kling import wire as kling_wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 
 
 def request(**changes: Any) -> GenerationRequest:

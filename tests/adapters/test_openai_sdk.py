@@ -11,9 +11,9 @@ import pytest
 from openai import OpenAI
 from PIL import Image
 
-from bench.sim import SIM_API_KEY
-from bench.sim.media import render_size
-from bench.sim.server import SimServer
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.media import render_size
+from vidbench.core.sim.server import SimServer
 
 SCALE = 0.05
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from adapters.openai_videos import wire
-from bench import errors
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
+from vidbench.adapters.openai_videos import wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 
 
 def request(**changes: Any) -> GenerationRequest:

@@ -10,16 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters import registry
-from bench.sim import SIM_API_KEY
-from bench.sim.server import SimServer, adapter_paths
+from vidbench.adapters import registry
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.server import SimServer, adapter_paths
 
 PLUGIN = textwrap.dedent(
     '''
     """A third-party provider: the Wan adapter and simulator under another name."""
-    from adapters.wan.adapter import WanAdapter
-    from adapters.wan.sim import routes
-    from bench.sim.common import SimMount
+    from vidbench.adapters.wan.adapter import WanAdapter
+    from vidbench.adapters.wan.sim import routes
+    from vidbench.core.sim.common import SimMount
 
 
     class ToyAdapter(WanAdapter):
@@ -84,7 +84,7 @@ def test_entry_point_cannot_replace_a_builtin(
     monkeypatch.syspath_prepend(str(tmp_path))
     registry.refresh()
     try:
-        assert registry.get("ark").__module__ == "adapters.ark.adapter"
+        assert registry.get("ark").__module__ == "vidbench.adapters.ark.adapter"
     finally:
         registry.refresh()
 
@@ -96,7 +96,7 @@ def test_entry_point_provider_runs_end_to_end_through_vidbench_run(
     """A provider nobody edited bench/ or reports/ for: validate, run, score, report."""
     import pandas as pd
 
-    from bench.cli import main
+    from vidbench.cli.app import main
 
     monkeypatch.setenv("VIDBENCH_CACHE", str(tmp_path / "cache"))
     (tmp_path / "suite.yaml").write_text(

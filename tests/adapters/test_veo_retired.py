@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from provider_sim_helpers import make_request, run_with, sim_server
 
-from adapters.veo.adapter import VeoAdapter
-from bench import errors
-from bench.adapter import Adapter
-from bench.lifecycle import ModelStatus
+from vidbench.adapters.veo.adapter import VeoAdapter
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.lifecycle import ModelStatus
 
 
 def test_every_developer_api_id_is_retired_with_a_vertex_replacement() -> None:

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.veo import wire
-from bench import errors
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
+from vidbench.adapters.veo import wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 
 
 def request(**changes: Any) -> GenerationRequest:

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.vertex_veo import wire
-from bench import errors
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
+from vidbench.adapters.vertex_veo import wire
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import ErrorKind, GenerationInputs, GenerationRequest, TaskStatus
 
 
 def request(**changes: Any) -> GenerationRequest:

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import errors
-from bench.adapter_factory import planning_adapter, run_adapter, run_adapters
-from bench.config import ModelConfig, RunConfig
-from bench.jobs import Job, JobInputs
+from vidbench.core.config.config import ModelConfig, RunConfig
+from vidbench.core.plan.adapter_factory import planning_adapter, run_adapter, run_adapters
+from vidbench.core.seam import errors
+from vidbench.core.store.jobs import Job, JobInputs
 
 
 class FakeSimulator:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.checks import CHECK_KINDS
-from bench.errors import ValidationFailed
-from bench.suite import load_suite
+from vidbench.core.config.checks import CHECK_KINDS
+from vidbench.core.seam.errors import ValidationFailed
+from vidbench.core.suites.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cli import main
+from vidbench.cli.app import main
 
 
 @pytest.mark.parametrize(

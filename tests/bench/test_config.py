@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.config import load_config
-from bench.errors import ValidationFailed
+from vidbench.core.config.config import load_config
+from vidbench.core.seam.errors import ValidationFailed
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import crashlog
-from bench.cli import main
-from bench.store import RunDir
+from vidbench.cli import crashlog
+from vidbench.cli.app import main
+from vidbench.core.store.store import RunDir
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +71,10 @@ def test_an_internal_error_in_report_logs_inside_the_run_directory(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the report")
 
-    import bench.cli_stages
+    import vidbench.cli.stages
 
-    monkeypatch.setattr(bench.cli_stages, "report_stage", boom)
-    monkeypatch.setattr("bench.cli.report_stage", boom)
+    monkeypatch.setattr(vidbench.cli.stages, "report_stage", boom)
+    monkeypatch.setattr("vidbench.cli.app.report_stage", boom)
     assert main(["report", str(run.path)]) == 5
     logs = list(run.path.glob("vidbench-error-*.log"))
     assert len(logs) == 1 and "a bug in the report" in logs[0].read_text(encoding="utf-8")
@@ -95,7 +95,7 @@ def test_a_crash_outside_a_run_never_writes_through_a_planted_symlink(
     def boom(*args: object) -> None:
         raise RuntimeError("a bug listing models")
 
-    monkeypatch.setattr("bench.cli.views.print_models", boom)
+    monkeypatch.setattr("vidbench.cli.app.views.print_models", boom)
     assert main(["models"]) == 5
     assert victim.read_text(encoding="utf-8") == "precious"
     logs = [p for p in shared.iterdir() if not p.is_symlink()]

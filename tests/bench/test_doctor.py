@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.config import ClipSettings
-from bench.doctor import CLIP_KNOWN, clip_doctor, face_doctor, photo, report_lines, run_doctor
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.doctor import clip_doctor, face_doctor, report_lines, run_doctor
+from vidbench.core.scorers.known_answers import CLIP_KNOWN, photo
 
 TINY = "vidbench-doctor-tiny"
 TINY_CONFIG = {

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import errors
-from bench.download import same_origin, stream_to_file
+from vidbench.core.run.download import same_origin, stream_to_file
+from vidbench.core.seam import errors
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000
 SECRET_HEADERS = {"Authorization": "Bearer sk-test-not-a-real-key", "x-goog-api-key": "g-test"}

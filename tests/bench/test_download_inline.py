@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import errors
-from bench.download import stream_to_file
+from vidbench.core.run.download import stream_to_file
+from vidbench.core.seam import errors
 
 
 def test_inline_video_is_decoded_without_any_request(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from bench import errors
-from bench.http import error_for_status, redacted, send
+from vidbench.core.seam import errors
+from vidbench.core.seam.http import error_for_status, redacted, send
 
 
 @pytest.mark.parametrize(

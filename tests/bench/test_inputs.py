@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.errors import ValidationFailed
-from bench.inputs import MAX_BYTES, file_problem, resumed_input_problems, sha256_of
-from bench.suite import load_suite
+from vidbench.core.seam.errors import ValidationFailed
+from vidbench.core.suites.inputs import MAX_BYTES, file_problem, resumed_input_problems, sha256_of
+from vidbench.core.suites.suite import load_suite
 
 
 def _png(path: Path, side_px: int = 320) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.journal import Journal, parse_record
-from bench.store import fold_records
+from vidbench.core.store.journal import Journal, parse_record
+from vidbench.core.store.store import fold_records
 
 GOOD = {"ts": 1.0, "event": "intent", "job_id": "a"}
 
@@ -47,9 +47,9 @@ def test_the_fold_skips_planned_records_without_a_whole_job() -> None:
 def test_an_oversized_line_is_skipped_in_bounded_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bench.journal
+    import vidbench.core.store.journal
 
-    monkeypatch.setattr(bench.journal, "MAX_RECORD_BYTES", 100)
+    monkeypatch.setattr(vidbench.core.store.journal, "MAX_RECORD_BYTES", 100)
     huge = json.dumps({"ts": 2.0, "event": "status", "detail": "x" * 1000}).encode()
     path = tmp_path / "records.jsonl"
     path.write_bytes(json.dumps(GOOD).encode() + b"\n" + huge + b"\n" + json.dumps(GOOD).encode())

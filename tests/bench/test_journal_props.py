@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench import journal as journal_module
-from bench.journal import EVENTS, Journal
+from vidbench.core.store import journal as journal_module
+from vidbench.core.store.journal import EVENTS, Journal
 
 PROPS = settings(max_examples=150, deadline=None, database=None, derandomize=True)
 

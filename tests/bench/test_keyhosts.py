@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bench import keyhosts
-from bench.checks import JudgeSettings
-from bench.scorers.base import ScorerUnavailable
-from bench.scorers.judge_setup import api_key_from_env
-from bench.secrets import redact
+from vidbench.core.config import keyhosts
+from vidbench.core.config.checks import JudgeSettings
+from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.scorers.judge_setup import api_key_from_env
+from vidbench.core.seam.secrets import redact
 
 JUDGE_KEY = "judge-key-5f4e3d2c1b0a99887766"  # test-only
 

@@ -1,4 +1,4 @@
-"""One writer per run directory (bench.lock)."""
+"""One writer per run directory (vidbench.core.store.lock)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import lock
-from bench.errors import RunLocked
+from vidbench.core.seam.errors import RunLocked
+from vidbench.core.store import lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from bench import lock
+from vidbench.core.store import lock
 lock.acquire(Path(sys.argv[1]), "score")
 print("held", flush=True)
 time.sleep(60)

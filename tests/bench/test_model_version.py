@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.jobs import Job
-from bench.journal import Journal
-from bench.results import BASE_COLUMNS, row_for
-from bench.runner import _model_version
-from bench.store import RunDir, fold_records
+from vidbench.core.run.results import BASE_COLUMNS, row_for
+from vidbench.core.run.runner import _model_version
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.journal import Journal
+from vidbench.core.store.store import RunDir, fold_records
 
 
 def _job() -> Job:

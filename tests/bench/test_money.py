@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bench import money
-from bench.config import load_config
-from bench.errors import ValidationFailed
-from bench.types import Cost, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.config.config import load_config
+from vidbench.core.seam import money
+from vidbench.core.seam.errors import ValidationFailed
+from vidbench.core.seam.types import Cost, GenerationRequest, TaskState, TaskStatus
 
 REQUEST = GenerationRequest("j", "j", "m", "a red ball", 5, "16:9")
 

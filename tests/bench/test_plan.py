@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bench.plan import snap_duration, snap_ratio, snap_resolution, unsupported_inputs
-from bench.types import Capabilities, GenerationInputs, InputKind
+from vidbench.core.plan.plan import snap_ratio, snap_resolution, unsupported_inputs
+from vidbench.core.seam.types import Capabilities, GenerationInputs, InputKind, snap_duration
 
 CAPS = Capabilities(
     durations_s=(4, 6, 8),

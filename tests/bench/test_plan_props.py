@@ -10,23 +10,29 @@ from typing import Any, cast
 
 import pytest
 
-from bench import plan as plan_module
-from bench.adapter import Adapter
-from bench.adapter_factory import planning_adapter, required_secrets
-from bench.config import LoadedConfig, ModelConfig, RunConfig
-from bench.plan import (
+from vidbench.core.config.config import LoadedConfig, ModelConfig, RunConfig
+from vidbench.core.plan import plan as plan_module
+from vidbench.core.plan.adapter_factory import planning_adapter, required_secrets
+from vidbench.core.plan.plan import (
     ModelPlan,
     Plan,
     build_plan,
     missing_secrets,
     plan_job,
-    snap_duration,
     snap_ratio,
     snap_resolution,
     unsupported_inputs,
 )
-from bench.suite import LoadedSuite, Prompt, Suite
-from bench.types import Capabilities, Cost, GenerationInputs, GenerationRequest, InputKind
+from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.types import (
+    Capabilities,
+    Cost,
+    GenerationInputs,
+    GenerationRequest,
+    InputKind,
+    snap_duration,
+)
+from vidbench.core.suites.suite import LoadedSuite, Prompt, Suite
 
 ALL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
 
@@ -146,7 +152,7 @@ def test_costs_add_up_over_runnable_jobs_only() -> None:
 
 
 def fake_job(cost_usd: float, unsupported_reason: str | None = None) -> Any:
-    from bench.jobs import Job
+    from vidbench.core.store.jobs import Job
 
     return Job(
         job_id="j", model_id="m", adapter="fake", provider_model="x", simulated=True,
@@ -373,7 +379,7 @@ def test_the_request_carries_every_planned_setting(tmp_path: Path) -> None:
 
 
 def test_a_request_without_external_id_uses_the_job_id(tmp_path: Path) -> None:
-    from bench.jobs import Job
+    from vidbench.core.store.jobs import Job
 
     job, _, _ = planned(tmp_path, caps())
     data = job.to_dict()
@@ -464,7 +470,7 @@ def unbalanced_suite(tmp_path: Path) -> LoadedSuite:
 
 
 def test_build_plan_samples_with_the_given_strata_and_seed(tmp_path: Path) -> None:
-    from bench.sampling import sample_prompts
+    from vidbench.core.suites.sampling import sample_prompts
 
     loaded = unbalanced_suite(tmp_path)
     config = run_config(tmp_path, samples=1)
@@ -498,7 +504,7 @@ def test_build_plan_defaults_and_notes_with_one_sample(tmp_path: Path) -> None:
 def test_a_role_without_a_variable_is_reported_as_such(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bench.adapter import load_adapter
+    from vidbench.adapters.registry import load_adapter
 
     monkeypatch.setattr(load_adapter("ark"), "default_env", {})
     model = ModelConfig(id="a", adapter="ark", model="m")
@@ -510,7 +516,7 @@ def test_a_role_without_a_variable_is_reported_as_such(
 def test_a_role_whose_config_key_the_model_lacks_uses_the_default_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bench.adapter import load_adapter
+    from vidbench.adapters.registry import load_adapter
 
     monkeypatch.setattr(load_adapter("ark"), "secret_roles", {"api_key": "no_such_field"})
     assert required_secrets(ModelConfig(id="a", adapter="ark", model="m")) == {

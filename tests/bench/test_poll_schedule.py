@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bench import retry
-from bench.poller import DurationEstimate
+from vidbench.core.run.poller import DurationEstimate
+from vidbench.core.seam import retry
 
 
 def follow(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.poll_timing import poll_wait_s, until_next_poll
-from bench.poller import DurationEstimate
-from bench.types import TaskState, TaskStatus
+from vidbench.core.run.poll_timing import poll_wait_s, until_next_poll
+from vidbench.core.run.poller import DurationEstimate
+from vidbench.core.seam.types import TaskState, TaskStatus
 
 RUNNING = TaskState(TaskStatus.RUNNING, raw_status="running")
 

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from bench import errors
-from bench.poller import BatchPoller
-from bench.types import TaskState, TaskStatus
+from vidbench.core.run.poller import BatchPoller
+from vidbench.core.seam import errors
+from vidbench.core.seam.types import TaskState, TaskStatus
 
 
 class BatchAdapter:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bench.reconcile import (
+from vidbench.core.run.reconcile import (
     CLOCK_SKEW_S,
     Outcome,
-    RemoteTask,
-    TaskFacts,
     Unresolved,
     assign,
     candidates,
@@ -14,7 +12,7 @@ from bench.reconcile import (
     mismatches,
     orphans,
 )
-from bench.types import TaskState, TaskStatus
+from vidbench.core.seam.types import RemoteTask, TaskFacts, TaskState, TaskStatus
 
 MODEL = "doubao-seedance-2-0-260128"
 WANTED = TaskFacts(MODEL, 5, "16:9", "720p")

@@ -7,13 +7,11 @@ import itertools
 
 import pytest
 
-from bench.reconcile import (
+from vidbench.core.run.reconcile import (
     CLOCK_SKEW_S,
     DURATION_TOLERANCE_S,
     MAX_CANDIDATES_LISTED,
     Outcome,
-    RemoteTask,
-    TaskFacts,
     Unresolved,
     Verdict,
     assign,
@@ -23,7 +21,7 @@ from bench.reconcile import (
     mismatches,
     orphans,
 )
-from bench.types import TaskState, TaskStatus
+from vidbench.core.seam.types import RemoteTask, TaskFacts, TaskState, TaskStatus
 
 MODEL = "model-x"
 INTENT_AT = 1_000_000.0

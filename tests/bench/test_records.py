@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from bench.journal import EVENTS, Journal
-from bench.records import SCHEMA_VERSION, NewerSchema, parse_record, problems_in
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.store.journal import EVENTS, Journal
+from vidbench.core.store.records import SCHEMA_VERSION, NewerSchema, parse_record, problems_in
+from vidbench.core.store.store import RunDir
 
 JOB = {
     "job_id": "m__p__s0", "model_id": "m", "adapter": "ark", "provider_model": "x",

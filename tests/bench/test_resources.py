@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from bench.config import load_config
-from bench.resources import (
+from vidbench.cli.app import main
+from vidbench.core.config.config import load_config
+from vidbench.core.config.resources import (
     bundled_configs,
     bundled_suites,
     config_path,

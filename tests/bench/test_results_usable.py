@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench.results import usable_flags, usable_reasons
+from vidbench.core.run.results import usable_flags, usable_reasons
 
 NAN = np.nan
 

@@ -6,8 +6,8 @@ import random
 
 import httpx
 
-from bench import errors, retry
-from bench.http import parse_retry_after_s
+from vidbench.core.seam import errors, retry
+from vidbench.core.seam.http import parse_retry_after_s
 
 
 def test_create_is_retried_only_when_nothing_was_created() -> None:

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from bench import errors, retry
+from vidbench.core.seam import errors, retry
 
 ATTEMPTS = range(-1, retry.CREATE_MAX_ATTEMPTS + 4)
 

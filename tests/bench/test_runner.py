@@ -13,23 +13,25 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
-from bench import errors
-from bench import runner as runner_module
-from bench.adapter import Adapter, AdapterContext, ModelInfo
-from bench.jobs import Job
-from bench.reconcile import RemoteTask, TaskFacts
-from bench.runner import ModelRuntime, Runner
-from bench.store import RunDir
-from bench.types import (
+from vidbench.core.run import runner as runner_module
+from vidbench.core.run.runner import Runner
+from vidbench.core.run.runtime import ModelRuntime
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter, AdapterContext, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,
     ErrorKind,
     GenerationRequest,
+    RemoteTask,
     SubmitResult,
+    TaskFacts,
     TaskState,
     TaskStatus,
 )
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from bench.sampling import allocate, sample_prompts
-from bench.suite import Prompt
+from vidbench.core.suites.sampling import allocate, sample_prompts
+from vidbench.core.suites.suite import Prompt
 
 
 def make_prompts(sizes: dict[str, int], zh_every: int = 0) -> list[Prompt]:

@@ -1,4 +1,4 @@
-"""The one redaction function and the seam that applies it (bench.secrets, bench.http)."""
+"""The one redaction function and the seam that applies it (vidbench.core.seam.secrets, vidbench.core.seam.http)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from bench import errors, http
-from bench.adapter import AdapterContext
-from bench.journal import Journal
-from bench.secrets import Secret, may_hold_key, redact
+from vidbench.core.seam import errors, http
+from vidbench.core.seam.adapter import AdapterContext
+from vidbench.core.seam.secrets import Secret, may_hold_key, redact
+from vidbench.core.store.journal import Journal
 
 KEY = "ark-7f3b9c1d5e2a4f6b8c0d1e3f5a7b9c2d"  # test-only, registered by Secret below
 Secret(KEY, "ARK_API_KEY")
@@ -99,8 +99,8 @@ def test_send_redacts_unregistered_request_credentials(status: int) -> None:
 
 def test_every_adapter_error_path_is_redacted() -> None:
     """Ark's create, poll, list and cancel all go through the seam (Ark did not redact)."""
-    from adapters.ark.adapter import ArkAdapter
-    from bench.types import GenerationInputs, GenerationRequest
+    from vidbench.adapters.ark.adapter import ArkAdapter
+    from vidbench.core.seam.types import GenerationInputs, GenerationRequest
 
     async def go() -> list[str]:
         seen = []

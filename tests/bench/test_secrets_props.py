@@ -8,8 +8,15 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from bench import secrets
-from bench.secrets import MASK, Secret, may_hold_key, redact, register, registered_count
+from vidbench.core.seam import secrets
+from vidbench.core.seam.secrets import (
+    MASK,
+    Secret,
+    may_hold_key,
+    redact,
+    register,
+    registered_count,
+)
 
 # Test-only values (never real keys), each unique to this file.
 LONG = "propkey-a1b2c3d4e5f6g7h8i9"  # 26 chars: masked whole and in part

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.jobs import Job
-from bench.store import RECORDS, JobState, RunDir, fold_records
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RECORDS, JobState, RunDir, fold_records
 
 PROPS = settings(max_examples=300, deadline=None, database=None, derandomize=True)
 

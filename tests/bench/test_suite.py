@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.errors import Problem, ValidationFailed
-from bench.suite import (
+from vidbench.core.seam.errors import Problem, ValidationFailed
+from vidbench.core.seam.types import Capabilities
+from vidbench.core.suites.suite import (
     DEFAULT_CATEGORIES,
     Note,
     check_durations,
@@ -21,7 +22,6 @@ from bench.suite import (
     main,
     schema_json,
 )
-from bench.types import Capabilities
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -271,7 +271,7 @@ def test_smoke_suite_is_cheap_and_serveable() -> None:
 def test_checked_in_schema_is_up_to_date() -> None:
     checked_in = (PROMPTS_DIR / "suite.schema.json").read_text(encoding="utf-8")
     assert checked_in == schema_json(), (
-        "regenerate: python -m bench.suite --schema > prompts/suite.schema.json"
+        "regenerate: python -m vidbench.core.suites.suite --schema > prompts/suite.schema.json"
     )
     schema = json.loads(checked_in)
     assert schema["additionalProperties"] is False

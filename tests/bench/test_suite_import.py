@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import ValidationFailed
-from bench.suite import DEFAULT_CATEGORIES, Suite, load_suite
-from bench.suite_import import (
+from vidbench.core.seam.errors import ValidationFailed
+from vidbench.core.suites.suite import DEFAULT_CATEGORIES, Suite, load_suite
+from vidbench.core.suites.suite_import import (
     category_for,
     import_csv,
     import_suite,

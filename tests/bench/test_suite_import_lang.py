@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from bench.errors import ValidationFailed
-from bench.lang import detect_language
-from bench.suite import load_suite
-from bench.suite_import import import_vbench
+from vidbench.cli.app import main
+from vidbench.core.common.lang import detect_language
+from vidbench.core.seam.errors import ValidationFailed
+from vidbench.core.suites.suite import load_suite
+from vidbench.core.suites.suite_import import import_vbench
 
 # The first lines of VBench's prompts/all_dimension.txt and all_dimension_cn.txt (line-aligned).
 ORIGINAL = ["In a still frame, a stop sign", "a toilet, frozen in time", "a laptop, frozen in time"]

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from bench.video import check_integrity
+from vidbench.core.common.video import check_integrity
 
 
 def encode(path: Path, frames: int = 24, faststart: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""bench.video.probe on intact, truncated, garbage, silent and audio-bearing MP4s made with PyAV."""
+"""vidbench.core.common.video.probe on intact, truncated, garbage, silent and audio-bearing MP4s made with PyAV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from bench.video import SILENCE_FLOOR_DBFS, probe
+from vidbench.core.common.video import SILENCE_FLOOR_DBFS, probe
 
 SAMPLE_RATE = 16000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import yamlfile
-from bench.errors import ValidationFailed
-from bench.yamlfile import load_yaml
+from vidbench.core.config import yamlfile
+from vidbench.core.config.yamlfile import load_yaml
+from vidbench.core.seam.errors import ValidationFailed
 
 
 def alias_bomb(levels: int, fan_out: int) -> str:

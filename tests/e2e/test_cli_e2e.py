@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from e2e_helpers import write_config
 
-from bench.cli import main
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.store.store import RunDir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def test_run_generates_scores_and_reports(tmp_path: Path, small_suite: Path) -> 
         "finished",
         "scored",
     }
-    from bench.records import SCHEMA_VERSION, problems_in
+    from vidbench.core.store.records import SCHEMA_VERSION, problems_in
 
     assert problems_in(records) == []  # every record matches its declared type
     assert {r["schema"] for r in records} == {SCHEMA_VERSION}
@@ -143,7 +143,7 @@ def test_sim_command_serves_every_provider_and_prints_base_urls(tmp_path: Path) 
     import httpx
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.cli", "sim", "--port", "0", "--profile", "instant"],
+        [sys.executable, "-m", "vidbench.cli.app", "sim", "--port", "0", "--profile", "instant"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "VIDBENCH_CACHE": str(tmp_path)},

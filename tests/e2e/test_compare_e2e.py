@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from e2e_helpers import write_config
 
-from bench.cli import main
+from vidbench.cli.app import main
 
 SUITE = """suite: cmp
 defaults: {duration: 4, ratio: "16:9"}

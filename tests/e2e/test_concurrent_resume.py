@@ -14,8 +14,8 @@ import pytest
 from e2e_helpers import write_config
 from test_kill_resume import read_records, start_simulator
 
-from bench.sim import SIM_API_KEY
-from bench.store import RunDir
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.store.store import RunDir
 
 PROMPTS = 6
 
@@ -32,7 +32,7 @@ def _suite(tmp_path: Path) -> None:
 def _planned_run(tmp_path: Path, config: Path, env: dict[str, str]) -> Path:
     """Start a run and SIGKILL it as soon as its jobs are planned (before any create)."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "bench.cli", "run", str(config), "--yes"],
+        [sys.executable, "-m", "vidbench.cli.app", "run", str(config), "--yes"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -65,7 +65,15 @@ def test_second_concurrent_resume_is_refused_and_each_task_created_once(tmp_path
         )
         env = dict(os.environ, VB_LOCK_TEST_API_KEY=SIM_API_KEY)
         run_dir = _planned_run(tmp_path, config, env)
-        resume = [sys.executable, "-m", "bench.cli", "run", "--resume", str(run_dir), "--yes"]
+        resume = [
+            sys.executable,
+            "-m",
+            "vidbench.cli.app",
+            "run",
+            "--resume",
+            str(run_dir),
+            "--yes",
+        ]
         first = subprocess.Popen(
             resume, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -79,7 +79,7 @@ def _config(tmp_path: Path, url: str, small_suite: Path) -> Path:
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, ARK_API_KEY=KEY)
     return subprocess.run(
-        [sys.executable, "-m", "bench.cli", *args],
+        [sys.executable, "-m", "vidbench.cli.app", *args],
         env=env,
         capture_output=True,
         text=True,

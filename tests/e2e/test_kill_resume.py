@@ -19,8 +19,8 @@ import httpx
 import pytest
 from e2e_helpers import write_config
 
-from bench.sim import SIM_API_KEY
-from bench.store import RunDir
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.store.store import RunDir
 
 PROMPTS = 6
 
@@ -28,7 +28,7 @@ PROMPTS = 6
 def start_simulator(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = dict(os.environ, VIDBENCH_CACHE=str(tmp_path / "cache"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", "default"],
+        [sys.executable, "-m", "vidbench.core.sim.server", "--port", "0", "--profile", "default"],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -82,7 +82,7 @@ def test_interrupted_run_resumes_and_creates_each_task_once(
         )
         env = dict(os.environ, VB_KILL_TEST_API_KEY=SIM_API_KEY)
         run = subprocess.Popen(
-            [sys.executable, "-m", "bench.cli", "run", str(config), "--yes"],
+            [sys.executable, "-m", "vidbench.cli.app", "run", str(config), "--yes"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -118,7 +118,7 @@ def test_interrupted_run_resumes_and_creates_each_task_once(
         assert unfinished > 0
 
         resumed = subprocess.run(
-            [sys.executable, "-m", "bench.cli", "run", "--resume", str(run_dir), "--yes"],
+            [sys.executable, "-m", "vidbench.cli.app", "run", "--resume", str(run_dir), "--yes"],
             env=env,
             capture_output=True,
             text=True,

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from e2e_helpers import write_config
 
-from bench.cli import main
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.store.store import RunDir
 
 OMNI = "  - {id: kling-omni, adapter: kling, model: kling-v3-omni, simulate: instant}\n"
 

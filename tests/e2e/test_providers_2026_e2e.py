@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from e2e_helpers import write_config
 
-from bench.cli import main
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.store.store import RunDir
 
 NEW_PROVIDERS = """  - {id: seedance-byteplus, adapter: ark, model: dreamina-seedance-2-0-260128, simulate: instant, params: {resolution: 480p}}
   - {id: veo-vertex, adapter: vertex_veo, model: veo-3.1-fast-generate-001, simulate: instant, params: {project: sim-project}}

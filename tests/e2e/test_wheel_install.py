@@ -27,7 +27,10 @@ def _source_tree(target: Path) -> Path:
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = REPO / name
-        if source.is_file():
+        if source.is_symlink():  # src/vidbench/{core,adapters,reports}: kept as links
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(source), target / name)
+        elif source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     return target
@@ -39,6 +42,17 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 900
         f"{args[:3]} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     )
     return done.stdout
+
+
+# The import packages a wheel installs: the first folder of every .py file it carries.
+_TOP_LEVEL = (
+    "import sys, zipfile; "
+    "names = zipfile.ZipFile(sys.argv[1]).namelist(); "
+    "print(*sorted({n.split('/')[0] for n in names if n.endswith('.py')}))"
+)
+
+# Another distribution's `adapters` (AdapterHub's import name) already in the virtualenv.
+_OTHER_ADAPTERS = 'STUB = "another package named adapters"\n'
 
 
 def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
@@ -63,12 +77,17 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("vidbench-*.whl")
     listing = _run([sys.executable, "-m", "zipfile", "-l", str(wheel)], tmp_path, env)
     for bundled in (
-        "bench/bundled/configs/demo.yaml",
-        "bench/bundled/prompts/smoke.yaml",
-        "bench/bundled/prompts/core.yaml",
-        "bench/bundled/prompts/assets/",
+        "vidbench/bundled/configs/demo.yaml",
+        "vidbench/bundled/prompts/smoke.yaml",
+        "vidbench/bundled/prompts/core.yaml",
+        "vidbench/bundled/prompts/assets/",
+        "vidbench/core/seam/adapter.py",
+        "vidbench/adapters/ark/adapter.py",
+        "vidbench/reports/templates/",
     ):
         assert bundled in listing, bundled
+    top_level = _run([sys.executable, "-c", _TOP_LEVEL, str(wheel)], tmp_path, env).split()
+    assert top_level == ["vidbench"], top_level
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
@@ -101,10 +120,20 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
 
+    (purelib / "adapters").mkdir()
+    (purelib / "adapters" / "__init__.py").write_text(_OTHER_ADAPTERS, encoding="utf-8")
+
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = _run([str(python), "-c", "import bench; print(bench.__file__)"], empty, env)
-    assert where.strip().startswith(str(purelib)), where
+    where = _run(
+        [str(python), "-c", "import vidbench; print(vidbench.__file__, vidbench.__version__)"],
+        empty,
+        env,
+    )
+    assert where.split()[0].startswith(str(purelib)) and where.split()[1] == "0.1.0", where
+    for gone in ("bench", "reports", "benchmarks"):
+        probe = f"import importlib.util as u; print(u.find_spec({gone!r}) is None)"
+        assert _run([str(python), "-c", probe], empty, env).strip() == "True", gone
     _run([str(venv / "bin" / "vidbench"), "validate", "smoke"], empty, env)
     # Two prompts × eight models: the whole demo path (simulators, judge, scoring, report)
     # from the installed wheel, at a fifth of the full demo's cost.
@@ -119,4 +148,7 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
     )
     size = re.search(r"([\d.]+) MB in all", published)
     assert size and (empty / "site" / "index.html").is_file()
+    # The other `adapters` still imports as itself.
+    stub = _run([str(python), "-c", "import adapters; print(adapters.STUB)"], empty, env)
+    assert stub.strip() == "another package named adapters", stub
     print(f"demo site: {published.strip()}")  # the figure docs/performance.md quotes

@@ -24,16 +24,15 @@ import httpx
 import pandas as pd
 import pytest
 
-from bench import errors
-from bench.adapter import Adapter, AdapterContext, ModelInfo
-from bench.cli import main
-from bench.config import load_config
-from bench.download import stream_to_file
-from bench.jobs import Job
-from bench.pipeline import prepare
-from bench.runner import ModelRuntime, Runner
-from bench.store import RunDir
-from bench.types import (
+from vidbench.cli.app import main
+from vidbench.core.config.config import load_config
+from vidbench.core.run.download import stream_to_file
+from vidbench.core.run.pipeline import prepare
+from vidbench.core.run.runner import Runner
+from vidbench.core.run.runtime import ModelRuntime
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import Adapter, AdapterContext, ModelInfo
+from vidbench.core.seam.types import (
     Capabilities,
     Cost,
     DownloadSpec,
@@ -42,6 +41,8 @@ from bench.types import (
     TaskState,
     TaskStatus,
 )
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
 
 MATH_CATEGORY = "deals $^$"  # raised inside matplotlib's mathtext parser before plain labels
 SUITE = f"""suite: hostile
@@ -373,7 +374,7 @@ def test_a_symlink_at_the_old_crash_log_name_is_not_followed(
     def boom(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bench.cli.views.print_models", boom)
+    monkeypatch.setattr("vidbench.cli.app.views.print_models", boom)
     code, _ = cli(["models"], capsys)
     assert code == 5 and victim.read_text(encoding="utf-8") == "precious"
 

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.store import RunDir
+from vidbench.core.store.store import RunDir
 
 MODEL = "doubao-seedance-2-0-fast-260128"
 PROMPTS = 6
@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.timeout(600
 def start_sim(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """`vidbench sim` in its own process; its printed URLs and keys."""
     env = dict(os.environ, VIDBENCH_CACHE=str(tmp_path / "cache"))
-    command = [sys.executable, "-m", "bench.cli", "sim", "--port", "0"]
+    command = [sys.executable, "-m", "vidbench.cli.app", "sim", "--port", "0"]
     command += ["--profile", "flaky-create", "--render-scale", "0.25"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     printed: dict[str, str] = {}
@@ -161,7 +161,7 @@ def test_kill_soak_ends_with_every_job_succeeded_and_nothing_paid_twice(tmp_path
         key = printed["api key (Bearer / x-goog-api-key)"]
         config = write_inputs(tmp_path, printed["ark"])
         env = dict(os.environ, VB_SOAK_API_KEY=key, VIDBENCH_CACHE=str(tmp_path / "cache"))
-        cli = [sys.executable, "-m", "bench.cli", "run"]
+        cli = [sys.executable, "-m", "vidbench.cli.app", "run"]
         kills, attempts, code, run_dir = 0, 0, None, None
         while code != 0:
             assert time.time() - started < SOAK_DEADLINE_S, f"not done after {kills} kills"

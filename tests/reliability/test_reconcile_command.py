@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.cli import main
-from bench.sim import SIM_API_KEY
-from bench.sim.server import SimServer
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.server import SimServer
+from vidbench.core.store.store import RunDir
 
 MODEL = "doubao-seedance-2-0-fast-260128"
 AUTH = {"Authorization": f"Bearer {SIM_API_KEY}"}

@@ -11,18 +11,20 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.ark.adapter import ArkAdapter
-from adapters.openai_videos.adapter import OpenAIVideosAdapter
-from bench import errors
-from bench.adapter import AdapterContext
-from bench.jobs import Job
-from bench.reconcile import RemoteTask, TaskFacts, mismatches
-from bench.runner import ModelRuntime, Runner
-from bench.secrets import Secret
-from bench.sim import SIM_API_KEY
-from bench.sim.profiles import Faults, Profile, Quality
-from bench.sim.server import SimServer
-from bench.store import RunDir
+from vidbench.adapters.ark.adapter import ArkAdapter
+from vidbench.adapters.openai_videos.adapter import OpenAIVideosAdapter
+from vidbench.core.run.reconcile import mismatches
+from vidbench.core.run.runner import Runner
+from vidbench.core.run.runtime import ModelRuntime
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext
+from vidbench.core.seam.secrets import Secret
+from vidbench.core.seam.types import RemoteTask, TaskFacts
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.profiles import Faults, Profile, Quality
+from vidbench.core.sim.server import SimServer
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
 
 MODEL = "doubao-seedance-2-0-fast-260128"
 DROPS = Profile(
@@ -160,8 +162,8 @@ def test_kling_creates_go_out_together_and_lost_answers_are_found_by_client_id(
     """Kling finds a task by its external_task_id, so its creates are not queued one at a
     time; half the answers are cut after the task was made, and each is found by its own
     lookup: every job succeeds, one task each, none made twice."""
-    from adapters.kling.adapter import KlingAdapter
-    from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+    from vidbench.adapters.kling.adapter import KlingAdapter
+    from vidbench.core.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
 
     settings = {"kling": {"render_scale": 0.125}}
     with SimServer(default_profile="drops", profiles={"drops": DROPS}, settings=settings,

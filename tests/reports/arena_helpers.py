@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 from report_helpers import write_tiny_mp4
 
-from bench.jobs import Job
-from bench.store import RunDir
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
 
 MODELS = ("alpha", "beta", "gamma")
 PROMPTS = ("p-1", "p-2", "p-3")
@@ -55,10 +55,10 @@ def free_port() -> int:
 
 
 def start_arena(run_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """`python -m bench.arena.server RUN_DIR --port PORT` in a process of its own."""
+    """`python -m vidbench.core.arena.server RUN_DIR --port PORT` in a process of its own."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.arena.server", str(run_dir), "--port", str(port)],
+        [sys.executable, "-m", "vidbench.core.arena.server", str(run_dir), "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30

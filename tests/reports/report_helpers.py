@@ -178,7 +178,7 @@ def write_run(run_dir: Path, results: pd.DataFrame, media: bool = True) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run directory with reports already written (html, md, csv)."""
-    from reports.build import write_reports
+    from vidbench.reports.build import write_reports
 
     run_dir = write_run(tmp_path_factory.mktemp("run"), synthetic_results())
     write_reports(run_dir)

@@ -12,7 +12,7 @@ import pytest
 from arena_helpers import free_port, kill_hard, make_arena_run, start_arena
 from test_report_browser import CHROMIUM, DevTools, chromium  # noqa: F401 (fixture by name)
 
-from reports.arena import read_votes, run_preference
+from vidbench.reports.arena import read_votes, run_preference
 
 pytestmark = [
     pytest.mark.browser,

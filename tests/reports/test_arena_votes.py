@@ -10,8 +10,8 @@ import httpx
 import pytest
 from arena_helpers import free_port, kill_hard, make_arena_run, start_arena
 
-from bench.arena.votes import ArenaBusy, Clip, VoteLog, choose_pair, pair_weight
-from reports.arena import read_votes, run_preference
+from vidbench.core.arena.votes import ArenaBusy, Clip, VoteLog, choose_pair, pair_weight
+from vidbench.reports.arena import read_votes, run_preference
 
 
 def test_votes_survive_a_killed_server_and_reach_the_ratings(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_pairs_with_few_votes_and_close_ratings_come_first() -> None:
 def test_reports_show_preference_and_failed_checks(tmp_path: Path) -> None:
     from report_helpers import synthetic_results, write_run
 
-    from reports.build import write_reports
+    from vidbench.reports.build import write_reports
 
     results = synthetic_results()
     results["judge_score"] = [
@@ -115,7 +115,7 @@ def test_reports_show_preference_and_failed_checks(tmp_path: Path) -> None:
 def test_compare_shows_the_candidates_votes(tmp_path: Path) -> None:
     from report_helpers import synthetic_results, write_run
 
-    from reports.compare import compare_runs
+    from vidbench.reports.compare_report import compare_runs
 
     (tmp_path / "base").mkdir()
     (tmp_path / "cand").mkdir()

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.arena import metric_agreement, preference, rater_agreement
-from reports.bradley_terry import ELO_SCALE, Outcome, fit_ratings, win_probability
+from vidbench.reports.arena import metric_agreement, preference, rater_agreement
+from vidbench.reports.bradley_terry import ELO_SCALE, Outcome, fit_ratings, win_probability
 
 PLANTED = {"alpha": 250.0, "bravo": 100.0, "charlie": 0.0, "delta": -120.0, "echo": -230.0}
 

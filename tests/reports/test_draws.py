@@ -8,7 +8,7 @@ from itertools import combinations
 import pandas as pd
 import pytest
 
-from reports.draws import (
+from vidbench.reports.draws import (
     draw_stats,
     draws_curve_svg,
     draws_needed,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from history_helpers import HISTORY_MODELS, N_PROMPTS, write_history
 
-from bench.cli import main
-from reports.history import find_runs, load_history
-from reports.history_changes import bh_adjust, find_changes
-from reports.history_gate import PIN_FILE, gate, read_pins, write_pin
+from vidbench.cli.app import main
+from vidbench.reports.history import find_runs, load_history
+from vidbench.reports.history_changes import bh_adjust, find_changes
+from vidbench.reports.history_gate import PIN_FILE, gate, read_pins, write_pin
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_filters_and_trend_plots(dropped: Path, tmp_path: Path) -> None:
 def test_the_screen_skips_nothing_that_would_be_a_change(
     dropped: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reports.history_changes as changes_module
+    import vidbench.reports.history_changes as changes_module
 
     history = load_history([dropped])
     screened_changes, _ = find_changes(history)

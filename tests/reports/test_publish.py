@@ -9,8 +9,8 @@ import av
 import pytest
 from publish_helpers import broken_links, write_two_runs
 
-from bench.cli import main
-from reports.previews import preview_size, transcode_preview
+from vidbench.cli.app import main
+from vidbench.reports.previews import preview_size, transcode_preview
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from publish_helpers import write_two_runs
 from test_report_browser import CHROMIUM, DevTools, chromium  # noqa: F401 (the fixture)
 
-from reports.publish import publish_site
+from vidbench.reports.publish import publish_site
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,9 +9,9 @@ import av
 import pytest
 from report_helpers import synthetic_results, write_run
 
-from reports.build import write_reports
-from reports.html import pairwise_matrices
-from reports.posters import ensure_posters, poster_name
+from vidbench.reports.build import write_reports
+from vidbench.reports.html import pairwise_matrices
+from vidbench.reports.posters import ensure_posters, poster_name
 
 
 def test_pairwise_matrix_colours_only_significant_cells() -> None:

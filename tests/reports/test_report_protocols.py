@@ -7,9 +7,9 @@ from pathlib import Path
 
 from report_helpers import synthetic_results, write_run
 
-from reports.analysis import analyse
-from reports.data import load_run
-from reports.html import protocol_rows, render_report, text_alignment_note
+from vidbench.reports.analysis import analyse
+from vidbench.reports.data import load_run
+from vidbench.reports.html import protocol_rows, render_report, text_alignment_note
 
 FLICKER_PROTOCOL = {
     "frames": "all native frames",

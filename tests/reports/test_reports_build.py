@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from report_helpers import XSS_TEXT, synthetic_results, write_run
 
-from reports.analysis import analyse
-from reports.build import summary_table, write_reports
-from reports.data import load_run
-from reports.html import gallery_pages, render_report
+from vidbench.reports.analysis import analyse
+from vidbench.reports.build import summary_table, write_reports
+from vidbench.reports.data import load_run
+from vidbench.reports.html import gallery_pages, render_report
 
 
 def test_write_reports_produces_every_file(synthetic_run: Path) -> None:

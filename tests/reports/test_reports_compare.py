@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.compare import Threshold, compare_runs
+from vidbench.reports.compare import Threshold
+from vidbench.reports.compare_report import compare_runs
 
 MODELS = ("seedance", "kling")
 N_PROMPTS = 300
@@ -152,7 +153,7 @@ def test_three_matched_pairs_cannot_detect_a_regression_and_say_so(
     assert "**Cannot detect a regression** in" in md and "none: needs ≥ 6 matched pairs" in md
     assert "Cannot detect a regression" in (tmp_path / "out" / "compare.html").read_text("utf-8")
 
-    from bench.cli import main
+    from vidbench.cli.app import main
 
     assert main(["compare", str(baseline), str(candidate), "--fail-on-regression"]) == 2
     assert "needs ≥ 6" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from reports.formatting import (
+from vidbench.reports.formatting import (
     fmt_ci,
     fmt_num,
     fmt_p,

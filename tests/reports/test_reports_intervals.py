@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from reports.intervals import (
+from vidbench.reports.intervals import (
     MIN_STUDENTIZED_N,
     bootstrap_mean_ci,
     interval_method,
@@ -189,7 +189,7 @@ def test_paired_difference_of_continuous_values_is_a_mean_interval() -> None:
 
 def test_a_difference_equal_in_every_pair_is_that_difference_not_unknown() -> None:
     """A flat change (every pair +0.10, e.g. a price change) must stay visible to compare."""
-    from reports.intervals import paired_difference_ci
+    from vidbench.reports.intervals import paired_difference_ci
 
     base = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
     low, high, method = paired_difference_ci(base + 0.1, base)

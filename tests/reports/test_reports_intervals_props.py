@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from reports import intervals
-from reports.intervals import (
+from vidbench.reports import intervals
+from vidbench.reports.intervals import (
     CONFIDENCE,
     MIN_STUDENTIZED_N,
     N_RESAMPLES,

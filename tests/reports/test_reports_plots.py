@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.plots import category_bars, latency_cdf, model_colours, quality_scatter
+from vidbench.reports.plots import category_bars, latency_cdf, model_colours, quality_scatter
 
 # Each of these made matplotlib's mathtext parser raise when labels were parsed as math.
 CATEGORIES = ["deals $^$", r"a $\frac$ b", "save $-$ now", "$5 deals", "e_commerce"]

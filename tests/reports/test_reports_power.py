@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from reports.power import (
+from vidbench.reports.power import (
     detectable_mean_change,
     detectable_median_change,
     detectable_rate_change,

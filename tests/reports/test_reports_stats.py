@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from reports.intervals import bootstrap_mean_ci, wilson_ci
-from reports.pairwise import paired_differences, paired_test_p_value, win_rate_matrix
-from reports.stats import (
+from vidbench.reports.intervals import bootstrap_mean_ci, wilson_ci
+from vidbench.reports.pairwise import paired_differences, paired_test_p_value, win_rate_matrix
+from vidbench.reports.stats import (
     cost_summary,
     latency_percentiles,
     latency_summary,
@@ -193,7 +193,7 @@ def test_metric_summary_reports_the_interval_it_used() -> None:
 def test_the_exact_signed_rank_p_value_matches_scipy_with_ties_and_zeros() -> None:
     """The vectorised enumeration gives scipy's permutation p-value (its reference) on
     differences with ties and zeros, n = 2..13, and on the edge where all signs agree."""
-    from reports.pairwise import exact_signed_rank_p_value
+    from vidbench.reports.pairwise import exact_signed_rank_p_value
 
     rng = np.random.default_rng(7)
     checked = 0

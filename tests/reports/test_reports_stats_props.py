@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from reports.intervals import mean_intervals, wilson_ci
-from reports.stats import (
+from vidbench.reports.intervals import mean_intervals, wilson_ci
+from vidbench.reports.stats import (
     LATENCY_PERCENTILES,
     cost_summary,
     latency_percentiles,

@@ -13,8 +13,8 @@ import av
 import numpy as np
 import pytest
 
-from bench.jobs import Job
-from bench.journal import Journal
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.journal import Journal
 
 
 def write_video(

@@ -11,11 +11,11 @@ import pytest
 import torch
 from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
-from bench.config import ClipSettings
-from bench.scorers.embedders import CLIP_WEIGHTS_ENV, ClipEmbedder, cached_open_clip_file
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import score_run
-from bench.store import RunDir
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.embedders import CLIP_WEIGHTS_ENV, ClipEmbedder, cached_open_clip_file
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.store.store import RunDir
 
 
 def make_run(tmp_path: Path, count: int = 2) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import bench.scorers.embedders as embedders
-from bench.config import ClipSettings
-from bench.scorers.embedders import NO_CLIP_WEIGHTS, ClipEmbedder, probe_download
+import vidbench.core.scorers.embedders as embedders
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.embedders import NO_CLIP_WEIGHTS, ClipEmbedder, probe_download
 
 
 @pytest.fixture

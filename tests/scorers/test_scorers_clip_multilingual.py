@@ -18,18 +18,18 @@ from scorer_helpers import (
     write_video,
 )
 
-from bench.config import ClipSettings
-from bench.scorers.consistency import (
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.consistency import (
     TRUNCATED_NOTE,
     ClipAlignmentScorer,
     clip_numbers,
     text_route,
 )
-from bench.scorers.embedders import CLIP_WEIGHTS_ENV, ClipEmbedder
-from bench.scorers.multilingual import MULTILINGUAL_WEIGHTS_ENV, MultilingualClipEmbedder
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import score_run
-from bench.store import RunDir
+from vidbench.core.scorers.embedders import CLIP_WEIGHTS_ENV, ClipEmbedder
+from vidbench.core.scorers.multilingual import MULTILINGUAL_WEIGHTS_ENV, MultilingualClipEmbedder
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.store.store import RunDir
 
 TINY_M = "vidbench-test-tiny-multilingual"
 # 134 characters of Chinese: far beyond CLIP's 77 tokens (a 126-character one is 317, issue 11).

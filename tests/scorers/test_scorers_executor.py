@@ -9,14 +9,16 @@ from types import SimpleNamespace
 import pytest
 from scorer_helpers import add_to_run, make_job, moving_square, write_video
 
-from bench.cli import main
-from bench.config import ClipSettings, ScoringSettings
-from bench.scorers import executor as executor_module
-from bench.scorers.executor import compute_video, place_models, resolve_device, scorer_devices
-from bench.scorers.executor_ray import RAY_MISSING, shippable
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import Stage, build_scorers
-from bench.store import RunDir
+from vidbench.cli.app import main
+from vidbench.core.config.settings import ClipSettings, ScoringSettings
+from vidbench.core.scorers import compute as compute_module
+from vidbench.core.scorers.compute import compute_video
+from vidbench.core.scorers.executor import place_models, resolve_device, scorer_devices
+from vidbench.core.scorers.executor_ray import RAY_MISSING, shippable
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.stage import Stage
+from vidbench.core.scorers.work import build_scorers
+from vidbench.core.store.store import RunDir
 
 
 def fake_torch(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> None:
@@ -100,13 +102,13 @@ def test_a_shipped_work_item_carries_no_model_and_computes_the_same(
     here = compute_video(stage.scorers, work, video, None)
     again = compute_video(stage.scorers, work, video, None)
     assert here.values == again.values and here.values["motion"]
-    assert executor_module.embedder_id(stage.scorers.by_name["clip_alignment"].embedder) in (
+    assert compute_module.embedder_id(stage.scorers.by_name["clip_alignment"].embedder) in (
         here.embeddings
     )
 
 
 def test_gpu_batches_follow_free_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.scorers.embedders import frames_per_batch
+    from vidbench.core.scorers.embedders import frames_per_batch
 
     free = {"bytes": 8 * 1024**3}
     cuda = SimpleNamespace(mem_get_info=lambda device: (free["bytes"], 16 * 1024**3))

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
-from bench.config import ClipSettings, ScoringSettings
-from bench.results import build_results
-from bench.scorers.executor_ray import RayExecutor
-from bench.scorers.sampler import SamplerSettings
-from bench.scorers.stage import score_run
-from bench.store import RunDir
+from vidbench.core.config.settings import ClipSettings, ScoringSettings
+from vidbench.core.run.results import build_results
+from vidbench.core.scorers.executor_ray import RayExecutor
+from vidbench.core.scorers.sampler import SamplerSettings
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.store.store import RunDir
 
 ray = pytest.importorskip("ray")
 

@@ -13,15 +13,15 @@ from scorer_helpers import make_job, write_video
 from skimage import data
 from test_scorers_sensitivity import MESSI, astronaut_frames, messi_frames
 
-from bench.scorers.base import ScorerContext
-from bench.scorers.faces import (
+from vidbench.core.scorers.base import ScorerContext
+from vidbench.core.scorers.faces import (
     FaceEmbedder,
     FaceIdentityScorer,
     FaceOptions,
     ShareOfFramesFaceIdentityScorer,
     vbench2_identity,
 )
-from bench.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
 
 SETTINGS = SamplerSettings(uniform_frames=8)
 

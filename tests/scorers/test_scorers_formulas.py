@@ -8,11 +8,16 @@ import numpy as np
 import pytest
 from scorer_helpers import make_job
 
-from bench.scorers.consistency import clip_numbers, per_shot_consistency, vbench_subject_consistency
-from bench.scorers.faces import identity_values
-from bench.scorers.sampler import uniform_indices
-from bench.scorers.technical import conformance_checks, expected_short_side_px, ratio_value
-from bench.scorers.temporal import (
+from vidbench.core.common.video import VideoProbe
+from vidbench.core.scorers.consistency import (
+    clip_numbers,
+    per_shot_consistency,
+    vbench_subject_consistency,
+)
+from vidbench.core.scorers.faces import identity_values
+from vidbench.core.scorers.sampler import uniform_indices
+from vidbench.core.scorers.technical import conformance_checks, expected_short_side_px, ratio_value
+from vidbench.core.scorers.temporal import (
     FlickerAccumulator,
     dynamic_threshold_px,
     flicker_score,
@@ -22,7 +27,6 @@ from bench.scorers.temporal import (
     shot_index,
     top_flow_magnitude,
 )
-from bench.video import VideoProbe
 
 
 def test_flicker_on_constant_frames() -> None:
@@ -49,7 +53,7 @@ def test_flicker_counts_every_channel() -> None:
 
 def test_mean_abs_diff_equals_numpys_mean_of_absdiff_exactly() -> None:
     """OpenCV's L1 norm in place of numpy's mean: the same float, bit for bit, on 720p."""
-    from bench.scorers.temporal import mean_abs_diff
+    from vidbench.core.scorers.temporal import mean_abs_diff
 
     rng = np.random.default_rng(5)
     for _ in range(3):

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.checks import Check, JudgeSettings
-from bench.jobs import Job
-from bench.scorers.judge import JudgeScorer, frames_for
-from bench.scorers.judge_session import BudgetLeft, JudgeSession
-from bench.scorers.sampler import SamplerSettings, VideoPass, decode_pass
-from bench.sim import SIM_API_KEY
-from bench.sim.profiles import Quality
-from bench.sim.render import RenderSpec, render_video
-from bench.sim.server import SimServer
+from vidbench.core.config.checks import Check, JudgeSettings
+from vidbench.core.scorers.judge import JudgeScorer, frames_for
+from vidbench.core.scorers.judge_session import BudgetLeft, JudgeSession
+from vidbench.core.scorers.sampler import SamplerSettings, VideoPass, decode_pass
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.profiles import Quality
+from vidbench.core.sim.render import RenderSpec, render_video
+from vidbench.core.sim.server import SimServer
+from vidbench.core.store.jobs import Job
 
 PROMPT = 'A red car drives along a road; a sign reads "OPEN"'
 CHECKS = [

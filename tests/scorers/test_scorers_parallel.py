@@ -11,13 +11,15 @@ import pytest
 from scorer_helpers import add_to_run, make_job, moving_square, write_video
 from test_scorers_sensitivity import astronaut_frames
 
-from bench.cli_stages import scoring_executor
-from bench.config import ClipSettings
-from bench.scorers import parallel
-from bench.scorers.executor import LocalExecutor
-from bench.scorers.sampler import SamplerSettings
-from bench.scorers.stage import Stage, build_scorers, score_run
-from bench.store import RunDir
+from vidbench.cli.stages import scoring_executor
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers import parallel
+from vidbench.core.scorers.executor import LocalExecutor
+from vidbench.core.scorers.sampler import SamplerSettings
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.scorers.stage import Stage
+from vidbench.core.scorers.work import build_scorers
+from vidbench.core.store.store import RunDir
 
 NAMES = ["conformance", "flicker", "motion", "shots", "face_identity", "clip_alignment"]
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from bench.scorers.embedders import batch_transform
+from vidbench.core.scorers.embedders import batch_transform
 
 
 def frames(count: int, height: int, width: int) -> list[Image.Image]:
@@ -59,8 +59,8 @@ def test_prepared_frames_stay_within_a_grey_level_of_open_clips_full_frame_trans
 
     from open_clip.transform import image_transform
 
-    from bench.config import ClipSettings
-    from bench.scorers.embedders import ClipEmbedder
+    from vidbench.core.config.settings import ClipSettings
+    from vidbench.core.scorers.embedders import ClipEmbedder
 
     embedder = ClipEmbedder(ClipSettings())
     embedder.preprocess = image_transform(224, is_train=False)
@@ -98,7 +98,7 @@ def test_fused_resize_and_crop_is_within_a_grey_level_of_the_two_steps(
 def test_fused_resize_and_crop_declines_other_pipelines() -> None:
     from torchvision import transforms
 
-    from bench.scorers.embedders import resize_crop
+    from vidbench.core.scorers.embedders import resize_crop
 
     image = frames(1, 100, 200)[0]
     resize, crop = transforms.Resize(64), transforms.CenterCrop(64)
@@ -111,7 +111,7 @@ def test_fused_resize_and_crop_declines_other_pipelines() -> None:
 
 
 def test_box_reduce_averages_by_a_whole_factor() -> None:
-    from bench.scorers.sampler import box_reduce
+    from vidbench.core.scorers.sampler import box_reduce
 
     rng = np.random.default_rng(3)
     frame = rng.integers(0, 256, (721, 1283, 3), dtype=np.uint8)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.scorers.base import ScorerContext
-from bench.scorers.registry import BUILTIN_SCORERS, scorer_class
+from vidbench.core.scorers.base import ScorerContext
+from vidbench.core.scorers.registry import BUILTIN_SCORERS, scorer_class
 
 
 @pytest.mark.parametrize("name", list(BUILTIN_SCORERS))

@@ -11,9 +11,9 @@ import pytest
 from scorer_helpers import make_job, moving_square, write_video
 from skimage import data
 
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.technical import FlickerOptions, FlickerScorer, MotionScorer
-from bench.scorers.temporal import MotionAccumulator
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.technical import FlickerOptions, FlickerScorer, MotionScorer
+from vidbench.core.scorers.temporal import MotionAccumulator
 
 SETTINGS = SamplerSettings(uniform_frames=8)
 # A textured 1024-px scene; a 456x256 window slides over it (a camera pan).
@@ -93,9 +93,9 @@ def shot(image: np.ndarray, count: int, drift_px: int = 2) -> list[np.ndarray]:
 
 
 def test_a_cut_with_a_subject_swap_lowers_the_headline_consistency(tmp_path: Path) -> None:
-    from bench.config import ClipSettings
-    from bench.scorers.embedders import ClipEmbedder
-    from bench.scorers.subject import SubjectConsistencyScorer
+    from vidbench.core.config.settings import ClipSettings
+    from vidbench.core.scorers.embedders import ClipEmbedder
+    from vidbench.core.scorers.subject import SubjectConsistencyScorer
 
     settings = SamplerSettings(uniform_frames=16)
     astronaut, cat = data.astronaut(), data.chelsea()

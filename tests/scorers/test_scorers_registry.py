@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scorer_helpers import add_to_run, make_job, write_video
 
-from bench.config import RunConfig
-from bench.results import build_results
-from bench.scorers import registry
-from bench.scorers.stage import score_run
-from bench.store import RunDir
+from vidbench.core.config.config import RunConfig
+from vidbench.core.run.results import build_results
+from vidbench.core.scorers import registry
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.store.store import RunDir
 
 PLUGIN_SOURCE = '''
 """A third-party scorer that vidbench knows only through its entry point."""
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.scorers.base import Output, Protocol, Scorer
+from vidbench.core.scorers.base import Output, Protocol, Scorer
 
 
 class BrightnessScorer(Scorer):
@@ -83,9 +83,9 @@ def test_builtins_are_registered_under_their_declared_names() -> None:
 
 
 def test_every_builtin_metric_declares_its_protocol_in_scorers_json() -> None:
-    from bench.config import ClipSettings
-    from bench.scorers.sampler import SamplerSettings
-    from bench.scorers.stage import build_scorers
+    from vidbench.core.config.settings import ClipSettings
+    from vidbench.core.scorers.sampler import SamplerSettings
+    from vidbench.core.scorers.work import build_scorers
 
     # The measurement scorers; the judge (its own module and owner) is checked in its tests.
     names = [n for n in registry.BUILTIN_SCORERS if n != "judge"]
@@ -109,9 +109,9 @@ def test_config_validation_reads_the_registry(plugin: str) -> None:
 
 
 def test_plugin_metric_reaches_results_report_and_compare(plugin: str, tmp_path: Path) -> None:
-    from reports.build import write_reports
-    from reports.compare import compare_runs
-    from reports.formatting import md_escape
+    from vidbench.reports.build import write_reports
+    from vidbench.reports.compare_report import compare_runs
+    from vidbench.reports.formatting import md_escape
 
     baseline, candidate = make_run(tmp_path / "base", 120), make_run(tmp_path / "cand", 60)
     for run in (baseline, candidate):

@@ -11,9 +11,9 @@ from PIL import Image
 from scorer_helpers import make_job, moving_square, write_video
 from skimage import data
 
-from bench.scorers.faces import FaceIdentityScorer
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.technical import FlickerScorer, MotionScorer, ShotsScorer
+from vidbench.core.scorers.faces import FaceIdentityScorer
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.technical import FlickerScorer, MotionScorer, ShotsScorer
 
 MESSI = Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")
 SETTINGS = SamplerSettings(uniform_frames=8)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
-import bench.scorers.stage as stage_module
-from bench.config import ClipSettings
-from bench.scorers.embedders import ClipEmbedder
-from bench.scorers.faces import FaceEmbedder
-from bench.store import RunDir
+import vidbench.core.scorers.scoring as scoring_module
+import vidbench.core.scorers.stage as stage_module
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.embedders import ClipEmbedder
+from vidbench.core.scorers.faces import FaceEmbedder
+from vidbench.core.store.store import RunDir
 
 CHEAP = ["conformance", "flicker", "motion", "shots"]
 
@@ -32,7 +33,7 @@ def scored_records(run: Path) -> list[dict]:
 def test_scores_journal_meta_and_contact_sheets(tmp_path: Path) -> None:
     run = make_run(tmp_path)
     progress: list[tuple[int, int]] = []
-    summary = stage_module.score_run(
+    summary = scoring_module.score_run(
         run, CHEAP + ["face_identity"], progress=lambda d, t: progress.append((d, t))
     )
     assert summary.videos == 2 and summary.decoded == 2
@@ -58,9 +59,9 @@ def test_scores_journal_meta_and_contact_sheets(tmp_path: Path) -> None:
 
 def test_second_pass_is_served_from_the_cache(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    stage_module.score_run(run, CHEAP)
+    scoring_module.score_run(run, CHEAP)
     before = len(scored_records(run))
-    summary = stage_module.score_run(run, CHEAP)
+    summary = scoring_module.score_run(run, CHEAP)
     assert summary.decoded == 0
     assert all(
         summary.counts[name].cached == 2 and summary.counts[name].scored == 0 for name in CHEAP
@@ -70,8 +71,8 @@ def test_second_pass_is_served_from_the_cache(tmp_path: Path) -> None:
 
 def test_adding_a_scorer_computes_only_the_new_one(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    stage_module.score_run(run, ["conformance", "flicker"])
-    summary = stage_module.score_run(run, ["conformance", "flicker", "shots"])
+    scoring_module.score_run(run, ["conformance", "flicker"])
+    summary = scoring_module.score_run(run, ["conformance", "flicker", "shots"])
     assert summary.counts["conformance"].cached == 2 and summary.counts["flicker"].cached == 2
     assert summary.counts["shots"].scored == 2 and summary.counts["shots"].cached == 0
     assert set(RunDir(run).scorers_meta()) == {"conformance", "flicker", "shots"}
@@ -83,7 +84,7 @@ def test_full_cache_hit_loads_no_model(
     run = make_run(tmp_path, count=1)
     settings = ClipSettings(model=TINY, weights=str(tiny_weights), frames=4)
     names = ["clip_alignment", "subject_consistency", "face_identity", "flicker"]
-    first = stage_module.score_run(run, names, clip=settings)
+    first = scoring_module.score_run(run, names, clip=settings)
     assert first.counts["clip_alignment"].scored == 1 and first.counts["face_identity"].scored == 1
     loads: list[str] = []
 
@@ -96,7 +97,7 @@ def test_full_cache_hit_loads_no_model(
     monkeypatch.setattr(
         stage_module, "decode_pass", lambda *a, **k: pytest.fail("decoded on a full hit")
     )
-    second = stage_module.score_run(run, names, clip=settings)
+    second = scoring_module.score_run(run, names, clip=settings)
     assert loads == []
     assert all(second.counts[name].cached == 1 for name in names)
 
@@ -106,13 +107,13 @@ def test_cached_embeddings_serve_a_new_embedding_scorer(
 ) -> None:
     run = make_run(tmp_path, count=1)
     settings = ClipSettings(model=TINY, weights=str(tiny_weights), frames=4)
-    stage_module.score_run(run, ["clip_alignment", "shots"], clip=settings)
+    scoring_module.score_run(run, ["clip_alignment", "shots"], clip=settings)
     monkeypatch.setattr(
         stage_module,
         "decode_pass",
         lambda *a, **k: pytest.fail("decoded although embeddings and shots were cached"),
     )
-    summary = stage_module.score_run(
+    summary = scoring_module.score_run(
         run, ["clip_alignment", "shots", "subject_consistency"], clip=settings
     )
     assert summary.counts["subject_consistency"].scored == 1
@@ -123,7 +124,7 @@ def test_one_bad_video_does_not_stop_the_stage(tmp_path: Path) -> None:
     bad = run / "videos" / "bad.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 200)
     add_to_run(run, make_job("bad"), bad)
-    summary = stage_module.score_run(run, CHEAP)
+    summary = scoring_module.score_run(run, CHEAP)
     assert summary.counts["flicker"].scored == 2 and summary.counts["flicker"].failed == 1
     failed = [r for r in RunDir(run).journal.read() if r["event"] == "score_failed"]
     assert {r["scorer"] for r in failed} == set(CHEAP) and all(r["job_id"] == "bad" for r in failed)
@@ -134,8 +135,8 @@ def test_changed_job_expectation_misses_the_cache(tmp_path: Path) -> None:
     run = tmp_path / "run"
     video = write_video(run / "videos" / "a.mp4", moving_square(12))
     add_to_run(run, make_job("a", shots=None), video)
-    stage_module.score_run(run, ["shots"])
+    scoring_module.score_run(run, ["shots"])
     add_to_run(run, make_job("b", shots=2), video)  # same video bytes, different expectation
-    summary = stage_module.score_run(run, ["shots"])
+    summary = scoring_module.score_run(run, ["shots"])
     assert summary.counts["shots"].cached == 1 and summary.counts["shots"].scored == 1
     assert RunDir(run).states()["b"].scores["shots"]["shot_count_match"] is False

@@ -11,15 +11,16 @@ import numpy as np
 from scorer_helpers import add_to_run, make_job, write_video
 from skimage import data
 
-from bench.scorers.base import ScorerContext
-from bench.scorers.sampler import SamplerSettings, decode_pass
-from bench.scorers.stage import Scorers, score_run
-from bench.scorers.subject import (
+from vidbench.core.scorers.base import ScorerContext
+from vidbench.core.scorers.sampler import SamplerSettings, decode_pass
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.scorers.subject import (
     EveryFrameSubjectConsistencyScorer,
     SubjectConsistencyScorer,
     SubjectOptions,
 )
-from bench.store import RunDir
+from vidbench.core.scorers.work import Scorers
+from vidbench.core.store.store import RunDir
 
 
 class HistogramEmbedder:
@@ -72,7 +73,7 @@ def test_vbench_protocol_embeds_every_native_frame(tmp_path: Path) -> None:
     values = every.score(make_job("v"), video)
     assert values["subject_consistency_frames"] == 60 and embedder.frames_seen == 60
     # the same formula on the same embeddings of all 60 frames
-    from bench.scorers.consistency import vbench_subject_consistency
+    from vidbench.core.scorers.consistency import vbench_subject_consistency
 
     expected = vbench_subject_consistency(HistogramEmbedder().embed_prepared(video.dense_frames))
     assert values["subject_consistency"] == expected

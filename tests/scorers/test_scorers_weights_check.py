@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from scorer_helpers import TINY, add_to_run, make_job, moving_square, write_video
 
-from bench.config import ClipSettings
-from bench.scorers.stage import score_run
-from bench.store import RunDir
+from vidbench.core.config.settings import ClipSettings
+from vidbench.core.scorers.scoring import score_run
+from vidbench.core.store.store import RunDir
 
 
 def test_random_clip_weights_are_refused_with_the_reason(

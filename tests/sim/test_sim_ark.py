@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.sim import SIM_API_KEY
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 MODEL = "doubao-seedance-2-0-260128"
 FAST = "doubao-seedance-2-0-fast-260128"
@@ -365,10 +365,10 @@ def test_video_url_expires_and_mp4_decodes(server: SimServer) -> None:
 def test_adapter_end_to_end(server: SimServer) -> None:
     import asyncio
 
-    from adapters.ark.adapter import ArkAdapter
-    from bench.adapter import AdapterContext, Secret
-    from bench.http import build_client
-    from bench.types import GenerationRequest, TaskStatus
+    from vidbench.adapters.ark.adapter import ArkAdapter
+    from vidbench.core.seam.adapter import AdapterContext, Secret
+    from vidbench.core.seam.http import build_client
+    from vidbench.core.seam.types import GenerationRequest, TaskStatus
 
     async def scenario() -> tuple[Any, bytes, Any]:
         context = AdapterContext(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.sim import clip_cache
-from bench.sim.clip_cache import ClipCache
+from vidbench.core.sim import clip_cache
+from vidbench.core.sim.clip_cache import ClipCache
 
 
 def clip(folder: Path, name: str, size: int) -> Path:

@@ -11,15 +11,15 @@ import numpy as np
 import openai
 import pytest
 
-from bench.scorers.judge_api import build_payload, encode_frame, parse_answer
-from bench.sim import SIM_API_KEY
-from bench.sim.judge import image_tokens
-from bench.sim.judge_truth import read_question, truth_answer
-from bench.sim.profiles import Quality
-from bench.sim.render import RenderSpec, render_video
-from bench.sim.render_prompt import COLOURS, parse_prompt
-from bench.sim.render_truth import plant_errors
-from bench.sim.server import SimServer
+from vidbench.core.scorers.judge_api import build_payload, encode_frame, parse_answer
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.judge import image_tokens
+from vidbench.core.sim.judge_truth import read_question, truth_answer
+from vidbench.core.sim.profiles import Quality
+from vidbench.core.sim.render import RenderSpec, render_video
+from vidbench.core.sim.render_prompt import COLOURS, parse_prompt
+from vidbench.core.sim.render_truth import plant_errors
+from vidbench.core.sim.server import SimServer
 
 PROMPT = 'A red car drives along a road; a sign reads "OPEN"'
 
@@ -147,9 +147,9 @@ def test_image_tokens_follow_openais_tiles() -> None:
 
 
 def test_suites_checks_drafts_a_reviewable_copy(tmp_path: Path) -> None:
-    from bench.checks import JudgeSettings
-    from bench.checks_draft import draft_suite
-    from bench.suite import load_suite
+    from vidbench.core.config.checks import JudgeSettings
+    from vidbench.core.scorers.checks_draft import draft_suite
+    from vidbench.core.suites.suite import load_suite
 
     suite = tmp_path / "suite.yaml"
     suite.write_text(

@@ -14,14 +14,14 @@ import httpx
 import jwt
 import pytest
 
-from adapters.kling.adapter import KlingAdapter
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.http import build_client
-from bench.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
-from bench.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.kling.adapter import KlingAdapter
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.http import build_client
+from vidbench.core.seam.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.sim import SIM_ACCESS_KEY, SIM_SECRET_KEY
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 ASSETS = Path(__file__).resolve().parents[2] / "prompts" / "assets"
 SCALE = 0.05  # 1280x720 renders as 64x36: real MP4s, small enough for fast tests

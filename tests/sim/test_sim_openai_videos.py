@@ -14,14 +14,14 @@ import httpx
 import pytest
 from PIL import Image
 
-from adapters.openai_videos import ADAPTER
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.sim import SIM_API_KEY
-from bench.sim.media import render_size
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
-from bench.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.openai_videos import ADAPTER
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.media import render_size
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 SCALE = 0.05  # 1280x720 renders at 64x36: real MP4s, fast tests
 AUTH = {"Authorization": f"Bearer {SIM_API_KEY}"}

@@ -12,11 +12,11 @@ import av
 import numpy as np
 import pytest
 
-from bench.sim import render as render_module
-from bench.sim.profiles import Quality
-from bench.sim.render import RenderSpec, render_key, render_video
-from bench.sim.render_face import MESSI_PATH
-from bench.sim.render_prompt import COLOURS, parse_prompt
+from vidbench.core.sim import render as render_module
+from vidbench.core.sim.profiles import Quality
+from vidbench.core.sim.render import RenderSpec, render_key, render_video
+from vidbench.core.sim.render_face import MESSI_PATH
+from vidbench.core.sim.render_prompt import COLOURS, parse_prompt
 
 TINY: dict[str, Any] = {"width": 96, "height": 64, "duration_s": 1.0}
 

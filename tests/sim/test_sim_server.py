@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from bench.sim import common
-from bench.sim import server as server_module
-from bench.sim.common import SimContext, SimError, SimMount, request_id
-from bench.sim.profiles import Profile, Quality
-from bench.sim.server import SimServer
-from bench.sim.tasks import Phase, VideoSpec
+from vidbench.core.sim import common
+from vidbench.core.sim import server as server_module
+from vidbench.core.sim.common import SimContext, SimError, SimMount, request_id
+from vidbench.core.sim.profiles import Profile, Quality
+from vidbench.core.sim.server import SimServer
+from vidbench.core.sim.tasks import Phase, VideoSpec
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_toy_provider_lifecycle_counters_and_files(toy_server: SimServer) -> Non
 
 def test_separate_process_prints_urls_and_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.sim.server", "--port", "0", "--profile", "instant"],
+        [sys.executable, "-m", "vidbench.core.sim.server", "--port", "0", "--profile", "instant"],
         stdout=subprocess.PIPE,
         text=True,
     )

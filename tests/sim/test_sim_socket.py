@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import socket
 
-from bench.sim.server import SimServer
+from vidbench.core.sim.server import SimServer
 
 
 def test_served_sockets_say_tcp_so_asyncio_sets_nodelay() -> None:

@@ -14,14 +14,20 @@ import httpx
 import pytest
 from PIL import Image
 
-from adapters.veo import ADAPTER
-from bench import errors
-from bench.adapter import AdapterContext, Secret
-from bench.sim import SIM_API_KEY
-from bench.sim.media import render_size
-from bench.sim.profiles import Faults, Profile
-from bench.sim.server import SimServer
-from bench.types import ErrorKind, GenerationInputs, GenerationRequest, TaskState, TaskStatus
+from vidbench.adapters.veo import ADAPTER
+from vidbench.core.seam import errors
+from vidbench.core.seam.adapter import AdapterContext, Secret
+from vidbench.core.seam.types import (
+    ErrorKind,
+    GenerationInputs,
+    GenerationRequest,
+    TaskState,
+    TaskStatus,
+)
+from vidbench.core.sim import SIM_API_KEY
+from vidbench.core.sim.media import render_size
+from vidbench.core.sim.profiles import Faults, Profile
+from vidbench.core.sim.server import SimServer
 
 SCALE = 0.05
 MODEL = "veo-3.1-fast-generate-preview"

@@ -1,0 +1,1 @@
+"""Shared helpers with no stage of their own: a prompt's writing system, PyAV probes."""

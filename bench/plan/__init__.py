@@ -1,0 +1,1 @@
+"""Planning a run: prompts x models x samples into jobs and cost; manifests; adapter instances."""

@@ -1,0 +1,1 @@
+"""Generation: runner, creates, poller, downloads, reconcile, results.parquet, the pipeline."""

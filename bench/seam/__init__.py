@@ -1,0 +1,1 @@
+"""The provider seam: shared types, errors, HTTP, retry, secrets, lifecycle, money, `Adapter`."""

@@ -1,0 +1,1 @@
+"""The run directory: jobs, records, the journal and the one-writer lock."""

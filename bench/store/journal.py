@@ -1,0 +1,203 @@
+"""The append-only event log (records.jsonl): the run's system of record.
+
+Every append is flushed and fsynced before returning, so a task id written here
+survives a SIGKILL the instant after the provider returned it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from vidbench.core.seam.secrets import redact
+from vidbench.core.store.records import EVENT_NAMES, SCHEMA_VERSION, check_schema
+
+EVENTS = EVENT_NAMES  # declared once, with their fields, in bench/records.py
+MAX_RECORD_BYTES = 16 * 1024**2  # one line; a planned job with a long prompt is a few kB
+
+
+def redact_strings(value: Any) -> Any:
+    """`value` with every string in it redacted: the last net before a record is on disk."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_strings(item) for item in value]
+    return value
+
+
+class Journal:
+    """records.jsonl of a run directory."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._handle: IO[str] | None = None
+
+    def append(
+        self, event: str, job_id: str | None = None, *, sync: bool = True, **fields: Any
+    ) -> dict[str, Any]:
+        """Append one record; durable on return when `sync` (the default)."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown journal event {event!r}")
+        record: dict[str, Any] = {
+            "ts": round(time.time(), 6),
+            "event": event,
+            "schema": SCHEMA_VERSION,
+        }
+        if job_id is not None:
+            record["job_id"] = job_id
+        record.update(redact_strings(fields))
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        with self._lock:
+            if self._handle is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                if _ends_torn(self.path):
+                    # End a torn last line first, or the next record would be glued to it.
+                    self._handle.write("\n")
+            assert self._handle is not None
+            handle = self._handle
+            handle.write(line)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        return record
+
+    async def append_async(
+        self, event: str, job_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """`append` (durable) in a worker thread, so an fsync never stalls the event loop."""
+        return await asyncio.to_thread(self.append, event, job_id, **fields)
+
+    def append_many(self, records: list[tuple[str, str | None, dict[str, Any]]]) -> None:
+        """Append several records with one fsync (for bulk events such as `planned`)."""
+        for event, job_id, fields in records:
+            self.append(event, job_id, sync=False, **fields)
+        with self._lock:
+            if self._handle is not None:
+                os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+    def read(self) -> Iterator[dict[str, Any]]:
+        """Every record in order; a line that is not one whole JSON object is skipped.
+
+        That covers a torn last line (killed mid-write, possibly inside a UTF-8 character)
+        and lines nobody but a hostile or broken writer would produce (`[1,2]`, `null`).
+        """
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as handle:
+            while True:
+                raw = handle.readline(MAX_RECORD_BYTES + 1)
+                if not raw:
+                    return
+                if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                    while raw and not raw.endswith(b"\n"):  # skip the rest, bounded
+                        raw = handle.readline(MAX_RECORD_BYTES)
+                    continue
+                record = parse_record(raw)
+                if record is not None:
+                    check_schema(record)  # a newer writer's records are refused, not misread
+                    yield record
+
+
+def parse_record(raw: bytes) -> dict[str, Any] | None:
+    """One journal line as a record, or None when it is not a whole JSON object."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: also 5000-digit ints
+        return None
+    return record if isinstance(record, dict) and well_typed(record) else None
+
+
+_NUMBER = "number"
+_STR, _BOOL, _DICT, _LIST = str, bool, dict, list
+# The type of every field the fold and the results read; None is always allowed.
+RECORD_FIELD_TYPES: dict[str, Any] = {
+    "event": _STR,
+    "ts": _NUMBER,
+    "job_id": _STR,
+    "job": _DICT,
+    "task_id": _STR,
+    "request_id": _STR,
+    "submitted_at": _NUMBER,
+    "status": _STR,
+    "raw_status": _STR,
+    "terminal": _BOOL,
+    "tokens": _NUMBER,
+    "model_version": _STR,
+    "path": _STR,
+    "sha256": _STR,
+    "download_started_at": _NUMBER,
+    "error_kind": _STR,
+    "detail": _STR,
+    "cost_usd": _NUMBER,
+    "cost_native": _NUMBER,
+    "currency": _STR,
+    "scorer": _STR,
+    "values": _DICT,
+    "resumable": _BOOL,
+    "outcome": _STR,
+}
+JOB_FIELD_TYPES: dict[str, Any] = {
+    **dict.fromkeys(
+        ("job_id", "model_id", "adapter", "provider_model", "prompt_id", "category"), _STR
+    ),
+    **dict.fromkeys(("lang", "text", "clip_text", "ratio"), _STR),
+    **dict.fromkeys(("resolution", "character_ref", "unsupported_reason"), _STR),
+    **dict.fromkeys(("sample", "duration_requested_s", "duration_sent_s"), _NUMBER),
+    **dict.fromkeys(("seed", "shots", "estimated_cost_usd"), _NUMBER),
+    **dict.fromkeys(("simulated", "audio"), _BOOL),
+    **dict.fromkeys(("inputs", "params"), _DICT),
+    "tags": _LIST,
+}
+JOB_REQUIRED = ("job_id", "model_id", "prompt_id", "category", "text", "sample")
+
+
+def _is(value: Any, kind: Any) -> bool:
+    if value is None:
+        return True
+    if kind == _NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        try:
+            return math.isfinite(value)
+        except OverflowError:  # an int beyond float range
+            return False
+    return isinstance(value, kind)
+
+
+def well_typed(record: dict[str, Any]) -> bool:
+    """True when every field the harness reads has its expected type (finite numbers)."""
+    if not all(_is(record.get(name), kind) for name, kind in RECORD_FIELD_TYPES.items()):
+        return False
+    job = record.get("job")
+    if job is None:
+        return True
+    return all(_is(job.get(name), kind) for name, kind in JOB_FIELD_TYPES.items()) and all(
+        job.get(name) is not None for name in JOB_REQUIRED
+    )
+
+
+def _ends_torn(path: Path) -> bool:
+    """True when the file is not empty and its last byte is not a newline."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"

@@ -1,0 +1,175 @@
+"""The run directory: layout, manifest, and the job states folded from records.jsonl."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.journal import Journal
+
+MAX_VIDEO_NAME_BYTES = 200  # file systems refuse names over 255 bytes (with `.part`)
+
+MANIFEST = "manifest.json"
+RECORDS = "records.jsonl"
+RESULTS_PARQUET = "results.parquet"
+RESULTS_CSV = "results.csv"
+SCORERS_META = "scorers.json"
+
+
+@dataclass
+class JobState:
+    """What the records say about one job so far."""
+
+    job: Job
+    intents: int = 0
+    refused: int = 0  # create attempts answered "nothing made" (429, refused connection, 4xx)
+    open_intent_at: float | None = None  # the last intent with no outcome recorded, if any
+    task_id: str | None = None
+    submitted_at: float | None = None
+    first_running_at: float | None = None
+    finished_at: float | None = None  # provider terminal status seen
+    downloaded_at: float | None = None
+    download_started_at: float | None = None
+    last_status: str | None = None
+    final_status: str | None = None  # JobStatus value once decided
+    error_kind: str | None = None
+    detail: str | None = None
+    video_path: str | None = None
+    sha256: str | None = None
+    tokens: int | None = None
+    cost_usd: float | None = None
+    cost_native: float | None = None
+    currency: str | None = None
+    provider_model_version: str | None = None  # the model the provider reported running
+    resumable: bool = False  # finished by a local fault (disk full…): resume retries it
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # scorer → values
+
+    @property
+    def done(self) -> bool:
+        return self.final_status is not None
+
+
+class RunDir:
+    """A run directory on disk (every file is described in docs/run-directory.md)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.journal = Journal(self.path / RECORDS)
+
+    videos_dir = property(lambda self: self.path / "videos")
+    frames_dir = property(lambda self: self.path / "frames")
+    cache_dir = property(lambda self: self.path / "cache")
+    plots_dir = property(lambda self: self.path / "plots")
+    results_path = property(lambda self: self.path / RESULTS_PARQUET)
+
+    def video_path(self, job_id: str) -> Path:
+        """videos/<job id>.mp4, shortened with a hash where the name would be too long."""
+        path = self.videos_dir / f"{job_id}.mp4"
+        if len(path.name.encode()) <= MAX_VIDEO_NAME_BYTES:
+            return path
+        digest = hashlib.sha256(job_id.encode()).hexdigest()[:16]
+        return path.with_name(f"{job_id[:100]}-{digest}{path.suffix}")
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        tmp = self.path / (MANIFEST + ".tmp")
+        tmp.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+        tmp.replace(self.path / MANIFEST)
+
+    def scorers_meta(self) -> dict[str, Any]:
+        path = self.path / SCORERS_META
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def states(self) -> dict[str, JobState]:
+        """Fold records.jsonl into one JobState per planned job, in plan order."""
+        return fold_records(self.journal.read())
+
+    def scorable(self) -> list[tuple[Job, Path, str]]:
+        """(job, video path, sha256) for every job whose video is on disk."""
+        out = []
+        for state in self.states().values():
+            if state.final_status == "succeeded" and state.video_path and state.sha256:
+                path = self.path / state.video_path
+                if path.is_file():
+                    out.append((state.job, path, state.sha256))
+        return out
+
+
+def fold_records(records: Any) -> dict[str, JobState]:
+    """The pure fold from records to job states (latest record wins)."""
+    states: dict[str, JobState] = {}
+    for rec in records:
+        event = rec.get("event")
+        job_id = rec.get("job_id")
+        if event == "planned":
+            if job_id not in states:
+                try:
+                    states[job_id] = JobState(Job.from_dict(rec["job"]))
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    continue  # not a whole job (the journal checks types; this is the rest)
+            continue
+        state = states.get(job_id) if job_id else None
+        if state is None:
+            continue
+        ts = rec.get("ts")
+        if event == "intent":
+            state.intents += 1
+            state.open_intent_at = ts
+        elif event == "refused":
+            state.refused += 1
+            state.open_intent_at = None
+        elif event == "reconciled":
+            _fold_reconciled(state, rec)
+        elif event == "submitted":
+            state.task_id = rec.get("task_id")
+            state.submitted_at = rec.get("submitted_at", ts)
+            state.open_intent_at = None
+        elif event == "status":
+            state.last_status = rec.get("status")
+            if state.last_status == "running" and state.first_running_at is None:
+                state.first_running_at = ts
+            if rec.get("terminal") and state.finished_at is None:
+                state.finished_at = ts
+            if rec.get("model_version") is not None:
+                state.provider_model_version = rec.get("model_version")
+            if rec.get("tokens") is not None:
+                state.tokens = rec.get("tokens")
+        elif event == "downloaded":
+            state.video_path = rec.get("path")
+            state.sha256 = rec.get("sha256")
+            state.download_started_at = rec.get("download_started_at")
+            state.downloaded_at = ts
+        elif event == "finished":
+            state.final_status = rec.get("status")
+            state.error_kind = rec.get("error_kind")
+            state.detail = rec.get("detail")
+            state.resumable = bool(rec.get("resumable"))
+            for key in ("tokens", "cost_usd", "cost_native", "currency"):
+                if rec.get(key) is not None:
+                    setattr(state, key, rec[key])
+        elif event == "scored":
+            state.scores[str(rec.get("scorer"))] = rec.get("values") or {}
+    return states
+
+
+def _fold_reconciled(state: JobState, rec: dict[str, Any]) -> None:
+    """An unknown create resolved: adopted (holds the task, reopens an ambiguous job) or resend."""
+    if rec.get("outcome") == "adopt" and rec.get("task_id"):
+        state.task_id = rec["task_id"]
+        state.submitted_at = rec.get("submitted_at", rec.get("ts"))
+        state.open_intent_at = None
+        if state.error_kind == "ambiguous_create":
+            state.final_status = state.error_kind = state.detail = None
+    elif rec.get("outcome") == "resend":
+        state.open_intent_at = None

@@ -1,0 +1,1 @@
+"""Prompt suites: loading, input files, imports from VBench and CSV, stratified samples."""

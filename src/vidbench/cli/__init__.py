@@ -1,0 +1,1 @@
+"""The `vidbench` command line: the top floor, over the core and the reports."""

@@ -1,0 +1,207 @@
+"""What the CLI shows: tables, progress bars and summaries (rich), kept apart from the commands."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from vidbench.core.scorers.registry import declared_labels
+
+# Piped output (CI logs, `make demo | tee`) gets a wide fixed width instead of rich's 80
+# columns, so the tables stay readable.
+_PIPED_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
+console = Console(width=_PIPED_WIDTH)
+PIPED_PROGRESS_EVERY_S = 15.0
+err_console = Console(stderr=True)
+
+
+def print_duration_findings(console: Console, loaded: Any, suite: Any) -> None:
+    """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
+    from vidbench.core.plan.adapter_factory import planning_adapter
+    from vidbench.core.suites.suite import Note, check_durations
+
+    cny = loaded.config.currency.cny_per_usd
+    caps = {
+        m.id: planning_adapter(m, cny).capabilities(m.model, m.params) for m in loaded.config.models
+    }
+    findings = check_durations(suite, caps)
+    strict = [f for f in findings if not isinstance(f, Note)]
+    notes = [f for f in findings if isinstance(f, Note)]
+    for finding in strict:
+        console.print(f"[yellow]unsupported[/yellow] {finding}", highlight=False)
+    for finding in notes[:5]:
+        console.print(f"[dim]snapped: {finding}[/dim]", highlight=False)
+    if len(notes) > 5:
+        console.print(
+            f"[dim]… {len(notes) - 5} more durations will be snapped to the nearest supported value[/dim]"
+        )
+
+
+def plan_table(plan: Any) -> Table:
+    """Jobs, unsupported jobs and estimated cost per model."""
+    table = Table(title="Plan")
+    for column in (
+        "model",
+        "adapter",
+        "provider model",
+        "jobs",
+        "unsupported",
+        "est. cost (USD)",
+        "per clip",
+    ):
+        table.add_column(
+            column,
+            justify="right" if column not in ("model", "adapter", "provider model") else "left",
+            no_wrap=column == "model",
+        )
+    for mp in plan.models:
+        runnable = len(mp.runnable)
+        table.add_row(
+            mp.model.id + (" (sim)" if mp.model.simulate else ""),
+            mp.model.adapter,
+            mp.model.model,
+            str(len(mp.jobs)),
+            str(len(mp.jobs) - runnable),
+            f"{mp.estimated_cost_usd:,.2f}",
+            f"{mp.estimated_cost_usd / runnable:,.3f}" if runnable else "-",
+        )
+    table.add_row("total", "", "", str(len(plan.jobs)), "", f"{plan.estimated_cost_usd:,.2f}", "")
+    return table
+
+
+def generation_progress(err_console: Console) -> tuple[Progress, Callable[[Any], None]]:
+    """A progress bar for the generate stage and the callback the runner calls."""
+    progress = Progress(
+        TextColumn("[bold]generate[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal,
+    )
+    task = progress.add_task("generate", total=1, detail="")
+    last_line_s = [0.0]
+
+    def update(c: Any) -> None:
+        detail = (
+            f"submitted {c.submitted} · running {c.running} · done {c.done} · failed {c.failed}"
+        )
+        progress.update(task, total=max(1, c.total), completed=c.done, detail=detail)
+        # Without a terminal (CI logs, pipes) the bar is off: print a line now and then.
+        now = time.monotonic()
+        if not err_console.is_terminal and (
+            now - last_line_s[0] >= PIPED_PROGRESS_EVERY_S or c.done == c.total
+        ):
+            last_line_s[0] = now
+            err_console.print(f"generate: {c.done}/{c.total} · {detail}", highlight=False)
+
+    return progress, update
+
+
+def scoring_progress(err_console: Console) -> tuple[Progress, Callable[[int, int], None]]:
+    """A progress bar for the score stage and its (done, total) callback."""
+    progress = Progress(
+        TextColumn("[bold]score[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not err_console.is_terminal,
+    )
+    task = progress.add_task("score", total=None)
+    return progress, lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def summary_view(summary: Any, simulated: bool) -> Table:
+    """The per-model summary as a terminal table."""
+    title = "Summary" + (" (simulated models: numbers describe the simulator)" if simulated else "")
+    table = Table(title=title)
+    formats = {
+        "success_rate": lambda v: f"{v:.0%}",
+        "usable_rate": lambda v: f"{v:.0%}",
+        "latency_p50_s": lambda v: f"{v:.1f} s",
+        "latency_p95_s": lambda v: f"{v:.1f} s",
+        "cost_per_clip_usd": lambda v: f"${v:.3f}",
+        "cost_per_usable_clip_usd": lambda v: f"${v:.3f}",
+    }
+    labels = {
+        "success_rate": "success",
+        "usable_rate": "usable",
+        "latency_p50_s": "p50",
+        "latency_p95_s": "p95",
+        "cost_per_clip_usd": "$/clip",
+        "cost_per_usable_clip_usd": "$/usable",
+        **declared_labels(),
+    }
+    for column in summary.columns:
+        table.add_column(
+            labels.get(column, column),
+            justify="left" if column == "model" else "right",
+            no_wrap=column == "model",
+        )
+    for row in summary.itertuples(index=False):
+        cells = []
+        for column, value in zip(summary.columns, row, strict=True):
+            if isinstance(value, float) and math.isnan(value):
+                cells.append("–")
+            elif column in formats:
+                cells.append(formats[column](value))
+            elif isinstance(value, float):
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table
+
+
+def print_models(console: Console) -> None:
+    """Every adapter with its model ids, capabilities and list prices."""
+    from vidbench.adapters.registry import adapter_names, load_adapter
+
+    for name in adapter_names():
+        cls = load_adapter(name)
+        console.print(
+            f"[bold]{name}[/bold]  default base URL {cls.default_base_url}", highlight=False
+        )
+        if cls.note:
+            console.print(f"  [yellow]note[/yellow]: {cls.note}", highlight=False)
+        for model_id, info in cls.known_models().items():
+            c = info.capabilities
+            durations = c.durations_s
+            dur = (
+                f"{durations[0]}–{durations[-1]}"
+                if len(durations) > 3
+                else ", ".join(map(str, durations))
+            )
+            inputs = ", ".join(sorted(k.value for k in c.inputs)) or "text only"
+            life = info.lifecycle
+            colour = {"live": "green", "preview": "yellow", "deprecated": "yellow"}.get(
+                life.status.value, "red"
+            )
+            console.print(
+                f"  [cyan]{model_id}[/cyan]  [{colour}]{life.describe()}[/{colour}]",
+                highlight=False,
+                soft_wrap=True,
+            )
+            if life.source:
+                console.print(f"    status source: {life.cite()}", highlight=False)
+            console.print(
+                f"    durations {dur} s · ratios {', '.join(c.ratios)} · resolutions "
+                f"{', '.join(c.resolutions)} · inputs {inputs} · audio {'yes' if c.audio else 'no'}",
+                highlight=False,
+            )
+            console.print(
+                f"    list price: {info.price_note}  [dim](source: {info.price_source})[/dim]",
+                highlight=False,
+            )
+        console.print()
