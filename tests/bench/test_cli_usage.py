@@ -25,3 +25,21 @@ def test_usage_errors_exit_2_with_usage(
     err = capsys.readouterr().err
     assert "Usage: vidbench" in err and expected in err
     assert not list(tmp_path.iterdir())  # no traceback file: nothing crashed
+
+
+def test_version_flag_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import vidbench
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"vidbench {vidbench.__version__}"
+    assert vidbench.__version__ not in ("", "0+unknown")  # read from the installed metadata
+
+
+@pytest.mark.parametrize("argv", [["-h"], ["run", "-h"], ["suites", "-h"], ["compare", "--help"]])
+def test_short_help_and_no_bool_metavars(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: vidbench") and "-h, --help" in out
+    assert "<bool>" not in out

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vidbench import __version__
 from vidbench.cli import history as cli_history
 from vidbench.cli import tools as cli_tools
 from vidbench.cli import views as views
@@ -35,9 +36,39 @@ from vidbench.core.store.records import NewerSchema
 if TYPE_CHECKING:
     from vidbench.core.config.config import LoadedConfig
 
+# Plain click help: rich's help panels print a `<bool>` metavar after every flag.
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Benchmark video-generation models."
+    add_completion=False,
+    no_args_is_help=True,
+    help="Benchmark video-generation models.",
+    context_settings=HELP_SETTINGS,
+    rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"vidbench {__version__}", markup=False, highlight=False)
+        raise Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print vidbench's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Benchmark video-generation models."""
+
+
 app.add_typer(cli_tools.suites_app, name="suites")
 
 
