@@ -12,8 +12,7 @@ LINT_PATHS := src bench adapters reports tests benchmarks scripts
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip setuptools wheel
-	$(PY) -m pip install -e '.[all,dev]'
-	$(PY) -m pip install --no-deps face_recognition_models
+	$(PY) -m pip install -e '.[all,ray,dev]'
 	touch $(STAMP)
 
 # Debian packages the tests need: chromium for the report test, opencv-doc for a second real face.

@@ -9,6 +9,7 @@ first use, so a full cache hit loads none.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import threading
@@ -27,6 +28,7 @@ CLIP_DOWNLOAD_ENV = "VIDBENCH_CLIP_DOWNLOAD"
 # Memory allowed per frame in a GPU forward pass: a generous allowance for ViT-L/14 at fp32,
 # not a measurement (no GPU here); batches use half the free memory.
 GPU_BYTES_PER_FRAME = 64 * 1024 * 1024
+CLIP_EXTRA_MISSING = "{} not installed: pip install 'vidbench[clip]'"
 NO_CLIP_WEIGHTS = (
     "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file "
     "(downloading is off: VIDBENCH_CLIP_DOWNLOAD=0)"
@@ -228,6 +230,10 @@ class ClipEmbedder:
 
     def _resolve(self) -> None:
         self._resolved = True
+        missing = [m for m in ("torch", "open_clip") if importlib.util.find_spec(m) is None]
+        if missing:
+            self._unavailable = CLIP_EXTRA_MISSING.format(", ".join(missing))
+            return
         if self.configured_file is not None:
             if not self.configured_file.is_file():
                 self._unavailable = f"CLIP weights file not found: {self.configured_file}"

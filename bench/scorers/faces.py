@@ -118,10 +118,10 @@ class FaceEmbedder:
 
     def _check(self) -> str | None:
         if importlib.util.find_spec("dlib") is None:
-            return "dlib is not installed (pip install 'vidbench[faces]')"
+            return "dlib is not installed: pip install 'vidbench[faces]'"
         folder = face_model_dir()
         if folder is None:
-            return "face_recognition_models is not installed (pip install --no-deps face_recognition_models)"
+            return "face_recognition_models is not installed: pip install 'vidbench[faces]'"
         needed = [LANDMARKS_FILE, RESNET_FILE] + (
             [CNN_DETECTOR_FILE] if self.detector == "cnn" else []
         )
