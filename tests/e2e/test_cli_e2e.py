@@ -180,3 +180,34 @@ def test_a_shut_down_endpoint_is_reported_plainly_and_not_hammered(
     assert all("2026-09-24" in detail for detail in df.detail)
     intents = [r for r in run.journal.read() if r["event"] == "intent"]
     assert len(intents) == 1  # the first refusal stops the rest from being sent
+
+
+PAID_SEEDANCE = "  - {id: s, adapter: ark, model: doubao-seedance-2-0-260128}\n"
+
+
+def test_a_paid_run_without_a_terminal_and_without_yes_spends_nothing(
+    tmp_path: Path, small_suite: Path
+) -> None:
+    """From cron, CI or a pipe nobody can answer the question, so the run is refused."""
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path, PAID_SEEDANCE)
+    env = {**os.environ, "ARK_API_KEY": "not-a-real-key-0123456789"}
+    done = subprocess.run(
+        [sys.executable, "-m", "vidbench", "run", str(config)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    said = " ".join((done.stdout + done.stderr).split())
+    assert "no terminal to ask: rerun with --yes to agree; nothing was sent" in said
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_plan_over_budget_exits_3(tmp_path: Path, small_suite: Path) -> None:
+    config = write_config(tmp_path, PAID_SEEDANCE, extra="budget: {max_cost_usd: 0.01}\n")
+    assert main(["plan", str(config)]) == 3

@@ -178,6 +178,8 @@ def plan(
         console.print(
             f"budget ${budget:,.2f}: estimate ${the_plan.estimated_cost_usd:,.2f} {verdict}"
         )
+        if the_plan.estimated_cost_usd > budget:
+            raise Exit(EXIT_BUDGET, "the estimate is over the budget: `run` would refuse it")
 
 
 # ----- run ---------------------------------------------------------------------------------

@@ -102,8 +102,14 @@ def _new_run(
         )
     confirm_key_hosts(loaded, yes)
     paid = [m for m in the_plan.models if not m.model.simulate and m.runnable]
-    if paid and not yes and sys.stdin.isatty():
+    if paid and not yes:
         cost = sum(m.estimated_cost_usd for m in paid)
+        if not sys.stdin.isatty():  # cron, CI, nohup, a pipe: nobody to ask, so no spending
+            raise Exit(
+                EXIT_USAGE,
+                f"this run may spend about ${cost:,.2f} on real providers and there is no "
+                "terminal to ask: rerun with --yes to agree; nothing was sent",
+            )
         if not typer.confirm(f"This run may spend about ${cost:,.2f} on real providers. Continue?"):
             raise Exit(EXIT_USAGE, "cancelled; nothing was sent")
     run = create_run(loaded, suite, the_plan, run_id, loaded.output_dir, options)
