@@ -19,18 +19,22 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from vidbench.core.arena.lockdown import Lockdown, allowed_hosts
 from vidbench.core.arena.votes import (
     CHOICES,
+    VIDEO_TYPES,
     Clip,
     VoteLog,
     candidate_pairs,
     choose_pair,
     load_clips,
     quick_ratings,
+    safe_clip_path,
 )
 
 MAX_OPEN_PAIRS = 1000  # pairs shown but not voted on, kept for their vote
@@ -56,10 +60,11 @@ class Arena:
     pairs: list[tuple[Clip, Clip]] = field(init=False)
     tokens: dict[str, Clip] = field(init=False)
     shown: dict[str, Shown] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # clips left out: unsafe paths
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.clips = load_clips(self.run_dirs)
+        self.clips = load_clips(self.run_dirs, self.refused)
         self.pairs = candidate_pairs(self.clips)
         self.tokens = {secrets.token_urlsafe(12): clip for clip in self.clips}
         self.token_of = {id(clip): token for token, clip in self.tokens.items()}
@@ -101,16 +106,20 @@ class Arena:
             return {"saved": True, "vote_id": vote["vote_id"], "votes": len(self.log.votes)}
 
 
-def page_html() -> str:
-    """The voting page (one self-contained file: no CDN, no external fonts)."""
-    return resources.files("vidbench.core.arena").joinpath("page.html").read_text(encoding="utf-8")
+def page_html(token: str) -> str:
+    """The voting page (one self-contained file: no CDN, no external fonts), carrying the
+    process's API token (URL-safe characters: nothing to escape)."""
+    page = resources.files("vidbench.core.arena").joinpath("page.html").read_text(encoding="utf-8")
+    return page.replace("__ARENA_TOKEN__", token)
 
 
-def build_app(arena: Arena) -> Starlette:
-    """The ASGI app of one arena."""
+def build_app(arena: Arena, host: str = "127.0.0.1", port: int = 8770) -> Starlette:
+    """The ASGI app of one arena, answering only as `host:port` (or loopback) and only to
+    its own page (see `lockdown`)."""
+    token = secrets.token_urlsafe(32)
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(page_html(), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(page_html(token), headers={"Cache-Control": "no-store"})
 
     async def next_pair(request: Request) -> Response:
         return JSONResponse(arena.next_pair(request.query_params.get("skip")))
@@ -133,7 +142,10 @@ def build_app(arena: Arena) -> Starlette:
         found = arena.tokens.get(request.path_params["token"])
         if found is None:
             return JSONResponse({"error": "no such clip"}, 404)
-        return FileResponse(found.path, media_type="video/mp4")
+        path = safe_clip_path(found.run_dir, found.path)  # again: it may have changed since
+        if path is None:
+            return JSONResponse({"error": "no such clip"}, 404)
+        return FileResponse(path, media_type=VIDEO_TYPES[path.suffix.lower()])
 
     return Starlette(
         routes=[
@@ -141,7 +153,8 @@ def build_app(arena: Arena) -> Starlette:
             Route("/api/next", next_pair),
             Route("/api/vote", vote, methods=["POST"]),
             Route("/clip/{token}", clip),
-        ]
+        ],
+        middleware=[Middleware(Lockdown, token=token, hosts=allowed_hosts(host, port))],
     )
 
 
@@ -153,7 +166,18 @@ def serve(run_dirs: list[Path], port: int = 8770, host: str = "127.0.0.1") -> No
         where = "loopback only" if host in ("127.0.0.1", "localhost", "::1") else "NOT loopback"
         print(f"arena: http://{host}:{port}/ ({where}); {len(arena.clips)} clips, "
               f"{len(arena.pairs)} pairs, {len(log.votes)} votes so far → {log.path}", flush=True)  # fmt: skip
-        uvicorn.run(build_app(arena), host=host, port=port, log_level="warning", access_log=False)
+        if arena.refused:
+            print(f"arena: {len(arena.refused)} clips left out (path outside the run, a "
+                  f"symlink or not a video): {', '.join(arena.refused[:5])}", flush=True)  # fmt: skip
+        if log.skipped:
+            print(f"arena: {log.skipped} unreadable lines of {log.path} skipped", flush=True)
+        uvicorn.run(
+            build_app(arena, host, port),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         log.close()
 

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import stat
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ LOCK_FILE = "votes.lock"
 SCHEMA_VERSION = 1
 CHOICES = ("a", "b", "tie", "both_bad")
 CLOSENESS_POINTS = 200.0  # rating gap at which a pair is e^-1 as likely to be shown
+VIDEO_TYPES = {
+    ".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+}  # fmt: skip
 
 
 class ArenaBusy(Exception):
@@ -42,21 +47,54 @@ class Clip:
     prompt_id: str
     text: str
     path: Path
+    run_dir: Path = Path()
 
     def ref(self) -> dict[str, str]:
         """How a vote names the clip."""
         return {"run": self.run, "job_id": self.job_id, "model": self.model}
 
 
-def load_clips(run_dirs: list[Path]) -> list[Clip]:
-    """Every downloaded video of the runs."""
+def safe_clip_path(run_dir: Path, path: Path) -> Path | None:
+    """`path` resolved, if it may be served: given relative to `run_dir` (no `..`), a regular
+    video file inside the run's resolved root with no symlink on the way; else None."""
+    try:
+        relative = path.relative_to(run_dir)  # an absolute record path lands elsewhere
+        root = run_dir.resolve(strict=True)
+    except (ValueError, OSError):
+        return None
+    if not relative.parts or any(part in ("..", ".", "") for part in relative.parts):
+        return None
+    if path.suffix.lower() not in VIDEO_TYPES:
+        return None
+    current = root
+    try:
+        for part in relative.parts:
+            current = current / part
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return None
+        if not stat.S_ISREG(os.lstat(current).st_mode):
+            return None
+    except OSError:
+        return None
+    return current if current.resolve().is_relative_to(root) else None
+
+
+def load_clips(run_dirs: list[Path], refused: list[str] | None = None) -> list[Clip]:
+    """Every downloaded video of the runs that may be served (see `safe_clip_path`); the
+    paths of the others go to `refused`."""
     clips = []
     for run_dir in run_dirs:
         run = RunDir(run_dir)
         for job, path, _sha in run.scorable():
+            safe = safe_clip_path(run.path, path)
+            if safe is None:
+                if refused is not None:
+                    refused.append(str(path))
+                continue
             clips.append(
-                Clip(run.path.name, job.job_id, job.model_id, job.prompt_id, job.text, path)
-            )
+                Clip(run.path.name, job.job_id, job.model_id, job.prompt_id, job.text, safe,
+                     run.path.resolve())
+            )  # fmt: skip
     return clips
 
 
@@ -90,6 +128,7 @@ class VoteLog:
         except BlockingIOError:
             os.close(self._lock_fd)
             raise ArenaBusy(f"another arena is writing {self.path}") from None
+        self.skipped = 0  # lines of votes.jsonl that are no vote (torn, hand-edited)
         self.votes = self._read()
         self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open
 
@@ -101,9 +140,11 @@ class VoteLog:
             try:
                 vote = json.loads(line)
             except ValueError:  # a torn last line from a crash mid-write
-                continue
-            if isinstance(vote, dict) and vote.get("choice") in CHOICES:
+                vote = None
+            if is_vote(vote):
                 out.append(vote)
+            elif line.strip():
+                self.skipped += 1
         return out
 
     def append(
@@ -143,6 +184,17 @@ class VoteLog:
         self._file.close()
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         os.close(self._lock_fd)
+
+
+def is_vote(vote: Any) -> bool:
+    """Whether a votes.jsonl line is a vote the arena can count: a choice, and both clips
+    naming their model."""
+    return (
+        isinstance(vote, dict)
+        and vote.get("choice") in CHOICES
+        and all(isinstance(vote.get(s), dict) and isinstance(vote[s].get("model"), str)
+                for s in ("a", "b"))
+    )  # fmt: skip
 
 
 def choose_pair(

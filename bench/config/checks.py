@@ -92,13 +92,11 @@ class JudgeSettings(BaseModel):
     @field_validator("api_key_env")
     @classmethod
     def _key_variable(cls, value: str | None) -> str | None:
-        from vidbench.core.seam.secrets import may_hold_key
+        from vidbench.core.seam.secrets import key_refusal
 
-        if value is not None and not may_hold_key(value):
-            raise ValueError(
-                f"{value} is not a key variable: use a name ending in _API_KEY, _ACCESS_KEY "
-                "or _SECRET_KEY"
-            )
+        reason = key_refusal(value) if value is not None else None
+        if reason:
+            raise ValueError(f"{reason}: use a name ending in _API_KEY, _ACCESS_KEY or _SECRET_KEY")
         return value
 
     @property

@@ -191,21 +191,22 @@ def key_variable_problems(
     model: ModelConfig, adapter: Any, file: str, where: str, lines: dict, loc: tuple
 ) -> list[Problem]:
     """A key may come only from the adapter's own variables or one named like a key, so a
-    shared config cannot send, say, AWS_SESSION_TOKEN or GITHUB_TOKEN to its base_url."""
-    from vidbench.core.seam.secrets import may_hold_key
+    shared config cannot send, say, AWS_SESSION_TOKEN, AWS_SECRET_ACCESS_KEY or GITHUB_TOKEN to
+    its base_url."""
+    from vidbench.core.seam.secrets import key_refusal
 
     problems = []
     declared = tuple(adapter.default_env.values())
     for config_key in adapter.secret_roles.values():
         env_var = getattr(model, config_key, None)
-        if env_var and not may_hold_key(env_var, declared):
+        reason = key_refusal(env_var, declared) if env_var else None
+        if reason:
             problems.append(
                 Problem(
                     file,
                     f"{where}.{config_key}",
-                    f"{env_var} is not a key variable: use the adapter's own "
-                    f"({', '.join(declared)}) or a name ending in _API_KEY, _ACCESS_KEY or "
-                    "_SECRET_KEY",
+                    f"{reason}: use the adapter's own ({', '.join(declared)}) or a name "
+                    "ending in _API_KEY, _ACCESS_KEY or _SECRET_KEY",
                     line_for(lines, loc + (config_key,)),
                 )
             )

@@ -114,10 +114,31 @@ def redact(text: str, extra: tuple[str, ...] | list[str] = ()) -> str:
     return _JWT.sub(MASK, text)
 
 
+# Well-known cloud and CI credentials: never a video provider's key, whatever their suffix
+# (AWS_SECRET_ACCESS_KEY ends in _ACCESS_KEY), unless an adapter declares one as its own.
+CREDENTIAL_PREFIXES = (
+    "AWS_", "AZURE_", "GOOGLE_", "GITHUB_", "GH_", "GITLAB_", "CI_", "ACTIONS_", "PYPI_",
+    "DOCKER_", "HEROKU_", "DIGITALOCEAN_", "SSH_",
+)  # fmt: skip
+CREDENTIAL_NAMES = ("GITHUB_TOKEN", "NPM_TOKEN")
+
+
+def key_refusal(env_var: str, declared: tuple[str, ...] | list[str] = ()) -> str | None:
+    """Why a config may not read a key from `env_var`, or None when it may: the adapter's own
+    variables, or a name shaped like a key that is no well-known cloud/CI credential."""
+    if env_var in declared:
+        return None
+    if not any(fnmatch.fnmatchcase(env_var, p) for p in KEY_NAME_PATTERNS):
+        return f"{env_var} is not a key variable"
+    if env_var in CREDENTIAL_NAMES or env_var.startswith(CREDENTIAL_PREFIXES):
+        return f"{env_var} is a cloud/CI credential, never sent to a video provider"
+    return None
+
+
 def may_hold_key(env_var: str, declared: tuple[str, ...] | list[str] = ()) -> bool:
-    """Whether a config may read a key from `env_var`: the adapter's own variables, or a name
-    shaped like a key (so a shared config cannot send, say, AWS_SESSION_TOKEN or HOME)."""
-    return env_var in declared or any(fnmatch.fnmatchcase(env_var, p) for p in KEY_NAME_PATTERNS)
+    """Whether a config may read a key from `env_var` (see `key_refusal`): so a shared config
+    cannot send, say, AWS_SESSION_TOKEN, AWS_SECRET_ACCESS_KEY or HOME."""
+    return key_refusal(env_var, declared) is None
 
 
 class Secret:

@@ -129,7 +129,8 @@ def test_text_with_nothing_to_mask_is_the_same_object() -> None:
     ("name", "ok"),
     [
         ("ARK_API_KEY", True),
-        ("AWS_ACCESS_KEY", True),
+        ("AWS_ACCESS_KEY", False),
+        ("AWS_SECRET_ACCESS_KEY", False),
         ("X_SECRET_KEY", True),
         ("ark_api_key", False),
         ("API_KEY", False),

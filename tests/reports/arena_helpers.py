@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pandas as pd
 from report_helpers import write_tiny_mp4
 
@@ -64,7 +66,7 @@ def start_arena(run_dir: Path, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/next", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 return process
         except OSError:
             if process.poll() is not None:
@@ -79,3 +81,16 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL: no clean shutdown, as in a crash."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
+
+
+def arena_token(page: str) -> str:
+    """The API token the arena injected into its page."""
+    found = re.search(r'<meta name="arena-token" content="([A-Za-z0-9_-]+)">', page)
+    assert found, "no arena token in the page"
+    return found.group(1)
+
+
+def arena_client(base: str) -> httpx.Client:
+    """A client that behaves as the arena's own page: token header from the served page."""
+    token = arena_token(httpx.get(f"{base}/").text)
+    return httpx.Client(base_url=base, headers={"X-Arena-Token": token})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from arena_helpers import free_port, kill_hard, make_arena_run, start_arena
+from arena_helpers import arena_client, free_port, kill_hard, make_arena_run, start_arena
 
 from vidbench.core.arena.votes import ArenaBusy, Clip, VoteLog, choose_pair, pair_weight
 from vidbench.reports.arena import read_votes, run_preference
@@ -19,31 +19,28 @@ def test_votes_survive_a_killed_server_and_reach_the_ratings(tmp_path: Path) -> 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = start_arena(run_dir, port)
+    api = arena_client(base)
     confirmed = []
     try:
         for k in range(6):
-            pair = httpx.get(f"{base}/api/next").json()
+            pair = api.get("/api/next").json()
             assert "model" not in json.dumps(pair) and "alpha" not in json.dumps(pair)
             assert httpx.get(f"{base}/{pair['a']}").headers["content-type"] == "video/mp4"
             choice = ["a", "b", "tie", "both_bad"][k % 4]
-            saved = httpx.post(f"{base}/api/vote", json={"pair_id": pair["pair_id"],
+            saved = api.post("/api/vote", json={"pair_id": pair["pair_id"],
                                "choice": choice, "rater": "ann"}).json()  # fmt: skip
             confirmed.append(saved["vote_id"])
-        open_pair = httpx.get(f"{base}/api/next").json()
+        open_pair = api.get("/api/next").json()
         kill_hard(process)
         process = start_arena(run_dir, port)
-        stale = httpx.post(
-            f"{base}/api/vote", json={"pair_id": open_pair["pair_id"], "choice": "a"}
-        )
+        api = arena_client(base)  # a new process, a new token
+        stale = api.post("/api/vote", json={"pair_id": open_pair["pair_id"], "choice": "a"})
         assert stale.status_code == 409  # shown before the crash: not counted, not lost silently
-        pair = httpx.get(f"{base}/api/next").json()
+        pair = api.get("/api/next").json()
         assert pair["votes"] == 6
-        saved = httpx.post(f"{base}/api/vote", json={"pair_id": pair["pair_id"], "choice": "a"})
+        saved = api.post("/api/vote", json={"pair_id": pair["pair_id"], "choice": "a"})
         confirmed.append(saved.json()["vote_id"])
-        assert (
-            httpx.post(f"{base}/api/vote", json={"pair_id": "x", "choice": "maybe"}).status_code
-            == 400
-        )
+        assert api.post("/api/vote", json={"pair_id": "x", "choice": "maybe"}).status_code == 400
     finally:
         kill_hard(process)
     votes = read_votes(run_dir / "votes.jsonl")
