@@ -1,5 +1,6 @@
 """The `vidbench` command line. Exit codes: 0 ok, 1 regression, 2 usage/validation,
-3 budget, 4 interrupted (resumable), 5 internal error."""
+3 budget, 4 interrupted (resumable), 5 internal error, 6 a run in which no attempted job
+succeeded (its reports are written, but there is no result to decide from)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from vidbench.cli.stages import (
     require_run,
     score_stage,
 )
-from vidbench.cli.views import console, err_console
+from vidbench.cli.views import VERSION_HELP, console, err_console
 from vidbench.core.seam import errors
 from vidbench.core.seam.secrets import redact
 from vidbench.core.store.records import NewerSchema
@@ -36,16 +37,7 @@ from vidbench.core.store.records import NewerSchema
 if TYPE_CHECKING:
     from vidbench.core.config.config import LoadedConfig
 
-# Plain click help: rich's help panels print a `<bool>` metavar after every flag.
-HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Benchmark video-generation models.",
-    context_settings=HELP_SETTINGS,
-    rich_markup_mode=None,
-)
+app = typer.Typer(add_completion=False, no_args_is_help=True, **views.PLAIN_HELP)
 
 
 def _print_version(value: bool) -> None:
@@ -54,16 +46,10 @@ def _print_version(value: bool) -> None:
         raise Exit(0)
 
 
-@app.callback()
+@app.callback(help="Benchmark video-generation models.")
 def _root(
     version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=_print_version,
-            is_eager=True,
-            help="Print vidbench's version and exit.",
-        ),
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help=VERSION_HELP)
     ] = False,
 ) -> None:
     """Benchmark video-generation models."""

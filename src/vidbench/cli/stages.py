@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from vidbench.cli import views as views
 from vidbench.cli.crashlog import remember_run_dir
@@ -19,6 +21,7 @@ EXIT_USAGE = 2  # usage or validation error
 EXIT_BUDGET = 3  # budget refused or exhausted
 EXIT_INTERRUPTED = 4  # resumable
 EXIT_INTERNAL = 5
+EXIT_NOTHING_SUCCEEDED = 6  # a run whose every attempted job failed: no answer to read
 
 
 class Exit(Exception):
@@ -146,6 +149,24 @@ def _generate_score_report(
     states = run.states()
     if any(s.error_kind == "budget" for s in states.values()):
         raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
+    failure = nothing_succeeded(list(states.values()))
+    if failure:
+        raise Exit(EXIT_NOTHING_SUCCEEDED, failure)
+
+
+def nothing_succeeded(states: list[Any]) -> str:
+    """The message for a run in which jobs were attempted and none succeeded ('' otherwise),
+    naming the commonest causes, so an outage never reads as a result."""
+    attempted = [s for s in states if s.final_status not in (None, "unsupported", "skipped")]
+    if not attempted or any(s.final_status == "succeeded" for s in attempted):
+        return ""
+    causes = Counter(
+        f"{s.error_kind or s.final_status}: {(s.detail or '')[:120]}" for s in attempted
+    )
+    lines = [f"  {count}× {escape(cause)}" for cause, count in causes.most_common(3)]
+    return "\n".join(
+        [f"[red]no job succeeded[/red] ({len(attempted)} attempted); the commonest causes:", *lines]
+    )
 
 
 def agree_judge_key(run_dir: Path, yes: bool) -> None:

@@ -12,12 +12,7 @@ from vidbench.cli import views as views
 from vidbench.cli.stages import EXIT_USAGE, Exit, confirm_key_hosts, execute_run, require_run
 from vidbench.cli.views import console
 
-suites_app = typer.Typer(
-    no_args_is_help=True,
-    help="Prompt suite tools.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
+suites_app = typer.Typer(no_args_is_help=True, help="Prompt suite tools.", **views.PLAIN_HELP)
 
 
 def sim(

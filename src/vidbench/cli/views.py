@@ -22,6 +22,13 @@ console = Console(width=_PIPED_WIDTH)
 PIPED_PROGRESS_EVERY_S = 15.0
 err_console = Console(stderr=True)
 
+# Plain click help with `-h`: rich's help panels print a `<bool>` metavar after every flag.
+PLAIN_HELP: dict[str, Any] = {
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+    "rich_markup_mode": None,
+}
+VERSION_HELP = "Print vidbench's version and exit."
+
 
 def print_duration_findings(console: Console, loaded: Any, suite: Any) -> None:
     """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
