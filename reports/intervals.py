@@ -19,6 +19,8 @@ SEED = 0
 CONFIDENCE = 0.95
 # Below this many values the studentized bootstrap's pivots are erratic (docs/scorers.md).
 MIN_STUDENTIZED_N = 10
+# A resample whose standard error is under this share of the sample's has no spread to speak of.
+DEGENERATE_SE_SHARE = 1e-3
 # Bound the (resamples x rows) index matrix so very large groups are resampled in chunks.
 _MAX_CELLS = 2_000_000
 
@@ -114,11 +116,19 @@ def t_interval(
 def studentized_interval(
     mean: float, se: float, resampled: np.ndarray, resampled_se: np.ndarray, confidence: float
 ) -> tuple[float, float]:
-    """Bootstrap-t interval (Efron & Tibshirani 1993, §12.5): quantiles of (m* − m) / se*."""
+    """Bootstrap-t interval (Efron & Tibshirani 1993, §12.5): quantiles of (m* − m) / se*.
+
+    (nan, nan) when more than a tail's share of resamples has (next to) no spread: their
+    pivots are ±inf or, through rounding, ±1e16, and would become the interval's ends (nine
+    1s and one 2 gave [0.969, 25,466,024]); the caller then uses Student's t.
+    """
+    tail = (1.0 - confidence) / 2.0
+    flat = ~(resampled_se > DEGENERATE_SE_SHARE * se)
+    if not se > 0 or flat.mean() > tail:
+        return (np.nan, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         pivots = (resampled - mean) / resampled_se
     pivots = pivots[~np.isnan(pivots)]
-    tail = (1.0 - confidence) / 2.0
     if pivots.size == 0:
         return (np.nan, np.nan)
     # A resample of identical values has an infinite pivot; it sorts to the end it belongs to.
