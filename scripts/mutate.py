@@ -30,14 +30,24 @@ SOURCE_PACKAGES = ("bench", "adapters", "reports")
 
 # Module → the test files meant to cover it (missing files are skipped).
 CORE_MODULES: dict[str, tuple[str, ...]] = {
-    "bench/retry.py": ("tests/bench/test_retry.py", "tests/bench/test_retry_props.py"),
-    "bench/journal.py": ("tests/bench/test_runner.py", "tests/bench/test_journal_props.py"),
-    "bench/store.py": ("tests/bench/test_runner.py", "tests/bench/test_store_props.py"),
-    "bench/plan.py": ("tests/bench/test_plan.py", "tests/bench/test_plan_props.py"),
+    "bench/seam/retry.py": (
+        "tests/bench/test_retry.py",
+        "tests/bench/test_retry_props.py",
+        "tests/bench/test_poll_schedule.py",
+        "tests/bench/test_poll_timing.py",
+    ),
+    "bench/store/journal.py": ("tests/bench/test_runner.py", "tests/bench/test_journal_props.py"),
+    "bench/store/store.py": ("tests/bench/test_runner.py", "tests/bench/test_store_props.py"),
+    "bench/plan/plan.py": ("tests/bench/test_plan.py", "tests/bench/test_plan_props.py"),
     # test_keyhosts.py is left out: its judge tests import `scorers`, which mutmut does not
     # copy, so they see another `ScorerUnavailable` class and fail the clean run.
-    "bench/secrets.py": ("tests/bench/test_secrets.py", "tests/bench/test_secrets_props.py"),
-    "bench/reconcile.py": ("tests/bench/test_reconcile.py", "tests/bench/test_reconcile_props.py"),
+    "bench/seam/secrets.py": ("tests/bench/test_secrets.py", "tests/bench/test_secrets_props.py"),
+    "bench/seam/money.py": ("tests/bench/test_money.py",),
+    "bench/run/reconcile.py": (
+        "tests/bench/test_reconcile.py",
+        "tests/bench/test_reconcile_props.py",
+    ),
+    "bench/suites/inputs.py": ("tests/bench/test_inputs.py",),
     "reports/stats.py": (
         "tests/reports/test_reports_stats.py",
         "tests/reports/test_reports_stats_props.py",
@@ -45,7 +55,9 @@ CORE_MODULES: dict[str, tuple[str, ...]] = {
     "reports/intervals.py": (
         "tests/reports/test_reports_intervals.py",
         "tests/reports/test_reports_intervals_props.py",
+        "tests/reports/test_intervals_degenerate.py",
     ),
+    "reports/draws.py": ("tests/reports/test_draws.py",),
 }
 # mutmut's words for outcomes that count as a detection.
 DETECTED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
