@@ -27,6 +27,13 @@ WORK_DIR = ROOT / "build" / "mutate"
 EQUIVALENTS_FILE = ROOT / "scripts" / "mutation_equivalents.toml"
 MIN_SCORE_PERCENT = 85.0
 SOURCE_PACKAGES = ("bench", "adapters", "reports")
+# Where each folder sits in the import package (src/vidbench links them; mutmut copies files,
+# so the work tree gets them as real folders under src/, whose prefix mutmut strips).
+LINKED_AS = {
+    "bench": "src/vidbench/core",
+    "adapters": "src/vidbench/adapters",
+    "reports": "src/vidbench/reports",
+}
 
 # Module → the test files meant to cover it (missing files are skipped).
 CORE_MODULES: dict[str, tuple[str, ...]] = {
@@ -141,14 +148,19 @@ def tree_files(root: Path) -> list[str]:
 
 def mutmut_config(module: str, tests: tuple[str, ...]) -> str:
     """The [mutmut] section of setup.cfg for one module (pyproject.toml has none)."""
-    sources = "".join(f"\n    {p}" for p in SOURCE_PACKAGES)
     selected = "".join(f"\n    {t}" for t in tests)
     return (
-        f"[mutmut]\nsource_paths ={sources}\nonly_mutate =\n    {module}\n"
+        f"[mutmut]\nsource_paths =\n    src\nonly_mutate =\n    {import_path(module)}\n"
         f"pytest_add_cli_args_test_selection ={selected}\n"
         "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n"
         "use_git_change_detection = false\n"
     )
+
+
+def import_path(module: str) -> str:
+    """`bench/seam/retry.py` → `src/vidbench/core/seam/retry.py`, the file tests import."""
+    top, _, rest = module.partition("/")
+    return f"{LINKED_AS[top]}/{rest}" if top in LINKED_AS else module
 
 
 def prepare(root: Path, module: str, tests: tuple[str, ...]) -> Path:
@@ -159,6 +171,11 @@ def prepare(root: Path, module: str, tests: tuple[str, ...]) -> Path:
         target = work / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / rel, target)
+        top = rel.partition("/")[0]
+        if top in LINKED_AS and rel.endswith(".py"):
+            linked = work / import_path(rel)
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / rel, linked)
     (work / "setup.cfg").write_text(mutmut_config(module, tests), encoding="utf-8")
     return work
 
