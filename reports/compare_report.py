@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from vidbench.core.store.safe_files import write_atomic
 from vidbench.reports.analysis import JOB_METRICS
 from vidbench.reports.arena import Preference, preference_markdown, preference_view, run_preference
 from vidbench.reports.compare import CompareResult, compare_frames, default_out_dir
@@ -134,11 +135,11 @@ def write_compare_reports(
         )
     )
     html_path, md_path = out_dir / "compare.html", out_dir / "compare.md"
-    html_path.write_text(html, encoding="utf-8")
+    write_atomic(html_path, html)
     votes_md = [
         line for name, p in prefs for line in ["", f"Votes in {name}:", "", *preference_markdown(p)]
     ]
-    md_path.write_text(render_compare_markdown(result) + "\n".join(votes_md), encoding="utf-8")
+    write_atomic(md_path, render_compare_markdown(result) + "\n".join(votes_md))
     return [html_path, md_path]
 
 

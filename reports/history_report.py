@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from vidbench.core.store.safe_files import write_atomic, write_via  # noqa: E402
 from vidbench.reports.formatting import fmt_num, md_escape  # noqa: E402
 from vidbench.reports.history import History  # noqa: E402
 from vidbench.reports.history_changes import ChangePoint, Drift  # noqa: E402
@@ -45,7 +47,7 @@ def trend_plots(history: History, out_dir: Path) -> list[Path]:
             figure.autofmt_xdate()
             figure.tight_layout()
             path = out_dir / f"trend-{_safe(str(suite))}-{_safe(str(metric))}.svg"
-            figure.savefig(path, format="svg")
+            write_via(path, functools.partial(figure.savefig, format="svg"))
             plt.close(figure)
         written.append(path)
     return written
@@ -137,10 +139,9 @@ def write_history(
     """Write history.csv, history.md and (when `plots`) plots/trend-*.svg into out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "history.csv"
-    history.table.drop(columns=["path", "order"]).to_csv(csv_path, index=False)
+    table = history.table.drop(columns=["path", "order"])
+    write_via(csv_path, lambda tmp: table.to_csv(tmp, index=False))
     drawn = trend_plots(history, out_dir / "plots") if plots else []
     md_path = out_dir / "history.md"
-    md_path.write_text(
-        render_history_markdown(history, changes, drifts, gates, drawn), encoding="utf-8"
-    )
+    write_atomic(md_path, render_history_markdown(history, changes, drifts, gates, drawn))
     return [csv_path, md_path, *drawn]

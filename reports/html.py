@@ -12,6 +12,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from vidbench.core.store.safe_files import write_atomic
 from vidbench.reports import formatting as fmt
 from vidbench.reports.analysis import Analysis
 from vidbench.reports.arena import preference_view, run_preference
@@ -339,7 +340,5 @@ def render_report(
 
 def write_html_report(analysis: Analysis, plots: Sequence[Plot], out_path: Path) -> Path:
     """Render report.html and write it atomically."""
-    tmp = out_path.with_suffix(".html.tmp")
-    tmp.write_text(render_report(analysis, plots), encoding="utf-8")
-    tmp.replace(out_path)
+    write_atomic(out_path, render_report(analysis, plots))
     return out_path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vidbench.core.store.safe_files import write_atomic, write_via
 from vidbench.reports.analysis import Analysis
 from vidbench.reports.arena import preference_markdown, run_preference
 from vidbench.reports.data import as_dict, unavailable_scorers
@@ -213,7 +214,7 @@ def _manifest_lines(analysis: Analysis) -> list[str]:
 
 def write_markdown_report(analysis: Analysis, plots: Sequence[Plot], out_path: Path) -> Path:
     """Write report.md."""
-    out_path.write_text(render_markdown(analysis, plots), encoding="utf-8")
+    write_atomic(out_path, render_markdown(analysis, plots))
     return out_path
 
 
@@ -225,5 +226,5 @@ def summary_csv(analysis: Analysis, out_path: Path) -> Path:
         wide.columns = [f"{c}_mean" for c in wide.columns]
         summary = summary.merge(wide.reset_index(), on="model", how="left")
     summary.insert(0, "quality_metric", analysis.quality_metric)
-    pd.DataFrame(summary).to_csv(out_path, index=False)
+    write_via(out_path, lambda tmp: pd.DataFrame(summary).to_csv(tmp, index=False))
     return out_path

@@ -16,6 +16,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from vidbench.core.store.safe_files import write_via  # noqa: E402
+
 # Colour-blind-friendly palette (Okabe & Ito), then tab10 for longer model lists.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 STYLE = {
@@ -77,8 +79,16 @@ def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _save(fig: Figure, out_dir: Path, key: str, title: str) -> Plot:
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{key}.png", out_dir / f"{key}.svg"
-    fig.savefig(png, dpi=150, bbox_inches="tight", facecolor="white")
-    fig.savefig(svg, bbox_inches="tight", facecolor="white", metadata={"Date": None})
+    write_via(
+        png,
+        lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", facecolor="white"),
+    )
+    write_via(
+        svg,
+        lambda tmp: fig.savefig(
+            tmp, format="svg", bbox_inches="tight", facecolor="white", metadata={"Date": None}
+        ),
+    )
     plt.close(fig)
     return Plot(key, title, png, svg)
 

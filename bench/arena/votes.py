@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from vidbench.core.store.safe_files import open_append_text
 from vidbench.core.store.store import RunDir
 
 VOTES_FILE = "votes.jsonl"
@@ -122,7 +123,8 @@ class VoteLog:
 
     def __init__(self, run_dir: Path):
         self.path = run_dir / VOTES_FILE
-        self._lock_fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)  # never a planted link
+        self._lock_fd = os.open(run_dir / LOCK_FILE, flags, 0o644)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -130,7 +132,11 @@ class VoteLog:
             raise ArenaBusy(f"another arena is writing {self.path}") from None
         self.skipped = 0  # lines of votes.jsonl that are no vote (torn, hand-edited)
         self.votes = self._read()
-        self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open
+        try:
+            self._file: TextIO = open_append_text(self.path)  # held open
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
 
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.is_file():

@@ -19,6 +19,7 @@ import httpx
 
 from vidbench.core.seam import errors
 from vidbench.core.seam.http import error_for_status, transport_error
+from vidbench.core.store.safe_files import open_new
 
 MAX_VIDEO_BYTES = 2 * 1024**3
 MAX_REDIRECTS = 5
@@ -43,7 +44,7 @@ def write_inline(url: str, target: Path) -> tuple[str, int]:
     except binascii.Error as exc:
         raise errors.InvalidRequest(f"inline video is not valid base64: {exc}") from None
     tmp = target.with_suffix(".part")
-    with open(tmp, "wb") as handle:
+    with open_new(tmp) as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
@@ -68,7 +69,7 @@ async def _write_body(response: httpx.Response, tmp: Path) -> tuple[str, int]:
     """Stream a successful response into `tmp` (size-capped, fsynced); (sha256, bytes)."""
     digest = hashlib.sha256()
     size = 0
-    with open(tmp, "wb") as handle:
+    with open_new(tmp) as handle:
         async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
             size += len(chunk)
             if size > MAX_VIDEO_BYTES:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from vidbench.core.scorers.registry import declared_usable_thresholds
 from vidbench.core.seam.money import drop_implausible_usage
+from vidbench.core.store.safe_files import write_via
 from vidbench.core.store.store import RESULTS_CSV, JobState, RunDir
 
 BASE_COLUMNS = [
@@ -216,8 +217,8 @@ def build_results(run: RunDir) -> pd.DataFrame:
             ):
                 df[column] = pd.to_numeric(df[column])
     df.attrs["usable_checks"] = applied
-    df.to_parquet(run.results_path, index=False)
-    df.to_csv(run.path / RESULTS_CSV, index=False)
+    write_via(run.results_path, lambda tmp: df.to_parquet(tmp, index=False))
+    write_via(run.path / RESULTS_CSV, lambda tmp: df.to_csv(tmp, index=False))
     return df
 
 

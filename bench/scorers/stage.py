@@ -23,6 +23,7 @@ from vidbench.core.scorers.compute import VideoResult, compute_video, embedder_i
 from vidbench.core.scorers.sampler import SamplerSettings, VideoPass, decode_pass
 from vidbench.core.scorers.work import Decoded, Scorers, Work
 from vidbench.core.store.jobs import Job
+from vidbench.core.store.safe_files import write_atomic
 from vidbench.core.store.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
@@ -211,9 +212,7 @@ class Stage:
         if result.sheet_jpeg:
             sheet = self.run.frames_dir / f"{work.job.job_id}.jpg"
             sheet.parent.mkdir(parents=True, exist_ok=True)
-            tmp = sheet.with_suffix(".tmp.jpg")
-            tmp.write_bytes(result.sheet_jpeg)
-            tmp.replace(sheet)
+            write_atomic(sheet, result.sheet_jpeg)
         embedders = {
             embedder_id(s.embedder): s.embedder
             for s in self.scorers.by_name.values()
@@ -260,6 +259,4 @@ class Stage:
                 entry["settings"]["weights_source"] = source
             meta[name] = entry
         path = self.run.path / SCORERS_META
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(meta, indent=2, ensure_ascii=False))

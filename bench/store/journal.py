@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from vidbench.core.seam.secrets import redact
 from vidbench.core.store.records import EVENT_NAMES, SCHEMA_VERSION, check_schema
+from vidbench.core.store.safe_files import open_append_text
 
 EVENTS = EVENT_NAMES  # declared once, with their fields, in bench/records.py
 MAX_RECORD_BYTES = 16 * 1024**2  # one line; a planned job with a long prompt is a few kB
@@ -60,7 +61,7 @@ class Journal:
         with self._lock:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                self._handle = open_append_text(self.path)
                 if _ends_torn(self.path):
                     # End a torn last line first, or the next record would be glued to it.
                     self._handle.write("\n")
