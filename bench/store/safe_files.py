@@ -31,6 +31,10 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
+RUN_FOLDERS = frozenset({"videos", "plots", "frames", "cache"})
+RUN_FOLDER_DEPTH = 3  # cache/<kind>/<key> is the deepest a run writes
+
+
 class UnsafePath(ValidationFailed):
     """A file vidbench would write is a symbolic link (or sits under one inside the run)."""
 
@@ -47,6 +51,15 @@ def check_not_link(path: Path | str, root: Path | str | None = None) -> None:
     target = Path(path)
     if target.is_symlink():
         raise UnsafePath(target)
+    # A run's own folders (videos/, plots/, frames/, cache/ and the folders inside cache/) are
+    # never links, whoever calls without a root: a linked one would take new files outside.
+    for folder in target.parents[:RUN_FOLDER_DEPTH]:
+        if folder.name in RUN_FOLDERS and folder.is_symlink():
+            raise UnsafePath(folder)
+        if folder.name in RUN_FOLDERS:
+            break
+        if folder.is_symlink() and any(p.name == "cache" for p in folder.parents[:2]):
+            raise UnsafePath(folder)
     if root is None:
         return
     base = Path(root)

@@ -10,6 +10,7 @@ from typing import Any
 
 from vidbench.core.store.jobs import Job
 from vidbench.core.store.journal import Journal
+from vidbench.core.store.safe_files import write_atomic
 
 MAX_VIDEO_NAME_BYTES = 200  # file systems refuse names over 255 bytes (with `.part`)
 
@@ -81,11 +82,8 @@ class RunDir:
         return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        tmp = self.path / (MANIFEST + ".tmp")
-        tmp.write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        tmp.replace(self.path / MANIFEST)
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+        write_atomic(self.path / MANIFEST, text)  # a fresh temp file, never through a link
 
     def scorers_meta(self) -> dict[str, Any]:
         path = self.path / SCORERS_META

@@ -97,3 +97,37 @@ def test_normal_append_and_write(tmp_path: Path) -> None:
         part.write(b"video")
     assert (run / "v.part").read_bytes() == b"video"
     assert sorted(p.name for p in run.iterdir()) == ["a.jsonl", "r.md", "v.part"]
+
+
+def test_a_linked_run_folder_is_refused_without_a_root(tmp_path: Path) -> None:
+    from vidbench.core.store.safe_files import UnsafePath, write_atomic
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("plots", "videos", "frames"):
+        (run / name).symlink_to(outside, target_is_directory=True)
+        with pytest.raises(UnsafePath):
+            write_atomic(run / name / "x.png", b"x")
+    (run / "cache").mkdir()
+    (run / "cache" / "scores").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnsafePath):
+        write_atomic(run / "cache" / "scores" / "k.json", b"{}")
+    assert list(outside.iterdir()) == []
+    (run / "report.md").write_text("ok", encoding="utf-8")  # plain files in a plain run pass
+    write_atomic(run / "report.md", b"new")
+    assert (run / "report.md").read_bytes() == b"new"
+
+
+def test_the_manifest_is_never_written_through_a_planted_temp_link(tmp_path: Path) -> None:
+    from vidbench.core.store.store import RunDir
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep", encoding="utf-8")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json.tmp").symlink_to(outside)
+    RunDir(run).write_manifest({"name": "x"})
+    assert outside.read_text(encoding="utf-8") == "keep"
+    assert RunDir(run).manifest() == {"name": "x"}
