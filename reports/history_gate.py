@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from vidbench.core.store.safe_files import write_atomic
 from vidbench.reports.compare import Comparison, compare_frames
 from vidbench.reports.history import History
 from vidbench.reports.history_changes import ALPHA, bh_adjust, corrected_change
@@ -40,7 +41,7 @@ def write_pin(history: History, run: str, roots: list[Path]) -> tuple[Path, dict
     path = pin_path(roots)
     pins = read_pins(path)
     pins[str(row["suite"])] = str(row["run"])
-    path.write_text(json.dumps(pins, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(pins, indent=2, ensure_ascii=False) + "\n")
     return path, pins
 
 

@@ -32,6 +32,7 @@ from vidbench.core.scorers.temporal import (
     ShotDetector,
     motion_interval,
 )
+from vidbench.core.store.safe_files import write_atomic
 
 SAMPLER_VERSION = "2"  # 2: DIS flow with a consistency check; static-filter statistics
 # Reductions a decode pass can compute; scorers declare which they need.
@@ -300,9 +301,7 @@ def contact_sheet(
     if not frames:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.jpg")
-    tmp.write_bytes(contact_sheet_jpeg(frames, count, tile_width_px))
-    tmp.replace(path)
+    write_atomic(path, contact_sheet_jpeg(frames, count, tile_width_px))  # never via a link
 
 
 def contact_sheet_jpeg(frames: list[np.ndarray], count: int = 8, tile_width_px: int = 192) -> bytes:
