@@ -173,7 +173,7 @@ def test_a_shut_down_endpoint_is_reported_plainly_and_not_hammered(
         tmp_path,
         "  - {id: sora-2, adapter: openai_videos, model: sora-2, simulate: instant, max_concurrency: 1}\n",
     )
-    assert main(["run", str(config), "--yes"]) == 0
+    assert main(["run", str(config), "--yes"]) == 6  # nothing succeeded: not a result
     run = only_run(tmp_path)
     df = pd.read_parquet(run.results_path)
     assert set(df.status) == {"errored"}
