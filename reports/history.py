@@ -9,6 +9,7 @@ runs stay fast; a single run's report keeps its bootstrap CIs.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from vidbench.core.store.confine import has_glob_characters, inside_root
 from vidbench.core.store.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
 from vidbench.reports.analysis import JOB_METRICS
 from vidbench.reports.data import (
@@ -73,14 +75,33 @@ class History:
         return value if isinstance(value, dict) else {}
 
 
+def _refusal(root: Path, candidate: Path) -> str | None:
+    """Why a run folder under `root` is skipped (untrusted names and links), or None."""
+    if has_glob_characters(str(candidate.resolve())):
+        return "its path holds a glob character (* ? [ ] { })"
+    for name in ("", MANIFEST, RESULTS_PARQUET):
+        why = inside_root(root, candidate / name if name else candidate)
+        if why is not None:
+            return why
+    return None
+
+
 def find_runs(roots: list[Path]) -> list[Path]:
-    """Run directories (manifest.json + results.parquet) given directly or one or two levels down."""
+    """Run directories (manifest.json + results.parquet) given directly or one or two levels down.
+
+    Run folders are untrusted: one whose path holds a glob character, or that is (or holds
+    its files as) a symbolic link leaving the root, is skipped with a warning.
+    """
     found: dict[Path, None] = {}
     for root in roots:
         root = Path(root)
         candidates = [root, *sorted(root.glob("*/")), *sorted(root.glob("*/*/"))]
         for candidate in candidates:
             if (candidate / MANIFEST).is_file() and (candidate / RESULTS_PARQUET).is_file():
+                why = _refusal(root, candidate)
+                if why is not None:
+                    print(f"warning: skipped run folder {candidate}: {why}", file=sys.stderr)
+                    continue
                 found[candidate.resolve()] = None
     return list(found)
 

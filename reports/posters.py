@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
+from vidbench.core.store.confine import VIDEO_DEMUXERS, VIDEO_SUFFIXES, confined_file
 from vidbench.reports import formatting as fmt
 
 POSTERS_DIR = "posters"
@@ -16,8 +17,11 @@ MAX_POSTER_HEIGHT_PX = 480
 
 def poster_frame(video: Path, out: Path, max_height_px: int = MAX_POSTER_HEIGHT_PX) -> bool:
     """Write a JPEG of the frame at the middle of `video` (at most max_height_px tall); False if unreadable."""
+    demuxer = VIDEO_DEMUXERS.get(video.suffix.lower())
+    if demuxer is None or not video.is_file():
+        return False  # never let ffmpeg probe a playlist (.m3u8) and follow it
     try:
-        with av.open(str(video)) as container:
+        with av.open(str(video), format=demuxer) as container:
             if not container.streams.video:
                 return False
             duration = container.duration or 0  # microseconds (AV_TIME_BASE)
@@ -54,8 +58,9 @@ def ensure_posters(run_dir: Path, video_paths: Iterable[object]) -> dict[str, st
     for value in video_paths:
         if not isinstance(value, str) or fmt.safe_relative_url(value) is None:
             continue  # results paths are untrusted: only plain relative paths inside the run
-        video = run_dir / value
-        if not video.is_file():
+        # Only a regular video file inside the run, reached through no symbolic link.
+        video = confined_file(run_dir, value, VIDEO_SUFFIXES)
+        if video is None:
             continue
         relative = poster_name(value)
         poster = run_dir / relative

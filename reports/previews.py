@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import av
+
+from vidbench.core.store.confine import VIDEO_DEMUXERS, VIDEO_SUFFIXES
 
 MAX_PREVIEW_HEIGHT_PX = 480
 PREVIEW_CRF = 30  # x264 constant quality: a few hundred kB for a 5 s clip at 480p
@@ -24,11 +27,21 @@ def preview_size(
 def transcode_preview(
     source: Path, target: Path, max_height_px: int = MAX_PREVIEW_HEIGHT_PX
 ) -> None:
-    """Write an H.264 MP4 preview of `source` (moov atom first, so it starts playing at once)."""
+    """Write an H.264 MP4 preview of `source` (moov atom first, so it starts playing at once).
+
+    `source` must be a regular file (no symbolic link) with a video suffix: ffmpeg would
+    follow a playlist (.m3u8, .ffconcat) to media anywhere, so nothing else is opened.
+    """
+    if (
+        source.suffix.lower() not in VIDEO_SUFFIXES
+        or os.path.islink(source)
+        or not source.is_file()
+    ):
+        raise ValueError(f"refusing to transcode {source}: not a regular video file")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp.mp4")
     with (
-        av.open(str(source)) as inp,
+        av.open(str(source), format=VIDEO_DEMUXERS[source.suffix.lower()]) as inp,
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
         video_in = inp.streams.video[0]

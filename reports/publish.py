@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from vidbench.core.store.confine import VIDEO_SUFFIXES, confine
 from vidbench.reports.analysis import analyse
 from vidbench.reports.build import draw_plots
 from vidbench.reports.data import RunData, as_dict, load_run
@@ -44,34 +46,53 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "run"
 
 
+def _media(
+    run: RunData, field: str, value: object, suffixes: tuple[str, ...] | None
+) -> Path | None:
+    """The confined file a results cell names, or None with a warning (untrusted input)."""
+    if not isinstance(value, str) or not value:
+        return None
+    found, why = confine(run.path, value, suffixes)
+    if found is None:
+        print(f"warning: run {run.path.name}: skipped {field} {value!r}: {why}", file=sys.stderr)
+    return found
+
+
 def _copy_media(run: RunData, target: Path, link_originals: bool) -> tuple[pd.DataFrame, int]:
-    """Previews, contact sheets (and originals) under target; the results rows point at them."""
+    """Previews, contact sheets (and originals) under target; the results rows point at them.
+
+    Every path comes from the (untrusted) results table: only confined regular files inside
+    the run directory are used (see vidbench.core.store.confine); other cells are cleared.
+    """
     results = run.results.copy()
     made = 0
     for column in ("video_path", "contact_sheet", "original_path"):
         if column not in results.columns:
             results[column] = None
+    results["original_path"] = None
     for position, row in enumerate(results.itertuples(index=False)):
-        video, sheet = getattr(row, "video_path"), getattr(row, "contact_sheet")  # noqa: B009
-        if isinstance(video, str) and (run.path / video).is_file():
-            name = f"videos/{Path(video).stem}.mp4"
+        video_cell, sheet_cell = getattr(row, "video_path"), getattr(row, "contact_sheet")  # noqa: B009
+        video = _media(run, "video_path", video_cell, VIDEO_SUFFIXES)
+        sheet = _media(run, "contact_sheet", sheet_cell, None)
+        name: str | None = None
+        if video is not None:
+            name = f"videos/{safe_name(video.stem)}.mp4"
             try:
-                transcode_preview(run.path / video, target / name)
+                transcode_preview(video, target / name)
                 made += 1
             except Exception:  # noqa: BLE001 - an undecodable video is reported, not fatal
-                name = None  # type: ignore[assignment]
-            results.iat[position, results.columns.get_loc("video_path")] = name
+                name = None
             if link_originals and name is not None:
+                original = f"originals/{safe_name(video.stem)}{video.suffix.lower()}"
                 (target / "originals").mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(run.path / video, target / "originals" / Path(video).name)
-                results.iat[position, results.columns.get_loc("original_path")] = (
-                    f"originals/{Path(video).name}"
-                )
-        if isinstance(sheet, str) and (run.path / sheet).is_file():
-            name = f"frames/{Path(sheet).name}"
+                shutil.copyfile(video, target / original)
+                results.iat[position, results.columns.get_loc("original_path")] = original
+        results.iat[position, results.columns.get_loc("video_path")] = name
+        sheet_name = f"frames/{safe_name(sheet.stem)}{sheet.suffix.lower()}" if sheet else None
+        if sheet is not None and sheet_name is not None:
             (target / "frames").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(run.path / sheet, target / name)
-            results.iat[position, results.columns.get_loc("contact_sheet")] = name
+            shutil.copyfile(sheet, target / sheet_name)
+        results.iat[position, results.columns.get_loc("contact_sheet")] = sheet_name
     return results, made
 
 
