@@ -31,4 +31,6 @@ def test_without_torch_and_open_clip_clip_names_the_clip_extra(
 
 def test_without_dlib_faces_name_the_faces_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     _hide(monkeypatch, faces, "dlib")
-    assert faces.FaceEmbedder().unavailable == "dlib is not installed: pip install 'vidbench[faces]'"
+    assert (
+        faces.FaceEmbedder().unavailable == "dlib is not installed: pip install 'vidbench[faces]'"
+    )
