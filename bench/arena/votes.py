@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from vidbench.core.store.safe_files import open_append_text
+from vidbench.core.store.safe_files import open_append_text, open_read
 from vidbench.core.store.store import RunDir
 
 VOTES_FILE = "votes.jsonl"
@@ -142,7 +142,9 @@ class VoteLog:
         if not self.path.is_file():
             return []
         out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        with open_read(self.path) as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+        for line in text.splitlines():
             try:
                 vote = json.loads(line)
             except ValueError:  # a torn last line from a crash mid-write

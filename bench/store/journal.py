@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from vidbench.core.seam.secrets import redact
 from vidbench.core.store.records import EVENT_NAMES, SCHEMA_VERSION, check_schema
-from vidbench.core.store.safe_files import open_append_text
+from vidbench.core.store.safe_files import open_append_text, open_read
 
 EVENTS = EVENT_NAMES  # declared once, with their fields, in bench/records.py
 MAX_RECORD_BYTES = 16 * 1024**2  # one line; a planned job with a long prompt is a few kB
@@ -101,7 +101,7 @@ class Journal:
         """
         if not self.path.exists():
             return
-        with open(self.path, "rb") as handle:
+        with open_read(self.path) as handle:
             while True:
                 raw = handle.readline(MAX_RECORD_BYTES + 1)
                 if not raw:

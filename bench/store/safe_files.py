@@ -139,3 +139,15 @@ def write_atomic(path: Path | str, data: bytes | str, root: Path | str | None = 
             handle.write(payload)
 
     return write_via(path, _write, root)
+
+
+def open_read(path: Path | str) -> BinaryIO:
+    """Open a run's own file for reading, never through a symlink (UnsafePath if it is one)."""
+    check_not_link(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise UnsafePath(path) from None
+        raise exc
+    return os.fdopen(fd, "rb")

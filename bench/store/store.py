@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file
 from vidbench.core.store.jobs import Job
 from vidbench.core.store.journal import Journal
 from vidbench.core.store.safe_files import write_atomic
@@ -97,10 +98,15 @@ class RunDir:
         """(job, video path, sha256) for every job whose video is on disk."""
         out = []
         for state in self.states().values():
-            if state.final_status == "succeeded" and state.video_path and state.sha256:
-                path = self.path / state.video_path
-                if path.is_file():
-                    out.append((state.job, path, state.sha256))
+            # A record names the file: only a video inside the run, reached without a link,
+            # is decoded (no `../`, no absolute path, no playlist).
+            if (
+                state.final_status == "succeeded"
+                and state.video_path
+                and state.sha256
+                and confined_file(self.path, state.video_path, VIDEO_SUFFIXES) is not None
+            ):
+                out.append((state.job, self.path / state.video_path, state.sha256))
         return out
 
 

@@ -131,3 +131,38 @@ def test_the_manifest_is_never_written_through_a_planted_temp_link(tmp_path: Pat
     RunDir(run).write_manifest({"name": "x"})
     assert outside.read_text(encoding="utf-8") == "keep"
     assert RunDir(run).manifest() == {"name": "x"}
+
+
+def test_a_linked_journal_is_refused_on_read(tmp_path: Path) -> None:
+    from vidbench.core.store.journal import Journal
+    from vidbench.core.store.safe_files import UnsafePath
+
+    outside = tmp_path / "other-records.jsonl"
+    outside.write_text('{"event": "planned"}\n', encoding="utf-8")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "records.jsonl").symlink_to(outside)
+    with pytest.raises(UnsafePath):
+        list(Journal(run / "records.jsonl").read())
+
+
+def test_scorable_skips_videos_a_record_places_outside_the_run(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from vidbench.core.store.store import RunDir
+
+    run = tmp_path / "run"
+    (run / "videos").mkdir(parents=True)
+    outside = tmp_path / "secret.mp4"
+    outside.write_bytes(b"secret")
+    (run / "videos" / "ok.mp4").write_bytes(b"ok")
+    (run / "videos" / "link.mp4").symlink_to(outside)
+    (run / "videos" / "list.m3u8").write_text("#EXTM3U\n", encoding="utf-8")
+    names = ["videos/ok.mp4", "../secret.mp4", str(outside), "videos/link.mp4", "videos/list.m3u8"]
+    states = {
+        name: SimpleNamespace(final_status="succeeded", video_path=name, sha256="x", job=name)
+        for name in names
+    }
+    rundir = RunDir(run)
+    rundir.states = lambda: states  # type: ignore[method-assign]
+    assert [job for job, _, _ in rundir.scorable()] == ["videos/ok.mp4"]
