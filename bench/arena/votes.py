@@ -131,8 +131,8 @@ class VoteLog:
             os.close(self._lock_fd)
             raise ArenaBusy(f"another arena is writing {self.path}") from None
         self.skipped = 0  # lines of votes.jsonl that are no vote (torn, hand-edited)
-        self.votes = self._read()
         try:
+            self.votes = self._read()
             self._file: TextIO = open_append_text(self.path)  # held open
         except BaseException:
             os.close(self._lock_fd)

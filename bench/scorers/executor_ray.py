@@ -158,8 +158,13 @@ class RayExecutor:
         if self.ray.is_initialized():
             return
         try:
+            # A Ray started here listens on loopback only (it would take every interface).
+            local = {"_node_ip_address": "127.0.0.1"} if self.settings.address is None else {}
             self.ray.init(
-                address=self.settings.address, include_dashboard=False, log_to_driver=False
+                address=self.settings.address,
+                include_dashboard=False,
+                log_to_driver=False,
+                **local,
             )
         except Exception as exc:  # unreachable cluster, bad address
             raise ExecutorUnavailable(f"cannot start or reach Ray: {exc}") from exc
