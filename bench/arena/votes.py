@@ -13,13 +13,13 @@ import json
 import math
 import os
 import random
-import stat
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file
 from vidbench.core.store.safe_files import open_append_text, open_read
 from vidbench.core.store.store import RunDir
 
@@ -56,28 +56,13 @@ class Clip:
 
 
 def safe_clip_path(run_dir: Path, path: Path) -> Path | None:
-    """`path` resolved, if it may be served: given relative to `run_dir` (no `..`), a regular
-    video file inside the run's resolved root with no symlink on the way; else None."""
+    """`path` resolved, if it may be served: a video a record places inside the run, reached
+    without a link (`vidbench.core.store.confine`, the rule publish and scoring use)."""
     try:
         relative = path.relative_to(run_dir)  # an absolute record path lands elsewhere
-        root = run_dir.resolve(strict=True)
-    except (ValueError, OSError):
+    except ValueError:
         return None
-    if not relative.parts or any(part in ("..", ".", "") for part in relative.parts):
-        return None
-    if path.suffix.lower() not in VIDEO_TYPES:
-        return None
-    current = root
-    try:
-        for part in relative.parts:
-            current = current / part
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return None
-        if not stat.S_ISREG(os.lstat(current).st_mode):
-            return None
-    except OSError:
-        return None
-    return current if current.resolve().is_relative_to(root) else None
+    return confined_file(run_dir, relative.as_posix(), VIDEO_SUFFIXES)
 
 
 def load_clips(run_dirs: list[Path], refused: list[str] | None = None) -> list[Clip]:
