@@ -45,14 +45,14 @@ class UnsafePath(ValidationFailed):
         self.args = (message,)
 
 
-def check_not_link(path: Path | str, root: Path | str | None = None) -> None:
-    """Raise UnsafePath when `path` is a symlink, or (given `root`) any folder between
-    `root` and `path` is one."""
+def check_not_link(path: Path | str) -> None:
+    """Raise UnsafePath when `path` is a symlink, or one of the run's own folders on its way
+    is one."""
     target = Path(path)
     if target.is_symlink():
         raise UnsafePath(target)
     # A run's own folders (videos/, plots/, frames/, cache/ and the folders inside cache/) are
-    # never links, whoever calls without a root: a linked one would take new files outside.
+    # never links: a linked one would take new files outside.
     for folder in target.parents[:RUN_FOLDER_DEPTH]:
         if folder.name in RUN_FOLDERS and folder.is_symlink():
             raise UnsafePath(folder)
@@ -60,22 +60,10 @@ def check_not_link(path: Path | str, root: Path | str | None = None) -> None:
             break
         if folder.is_symlink() and any(p.name == "cache" for p in folder.parents[:2]):
             raise UnsafePath(folder)
-    if root is None:
-        return
-    base = Path(root)
-    try:
-        relative = target.relative_to(base)
-    except ValueError:
-        return
-    current = base
-    for part in relative.parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            raise UnsafePath(current)
 
 
-def _open_flags(path: Path | str, flags: int, root: Path | str | None) -> int:
-    check_not_link(path, root)
+def _open_flags(path: Path | str, flags: int) -> int:
+    check_not_link(path)
     try:
         return os.open(path, flags | _NOFOLLOW | _CLOEXEC, 0o644)
     except OSError as exc:
@@ -84,32 +72,30 @@ def _open_flags(path: Path | str, flags: int, root: Path | str | None) -> int:
         raise exc
 
 
-def open_append(path: Path | str, root: Path | str | None = None) -> BinaryIO:
+def open_append(path: Path | str) -> BinaryIO:
     """Open `path` for binary appending, creating it (0644); never through a symlink."""
-    fd = _open_flags(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, root)
+    fd = _open_flags(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     return os.fdopen(fd, "ab")
 
 
-def open_append_text(path: Path | str, root: Path | str | None = None) -> TextIO:
+def open_append_text(path: Path | str) -> TextIO:
     """As `open_append`, as UTF-8 text."""
-    fd = _open_flags(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, root)
+    fd = _open_flags(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
-def open_new(path: Path | str, root: Path | str | None = None) -> BinaryIO:
+def open_new(path: Path | str) -> BinaryIO:
     """Open `path` for binary writing from empty, never through a symlink: an existing link
     is refused; an existing plain file is truncated."""
-    fd = _open_flags(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, root)
+    fd = _open_flags(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     return os.fdopen(fd, "wb")
 
 
-def write_via(
-    path: Path | str, writer: Callable[[Path], object], root: Path | str | None = None
-) -> Path:
+def write_via(path: Path | str, writer: Callable[[Path], object]) -> Path:
     """Let `writer` write a temp file in `path`'s folder, fsync it, and `os.replace` it onto
     `path` (a library that writes files itself: pandas, matplotlib). Refuses a link at `path`."""
     target = Path(path)
-    check_not_link(target, root)
+    check_not_link(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -129,7 +115,7 @@ def write_via(
     return target
 
 
-def write_atomic(path: Path | str, data: bytes | str, root: Path | str | None = None) -> Path:
+def write_atomic(path: Path | str, data: bytes | str) -> Path:
     """Write `data` (str as UTF-8) to `path` via a temp file and `os.replace`; refuses a link."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
 
@@ -138,7 +124,7 @@ def write_atomic(path: Path | str, data: bytes | str, root: Path | str | None = 
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
 
-    return write_via(path, _write, root)
+    return write_via(path, _write)
 
 
 def open_read(path: Path | str) -> BinaryIO:
