@@ -124,8 +124,8 @@ def test_votes_by_mouse_and_keyboard_survive_a_killed_server(
     assert [v["choice"] for v in votes] == ["a", "tie", "b", "a", "tie", "b", "a"]
     pref = run_preference(run_dir, pd.read_parquet(run_dir / "results.parquet"))
     assert pref is not None and pref.ratings.votes == len(seen)
-    # Expected while the server is down or just restarted: refused connections, the 409 of
+    # Expected while the server is down or just restarted: refused connections, the 403 (old token) or 409 of
     # the stale pair, and 404s of the old clip tokens; anything else is a page error.
-    expected = ("ERR_CONNECTION_REFUSED", "status of 409", "status of 404")
+    expected = ("ERR_CONNECTION_REFUSED", "status of 409", "status of 404", "status of 403")
     unexpected = [e for e in chromium.errors() if not any(x in e for x in expected)]
     assert unexpected == [], unexpected
