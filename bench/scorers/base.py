@@ -1,7 +1,7 @@
 """What every scorer declares, in one place, and how it is built and called.
 
-A scorer class declares its name, version, output metrics (direction, unit, default usable
-threshold, regression threshold, protocol), what it needs (sampler products, and
+A scorer class declares its name, version, output metrics (direction, range, unit, default
+usable threshold, regression threshold, protocol), what it needs (sampler products, and
 `requires`: frames, faces, audio, a character reference, weights) and its options. The
 registry (`vidbench.core.scorers.registry`) lists the classes; config validation, the scoring stage,
 results columns, reports, `compare` and the CLI all read these declarations.
@@ -23,6 +23,12 @@ from vidbench.core.store.jobs import Job
 Direction = Literal["higher", "lower", "none"]
 Requirement = Literal["frames", "faces", "audio", "character_ref", "weights", "text"]
 Value = bool | int | float | str | None
+# The range a metric's values lie in: (low, high), None for an open end. Intervals stay inside.
+Bounds = tuple[float | None, float | None]
+UNBOUNDED: Bounds = (None, None)
+SHARE: Bounds = (0.0, 1.0)  # shares, 0/1 checks, probabilities, similarities clamped at 0
+NON_NEGATIVE: Bounds = (0.0, None)  # counts, distances, seconds, money
+COSINE: Bounds = (-1.0, 1.0)
 T = TypeVar("T")
 
 
@@ -58,10 +64,18 @@ class Output:
     label: str = ""  # short column label for terminal tables
     headline: int | None = None  # position in the CLI's after-run summary (None: not shown)
     protocol: Protocol | None = None
+    bounds: Bounds = UNBOUNDED  # the values' range; every interval the reports give stays in it
+
+    def __post_init__(self) -> None:
+        low, high = self.bounds
+        if low is not None and high is not None and not low < high:
+            raise ValueError(f"bounds {self.bounds} of {self.description!r}: low must be < high")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for scorers.json."""
         data: dict[str, Any] = {"direction": self.direction, "description": self.description}
+        if self.bounds != UNBOUNDED:
+            data["bounds"] = list(self.bounds)
         if self.unit:
             data["unit"] = self.unit
         if self.usable_threshold is not None:

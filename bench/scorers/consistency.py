@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidbench.core.common.lang import is_english
 from vidbench.core.config.settings import ClipSettings
 from vidbench.core.scorers.base import (
+    COSINE,
+    NON_NEGATIVE,
+    SHARE,
     Output,
     Protocol,
     Scorer,
@@ -146,6 +149,7 @@ class ClipAlignmentScorer(Scorer):
             "Mean over sampled frames of 100·max(cos(image, text), 0) (torchmetrics CLIPScore per frame).",
             label="CLIP",
             headline=1,
+            bounds=(0.0, 100.0),
             protocol=Protocol(
                 frames="16 uniform frames",
                 model="open_clip ViT-B-32 (openai) by default",
@@ -154,11 +158,13 @@ class ClipAlignmentScorer(Scorer):
             ),
         ),
         "clip_cosine": Output(
-            "higher", "Mean cosine between frame and prompt embeddings (CLIPSIM)."
+            "higher", "Mean cosine between frame and prompt embeddings (CLIPSIM).", bounds=COSINE
         ),
-        "clip_frames": Output("none", "Frames embedded."),
+        "clip_frames": Output("none", "Frames embedded.", bounds=NON_NEGATIVE),
         "clip_text_truncated": Output(
-            "none", "The text scored was longer than the model's 77 tokens and was cut."
+            "none",
+            "The text scored was longer than the model's 77 tokens and was cut.",
+            bounds=SHARE,
         ),
         "clip_text_source": Output(
             "none",

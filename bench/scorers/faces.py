@@ -18,6 +18,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidbench.core.scorers.base import (
+    NON_NEGATIVE,
+    SHARE,
     Output,
     Protocol,
     Scorer,
@@ -209,20 +211,29 @@ class FaceIdentityScorer(Scorer):
             regression_threshold=0.03,
             label="face id",
             headline=2,
+            bounds=SHARE,
         ),
         "face_presence": Output(
-            "higher", "Share of sampled frames with a detected face.", regression_threshold=0.03
+            "higher",
+            "Share of sampled frames with a detected face.",
+            regression_threshold=0.03,
+            bounds=SHARE,
         ),
         "face_distance_mean": Output(
-            "lower", "Mean dlib distance to the reference over frames with a face."
+            "lower",
+            "Mean dlib distance to the reference over frames with a face.",
+            bounds=NON_NEGATIVE,
         ),
-        "face_identity_min_shot": Output("higher", "face_identity of the worst shot."),
+        "face_identity_min_shot": Output(
+            "higher", "face_identity of the worst shot.", bounds=SHARE
+        ),
         "face_identity_vbench2": Output(
             "higher",
             "VBench-2.0-style human identity: share of frames (with exactly one face) whose face "
             f"matches the first frame's (dlib distance < {SAME_PERSON_DISTANCE}).",
+            bounds=SHARE,
         ),
-        "face_frames": Output("none", "Frames examined for faces."),
+        "face_frames": Output("none", "Frames examined for faces.", bounds=NON_NEGATIVE),
         "face_reference": Output(
             "none", "character_ref, or first_face when none was given or it had no face."
         ),

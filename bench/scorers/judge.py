@@ -21,7 +21,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidbench.core.config.checks import CHECK_KINDS, Check, JudgeSettings
-from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerUnavailable, Value
+from vidbench.core.scorers.base import (
+    NON_NEGATIVE,
+    SHARE,
+    Output,
+    Protocol,
+    Scorer,
+    ScorerUnavailable,
+    Value,
+)
 from vidbench.core.scorers.judge_api import TEMPLATE_VERSION, encode_frame
 from vidbench.core.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
 from vidbench.core.scorers.sampler import VideoPass
@@ -41,19 +49,33 @@ class JudgeOptions(BaseModel):
 def _outputs() -> dict[str, Output]:
     outputs = {
         "judge_score": Output(
-            "higher", "Mean P(yes) (or share of yes) over the prompt's checks, 0..1."
+            "higher",
+            "Mean P(yes) (or share of yes) over the prompt's checks, 0..1.",
+            bounds=SHARE,
         )
     }
     for kind in FRAME_KINDS:
-        outputs[f"judge_{kind}"] = Output("higher", f"Mean P(yes) over the {kind} checks.")
-    outputs["judge_checks"] = Output("none", "Checks answered.")
-    outputs["judge_unanswered"] = Output("none", "Checks refused, malformed or failed.")
+        outputs[f"judge_{kind}"] = Output(
+            "higher", f"Mean P(yes) over the {kind} checks.", bounds=SHARE
+        )
+    outputs["judge_checks"] = Output("none", "Checks answered.", bounds=NON_NEGATIVE)
+    outputs["judge_unanswered"] = Output(
+        "none", "Checks refused, malformed or failed.", bounds=NON_NEGATIVE
+    )
     outputs["judge_failed"] = Output("none", "The checks answered no (P(yes) < 0.5), '; '-joined.")
     outputs["judge_notes"] = Output("none", "Refusals, malformed answers and errors.")
-    outputs["judge_frames_sent"] = Output("none", "Frames sent to the judge for this clip.")
-    outputs["judge_input_tokens"] = Output("none", "The judge's input tokens for this clip.")
-    outputs["judge_output_tokens"] = Output("none", "The judge's output tokens for this clip.")
-    outputs["judge_cost_usd"] = Output("none", "What the judge's answers cost (USD).")
+    outputs["judge_frames_sent"] = Output(
+        "none", "Frames sent to the judge for this clip.", bounds=NON_NEGATIVE
+    )
+    outputs["judge_input_tokens"] = Output(
+        "none", "The judge's input tokens for this clip.", bounds=NON_NEGATIVE
+    )
+    outputs["judge_output_tokens"] = Output(
+        "none", "The judge's output tokens for this clip.", bounds=NON_NEGATIVE
+    )
+    outputs["judge_cost_usd"] = Output(
+        "none", "What the judge's answers cost (USD).", bounds=NON_NEGATIVE
+    )
     return outputs
 
 

@@ -8,7 +8,17 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from vidbench.core.scorers.base import (
+    COSINE,
+    NON_NEGATIVE,
+    SHARE,
+    Output,
+    Protocol,
+    Scorer,
+    ScorerContext,
+    Value,
+    nan_to_none,
+)
 from vidbench.core.scorers.consistency import per_shot_consistency, vbench_subject_consistency
 from vidbench.core.scorers.dino import DINO_WEIGHTS_ENV, DinoEmbedder, dino_from_env
 from vidbench.core.scorers.embedders import ClipEmbedder
@@ -46,16 +56,22 @@ class SubjectConsistencyScorer(Scorer):
             "higher",
             "VBench subject consistency over the whole video's sampled frames: a subject "
             "swapped at a cut lowers it.",
+            bounds=SHARE,
         ),
         "subject_consistency_within_shots": Output(
             "higher",
             "The same formula within each shot, averaged (cuts are not penalised).",
+            bounds=SHARE,
         ),
         "cross_shot_similarity": Output(
-            "higher", "Mean cosine between the shots' mean embeddings (null with one shot)."
+            "higher",
+            "Mean cosine between the shots' mean embeddings (null with one shot).",
+            bounds=COSINE,
         ),
         "subject_consistency_frames": Output(
-            "none", "Frames embedded (every native frame under protocol: vbench)."
+            "none",
+            "Frames embedded (every native frame under protocol: vbench).",
+            bounds=NON_NEGATIVE,
         ),
     }
 

@@ -9,8 +9,17 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidbench.core.common.video import VideoProbe
-from vidbench.core.scorers.base import Output, Protocol, Scorer, ScorerContext, Value, nan_to_none
+from vidbench.core.common.video import SILENCE_FLOOR_DBFS, VideoProbe
+from vidbench.core.scorers.base import (
+    NON_NEGATIVE,
+    SHARE,
+    Output,
+    Protocol,
+    Scorer,
+    ScorerContext,
+    Value,
+    nan_to_none,
+)
 from vidbench.core.scorers.sampler import SamplerSettings, VideoPass
 from vidbench.core.scorers.temporal import (
     MOTION_REFERENCE_SIDE_PX,
@@ -115,29 +124,40 @@ class ConformanceScorer(Scorer):
             regression_threshold=0.03,
             label="conform",
             headline=4,
+            bounds=SHARE,
         ),
         # The individual checks are diagnostics ("none"): `conformance` is the metric that is
         # ranked and compared, so one failure is not counted six times.
-        "decodable": Output("none", "The whole video decodes."),
+        "decodable": Output("none", "The whole video decodes.", bounds=SHARE),
         "resolution_ok": Output(
             "none",
             f"min(W,H) within {RESOLUTION_TOLERANCE:.0%} of the requested class (null: none requested).",
+            bounds=SHARE,
         ),
         "ratio_ok": Output(
-            "none", f"W/H within {RATIO_TOLERANCE:.0%} of the requested ratio (null: adaptive)."
+            "none",
+            f"W/H within {RATIO_TOLERANCE:.0%} of the requested ratio (null: adaptive).",
+            bounds=SHARE,
         ),
-        "duration_ok": Output("none", "Duration within max(0.5 s, 10%) of the duration sent."),
-        "fps_ok": Output("none", f"Frame rate at least {MIN_FPS:g}."),
+        "duration_ok": Output(
+            "none", "Duration within max(0.5 s, 10%) of the duration sent.", bounds=SHARE
+        ),
+        "fps_ok": Output("none", f"Frame rate at least {MIN_FPS:g}.", bounds=SHARE),
         "audio_ok": Output(
             "none",
             f"Audio present and above {SILENT_BELOW_DBFS:g} dBFS (null: audio not requested).",
+            bounds=SHARE,
         ),
-        "width": Output("none", "Delivered width (px)."),
-        "height": Output("none", "Delivered height (px)."),
-        "fps": Output("none", "Delivered frame rate."),
-        "duration_s": Output("none", "Delivered duration (s)."),
-        "has_audio": Output("none", "An audio track with samples is present."),
-        "audio_rms_dbfs": Output("none", "Audio RMS level (dBFS; -120 for digital silence)."),
+        "width": Output("none", "Delivered width (px).", bounds=NON_NEGATIVE),
+        "height": Output("none", "Delivered height (px).", bounds=NON_NEGATIVE),
+        "fps": Output("none", "Delivered frame rate.", bounds=NON_NEGATIVE),
+        "duration_s": Output("none", "Delivered duration (s).", bounds=NON_NEGATIVE),
+        "has_audio": Output("none", "An audio track with samples is present.", bounds=SHARE),
+        "audio_rms_dbfs": Output(
+            "none",
+            "Audio RMS level (dBFS; -120 for digital silence).",
+            bounds=(SILENCE_FLOOR_DBFS, None),
+        ),
     }
 
     def settings(self) -> dict[str, Any]:
@@ -185,13 +205,17 @@ class FlickerScorer(Scorer):
             "1 = perfectly steady. Null for a clip that moves (static filter).",
             regression_threshold=0.002,
             headline=3,
+            bounds=SHARE,
         ),
         "flicker_static": Output(
-            "none", "VBench's static filter passed (null: the clip was too short to tell)."
+            "none",
+            "VBench's static filter passed (null: the clip was too short to tell).",
+            bounds=SHARE,
         ),
         "flicker_all_clips": Output(
             "none",
             "The same formula on every clip, static or not (confounded with motion; diagnostic).",
+            bounds=SHARE,
         ),
         "flicker_note": Output("none", "Why flicker is null for this clip."),
     }
@@ -266,10 +290,12 @@ class MotionScorer(Scorer):
         "dynamic_degree": Output(
             "none",
             "VBench rule: enough ~8 fps frame pairs whose top-5% flow magnitude exceeds 6 px x min(H,W)/256.",
+            bounds=SHARE,
         ),
         "motion_magnitude": Output(
             "none",
             "Mean over frame pairs of the top-5% flow magnitude, in px at a 256-px short side.",
+            bounds=NON_NEGATIVE,
         ),
     }
 
@@ -313,10 +339,12 @@ class ShotsScorer(Scorer):
         differences="vidbench's own cut detector (checked against PySceneDetect's ContentDetector)",
     )
     outputs = {
-        "shot_count": Output("none", "Shots detected (cuts + 1)."),
+        "shot_count": Output("none", "Shots detected (cuts + 1).", bounds=(1.0, None)),
         "shot_boundaries_s": Output("none", "Cut times in seconds (JSON list)."),
         "shot_count_match": Output(
-            "higher", "shot_count equals the shots the prompt asked for (null: none asked)."
+            "higher",
+            "shot_count equals the shots the prompt asked for (null: none asked).",
+            bounds=SHARE,
         ),
     }
 
