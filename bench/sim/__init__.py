@@ -7,6 +7,9 @@ from pathlib import Path
 SIM_API_KEY = "sim-key"
 SIM_ACCESS_KEY = "sim-access"
 SIM_SECRET_KEY = "sim-secret-0123456789abcdef"
+# On a download answer: seconds it waited for the clip's render after the task was done
+# (this machine's CPU, not the simulated provider's latency); the runner records it apart.
+OVERRUN_HEADER = "x-sim-render-overrun-s"
 
 
 def default_cache_dir() -> Path:

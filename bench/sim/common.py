@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import logging
 import math
 import random
@@ -62,6 +63,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vidbench.core.sim import OVERRUN_HEADER
 from vidbench.core.sim.counters import Stats
 from vidbench.core.sim.files import FileStore, server_root
 from vidbench.core.sim.profiles import Profile, Quality
@@ -70,6 +72,10 @@ from vidbench.core.sim.tasks import Phase, SimTask, VideoSpec
 logger = logging.getLogger("vidbench.core.sim")
 
 SCOPE_KEY = "vidbench.sim"  # per-request holder in the ASGI scope: operation, request id
+# The same holder for code that has no request at hand (`Renderer.path` notes its overrun).
+REQUEST_HOLDER: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "vidbench_sim_request", default=None
+)
 DEFAULT_URL_TTL_S = 24 * 3600.0
 RENDER_WORKERS = 2
 
@@ -122,15 +128,36 @@ class Renderer:
             return future
 
     async def path(self, spec: VideoSpec, quality: Quality) -> Path:
-        """The rendered file; raises RenderFailed."""
+        """The rendered file; raises RenderFailed. Time spent waiting for the render is
+        noted on the request being answered (`note_overrun`): the clip was due already."""
+        future = self.start(spec, quality)
+        waited_from = None if future.done() else time.monotonic()
         try:
-            return await asyncio.wrap_future(self.start(spec, quality))
+            return await asyncio.wrap_future(future)
         except Exception as exc:
             raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if waited_from is not None:
+                note_overrun(time.monotonic() - waited_from)
 
     def shutdown(self) -> None:
         """Stop the workers (pending renders are dropped)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def note_overrun(seconds: float) -> None:
+    """Add `seconds` of render wait to the request being answered (its overrun header)."""
+    holder = REQUEST_HOLDER.get()
+    if holder is not None:
+        holder["render_overrun_s"] = holder.get("render_overrun_s", 0.0) + max(0.0, seconds)
+
+
+def overrun_headers(holder: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """The overrun header for a response, when its request waited for a render."""
+    overrun_s = holder.get("render_overrun_s")
+    if not overrun_s:
+        return []
+    return [(OVERRUN_HEADER.encode(), f"{overrun_s:.3f}".encode())]
 
 
 def _render(spec: VideoSpec, quality: Quality, cache_dir: Path) -> Path:
@@ -245,11 +272,9 @@ class SimContext:
         return task
 
     def _schedule_render(self, task: SimTask) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        loop.call_later(task.queue_s, self.observe, task)
+        # Rendered ahead, from the create on: the clip is due at the profile's time, whatever
+        # the render costs here; a render still running then is reported as overrun.
+        self.renderer.start(task.spec, self.profile.quality)
 
     def active_count(self, model: str) -> int:
         """Non-terminal tasks of `model` right now."""

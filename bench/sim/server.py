@@ -36,12 +36,14 @@ from vidbench.core import sim
 from vidbench.core.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
 from vidbench.core.sim.clip_cache import ClipCache
 from vidbench.core.sim.common import (
+    REQUEST_HOLDER,
     SCOPE_KEY,
     FileEntry,
     Renderer,
     RenderFailed,
     SimContext,
     SimMount,
+    overrun_headers,
 )
 from vidbench.core.sim.counters import Stats
 from vidbench.core.sim.files import FileStore
@@ -127,12 +129,12 @@ class _SimApp:
                     provider, profile_name, holder["operation"], status["code"]
                 )
                 holder["counted"] = True
+                headers = list(message.get("headers", [])) + overrun_headers(holder)
                 if ctx.request_id_header:
-                    headers = list(message.get("headers", []))
                     headers.append(
                         (ctx.request_id_header.lower().encode(), holder["request_id"].encode())
                     )
-                    message = {**message, "headers": headers}
+                message = {**message, "headers": headers}
             await send(message)
 
         rest = path[len(prefix) :] or "/"
@@ -140,9 +142,11 @@ class _SimApp:
             scope, path=rest, raw_path=rest.encode(), root_path=scope.get("root_path", "") + prefix
         )
         child[SCOPE_KEY] = holder
+        reset = REQUEST_HOLDER.set(holder)
         try:
             await router(child, receive, send_counted)
         finally:
+            REQUEST_HOLDER.reset(reset)
             if not holder.get("counted"):  # no answer was started (a dropped connection)
                 self.server.counters.record(
                     provider, profile_name, holder["operation"], status["code"]
@@ -182,28 +186,39 @@ class _SimApp:
         elif entry.ctx.clock() >= expires_s:
             response = Response("Request has expired", 403, media_type="text/plain")
         else:
+            holder: dict[str, Any] = {}
+            reset = REQUEST_HOLDER.set(holder)
             try:
-                video = await entry.ctx.renderer.path(entry.spec, entry.ctx.profile.quality)
-            except RenderFailed as exc:
-                logger.warning("render failed for %s: %s", token, exc)
-                response = JSONResponse(
-                    {"error": {"code": "InternalServiceError", "message": "render failed"}}, 500
-                )
-            else:
-                if entry.ctx.fault("truncated_download_rate"):
-                    self.server.counters.record(provider, profile, "download", 200)
-                    await send_truncated(video, send)
-                    return
-                clips = self.server.clips
-                data = clips.cached(video) or await asyncio.to_thread(clips.get, video)
-                response = (
-                    FileResponse(video, media_type="video/mp4")
-                    if data is None
-                    else Response(data, media_type="video/mp4")
-                )
+                clip = await self._clip_response(entry, token, send)
+            finally:
+                REQUEST_HOLDER.reset(reset)
+            if clip is None:  # the truncation fault: already sent (and counted)
+                return
+            response = clip
+            response.raw_headers.extend(overrun_headers(holder))
         # Counted before the answer goes out, so a client reading the stats after it sees it.
         self.server.counters.record(provider, profile, "download", response.status_code)
         await response(scope, receive, send)
+
+    async def _clip_response(self, entry: FileEntry, token: str, send: Send) -> Response | None:
+        """The clip's bytes (rendered first if need be), a 500, or None when the truncation
+        fault has already sent half of it."""
+        try:
+            video = await entry.ctx.renderer.path(entry.spec, entry.ctx.profile.quality)
+        except RenderFailed as exc:
+            logger.warning("render failed for %s: %s", token, exc)
+            return JSONResponse(
+                {"error": {"code": "InternalServiceError", "message": "render failed"}}, 500
+            )
+        if entry.ctx.fault("truncated_download_rate"):
+            self.server.counters.record(entry.ctx.provider, entry.ctx.profile.name, "download", 200)
+            await send_truncated(video, send)
+            return None
+        clips = self.server.clips
+        data = clips.cached(video) or await asyncio.to_thread(clips.get, video)
+        if data is None:
+            return FileResponse(video, media_type="video/mp4")
+        return Response(data, media_type="video/mp4")
 
 
 def _new_request_id() -> str:
