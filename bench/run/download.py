@@ -19,6 +19,7 @@ import httpx
 
 from vidbench.core.seam import errors
 from vidbench.core.seam.http import error_for_status, transport_error
+from vidbench.core.sim import OVERRUN_HEADER
 from vidbench.core.store.safe_files import open_new
 
 MAX_VIDEO_BYTES = 2 * 1024**3
@@ -50,6 +51,18 @@ def write_inline(url: str, target: Path) -> tuple[str, int]:
         os.fsync(handle.fileno())
     tmp.replace(target)
     return hashlib.sha256(content).hexdigest(), len(content)
+
+
+def sim_render_overrun_s(headers: dict[str, str]) -> float | None:
+    """A simulator's render overrun from a download's answer headers (None: not reported).
+
+    Simulated clips are due at the profile's time; a render still running then is this
+    machine's CPU, so it is recorded apart and left out of download_s and latency_s."""
+    try:
+        value = float(headers.get(OVERRUN_HEADER, ""))
+    except ValueError:
+        return None
+    return round(value, 3) if 0.0 <= value < DOWNLOAD_DEADLINE_S else None
 
 
 def check_video_url(url: str) -> None:
@@ -84,7 +97,11 @@ async def _write_body(response: httpx.Response, tmp: Path) -> tuple[str, int]:
 
 
 async def _follow(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], tmp: Path
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    tmp: Path,
+    headers_out: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """GET `url`, following up to MAX_REDIRECTS by hand, and write the body to `tmp`."""
     for _ in range(MAX_REDIRECTS + 1):
@@ -101,6 +118,8 @@ async def _follow(
             if not response.is_success:
                 await response.aread()
                 raise error_for_status(response, provider="download")
+            if headers_out is not None:
+                headers_out.update(response.headers)
             return await _write_body(response, tmp)
         finally:
             await response.aclose()
@@ -113,8 +132,10 @@ async def stream_to_file(
     headers: dict[str, str],
     target: Path,
     deadline_s: float = DOWNLOAD_DEADLINE_S,
+    headers_out: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """Stream `url` to `target` via a temp file within `deadline_s`; returns (sha256, bytes).
+    `headers_out`, when given, receives the answer's headers (lower-case names).
 
     Redirects are followed by hand so that credentials (Authorization, x-goog-api-key,
     …) are never forwarded to another scheme, host or port.
@@ -124,7 +145,7 @@ async def stream_to_file(
         return await asyncio.to_thread(write_inline, url, target)
     try:
         async with asyncio.timeout(deadline_s):
-            digest, size = await _follow(client, url, headers, tmp)
+            digest, size = await _follow(client, url, headers, tmp, headers_out)
     except TimeoutError:
         tmp.unlink(missing_ok=True)
         raise errors.TransientError(

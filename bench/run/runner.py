@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from vidbench.core.run.creates import RECONCILE_SETTLE_S, Creator, Finish, Sleep
-from vidbench.core.run.download import stream_to_file
+from vidbench.core.run.download import DOWNLOAD_DEADLINE_S as DEADLINE_S
+from vidbench.core.run.download import sim_render_overrun_s, stream_to_file
 from vidbench.core.run.poll_timing import until_next_poll
+from vidbench.core.run.preflight import check_endpoints, endpoint_label
 from vidbench.core.run.runtime import Counters, ModelRuntime
 from vidbench.core.seam import errors, money, retry
 from vidbench.core.seam.types import ErrorKind, JobStatus, TaskState, TaskStatus
@@ -82,6 +84,9 @@ class Runner:
                 self.counters.submitted += 1
                 self._commit(state.job)
             pending.append(state)
+        # Every endpoint still needed answers once before anything is sent (PreflightFailed).
+        needed = {s.job.model_id for s in pending if not s.job.unsupported_reason}
+        await check_endpoints(r for model_id, r in self.runtimes.items() if model_id in needed)
         self._notify()
         tasks = [asyncio.create_task(self._run_job(s), name=s.job.job_id) for s in pending]
         try:
@@ -262,10 +267,11 @@ class Runner:
         kind = ErrorKind.DOWNLOAD_FAILED
         for attempt in range(1, retry.DOWNLOAD_MAX_ATTEMPTS + 1):
             spec = runtime.adapter.download_spec(task_id, state)
+            answer: dict[str, str] = {}
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digest, size = await stream_to_file(
-                    runtime.adapter.client, spec.url, spec.headers, target
+                    runtime.adapter.client, spec.url, spec.headers, target, DEADLINE_S, answer
                 )
             except OSError as exc:  # disk full, read-only folder…: the paid task is kept
                 return Finish(
@@ -301,6 +307,7 @@ class Runner:
                     sha256=digest,
                     bytes=size,
                     download_started_at=started,
+                    sim_render_overrun_s=sim_render_overrun_s(answer),
                 )
                 return Finish(JobStatus.SUCCEEDED)
             last_error = problem
@@ -323,6 +330,9 @@ class Runner:
         fields = dict(finish.fields)
         if "cost_usd" not in fields:
             fields.update(cost_usd=0.0, cost_native=0.0)
+        runtime = self.runtimes.get(job.model_id)
+        if finish.status != JobStatus.SUCCEEDED and runtime is not None:
+            fields.setdefault("endpoint", endpoint_label(runtime.adapter))  # failure causes
         self._uncommit(job)
         self.committed_usd += fields.get("cost_usd") or 0.0
         await self.run.journal.append_async(

@@ -144,6 +144,7 @@ RECORD_FIELD_TYPES: dict[str, Any] = {
     "path": _STR,
     "sha256": _STR,
     "download_started_at": _NUMBER,
+    "sim_render_overrun_s": _NUMBER,
     "error_kind": _STR,
     "detail": _STR,
     "cost_usd": _NUMBER,

@@ -36,6 +36,8 @@ class JobState:
     finished_at: float | None = None  # provider terminal status seen
     downloaded_at: float | None = None
     download_started_at: float | None = None
+    # A simulator's render wait after the task was done: left out of download and latency.
+    sim_render_overrun_s: float | None = None
     last_status: str | None = None
     final_status: str | None = None  # JobStatus value once decided
     error_kind: str | None = None
@@ -153,6 +155,7 @@ def fold_records(records: Any) -> dict[str, JobState]:
             state.video_path = rec.get("path")
             state.sha256 = rec.get("sha256")
             state.download_started_at = rec.get("download_started_at")
+            state.sim_render_overrun_s = rec.get("sim_render_overrun_s")
             state.downloaded_at = ts
         elif event == "finished":
             state.final_status = rec.get("status")
