@@ -43,6 +43,7 @@ check: test
 
 bench: $(STAMP)
 	$(PY) benchmarks/orchestration.py
+	$(PY) benchmarks/sim_latency.py
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/history.py
