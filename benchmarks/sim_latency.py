@@ -63,7 +63,9 @@ def summary(rows: list[dict[str, Any]]) -> tuple[float, float, int]:
     done = [r for r in rows if r["status"] == "succeeded"]
     overruns = [r["sim_render_overrun_s"] or 0.0 for r in done]
     p50 = statistics.median(r["latency_s"] for r in done)
-    with_overrun = statistics.median(r["latency_s"] + o for r, o in zip(done, overruns))
+    with_overrun = statistics.median(
+        r["latency_s"] + o for r, o in zip(done, overruns, strict=True)
+    )
     return p50, with_overrun, sum(1 for o in overruns if o > 0)
 
 
