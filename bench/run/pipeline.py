@@ -148,6 +148,7 @@ async def generate(
                     model.max_concurrency,
                     model.requests_per_minute,
                     model.timeout_s,
+                    preflight=not model.simulate,  # the in-process simulator is always there
                 )
                 for model in cfg.models
             }

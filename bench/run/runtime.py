@@ -28,6 +28,7 @@ class ModelRuntime:
     poller: BatchPoller = field(init=False)
     durations: DurationEstimate = field(init=False)  # when this model's tasks tend to end
     fatal: errors.ProviderError | None = None  # auth/billing: stop sending for this model
+    preflight: bool = False  # check the endpoint before its first request (real endpoints)
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.max_concurrency)

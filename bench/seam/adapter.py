@@ -8,11 +8,13 @@ loops, sleeps, retries or limits concurrency — the runner owns the job lifecyc
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
 
+from vidbench.core.seam.http import check_reachable
 from vidbench.core.seam.lifecycle import LIVE, Lifecycle, retired_problem
 from vidbench.core.seam.secrets import Secret
 from vidbench.core.seam.types import (
@@ -167,6 +169,21 @@ class Adapter(abc.ABC):
     def task_facts(self, request: GenerationRequest) -> TaskFacts:
         """What a task made for `request` looks like in `list_recent_tasks` (for matching)."""
         return TaskFacts(request.provider_model, request.duration_s, request.ratio)
+
+    async def preflight(self) -> None:
+        """One cheap read before this endpoint's first create, so a dead endpoint stops the
+        run before anything is sent. Raises `AuthError` when the key is refused (401/403) or
+        `ConnectRefused` when the endpoint cannot be reached (DNS, refused, TLS, connect
+        timeout); any other answer, an error included, means the endpoint is there.
+
+        Default: the provider's task list where the adapter has one (it carries the key, so
+        a refused key shows), else a connection to `base_url` (`http.check_reachable`). An
+        adapter may override it with its own cheap call (a models or get call); never a create.
+        """
+        try:
+            await self.list_recent_tasks(self.context.provider_model, time.time())
+        except NotImplementedError:
+            await check_reachable(self.client, self.context.base_url, provider=self.name)
 
     async def cancel(self, task_id: str) -> None:  # noqa: B027 - optional
         """Cancel a task where the API allows it."""

@@ -22,6 +22,7 @@ from vidbench.core.seam.errors import truncate
 from vidbench.core.seam.secrets import redact as redact_secrets
 
 CONNECT_TIMEOUT_S = 10.0
+PREFLIGHT_TIMEOUT_S = 5.0  # a preflight is one small request: an endpoint slower than this is up
 READ_TIMEOUT_S = 60.0
 POOL_LIMIT = 32  # httpcore's pool scan grows with its size; 32 keeps polls cheap
 USER_AGENT = "vidbench/0.1"
@@ -179,8 +180,11 @@ def error_for_status(
 def transport_error(
     exc: httpx.TransportError, *, provider: str, request: httpx.Request | None = None
 ) -> errors.TransientError:
-    """A transport fault; `ConnectRefused` when the request certainly never left."""
-    cls = errors.ConnectRefused if isinstance(exc, httpx.ConnectError) else errors.TransientError
+    """A transport fault; `ConnectRefused` when the request certainly never left: the
+    connection could not be opened (DNS failure, refused, TLS handshake or certificate, all
+    `httpx.ConnectError`) or not within the connect timeout (`httpx.ConnectTimeout`)."""
+    never_left = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    cls = errors.ConnectRefused if never_left else errors.TransientError
     text = redact(str(exc), request_credentials(request))
     return cls(f"{type(exc).__name__}: {truncate(text, 200)}", provider=provider)
 
@@ -220,3 +224,26 @@ async def send(
     await response.aread()
     clean = redacted(response)
     raise refine(error_for_status(clean, provider=provider, parser=parser))
+
+
+async def check_reachable(
+    client: httpx.AsyncClient,
+    base_url: str,
+    *,
+    provider: str,
+    timeout_s: float = PREFLIGHT_TIMEOUT_S,
+) -> None:
+    """Open a connection to `base_url`'s host and port (TLS for https, certificate checked)
+    with one HEAD request that carries no credential; any HTTP answer means the endpoint is
+    there. Raises `ConnectRefused` for DNS failure, a refused port, a TLS error or a connect
+    timeout (the adapter seam's default preflight)."""
+    request = client.build_request(
+        "HEAD", base_url, timeout=httpx.Timeout(timeout_s, connect=timeout_s)
+    )
+    try:
+        response = await client.send(request, follow_redirects=False)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise transport_error(exc, provider=provider, request=request) from None
+    except httpx.TransportError:
+        return  # connected, then slow or odd: reachable, which is all this asks
+    await response.aclose()

@@ -2,7 +2,9 @@
 
 A create is retried only when the provider certainly created nothing (429, or a
 connection refused before sending). Polls and downloads retry on 429, 408, 5xx and
-transport errors, never on 4xx client errors or account errors.
+transport errors, never on 4xx client errors or account errors. A connection that could not
+be opened at all (DNS failure, refused, TLS, connect timeout: `ConnectRefused`) is retried
+once, then it is an answer: a dead network must not cost minutes of backoff per job.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ RETRY_AFTER_CAP_S = 120.0
 CREATE_MAX_ATTEMPTS = 8
 POLL_MAX_CONSECUTIVE_ERRORS = 8
 DOWNLOAD_MAX_ATTEMPTS = 5
+CONNECT_FAILURE_MAX_ATTEMPTS = 2  # DNS failure, refused connection: one retry, no more
 POLL_MIN_S = 2.0
 POLL_MAX_S = 15.0
 # Wait a fixed fraction of the time already spent: a task is noticed at most ~8% after it
@@ -72,6 +75,8 @@ def decide_create(exc: BaseException, attempt: int, rng: random.Random | None = 
     """Whether to resend a create after `exc` on attempt `attempt` (1-based)."""
     if attempt >= CREATE_MAX_ATTEMPTS:
         return Decision(False)
+    if isinstance(exc, errors.ConnectRefused) and attempt >= CONNECT_FAILURE_MAX_ATTEMPTS:
+        return Decision(False)
     if isinstance(exc, errors.RateLimited | errors.ConnectRefused):
         hinted = _retry_after(exc)
         return Decision(True, hinted if hinted is not None else backoff_s(attempt, rng=rng))
@@ -86,6 +91,8 @@ def decide_poll(
 ) -> Decision:
     """Whether to retry a poll or download after `exc`."""
     if attempt >= max_attempts:
+        return Decision(False)
+    if isinstance(exc, errors.ConnectRefused) and attempt >= CONNECT_FAILURE_MAX_ATTEMPTS:
         return Decision(False)
     if isinstance(
         exc, errors.BillingError | errors.AuthError | errors.InvalidRequest | errors.ContentRejected

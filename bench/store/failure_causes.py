@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MESSAGE_LIMIT_CHARS = 200
+ENDPOINT_LIMIT_CHARS = 200  # records are input too: a copied run directory may hold anything
 # Statuses that are not failures: a result, a refusal to plan, or the budget (exit 3 says so).
 NOT_FAILURES = frozenset({"succeeded", "unsupported", "skipped"})
 # Decorations the runner puts before the provider's words; the cause is what follows.
@@ -80,12 +81,21 @@ def group_failure_causes(
         job = planned.get(job_id, {})
         model = str(job.get("model_id") or job_id.split("__", 1)[0])
         adapter = str(job.get("adapter") or "")
-        endpoint = record.get("endpoint") or (endpoints or {}).get(model) or adapter or "?"
+        endpoint = _endpoint(record, (endpoints or {}).get(model) or adapter)
         kind = str(record.get("error_kind") or status or "unknown")
-        counts[(model, kind, cause_message(record.get("detail"), adapter), str(endpoint))] += 1
+        detail = record.get("detail")
+        message = cause_message(detail if isinstance(detail, str) else None, adapter)
+        counts[(model[:ENDPOINT_LIMIT_CHARS], kind[:80], message, endpoint)] += 1
     order = {model: index for index, model in enumerate(_models_in_order(planned))}
     causes = [Cause(m, n, k, msg, e) for (m, k, msg, e), n in counts.items()]
     return sorted(causes, key=lambda c: (order.get(c.model, len(order)), -c.count, c.message))
+
+
+def _endpoint(record: Mapping[str, Any], fallback: str) -> str:
+    """The record's `endpoint` (a string, bounded), else `fallback`, else "?"."""
+    recorded = record.get("endpoint")
+    endpoint = recorded if isinstance(recorded, str) and recorded else fallback
+    return (endpoint or "?")[:ENDPOINT_LIMIT_CHARS]
 
 
 def _models_in_order(planned: Mapping[str, Mapping[str, Any]]) -> list[str]:

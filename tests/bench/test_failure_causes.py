@@ -90,3 +90,17 @@ def test_messages_lose_decorations_and_stay_bounded() -> None:
 def test_a_job_without_a_planned_record_is_named_by_its_job_id() -> None:
     records = [_finished("seedance__p1__s0", "failed", None, "timeout")]
     assert group_failure_causes(records) == [Cause("seedance", 1, "failed", "timeout", "?")]
+
+
+def test_hostile_record_fields_are_bounded_and_typed() -> None:
+    records = [
+        _planned("a1", "m"),
+        _finished("a1", "failed", "task_failed", ["not", "text"], endpoint="e" * 10_000),  # type: ignore[arg-type]
+        _planned("a2", "m"),
+        _finished("a2", "failed", "task_failed", "x", endpoint=7),
+    ]
+    causes = group_failure_causes(records)
+    assert [(c.message, len(c.endpoint)) for c in causes] == [
+        ("no detail recorded", 200),
+        ("x", 3),  # a non-text endpoint falls back to the adapter's name ("ark")
+    ]

@@ -14,6 +14,7 @@ def test_create_is_retried_only_when_nothing_was_created() -> None:
     assert retry.decide_create(errors.RateLimited("429", retry_after_s=3), 1).retry
     assert retry.decide_create(errors.RateLimited("429", retry_after_s=3), 1).delay_s == 3
     assert retry.decide_create(errors.ConnectRefused("refused"), 1).retry
+    assert not retry.decide_create(errors.ConnectRefused("refused"), 2).retry  # once only
     for exc in (
         errors.TransientError("502"),
         errors.InvalidRequest("400"),

@@ -88,14 +88,19 @@ def test_backoff_draws_from_the_given_rng() -> None:
 
 
 def create_should_retry(exc: BaseException, attempt: int) -> bool:
-    """Creates: only when the provider certainly created nothing, below the attempt cap."""
-    nothing_created = isinstance(exc, errors.RateLimited | errors.ConnectRefused)
-    return nothing_created and attempt < retry.CREATE_MAX_ATTEMPTS
+    """Creates: only when the provider certainly created nothing, below the attempt cap; a
+    connection that could not be opened (DNS, refused) only once."""
+    if isinstance(exc, errors.ConnectRefused):
+        return attempt < 2
+    return isinstance(exc, errors.RateLimited) and attempt < 8
 
 
 def poll_should_retry(exc: BaseException, attempt: int, cap: int) -> bool:
-    """Polls and downloads: rate limits and transient faults, below the cap; nothing else."""
-    transient = type(exc) in (errors.RateLimited, errors.TransientError, errors.ConnectRefused)
+    """Polls and downloads: rate limits and transient faults, below the cap; nothing else;
+    a connection that could not be opened only once."""
+    if type(exc) is errors.ConnectRefused:
+        return attempt < min(2, cap)
+    transient = type(exc) in (errors.RateLimited, errors.TransientError)
     return transient and attempt < cap
 
 
@@ -152,8 +157,8 @@ def test_a_hint_only_counts_on_a_rate_limit() -> None:
 
 def test_attempt_numbers_feed_the_backoff() -> None:
     for attempt in (1, 2, 3, 4):
-        refused = retry.decide_create(errors.ConnectRefused("x"), attempt, rng=FixedRandom(1.0))
-        assert refused.delay_s == 2.0 ** (attempt - 1)
+        limited = retry.decide_create(errors.RateLimited("x"), attempt, rng=FixedRandom(1.0))
+        assert limited.delay_s == 2.0 ** (attempt - 1)
         polled = retry.decide_poll(errors.RateLimited("x"), attempt, rng=FixedRandom(1.0))
         assert polled.delay_s == 2.0 ** (attempt - 1)
 
@@ -188,3 +193,18 @@ def test_poll_interval_grows_monotonically_between_floor_and_ceiling() -> None:
     values = [retry.next_poll_interval_s(float(t)) for t in range(0, 400, 5)]
     assert values == sorted(values)
     assert values[0] == retry.POLL_MIN_S and values[-1] == retry.POLL_MAX_S
+
+
+def test_a_connection_that_cannot_be_opened_is_retried_once_then_it_is_an_answer() -> None:
+    """DNS failure or a refused port: 8 backed-off attempts per job made a dead network cost
+    minutes; one retry is enough to ride out a blip."""
+    assert retry.CONNECT_FAILURE_MAX_ATTEMPTS == 2
+    down = errors.ConnectRefused("ConnectError: [Errno -2] Name or service not known")
+    assert retry.decide_create(down, 1, rng=FixedRandom(0.0)) == retry.Decision(True, 0.5)
+    assert retry.decide_create(down, 2) == retry.Decision(False)
+    assert retry.decide_poll(down, 1, rng=FixedRandom(0.0)) == retry.Decision(True, 0.5)
+    assert retry.decide_poll(down, 2) == retry.Decision(False)
+    assert retry.decide_poll(down, 2, max_attempts=retry.DOWNLOAD_MAX_ATTEMPTS).retry is False
+    # Other transport faults keep their full budget.
+    assert retry.decide_poll(errors.TransientError("503"), 7).retry is True
+    assert retry.decide_create(errors.RateLimited("429"), 7).retry is True

@@ -125,6 +125,7 @@ def _generate_score_report(
 ) -> None:
     """The stages after the run directory exists (the caller holds its lock)."""
     from vidbench.core.run.pipeline import run_generation
+    from vidbench.core.run.preflight import PreflightFailed
 
     progress, update = views.generation_progress(err_console)
     try:
@@ -133,6 +134,12 @@ def _generate_score_report(
     except KeyboardInterrupt:
         raise Exit(
             EXIT_INTERRUPTED, f"interrupted; resume with: vidbench run --resume {run.path}"
+        ) from None
+    except PreflightFailed as exc:  # a dead endpoint: found in a second, nothing sent
+        raise Exit(
+            EXIT_NOTHING_SUCCEEDED,
+            f"[red]{escape(str(exc))}[/red]\nfix the network, the base_url or the key, then "
+            f"resume with: vidbench run --resume {escape(str(run.path))}",
         ) from None
     console.print(
         f"generation: {counters.done} finished, {counters.failed} not succeeded, "
@@ -146,27 +153,42 @@ def _generate_score_report(
         build_results(run)
     if report:
         report_stage(run.path, ("html", "md", "csv"))
-    states = run.states()
-    if any(s.error_kind == "budget" for s in states.values()):
-        raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
-    failure = nothing_succeeded(list(states.values()))
+    _end_with_causes(run)
+
+
+def _end_with_causes(run: Any) -> None:
+    """The console's last lines: why jobs did not succeed, grouped and counted per model;
+    exit 3 when the budget stopped the run, 6 when no attempted job succeeded."""
+    from vidbench.core.store.failure_causes import group_failure_causes
+
+    states = list(run.states().values())
+    causes = group_failure_causes(run.journal.read())
+    failure = nothing_succeeded(states, causes)
     if failure:
         raise Exit(EXIT_NOTHING_SUCCEEDED, failure)
+    if causes:
+        console.print("failure causes, per model:", highlight=False)
+        for line in views.failure_cause_lines(causes):
+            console.print(line, highlight=False, soft_wrap=True)
+    if any(s.error_kind == "budget" for s in states):
+        raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
 
 
-def nothing_succeeded(states: list[Any]) -> str:
+def nothing_succeeded(states: list[Any], causes: list[Any] | None = None) -> str:
     """The message for a run in which jobs were attempted and none succeeded ('' otherwise),
-    naming the commonest causes, so an outage never reads as a result."""
+    with its causes grouped per model (`causes`, from records) or else the commonest three,
+    so an outage never reads as a result."""
     attempted = [s for s in states if s.final_status not in (None, "unsupported", "skipped")]
     if not attempted or any(s.final_status == "succeeded" for s in attempted):
         return ""
-    causes = Counter(
+    head = f"[red]no job succeeded[/red] ({len(attempted)} attempted)"
+    if causes:
+        return "\n".join([f"{head}; the causes, per model:", *views.failure_cause_lines(causes)])
+    counted = Counter(
         f"{s.error_kind or s.final_status}: {(s.detail or '')[:120]}" for s in attempted
     )
-    lines = [f"  {count}× {escape(cause)}" for cause, count in causes.most_common(3)]
-    return "\n".join(
-        [f"[red]no job succeeded[/red] ({len(attempted)} attempted); the commonest causes:", *lines]
-    )
+    lines = [f"  {count}× {escape(cause)}" for cause, count in counted.most_common(3)]
+    return "\n".join([f"{head}; the commonest causes:", *lines])
 
 
 def agree_judge_key(run_dir: Path, yes: bool) -> None:

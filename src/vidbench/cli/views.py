@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,14 +12,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from vidbench.cli.progress_lines import Both, ProgressLines
 from vidbench.core.scorers.registry import declared_labels
 
 # Piped output (CI logs, `make demo | tee`) gets a wide fixed width instead of rich's 80
 # columns, so the tables stay readable.
 _PIPED_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
 console = Console(width=_PIPED_WIDTH)
-PIPED_PROGRESS_EVERY_S = 15.0
-err_console = Console(stderr=True)
+_ERR_WIDTH = None if sys.stderr.isatty() else int(os.environ.get("COLUMNS", "140"))
+err_console = Console(stderr=True, width=_ERR_WIDTH)
 
 # Plain click help with `-h`: rich's help panels print a `<bool>` metavar after every flag.
 PLAIN_HELP: dict[str, Any] = {
@@ -84,8 +84,9 @@ def plan_table(plan: Any) -> Table:
     return table
 
 
-def generation_progress(err_console: Console) -> tuple[Progress, Callable[[Any], None]]:
-    """A progress bar for the generate stage and the callback the runner calls."""
+def generation_progress(err_console: Console) -> tuple[Both, Callable[[Any], None]]:
+    """A progress bar for the generate stage (plain lines when not on a terminal) and the
+    callback the runner calls."""
     progress = Progress(
         TextColumn("[bold]generate[/bold]"),
         BarColumn(),
@@ -97,26 +98,21 @@ def generation_progress(err_console: Console) -> tuple[Progress, Callable[[Any],
         disable=not err_console.is_terminal,
     )
     task = progress.add_task("generate", total=1, detail="")
-    last_line_s = [0.0]
+    lines = ProgressLines(err_console, "generate")
 
     def update(c: Any) -> None:
         detail = (
             f"submitted {c.submitted} · running {c.running} · done {c.done} · failed {c.failed}"
         )
         progress.update(task, total=max(1, c.total), completed=c.done, detail=detail)
-        # Without a terminal (CI logs, pipes) the bar is off: print a line now and then.
-        now = time.monotonic()
-        if not err_console.is_terminal and (
-            now - last_line_s[0] >= PIPED_PROGRESS_EVERY_S or c.done == c.total
-        ):
-            last_line_s[0] = now
-            err_console.print(f"generate: {c.done}/{c.total} · {detail}", highlight=False)
+        lines.set(c.done, c.total, detail)
 
-    return progress, update
+    return Both(progress, lines), update
 
 
-def scoring_progress(err_console: Console) -> tuple[Progress, Callable[[int, int], None]]:
-    """A progress bar for the score stage and its (done, total) callback."""
+def scoring_progress(err_console: Console) -> tuple[Both, Callable[[int, int], None]]:
+    """A progress bar for the score stage (plain lines when not on a terminal) and its
+    (done, total) callback."""
     progress = Progress(
         TextColumn("[bold]score[/bold]"),
         BarColumn(),
@@ -126,7 +122,13 @@ def scoring_progress(err_console: Console) -> tuple[Progress, Callable[[int, int
         disable=not err_console.is_terminal,
     )
     task = progress.add_task("score", total=None)
-    return progress, lambda done, total: progress.update(task, completed=done, total=total)
+    lines = ProgressLines(err_console, "score")
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+        lines.set(done, total, f"{done} of {total} videos scored")
+
+    return Both(progress, lines), update
 
 
 def summary_view(summary: Any, simulated: bool) -> Table:
@@ -212,3 +214,26 @@ def print_models(console: Console) -> None:
                 highlight=False,
             )
         console.print()
+
+
+CAUSES_PER_MODEL = 5
+
+
+def failure_cause_lines(causes: list[Any]) -> list[str]:
+    """Failure causes grouped and counted per model (rich markup, provider text escaped):
+    "  seedance-2.0 — 20 not succeeded" then "    20 × ConnectError: … — ark at host"."""
+    from rich.markup import escape
+
+    from vidbench.core.store.failure_causes import format_cause
+
+    lines: list[str] = []
+    models = list(dict.fromkeys(c.model for c in causes))
+    for model in models:
+        own = [c for c in causes if c.model == model]
+        lines.append(f"  [bold]{escape(model)}[/bold] — {sum(c.count for c in own)} not succeeded")
+        lines += [f"    {escape(format_cause(c))}" for c in own[:CAUSES_PER_MODEL]]
+        rest = own[CAUSES_PER_MODEL:]
+        if rest:
+            jobs = sum(c.count for c in rest)
+            lines.append(f"    … {jobs} more in {len(rest)} other causes (records.jsonl)")
+    return lines
