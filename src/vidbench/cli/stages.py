@@ -163,14 +163,15 @@ def _end_with_causes(run: Any) -> None:
 
     states = list(run.states().values())
     causes = group_failure_causes(run.journal.read())
+    budget_stopped = any(s.error_kind == "budget" for s in states)
     failure = nothing_succeeded(states, causes)
-    if failure:
+    if failure and not budget_stopped:
         raise Exit(EXIT_NOTHING_SUCCEEDED, failure)
     if causes:
         console.print("failure causes, per model:", highlight=False)
         for line in views.failure_cause_lines(causes):
             console.print(line, highlight=False, soft_wrap=True)
-    if any(s.error_kind == "budget" for s in states):
+    if budget_stopped:
         raise Exit(EXIT_BUDGET, "budget exhausted: unsent jobs were recorded `skipped`")
 
 
