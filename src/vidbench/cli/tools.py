@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from vidbench.cli import views as views
 from vidbench.cli.stages import EXIT_USAGE, Exit, confirm_key_hosts, execute_run, require_run
@@ -65,18 +66,30 @@ def models() -> None:
 
 def doctor(
     config: Annotated[
-        Path | None, typer.Option("--config", help="Check the CLIP model this config names.")
+        Path | None,
+        typer.Option("--config", help="Check what this config needs (default: the demo's)."),
     ] = None,
 ) -> None:
-    """Environment and weights, with known-answer tests on real photos (exit 2 if one fails)."""
+    """Environment and weights, with known-answer tests on real photos, and every scorer the
+    config (or the demo) needs; exit 2 when one fails, with the command that fixes it."""
     from vidbench.core.config.config import load_config
-    from vidbench.core.scorers.doctor import report_lines, run_doctor
+    from vidbench.core.config.resources import config_path
+    from vidbench.core.scorers.doctor import Needs, report_lines, run_doctor
 
-    report = run_doctor(load_config(config).config.clip if config else None)
+    loaded = load_config(config if config is not None else config_path("demo"))
+    cfg = loaded.config
+    label = str(config) if config is not None else "the demo"
+    needs = Needs(label, tuple(cfg.scorers), cfg.clip, dict(cfg.scorer_options), cfg.judge)
+    report = run_doctor(needs=needs)
     for line in report_lines(report):
         console.print(line, highlight=False, markup=False)
-    if not report.ok:
-        raise Exit(EXIT_USAGE, f"refused: {', '.join(report.refused)} (weights failed their check)")
+    problems = []
+    if report.missing:
+        problems.append(f"unavailable here: {', '.join(report.missing)} (fix: see above)")
+    if report.refused:
+        problems.append(f"refused: {', '.join(report.refused)} (weights failed their check)")
+    if problems:
+        raise Exit(EXIT_USAGE, escape(f"{label} cannot be scored fully — " + "; ".join(problems)))
 
 
 @suites_app.command("import")
