@@ -156,7 +156,7 @@ def judge_check(needs: Needs) -> Check:
         fix = "add a judge: block to the config (see configs/demo.yaml), or drop judge from scorers"
         return Check(name, False, "the config has no judge: block", ("judge",), fix)
     if judge.simulate or not judge.api_key_env or os.environ.get(judge.api_key_env):
-        where = "the built-in judge simulator" if judge.simulate else judge.endpoint()
+        where = "the built-in judge simulator" if judge.simulate else judge.endpoint
         return Check(name, True, f"{judge.model} at {where}", ("judge",))
     env = judge.api_key_env
     return Check(name, False, f"{env} is not set", ("judge",), f"export {env}=<the judge's key>")

@@ -107,6 +107,10 @@ def test_the_judge_needs_a_judge_block_and_its_key() -> None:
     )
     unset = judge_check(Needs("c.yaml", ("judge",), judge=keyed))
     assert (unset.ok, unset.fix) == (False, "export VB_ABSENT_API_KEY=<the judge's key>")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VB_ABSENT_API_KEY", "sk-judge-0123456789")
+        set_ = judge_check(Needs("c.yaml", ("judge",), judge=keyed))
+    assert (set_.ok, set_.detail) == (True, "vlm at https://vlm.test/v1")
     simulated = judge_check(
         Needs("c.yaml", ("judge",), judge=JudgeSettings(model="m", simulate=True))
     )
