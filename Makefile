@@ -7,7 +7,7 @@ APT_STAMP := $(VENV)/.apt-installed
 
 LINT_PATHS := src bench adapters reports tests benchmarks scripts
 
-.PHONY: demo test lint check bench mutate setup clean
+.PHONY: demo test test-fast lint check bench mutate setup clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,18 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/vidbench demo
 
-# The gates first (lint, format, types, module and function sizes), then the tests.
+# The gates first (lint, format, types, module and function sizes), then the tests on two
+# workers (tests/conftest.py keeps Ray's tests on one), the 20 slowest listed at the end.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(APT_STAMP) lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
+
+# The inner loop (under a minute): unit tests only, no end-to-end runs, soaks, browsers, Ray
+# or the few unit tests of 2 s or more (`heavy`, listed in tests/conftest.py).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 \
+	  -m "not slow and not reliability and not browser and not ray and not heavy" \
+	  --ignore=tests/e2e --ignore=tests/reliability
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)

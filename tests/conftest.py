@@ -30,3 +30,37 @@ def _isolated_secret_registry() -> Iterator[None]:
     state = secrets.snapshot()
     yield
     secrets.restore(state)
+
+
+# Unit tests of two seconds or more (measured serially on the quiet 2-core machine): they run
+# in `make test` but not in the inner loop, `make test-fast`. By file, or file::test.
+HEAVY_TESTS = frozenset(
+    {
+        "test_reports_stats.py::test_the_exact_signed_rank_p_value_matches_scipy_with_ties_and_zeros",
+        "test_scorers_faces_options.py::test_share_of_frames_and_the_vbench2_variant",
+        "test_scorers_parallel.py::test_several_workers_give_the_same_values_as_one",
+        "test_scorers_sensitivity.py::test_face_identity_drops_when_the_face_is_replaced",
+        "test_sim_render_ahead.py::test_a_late_render_is_recorded_apart_and_left_out_of_latency",
+        "test_hostile_publish.py",
+        "test_publish.py",
+    }
+)
+
+# Files whose tests start a local Ray cluster: under pytest-xdist (`make test`) they all run
+# on one worker (`--dist loadgroup`), one cluster at a time, and `make test-fast` leaves them out.
+RAY_TEST_FILES = frozenset({"test_scorers_executor_ray.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ray: starts a local Ray cluster (one worker runs them)")
+    config.addinivalue_line("markers", "heavy: a unit test of 2 s or more (not in test-fast)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in RAY_TEST_FILES:
+            item.add_marker(pytest.mark.ray)
+            item.add_marker(pytest.mark.xdist_group("ray"))
+        name = item.path.name
+        if name in HEAVY_TESTS or f"{name}::{item.name}" in HEAVY_TESTS:
+            item.add_marker(pytest.mark.heavy)
