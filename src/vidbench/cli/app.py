@@ -141,8 +141,12 @@ def plan(
     seed: SeedOpt = None,
     suite: SuiteOpt = None,
     assets_root: AssetsRootOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout (docs/cli-json.md).")
+    ] = False,
 ) -> None:
     """Show the jobs and the estimated cost per model, and check the budget."""
+    from vidbench.cli.plan_view import show_plan
     from vidbench.core.config.config import load_config
     from vidbench.core.run.pipeline import prepare
 
@@ -151,21 +155,7 @@ def plan(
     _, the_plan = prepare(
         loaded, sample=sample, stratify=_stratify(stratify), seed=seed, assets_root=assets_root
     )
-    console.print(views.plan_table(the_plan))
-    for note in the_plan.notes[:10]:
-        console.print(f"[dim]adjusted: {note}[/dim]")
-    if len(the_plan.notes) > 10:
-        console.print(f"[dim]… and {len(the_plan.notes) - 10} more adjustments[/dim]")
-    budget = loaded.config.budget.max_cost_usd
-    if budget is not None:
-        verdict = (
-            "[green]within[/green]" if the_plan.estimated_cost_usd <= budget else "[red]OVER[/red]"
-        )
-        console.print(
-            f"budget ${budget:,.2f}: estimate ${the_plan.estimated_cost_usd:,.2f} {verdict}"
-        )
-        if the_plan.estimated_cost_usd > budget:
-            raise Exit(EXIT_BUDGET, "the estimate is over the budget: `run` would refuse it")
+    show_plan(loaded, the_plan, as_json=as_json)
 
 
 # ----- run ---------------------------------------------------------------------------------

@@ -59,9 +59,29 @@ def demo(
     console.print(f"report: {run_dir / 'report.html'}  ·  summary: {run_dir / 'report.md'}")
 
 
-def models() -> None:
-    """Adapters, known model ids, capabilities and list prices (with source and date)."""
-    views.print_models(console)
+def models(
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", help="Only this adapter (repeat for several)."),
+    ] = None,
+    live: Annotated[bool, typer.Option("--live", help="Only models whose status is live.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout (docs/cli-json.md).")
+    ] = False,
+) -> None:
+    """Adapters, known model ids, capabilities, list prices (with source and date) and the
+    USD price of one 5 s 720p clip by each model's own pricing rule."""
+    from vidbench.adapters.registry import adapter_names
+    from vidbench.cli.catalogue import catalogue, unknown_providers
+
+    problems = unknown_providers(provider or [], adapter_names())
+    if problems:
+        raise Exit(EXIT_USAGE, escape("; ".join(problems)))
+    document = catalogue(provider or None, live)
+    if as_json:
+        views.print_json(document)
+    else:
+        views.print_models(console, document)
 
 
 def doctor(

@@ -30,6 +30,14 @@ PLAIN_HELP: dict[str, Any] = {
 VERSION_HELP = "Print vidbench's version and exit."
 
 
+def print_json(document: dict[str, Any]) -> None:
+    """One JSON document on stdout, nothing else (no rich markup, wrapping or colour)."""
+    import json
+
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
 def print_duration_findings(console: Console, loaded: Any, suite: Any) -> None:
     """Durations the models cannot do: strict prompts become `unsupported`, others are snapped."""
     from vidbench.core.plan.adapter_factory import planning_adapter
@@ -173,47 +181,55 @@ def summary_view(summary: Any, simulated: bool) -> Table:
     return table
 
 
-def print_models(console: Console) -> None:
-    """Every adapter with its model ids, capabilities and list prices."""
-    from vidbench.adapters.registry import adapter_names, load_adapter
-
-    for name in adapter_names():
-        cls = load_adapter(name)
+def print_models(console: Console, document: dict[str, Any]) -> None:
+    """Every adapter with its model ids, capabilities, list prices and the comparable price
+    (`vidbench.cli.catalogue`'s document)."""
+    clip = document["comparable_clip"]
+    console.print(
+        f"comparable: USD for one {clip['duration_s']} s {clip['resolution']} {clip['ratio']} "
+        f"clip without audio, by each model's own pricing rule (CNY at {clip['cny_per_usd']}/USD)",
+        highlight=False,
+    )
+    console.print()
+    for adapter in document["adapters"]:
+        name = adapter["name"]
         console.print(
-            f"[bold]{name}[/bold]  default base URL {cls.default_base_url}", highlight=False
+            f"[bold]{name}[/bold]  default base URL {adapter['default_base_url']}", highlight=False
         )
-        if cls.note:
-            console.print(f"  [yellow]note[/yellow]: {cls.note}", highlight=False)
-        for model_id, info in cls.known_models().items():
-            c = info.capabilities
-            durations = c.durations_s
-            dur = (
-                f"{durations[0]}–{durations[-1]}"
-                if len(durations) > 3
-                else ", ".join(map(str, durations))
-            )
-            inputs = ", ".join(sorted(k.value for k in c.inputs)) or "text only"
-            life = info.lifecycle
-            colour = {"live": "green", "preview": "yellow", "deprecated": "yellow"}.get(
-                life.status.value, "red"
-            )
-            console.print(
-                f"  [cyan]{model_id}[/cyan]  [{colour}]{life.describe()}[/{colour}]",
-                highlight=False,
-                soft_wrap=True,
-            )
-            if life.source:
-                console.print(f"    status source: {life.cite()}", highlight=False)
-            console.print(
-                f"    durations {dur} s · ratios {', '.join(c.ratios)} · resolutions "
-                f"{', '.join(c.resolutions)} · inputs {inputs} · audio {'yes' if c.audio else 'no'}",
-                highlight=False,
-            )
-            console.print(
-                f"    list price: {info.price_note}  [dim](source: {info.price_source})[/dim]",
-                highlight=False,
-            )
+        if adapter["note"]:
+            console.print(f"  [yellow]note[/yellow]: {adapter['note']}", highlight=False)
+        for entry in (m for m in document["models"] if m["adapter"] == name):
+            _print_model(console, entry)
         console.print()
+
+
+def _print_model(console: Console, entry: dict[str, Any]) -> None:
+    durations = entry["durations_s"]
+    dur = (
+        f"{durations[0]}–{durations[-1]}" if len(durations) > 3 else ", ".join(map(str, durations))
+    )
+    inputs = ", ".join(entry["inputs"]) or "text only"
+    colour = {"live": "green", "preview": "yellow", "deprecated": "yellow"}.get(
+        entry["status"], "red"
+    )
+    console.print(
+        f"  [cyan]{entry['model']}[/cyan]  [{colour}]{entry['lifecycle']}[/{colour}]  "
+        f"comparable {entry['comparable_text']}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if entry["status_source"]:
+        console.print(f"    status source: {entry['status_source']}", highlight=False)
+    console.print(
+        f"    durations {dur} s · ratios {', '.join(entry['ratios'])} · resolutions "
+        f"{', '.join(entry['resolutions'])} · inputs {inputs} · audio "
+        f"{'yes' if entry['audio'] else 'no'}",
+        highlight=False,
+    )
+    console.print(
+        f"    list price: {entry['list_price']}  [dim](source: {entry['price_source']})[/dim]",
+        highlight=False,
+    )
 
 
 CAUSES_PER_MODEL = 5
