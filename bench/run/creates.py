@@ -172,6 +172,8 @@ class Creator:
             exc, errors.AuthError | errors.BillingError | errors.ModelGone | errors.NotFound
         ):
             runtime.fatal = exc  # every later create for this model would fail the same way
+        if isinstance(exc, errors.ConnectRefused):  # nothing was made: a resume sends it again
+            return Finish(JobStatus.ERRORED, exc.kind, str(exc), {"resumable": True})
         return Finish(JobStatus.ERRORED, exc.kind, str(exc))
 
     # ----- reconciliation -----------------------------------------------------------------

@@ -194,7 +194,9 @@ class Runner:
                     decision = retry.decide_poll(exc, error_attempt, self.rng)
                     if not decision.retry:
                         kind = ErrorKind.EXPIRED if isinstance(exc, errors.NotFound) else exc.kind
-                        return Finish(JobStatus.ERRORED, kind, f"polling failed: {exc}")
+                        # Unreachable (DNS, refused): the task is kept, a resume polls it.
+                        kept = {"resumable": True} if isinstance(exc, errors.ConnectRefused) else {}
+                        return Finish(JobStatus.ERRORED, kind, f"polling failed: {exc}", kept)
                     await self.sleep(decision.delay_s)
                     continue
                 if state.status != last_status:

@@ -645,3 +645,32 @@ def test_a_finished_task_frees_its_slot_before_its_download(tmp_path: Path) -> N
     assert {done["a"]["status"], done["b"]["status"]} == {"succeeded"}
     kinds = [(r["event"], r["job_id"]) for r in records(run) if r["event"] != "planned"]
     assert kinds.index(("submitted", "b")) < kinds.index(("downloaded", "a"))
+
+
+def test_an_unreachable_endpoint_ends_jobs_after_one_retry_and_a_resume_picks_them_up(
+    tmp_path: Path,
+) -> None:
+    """DNS failure or a refused port is retried once, not eight times; the job is left
+    resumable: its create is sent again (nothing was made), its known task polled again."""
+    run = make_run(tmp_path, ["create", "poll"])
+    down = [errors.ConnectRefused("ConnectError: [Errno -2] Name or service not known")] * 2
+    adapter = ScriptedAdapter(
+        httpx.AsyncClient(transport=download_transport()),
+        create_script={"create": list(down)},
+        poll_script={"poll": list(down)},
+    )
+    run_jobs(run, adapter)
+    done = finished(run)
+    assert {job: (r["status"], r.get("resumable")) for job, r in done.items()} == {
+        "create": ("errored", True),
+        "poll": ("errored", True),
+    }
+    assert adapter.creates.count("create") == 2  # the first try and one retry
+    assert len(adapter.polls) == 2
+    assert (run.states()["poll"].task_id or "").startswith("task-poll-")
+    run_jobs(run, adapter)  # the network is back
+    assert {job: r["status"] for job, r in finished(run).items()} == {
+        "create": "succeeded",
+        "poll": "succeeded",
+    }
+    assert adapter.creates.count("poll") == 1  # its task was polled again, not recreated
