@@ -70,7 +70,10 @@ class ProgressLines:
 
     def _tick(self) -> None:
         while not self._stop.wait(self.every_s):
-            self.console.print(self.line(), markup=False, highlight=False)
+            with self._lock:
+                started = self._state[1] > 0  # nothing to say before the stage knows its size
+            if started:
+                self.console.print(self.line(), markup=False, highlight=False)
 
     def __enter__(self) -> ProgressLines:
         self._started_s = time.monotonic()
