@@ -1,4 +1,5 @@
-"""Reading a run directory for the reports: the results table, the manifest and scorer metadata."""
+"""Reading a run directory for the reports: the results table, the manifest and scorer metadata
+(directions and ranges of the metrics)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from vidbench.core.run.results import BASE_COLUMNS
+from vidbench.core.scorers.base import NON_NEGATIVE, SHARE, UNBOUNDED, Bounds
 from vidbench.core.scorers.registry import declared_outputs
 from vidbench.core.store.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
 
@@ -25,6 +27,59 @@ JOB_DIRECTIONS: dict[str, str] = {
     "cost_usd": "lower",
     "usable": "higher",
 }
+
+
+# Ranges of the harness's own job columns (scorer outputs declare theirs: Output.bounds).
+JOB_BOUNDS: dict[str, Bounds] = {
+    "latency_s": NON_NEGATIVE,
+    "queue_s": NON_NEGATIVE,
+    "generation_s": NON_NEGATIVE,
+    "download_s": NON_NEGATIVE,
+    "cost_usd": NON_NEGATIVE,
+    "cost_native": NON_NEGATIVE,
+    "tokens": NON_NEGATIVE,
+    "usable": SHARE,
+}
+
+
+def builtin_bounds() -> dict[str, Bounds]:
+    """Job columns' ranges plus every registered scorer output's declared range."""
+    declared = {
+        column: output.bounds
+        for column, output in declared_outputs().items()
+        if output.bounds != UNBOUNDED
+    }
+    return {**JOB_BOUNDS, **declared}
+
+
+def _bounds_from_json(value: Any) -> Bounds | None:
+    """[low, high] as scorers.json holds it (null for an open end); None when malformed."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    ends: list[float | None] = []
+    for end in value:
+        if end is None:
+            ends.append(None)
+        elif isinstance(end, int | float) and not isinstance(end, bool) and np.isfinite(end):
+            ends.append(float(end))
+        else:
+            return None
+    low, high = ends
+    return None if low is not None and high is not None and not low < high else (low, high)
+
+
+def metric_bounds(scorers: dict[str, Any]) -> dict[str, Bounds]:
+    """Metric column → (low, high), from scorers.json overriding the built-in declarations."""
+    bounds = builtin_bounds()
+    for meta in scorers.values():
+        outputs = meta.get("outputs") if isinstance(meta, dict) else None
+        if not isinstance(outputs, dict):
+            continue
+        for column, spec in outputs.items():
+            found = _bounds_from_json(spec.get("bounds")) if isinstance(spec, dict) else None
+            if found is not None:
+                bounds[str(column)] = found
+    return bounds
 
 
 def builtin_directions() -> dict[str, str]:
@@ -78,6 +133,11 @@ class RunData:
     def directions(self) -> dict[str, str]:
         """Metric column → direction, scorers.json first, then the scorers' declarations."""
         return metric_directions(self.scorers)
+
+    @property
+    def bounds(self) -> dict[str, Bounds]:
+        """Metric column → its range (low, high), scorers.json first, then the declarations."""
+        return metric_bounds(self.scorers)
 
     @property
     def metrics(self) -> list[str]:

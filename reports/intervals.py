@@ -2,8 +2,11 @@
 
 Means of continuous metrics: the studentized (bootstrap-t) interval from 10 values, Student's
 t below that; 0/1 metrics and rates: Wilson; paired 0/1 differences: Newcombe's method 10.
-Bootstraps are seeded, so a report is reproducible. No interval is given from fewer than two
-values or from values without spread, rather than a zero-width one.
+A metric with a declared range (`bounds`) gets its interval on a scale that respects it
+(logit for a range closed at both ends, log for one end: `reports.bounded`), and every
+interval is clipped to the range, a difference's to (low − high, high − low). Bootstraps are
+seeded, so a report is reproducible. No interval is given from fewer than two values or from
+values without spread, rather than a zero-width one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,19 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import stats as scipy_stats
+
+from vidbench.core.scorers.base import Bounds
+from vidbench.reports.bounded import (
+    BoundsSpec,
+    ColumnBounds,
+    as_pairs,
+    clip,
+    column_bounds,
+    difference_bounds,
+    from_scale,
+    to_scale,
+    widened_to,
+)
 
 N_RESAMPLES = 2000
 SEED = 0
@@ -120,14 +136,18 @@ def studentized_interval(
 
     (nan, nan) when more than a tail's share of resamples has (next to) no spread: their
     pivots are ±inf or, through rounding, ±1e16, and would become the interval's ends (nine
-    1s and one 2 gave [0.969, 25,466,024]); the caller then uses Student's t.
+    1s and one 2 gave [0.969, 25,466,024]); the caller then uses Student's t. The arguments
+    may be on a transformed scale (g(m), g'(m)·se, …): a flat resample at a bound has an
+    infinite g(m*) and a NaN g'(m*)·se*, and its pivot is the infinity of its side.
     """
     tail = (1.0 - confidence) / 2.0
     flat = ~(resampled_se > DEGENERATE_SE_SHARE * se)
     if not se > 0 or flat.mean() > tail:
         return (np.nan, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pivots = (resampled - mean) / resampled_se
+        pivots = np.where(
+            flat, np.sign(resampled - mean) * np.inf, (resampled - mean) / resampled_se
+        )
     pivots = pivots[~np.isnan(pivots)]
     if pivots.size == 0:
         return (np.nan, np.nan)
@@ -164,21 +184,8 @@ def interval_method(n: int, sd: float, binary: bool) -> str:
     return "t" if n < MIN_STUDENTIZED_N else "studentized bootstrap"
 
 
-def mean_intervals(
-    values: np.ndarray,
-    confidence: float = CONFIDENCE,
-    n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
-    binary_as_rate: bool = True,
-) -> ColumnIntervals:
-    """Mean and CI of each column of an (n, k) array, NaNs ignored (see docs/scorers.md).
-
-    0/1 columns get the Wilson interval (with `binary_as_rate`); other columns Student's t
-    below MIN_STUDENTIZED_N values and the studentized bootstrap from there; a column with
-    fewer than 2 values or no spread gets no interval rather than a zero-width one.
-    """
-    matrix = np.asarray(values, dtype=np.float64)
-    matrix = matrix[:, None] if matrix.ndim == 1 else matrix
+def _moments(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, mean, sd) of each column, NaNs ignored; identical values have sd 0 exactly."""
     n = (~np.isnan(matrix)).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(n > 0, np.nansum(matrix, axis=0) / n, np.nan)
@@ -190,23 +197,75 @@ def mean_intervals(
             sds,
             0.0,
         )
+    return n, means, sds
+
+
+def _studentized_on_scale(
+    matrix: np.ndarray,
+    columns: list[int],
+    scale: ColumnBounds,
+    settings: tuple[float, int, int],
+) -> dict[int, tuple[float, float]]:
+    """Column → bootstrap-t bounds computed on the range's scale and mapped back (NaN: degenerate)."""
+    confidence, n_resamples, seed = settings
+    n, means, sds = _moments(matrix[:, columns])
+    sub = ColumnBounds(scale.low[columns], scale.high[columns])
+    resampled, resampled_se = _bootstrap_moments(matrix[:, columns], n_resamples, seed, True)
+    assert resampled_se is not None
+    centre, slope = to_scale(means, sub)
+    on_scale, resampled_slope = to_scale(resampled, sub)
+    with np.errstate(invalid="ignore"):
+        se_on_scale = slope * sds / np.sqrt(n)
+        resampled_se_on_scale = resampled_slope * resampled_se
+    out = {}
+    for i, j in enumerate(columns):
+        low, high = studentized_interval(
+            centre[i], se_on_scale[i], on_scale[:, i], resampled_se_on_scale[:, i], confidence
+        )
+        ends = from_scale(np.array([low, high]), ColumnBounds(sub.low[[i, i]], sub.high[[i, i]]))
+        out[j] = (float(ends[0]), float(ends[1]))
+    return out
+
+
+def mean_intervals(
+    values: np.ndarray,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    binary_as_rate: bool = True,
+    bounds: BoundsSpec = None,
+    on_scale: bool = False,
+) -> ColumnIntervals:
+    """Mean and CI of each column of an (n, k) array, NaNs ignored (see docs/scorers.md).
+
+    0/1 columns get the Wilson interval (with `binary_as_rate`); other columns Student's t
+    below MIN_STUDENTIZED_N values and the studentized bootstrap from there; a column with
+    fewer than 2 values or no spread gets no interval rather than a zero-width one.
+    `bounds` (one (low, high) pair, or one per column; None for an open end) is the range
+    the values lie in, widened to any value outside it; every interval is clipped to it.
+    t and bootstrap-t run on the values' own scale: computing them on the range's logit or
+    log scale (`on_scale`) was measured and covered worse (docs/scorers.md).
+    """
+    matrix = np.asarray(values, dtype=np.float64)
+    matrix = matrix[:, None] if matrix.ndim == 1 else matrix
+    ranges = widened_to(column_bounds(bounds, matrix.shape[1]), matrix)
+    scale = ranges if on_scale else column_bounds(None, matrix.shape[1])
+    n, means, sds = _moments(matrix)
     methods = [
         interval_method(int(n[j]), float(sds[j]), binary_as_rate and is_binary(matrix[:, j]))
         for j in range(matrix.shape[1])
     ]
-    low, high = t_interval(means, sds, n, confidence)
+    centre, slope = to_scale(means, scale)
+    with np.errstate(invalid="ignore"):
+        low_on, high_on = t_interval(centre, slope * sds, n, confidence)
+    low, high = from_scale(low_on, scale), from_scale(high_on, scale)
     wilson_low, wilson_high = wilson_ci(np.round(means * n), n, confidence)
     boot = [j for j, m in enumerate(methods) if m == "studentized bootstrap"]
     if boot:
-        resampled, resampled_se = _bootstrap_moments(matrix[:, boot], n_resamples, seed, True)
-        assert resampled_se is not None
-        for i, j in enumerate(boot):
-            se = sds[j] / np.sqrt(n[j])
-            bounds = studentized_interval(
-                means[j], se, resampled[:, i], resampled_se[:, i], confidence
-            )
-            if np.isfinite(bounds).all():
-                low[j], high[j] = bounds
+        found = _studentized_on_scale(matrix, boot, scale, (confidence, n_resamples, seed))
+        for j, ends in found.items():
+            if np.isfinite(ends).all():
+                low[j], high[j] = ends
             else:  # degenerate pivots (heavily tied values): Student's t stands
                 methods[j] = "t"
     for j, method in enumerate(methods):
@@ -214,6 +273,7 @@ def mean_intervals(
             low[j], high[j] = wilson_low[j], wilson_high[j]
         elif method.startswith("none"):
             low[j] = high[j] = np.nan
+    low, high = clip(low, high, ranges)
     return ColumnIntervals(n, means, low, high, methods)
 
 
@@ -242,8 +302,9 @@ def wilson_ci(
         denominator = 1.0 + z * z / total
         centre = (p + z * z / (2.0 * total)) / denominator
         half = z * np.sqrt(p * (1.0 - p) / total + z * z / (4.0 * total * total)) / denominator
-    low = np.where(total > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-    high = np.where(total > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    # No successes (or no failures) puts that end exactly on 0 (or 1); rounding leaves ~1e-17.
+    low = np.where(total > 0, np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0)), np.nan)
+    high = np.where(total > 0, np.where(k >= total, 1.0, np.clip(centre + half, 0.0, 1.0)), np.nan)
     return low, high
 
 
@@ -275,8 +336,10 @@ def paired_difference_ci(
     confidence: float = CONFIDENCE,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    bounds: Bounds | None = None,
 ) -> tuple[float, float, str]:
-    """(low, high, method) for mean(first − second) on pairs: Newcombe for 0/1, else as means."""
+    """(low, high, method) for mean(first − second) on pairs: Newcombe for 0/1, else as means,
+    inside (low − high, high − low) when the metric's `bounds` are given."""
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     if is_binary(a) and is_binary(b):
         return (*paired_rate_difference_ci(a == 1, b == 1, confidence), "Newcombe paired")
@@ -286,5 +349,6 @@ def paired_difference_ci(
         # that amount, not unknown. A NaN here would hide it from the gate forever.
         centre = float(diffs.mean())
         return (centre, centre, "all pairs equal")
-    found = mean_intervals(a - b, confidence, n_resamples, seed, binary_as_rate=False)
+    ranges = difference_bounds(column_bounds(bounds, 1))
+    found = mean_intervals(a - b, confidence, n_resamples, seed, False, as_pairs(ranges))
     return (float(found.low[0]), float(found.high[0]), found.method[0])

@@ -7,12 +7,15 @@ Wilcoxon's original procedure), which does not assume the differences are normal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from vidbench.core.scorers.base import UNBOUNDED, Bounds
+from vidbench.reports.bounded import as_pairs, column_bounds, difference_bounds
+from vidbench.reports.data import builtin_bounds
 from vidbench.reports.intervals import (
     CONFIDENCE,
     N_RESAMPLES,
@@ -80,13 +83,17 @@ def paired_differences(
     confidence: float = CONFIDENCE,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    bounds: Mapping[str, Bounds] | None = None,
 ) -> pd.DataFrame:
     """For each metric and model pair (a, b): mean of a − b on matched jobs, its CI, p-value.
 
     The CI is the mean interval of `reports.intervals` on the differences (Newcombe's paired
-    interval for 0/1 metrics). One bootstrap draw of the matched jobs serves all metrics of a
-    pair (a job missing a metric is skipped for that metric), which keeps large runs fast.
+    interval for 0/1 metrics), inside (low − high, high − low) of the metric's range
+    (`bounds`: metric → (low, high); None: the scorers' declarations). One bootstrap draw
+    of the matched jobs serves all metrics of a pair (a job missing a metric is skipped for
+    that metric), which keeps large runs fast.
     """
+    ranges = builtin_bounds() if bounds is None else bounds
     columns = [
         "metric",
         "model_a",
@@ -111,8 +118,16 @@ def paired_differences(
             if not pairs:
                 continue
             diffs = pd.DataFrame({m: both[model_a] - both[model_b] for m, both in pairs.items()})
+            spans = difference_bounds(
+                column_bounds([ranges.get(m, UNBOUNDED) for m in pairs], len(pairs))
+            )
             found = mean_intervals(
-                diffs.to_numpy(dtype=np.float64), confidence, n_resamples, seed, False
+                diffs.to_numpy(dtype=np.float64),
+                confidence,
+                n_resamples,
+                seed,
+                False,
+                as_pairs(spans),
             )
             for j, (metric, both) in enumerate(pairs.items()):
                 rows.append(_pair_row(metric, (model_a, model_b), both, found, j, confidence))
