@@ -130,7 +130,7 @@ def analyse(run: RunData) -> Analysis:
     ]
     compared = [m for m in compared if m in df.columns and df[m].notna().any()]
     pairwise = (
-        paired_differences(df, compared, models)
+        paired_differences(df, compared, models, bounds=run.bounds)
         if len(models) > 1
         else paired_differences(df, [], models)
     )
@@ -145,7 +145,7 @@ def analyse(run: RunData) -> Analysis:
         models=models,
         quality_metric=quality,
         summary=summary,
-        metric_means=metric_summary(df, metrics, ("model",)),
+        metric_means=metric_summary(df, metrics, ("model",), bounds=run.bounds),
         categories=categories,
         pairwise=pairwise,
         win_rates=win_rates,

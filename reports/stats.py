@@ -6,12 +6,13 @@ intervals are 95% by default and come from `reports.intervals` (chosen by measur
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from vidbench.reports.data import FAILED_STATUSES, NOT_ATTEMPTED
+from vidbench.core.scorers.base import UNBOUNDED, Bounds
+from vidbench.reports.data import FAILED_STATUSES, NOT_ATTEMPTED, builtin_bounds
 from vidbench.reports.intervals import CONFIDENCE, N_RESAMPLES, SEED, mean_intervals, wilson_ci
 
 LATENCY_PERCENTILES = (50, 90, 95)
@@ -45,16 +46,20 @@ def metric_summary(
     confidence: float = CONFIDENCE,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    bounds: Mapping[str, Bounds] | None = None,
 ) -> pd.DataFrame:
-    """Long table: group keys, metric, n, mean, ci_low, ci_high and the interval used."""
+    """Long table: group keys, metric, n, mean, ci_low, ci_high and the interval used; each
+    interval inside its metric's range (`bounds`; None: the scorers' declarations)."""
     columns = [*by, "metric", "n", "mean", "ci_low", "ci_high", "interval"]
     present = [m for m in metrics if m in df.columns]
     if not present or df.empty:
         return pd.DataFrame(columns=columns)
+    declared = builtin_bounds() if bounds is None else bounds
+    ranges = [declared.get(m, UNBOUNDED) for m in present]
     rows = []
     for key, group in _groups(df, by):
         matrix = group[present].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-        found = mean_intervals(matrix, confidence, n_resamples, seed)
+        found = mean_intervals(matrix, confidence, n_resamples, seed, bounds=ranges)
         for i, metric in enumerate(present):
             rows.append(
                 [
