@@ -17,6 +17,7 @@ from vidbench.core.scorers.base import Bounds
 from vidbench.reports.data import metric_bounds
 from vidbench.reports.intervals import mean_intervals, paired_difference_ci
 from vidbench.reports.pairwise import paired_differences
+from vidbench.reports.stats import metric_summary
 
 RANGES: list[Bounds] = [
     (0.0, 1.0),
@@ -158,3 +159,19 @@ def test_run_bounds_come_from_scorers_json_over_the_declarations() -> None:
     assert found["judge_score"] == (0.0, 5.0)
     assert "broken" not in found and "text" not in found
     assert found["latency_s"] == (0.0, None) and found["shot_count"] == (1.0, None)
+
+
+def test_the_metrics_table_keeps_declared_ranges() -> None:
+    # The demo's shapes: a judge score nearly always 1, a shot count nearly always 1.
+    df = pd.DataFrame(
+        {
+            "model": ["m"] * 10,
+            "judge_camera": [1.0] * 8 + [0.1, 0.0],
+            "shot_count": [1] * 9 + [2],
+        }
+    )
+    out = metric_summary(df, ["judge_camera", "shot_count"]).set_index("metric")
+    assert 0.0 <= out.loc["judge_camera", "ci_low"] < out.loc["judge_camera", "ci_high"] <= 1.0
+    assert out.loc["shot_count", "ci_low"] == 1.0 < out.loc["shot_count", "ci_high"] < 2.0
+    given_here = metric_summary(df, ["judge_camera"], bounds={}).set_index("metric")
+    assert given_here.loc["judge_camera", "ci_high"] > 1.0  # no range given: not clipped
