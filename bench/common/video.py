@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import av
 import numpy as np
@@ -15,6 +15,19 @@ import numpy as np
 SILENCE_FLOOR_DBFS = -120.0
 # A decoded frame count this far below the container's own count means the file was cut short.
 TRUNCATION_TOLERANCE = 0.98
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
+# The demuxer each suffix is opened with when a file is transcoded for a page.
+VIDEO_DEMUXERS = {".mp4": "mp4", ".mov": "mov", ".webm": "matroska", ".mkv": "matroska"}
+# The only demuxers FFmpeg may pick when it probes a video a run names: a playlist (HLS,
+# concat, …) or any other container renamed .mp4 is refused, never followed to its segments.
+CONTAINER_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
+
+
+def open_container(source: Path | str | IO[bytes]) -> Any:
+    """A PyAV input container that only the video demuxers above may read."""
+    target = source if hasattr(source, "read") else str(source)
+    return av.open(target, options={"format_whitelist": CONTAINER_WHITELIST})
 
 
 @dataclass(frozen=True)
@@ -116,7 +129,7 @@ class TimelineTracker:
 def probe(path: Path | str) -> VideoProbe:
     """Decode a video fully (video and audio) and report what it delivers; never raises."""
     try:
-        container = av.open(str(path))
+        container = open_container(path)
     except Exception as exc:  # any open failure means "not a usable video"
         return VideoProbe(decodable=False, error=f"cannot open: {exc}")
     try:
@@ -167,7 +180,7 @@ def check_integrity(path: Path | str) -> VideoProbe:
     scoring stage decodes in full later.
     """
     try:
-        container = av.open(str(path))
+        container = open_container(path)
     except Exception as exc:  # any open failure means "not a usable video"
         return VideoProbe(decodable=False, error=f"cannot open: {exc}")
     try:

@@ -95,19 +95,23 @@ class ScoringWorker:
         if work.cached_pass is not None:
             return compute_video(self.scorers, work, work.cached_pass, None, self.unavailable)
         with tempfile.TemporaryDirectory(prefix="vidbench-ray-") as tmp:
-            path = work.path
             if video_bytes is not None:
-                path = Path(tmp) / work.path.name
-                path.write_bytes(video_bytes)
-            elif not path.is_file():
+                copy = Path(tmp) / work.path.name
+                copy.write_bytes(video_bytes)
+                work = replace(work, path=copy, run_root=None)
+            elif not work.path.is_file():
                 error = (
-                    f"video not visible on this Ray node: {path} (put the run directory on a "
-                    "filesystem every node mounts at the same path, or use --ship-videos)"
+                    f"video not visible on this Ray node: {work.path} (put the run directory "
+                    "on a filesystem every node mounts at the same path, or use --ship-videos)"
                 )
                 return compute_video(self.scorers, work, None, error, self.unavailable)
             prepare = next(iter(embed_with.values())).prepare if len(embed_with) == 1 else None
+            source, why = work.open_video()
+            if source is None:
+                return compute_video(self.scorers, work, None, why)
             try:
-                video = decode_pass(path, work.needs, self.sampler, prepare)
+                with source:
+                    video = decode_pass(source, work.needs, self.sampler, prepare)
             except Exception as exc:  # one bad video must not stop the stage
                 return compute_video(self.scorers, work, None, f"decode failed: {exc}")
         return compute_video(self.scorers, work, video, None, self.unavailable)
@@ -193,7 +197,10 @@ class RayExecutor:
     def _send(self, actor: Any, work: Work) -> None:
         payload = None
         if self.settings.ship_videos and work.cached_pass is None:
-            payload = self.ray.put(work.path.read_bytes())
+            source, _ = work.open_video()  # refused: the worker refuses it again, with why
+            if source is not None:
+                with source:
+                    payload = self.ray.put(source.read())
         self.in_flight[actor.score.remote(shippable(work), payload)] = (actor, work)
 
     def _fill(self, actor: Any, queue: collections.deque[Work]) -> None:

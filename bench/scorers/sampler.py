@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import av
 import numpy as np
@@ -24,6 +24,7 @@ from vidbench.core.common.video import (
     TimelineTracker,
     VideoProbe,
     expected_frame_count,
+    open_container,
     stream_fps,
 )
 from vidbench.core.scorers.temporal import (
@@ -245,13 +246,14 @@ class _Consumers:
 
 
 def decode_pass(
-    path: Path,
+    path: Path | IO[bytes],
     needs: set[str],
     settings: SamplerSettings,
     prepare: Callable[[list[np.ndarray]], Any] | None = None,
 ) -> VideoPass:
-    """Decode `path` once and compute the requested products (see PRODUCTS)."""
-    with av.open(str(path)) as container:
+    """Decode `path` (a file or an open binary file) once and compute the requested products
+    (see PRODUCTS)."""
+    with open_container(path) as container:
         video = container.streams.video[0]
         # One decoding thread: frame threading spent 20-40% more CPU for the same frames
         # (docs/performance.md), and the cores are already busy with the scorers and the

@@ -110,7 +110,7 @@ class Stage:
         self, job: Job, path: Path, sha256: str, missing: list[str], keys: dict[str, str]
     ) -> Work:
         """Which products must be decoded, given what the pass and embedding caches hold."""
-        work = Work(job, path, sha256, missing, keys, set(), {})
+        work = Work(job, path, sha256, missing, keys, set(), {}, run_root=self.run.path)
         wanted: set[str] = {"probe"}
         for name in missing:
             scorer = self.scorers.by_name[name]
@@ -156,8 +156,12 @@ class Stage:
             return work.cached_pass, None
         embedders = list(work.embed_with.values())
         prepare = embedders[0].prepare if len(embedders) == 1 else None
+        source, why = work.open_video()  # no window between the check and the read
+        if source is None:
+            return None, why
         try:
-            return decode_pass(work.path, work.needs, self.sampler, prepare), None
+            with source:
+                return decode_pass(source, work.needs, self.sampler, prepare), None
         except Exception as exc:  # one bad video must not stop the stage
             return None, f"decode failed: {exc}"
 

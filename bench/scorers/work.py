@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from vidbench.core.config.settings import ClipSettings
 from vidbench.core.scorers.base import Scorer, ScorerContext
 from vidbench.core.scorers.registry import scorer_class
 from vidbench.core.scorers.sampler import SamplerSettings, VideoPass
+from vidbench.core.store.confine import VIDEO_SUFFIXES, open_confined
 from vidbench.core.store.jobs import Job
 
 
@@ -52,6 +53,18 @@ class Work:
     embed_with: dict[str, Any]  # embedder id → embedder, for embeddings not in cache
     cached_pass: VideoPass | None = None
     embeddings: dict[str, Any] = field(default_factory=dict)  # embedder id → cached embeddings
+    run_root: Path | None = None  # the run directory `path` must stay inside
+
+    def open_video(self) -> tuple[IO[bytes] | None, str | None]:
+        """The video opened inside its run without following a link (see `open_confined`),
+        or why not; without a run root, the path as given (a copy the worker made itself)."""
+        if self.run_root is None:
+            return open(self.path, "rb"), None  # noqa: SIM115 - the caller closes it
+        relative = self.path.relative_to(self.run_root).as_posix()
+        source, why = open_confined(self.run_root, relative, VIDEO_SUFFIXES)
+        if source is None:
+            return None, f"not decoded: {self.path.name} is {why}"
+        return source, None
 
 
 # One video out of the decode thread: its work item, its pass, or why it could not be decoded.

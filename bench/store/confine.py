@@ -9,11 +9,14 @@ Imports the standard library only.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
-# The demuxer each suffix is opened with: never probed, so a playlist renamed .mp4 is not read as HLS.
-VIDEO_DEMUXERS = {".mp4": "mp4", ".mov": "mov", ".webm": "matroska", ".mkv": "matroska"}
+from vidbench.core.common.video import VIDEO_DEMUXERS, VIDEO_SUFFIXES
+
+__all__ = ["VIDEO_DEMUXERS", "VIDEO_SUFFIXES", "confine", "confined_file", "open_confined"]
+
 GLOB_CHARACTERS = frozenset("*?[]{}")
 
 
@@ -48,6 +51,50 @@ def confine(
     if not target.is_file():
         return None, "not a regular file"
     return target, None
+
+
+def _walk_open(base: Path, parts: tuple[str, ...]) -> int:
+    """A descriptor for base/parts opened one component at a time, never through a link."""
+    nofollow = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    folder = os.open(base, os.O_RDONLY | os.O_DIRECTORY | nofollow)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NONBLOCK | nofollow, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def open_confined(
+    root: Path, relative: object, suffixes: tuple[str, ...] | None = None
+) -> tuple[BinaryIO | None, str | None]:
+    """(an open binary file, None) for what `confine` accepts, opened without a window.
+
+    `confine` checks names; between its check and a later open by name, a folder could be
+    swapped for a link. Here every component is opened relative to the previous one with
+    O_NOFOLLOW, so the file read is the one checked: a regular file with one name (a hard
+    link could be a second name of a file outside the run). The caller closes the file.
+    """
+    target, why = confine(root, relative, suffixes)
+    if target is None:
+        return None, why
+    base = root.resolve(strict=True)
+    parts = target.relative_to(base).parts
+    try:
+        fd = _walk_open(base, parts)
+    except OSError:
+        return None, "a symbolic link or missing"
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None, "not a regular file"
+    if info.st_nlink > 1:
+        os.close(fd)
+        return None, f"a hard link ({info.st_nlink} names): copy the file into the run to use it"
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), None
 
 
 def confined_file(
