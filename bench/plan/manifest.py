@@ -12,6 +12,7 @@ from typing import Any
 
 from vidbench.core.config.config import LoadedConfig
 from vidbench.core.plan.adapter_factory import planning_adapter
+from vidbench.core.plan.fingerprint import config_fingerprint
 from vidbench.core.plan.plan import Plan
 from vidbench.core.suites.suite import LoadedSuite
 
@@ -82,7 +83,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The manifest written at run start (end time added when the run finishes)."""
     cfg = config.config
-    return {
+    manifest = {
         "name": cfg.name,
         "run_id": run_id,
         "created_at": utc_now(),
@@ -125,6 +126,9 @@ def build_manifest(
         },
         "plan_notes": plan.notes[:200],
     }
+    # Which runs `history` compares: derived from the manifest alone, so old runs get it too.
+    manifest["fingerprint"] = config_fingerprint(manifest)
+    return manifest
 
 
 def _installed() -> bool:
