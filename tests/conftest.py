@@ -13,6 +13,13 @@ from vidbench.core.seam import secrets
 # headline metric); tests, and the CLI processes they start, stay offline.
 os.environ.setdefault("VIDBENCH_CLIP_DOWNLOAD", "0")
 
+# The CLI's piped output wraps at COLUMNS (140 when unset). pytest-xdist workers run with
+# COLUMNS=80 and longer tmp paths (`…/popen-gw0/…`), so messages naming a file wrapped where
+# the serial run's fit, and tests looking for a field name or a whole progress line failed
+# only with -n 2. Workers get a wide COLUMNS (pytest_configure below, before any test module
+# imports the CLI); the controller's own report keeps the terminal's width.
+WORKER_COLUMNS = "400"
+
 # A suite started in the background (a script's `make test &`, nohup, some CI runners)
 # inherits SIGINT ignored, and so does every process it starts: a `vidbench run` child then
 # ignored the Ctrl-C of tests/e2e/test_kill_resume.py, finished all its jobs and exited 0
@@ -52,6 +59,8 @@ RAY_TEST_FILES = frozenset({"test_scorers_executor_ray.py"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        os.environ["COLUMNS"] = WORKER_COLUMNS
     config.addinivalue_line("markers", "ray: starts a local Ray cluster (one worker runs them)")
     config.addinivalue_line("markers", "heavy: a unit test of 2 s or more (not in test-fast)")
 

@@ -32,13 +32,17 @@ How a provider simulator plugs in
    creating the task and answer a 5xx.
 4. In a poll handler: `ctx.fault("poll_5xx_rate")`, `ctx.fault("malformed_body_rate")`
    (→ `malformed_response()`), then `phase = ctx.observe(task)` gives the `Phase` now
-   (computed from timestamps, nothing runs in the background) and starts the render
-   once the task runs. `ctx.video_url(request, task)` is a signed, expiring URL on
+   (computed from timestamps; the clip's render started at the create, in the
+   renderer's pool, so the task is done at the profile's time whatever rendering costs
+   here; with `eager_render: false` it starts here once the task runs). `ctx.video_url(request, task)` is a signed, expiring URL on
    `/files/...` of the same server (lifetime `ctx.settings["video_url_ttl_s"]`, fault
    `expired_url_rate` honoured; signing in `vidbench.core.sim.files`); the server serves it,
    including the truncation fault. Providers that serve the bytes themselves use
    `await ctx.video_path(task)`, which raises `RenderFailed` (answer a 500), and
-   `vidbench.core.sim.media.TruncatedFileResponse` for the truncation fault.
+   `vidbench.core.sim.media.TruncatedFileResponse` for the truncation fault. A download
+   that waits for a render still running is answered with the wait in the
+   `x-sim-render-overrun-s` header (both ways, nothing to do in the provider's code); the
+   runner records it apart and leaves it out of latency.
 5. `ctx.clock` is replaceable (tests jump it forward to check expiry and visibility).
 """
 
