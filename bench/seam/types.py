@@ -171,6 +171,11 @@ class TaskState:
     poll_after_s: float | None = None  # provider's hint for the next poll
     raw_status: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Gateways: where the task stands in the provider's queue (fal's `queue_position`, 0 next).
+    queue_position: int | None = None
+    # Seconds the provider says the task waited before it started (Replicate's
+    # `started_at - created_at`), where it reports them; None where only polling can tell.
+    provider_queue_s: float | None = None
 
 
 @dataclass(frozen=True)
