@@ -13,6 +13,7 @@ import typer
 
 from vidbench import __version__
 from vidbench.cli import history as cli_history
+from vidbench.cli import starter as cli_starter
 from vidbench.cli import tools as cli_tools
 from vidbench.cli import views as views
 from vidbench.cli.stages import (
@@ -76,11 +77,10 @@ def validate(
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Check a suite or a config file and list every problem."""
-    from vidbench.core.config.resources import is_suite_name, suite_path
+    from vidbench.core.config.bundled import resolve_named
     from vidbench.core.config.yamlfile import load_yaml
 
-    if not file.exists() and is_suite_name(str(file)):
-        file = suite_path(str(file))  # `vidbench validate core` checks the bundled suite
+    file = resolve_named(file)  # `vidbench validate smoke` checks the bundled suite
     data, _ = load_yaml(file)
     if isinstance(data, dict) and "models" in data:
         from vidbench.core.config.config import load_config
@@ -147,10 +147,10 @@ def plan(
 ) -> None:
     """Show the jobs and the estimated cost per model, and check the budget."""
     from vidbench.cli.plan_view import show_plan
-    from vidbench.core.config.config import load_config
+    from vidbench.core.config.bundled import load_named_config
     from vidbench.core.run.pipeline import prepare
 
-    loaded = load_config(config)
+    loaded = load_named_config(config)  # a file, or a bundled config's name
     _override_suite(loaded, suite)
     _, the_plan = prepare(
         loaded, sample=sample, stratify=_stratify(stratify), seed=seed, assets_root=assets_root
@@ -180,7 +180,7 @@ def run(
     assets_root: AssetsRootOpt = None,
 ) -> None:
     """Generate → score → report."""
-    from vidbench.core.config.config import load_config
+    from vidbench.core.config.bundled import load_named_config
 
     if config is None and resume is None:
         raise Exit(EXIT_USAGE, "give a CONFIG, or --resume RUN_DIR")
@@ -190,7 +190,7 @@ def run(
     if max_cost_problem:
         raise Exit(EXIT_USAGE, max_cost_problem)
     if config is not None:
-        loaded = load_config(config)
+        loaded = load_named_config(config)  # a file, or a bundled config's name
     else:
         from vidbench.core.run.pipeline import config_from_manifest
         from vidbench.core.store.store import RunDir
@@ -318,6 +318,7 @@ def compare(
 
 cli_tools.register(app)  # reconcile, sim, demo, models, doctor, arena; `suites`
 cli_history.register(app)  # history and publish
+cli_starter.register(app)  # configs and init
 
 
 # ----- entry point ------------------------------------------------------------------------

@@ -92,11 +92,10 @@ def doctor(
 ) -> None:
     """Environment and weights, with known-answer tests on real photos, and every scorer the
     config (or the demo) needs; exit 2 when one fails, with the command that fixes it."""
-    from vidbench.core.config.config import load_config
-    from vidbench.core.config.resources import config_path
+    from vidbench.core.config.bundled import load_named_config
     from vidbench.core.scorers.doctor import Needs, report_lines, run_doctor
 
-    loaded = load_config(config if config is not None else config_path("demo"))
+    loaded = load_named_config(config if config is not None else "demo")
     cfg = loaded.config
     label = str(config) if config is not None else "the demo"
     needs = Needs(label, tuple(cfg.scorers), cfg.clip, dict(cfg.scorer_options), cfg.judge)
@@ -160,9 +159,11 @@ def suites_checks(
     """Draft yes/no checks for prompts without any, into a copy of the suite to review."""
     import os
 
+    from vidbench.core.config.bundled import resolve_named
     from vidbench.core.config.checks import JudgeSettings
     from vidbench.core.scorers.checks_draft import draft_suite
 
+    suite = resolve_named(suite, ("suite",))  # a file, or a bundled suite's name
     settings = JudgeSettings(model=judge, base_url=base_url, api_key_env=api_key_env)
     key = os.environ.get(api_key_env) if api_key_env else None
     if api_key_env and not key:
