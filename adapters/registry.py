@@ -35,6 +35,7 @@ _BUILTIN: dict[str, str] = {
     "gemini_omni": "vidbench.adapters.gemini_omni",
     "wan": "vidbench.adapters.wan",
     "minimax": "vidbench.adapters.minimax",
+    "fal": "vidbench.adapters.fal",
 }
 
 
