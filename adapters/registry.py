@@ -36,6 +36,7 @@ _BUILTIN: dict[str, str] = {
     "wan": "vidbench.adapters.wan",
     "minimax": "vidbench.adapters.minimax",
     "fal": "vidbench.adapters.fal",
+    "replicate": "vidbench.adapters.replicate",
 }
 
 
