@@ -14,6 +14,7 @@ import functools
 import importlib
 import importlib.metadata
 import logging
+import types
 from typing import TYPE_CHECKING
 
 from vidbench.core.seam.adapter import Adapter
@@ -52,13 +53,27 @@ def _third_party() -> dict[str, str]:
     return found
 
 
+# Registered in this process by `register` (a notebook, a test); not seen by other processes.
+_IN_PROCESS: dict[str, object] = {}
+
+
+def register(name: str, adapter: type[Adapter], simulator: SimMount | None = None) -> None:
+    """Register an adapter class (and its simulator) under `name` in this process only; an
+    installed package uses the entry point instead. A built-in name cannot be replaced."""
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in adapter")
+    if getattr(adapter, "name", name) != name:
+        raise TypeError(f"{adapter.__name__} declares name {adapter.name!r}, not {name!r}")
+    _IN_PROCESS[name] = types.SimpleNamespace(ADAPTER=adapter, SIMULATOR=simulator)
+
+
 def refresh() -> None:
     """Forget the entry points read so far (after installing a plugin in-process, in tests)."""
     _third_party.cache_clear()
 
 
 def _modules() -> dict[str, str]:
-    return {**_BUILTIN, **_third_party()}
+    return {**_BUILTIN, **_third_party(), **dict.fromkeys(_IN_PROCESS, "(registered here)")}
 
 
 def names() -> list[str]:
@@ -72,6 +87,8 @@ def _module(name: str) -> object:
         close = difflib.get_close_matches(name, modules, n=1)
         hint = f" — did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"unknown adapter {name!r}{hint} (known: {', '.join(modules)})")
+    if name in _IN_PROCESS:
+        return _IN_PROCESS[name]
     return importlib.import_module(modules[name])
 
 

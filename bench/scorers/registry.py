@@ -54,9 +54,22 @@ def plugin_scorers() -> dict[str, str]:
     return dict(_plugin_cache[key])
 
 
+# Registered in this process by `register` (a notebook, a test); not seen by other processes.
+_IN_PROCESS: dict[str, type[Scorer]] = {}
+
+
+def register(cls: type[Scorer]) -> None:
+    """Register a scorer class under its declared `name` in this process only; an installed
+    package uses the entry point instead. A built-in name cannot be replaced."""
+    if cls.name in BUILTIN_SCORERS:
+        raise ValueError(f"{cls.name!r} is a built-in scorer")
+    _IN_PROCESS[cls.name] = cls
+
+
 def registered() -> dict[str, str]:
     """Every scorer name → "module:Class", built-ins first."""
-    return {**BUILTIN_SCORERS, **plugin_scorers()}
+    here = {name: f"{cls.__module__}:{cls.__qualname__}" for name, cls in _IN_PROCESS.items()}
+    return {**BUILTIN_SCORERS, **plugin_scorers(), **here}
 
 
 def scorer_names() -> list[str]:
@@ -74,6 +87,8 @@ def unknown_scorer(name: str) -> str:
 
 def scorer_class(name: str) -> type[Scorer]:
     """The class registered under `name`; KeyError with a "did you mean" when unknown."""
+    if name in _IN_PROCESS:
+        return _IN_PROCESS[name]
     target = registered().get(name)
     if target is None:
         raise KeyError(unknown_scorer(name))
