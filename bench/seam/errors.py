@@ -7,6 +7,7 @@ with `vidbench.core.seam.secrets.redact` (every registered key, bearer tokens, J
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vidbench.core.seam.secrets import redact
 from vidbench.core.seam.types import ErrorKind
@@ -156,3 +157,28 @@ class UnsupportedRequest(VidbenchError):
 def truncate(text: str, limit: int = BODY_LIMIT_CHARS) -> str:
     """Shorten text for an error message or record."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def retype(
+    error: ProviderError,
+    kind: type[ProviderError],
+    message: str | None = None,
+    *,
+    provider: str | None = None,
+    request_id: str | None = None,
+) -> ProviderError:
+    """`error` as a sharper `kind` (an adapter's refine hook): status, code, request id and
+    body kept; `message` replaces the provider's words where given, `provider` and
+    `request_id` where the adapter knows better. A `RateLimited` keeps the wait it was told."""
+    fields: dict[str, Any] = {
+        "provider": error.provider if provider is None else provider,
+        "status_code": error.status_code,
+        "code": error.code,
+        "request_id": error.request_id if request_id is None else request_id,
+        "body": error.body,
+    }
+    text = error.message if message is None else message
+    if issubclass(kind, RateLimited):
+        retry_after_s = error.retry_after_s if isinstance(error, RateLimited) else None
+        return kind(text, retry_after_s=retry_after_s, **fields)
+    return kind(text, **fields)
