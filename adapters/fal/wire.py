@@ -267,13 +267,9 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """A 422 whose type is a content decision → ContentRejected; a 403 saying the balance is
     exhausted → BillingError."""
-    fields: dict[str, Any] = {
-        "provider": NAME, "status_code": error.status_code, "code": error.code,
-        "request_id": error.request_id, "body": error.body,
-    }  # fmt: skip
     text = f"{error.code or ''} {error.body}".lower()
     if error.status_code == 422 and any(marker in text for marker in MODERATION_TYPES):
-        return errors.ContentRejected(error.message, **fields)
+        return errors.retype(error, errors.ContentRejected, provider=NAME)
     if error.status_code == 403 and ("balance" in text or "locked" in text):
-        return errors.BillingError(error.message, **fields)
+        return errors.retype(error, errors.BillingError, provider=NAME)
     return error

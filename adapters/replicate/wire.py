@@ -161,11 +161,5 @@ def parse_error(response: Any) -> tuple[str, str | None]:
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """402 (no credit) → BillingError."""
     if error.status_code == 402:
-        return errors.BillingError(
-            error.message,
-            provider=NAME,
-            status_code=402,
-            request_id=error.request_id,
-            body=error.body,
-        )
+        return errors.retype(error, errors.BillingError, provider=NAME)
     return error
