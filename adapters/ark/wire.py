@@ -328,26 +328,17 @@ def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.Provi
     """Sharpen the status-code mapping with Ark's error codes (https://www.volcengine.com/docs/82379/1299023)."""
     code = exc.code or ""
     message = exc.message
-    fields: dict[str, Any] = dict(
-        provider=PROVIDER,
-        status_code=exc.status_code,
-        code=exc.code,
-        request_id=exc.request_id,
-        body=exc.body,
-    )
     if exc.status_code == 400 and code.startswith("Input") and "SensitiveContentDetected" in code:
-        return errors.ContentRejected(message, **fields)
+        return errors.retype(exc, errors.ContentRejected, provider=PROVIDER)
     if code == "AccountOverdueError" or code.startswith("OperationDenied.ServiceNotOpen"):
-        return errors.BillingError(message, **fields)
+        return errors.retype(exc, errors.BillingError, provider=PROVIDER)
     lifecycle = LIFECYCLES.get(provider_model)
     gone = "no longer available" in message.lower() or code == "InvalidEndpoint.ClosedEndpoint"
     if (exc.status_code == 404 and lifecycle is not None and lifecycle.retired) or gone:
         instead = f"; use {lifecycle.replacement}" if lifecycle and lifecycle.replacement else ""
-        return errors.ModelGone(
-            f"model {provider_model!r} is retired{instead}: {message}", **fields
-        )
+        retired = f"model {provider_model!r} is retired{instead}: {message}"
+        return errors.retype(exc, errors.ModelGone, retired, provider=PROVIDER)
     if exc.status_code == 404 and code in ("InvalidEndpointOrModel.NotFound", "ModelNotOpen"):
-        return errors.NotFound(
-            f"model or endpoint {provider_model!r} not found or not activated: {message}", **fields
-        )
+        missing = f"model or endpoint {provider_model!r} not found or not activated: {message}"
+        return errors.retype(exc, errors.NotFound, missing, provider=PROVIDER)
     return exc

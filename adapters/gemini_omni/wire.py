@@ -164,14 +164,10 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 
 def refine_error(exc: errors.ProviderError) -> errors.ProviderError:
     """A rejected key (Google answers 400 API_KEY_INVALID) → AuthError; quota → RateLimited."""
-    fields: dict[str, Any] = dict(
-        provider=PROVIDER, status_code=exc.status_code, code=exc.code,
-        request_id=exc.request_id, body=exc.body,
-    )  # fmt: skip
     if "API_KEY_INVALID" in exc.body or "api key not valid" in exc.message.lower():
-        return errors.AuthError(exc.message, **fields)
+        return errors.retype(exc, errors.AuthError, provider=PROVIDER)
     if exc.status_code == 404 and "no longer available" in exc.message.lower():
-        return errors.ModelGone(exc.message, **fields)
+        return errors.retype(exc, errors.ModelGone, provider=PROVIDER)
     if exc.code == "RESOURCE_EXHAUSTED" and not isinstance(exc, errors.RateLimited):
-        return errors.RateLimited(exc.message, **fields)
+        return errors.retype(exc, errors.RateLimited, provider=PROVIDER)
     return exc

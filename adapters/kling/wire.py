@@ -241,14 +241,4 @@ def refine_error(exc: errors.ProviderError, body_text: str | None = None) -> err
     )
     if meaning:
         message = f"{meaning}: {message}"
-    common: dict[str, Any] = {
-        "provider": PROVIDER,
-        "status_code": exc.status_code,
-        "code": exc.code,
-        "request_id": request_id,
-        "body": exc.body,
-    }
-    if issubclass(cls, errors.RateLimited):
-        retry_after = exc.retry_after_s if isinstance(exc, errors.RateLimited) else None
-        return errors.RateLimited(message, retry_after_s=retry_after, **common)
-    return cls(message, **common)
+    return errors.retype(exc, cls, message, provider=PROVIDER, request_id=request_id)

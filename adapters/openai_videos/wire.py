@@ -241,22 +241,15 @@ def as_float(value: Any) -> float | None:
 
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """The OpenAI envelope's meanings: a shut-down model, an empty quota, moderation."""
-    fields: dict[str, Any] = {
-        "provider": NAME,
-        "status_code": error.status_code,
-        "code": error.code,
-        "request_id": error.request_id,
-        "body": error.body,
-    }
     message, status = error.message, error.status_code
     lowered = message.lower()
     if status == 410 or (
         status == 404
         and (error.code == "model_not_found" or any(m in lowered for m in GONE_MARKERS))
     ):
-        return errors.ModelGone(f"{GONE_MESSAGE} ({message})", **fields)
+        return errors.retype(error, errors.ModelGone, f"{GONE_MESSAGE} ({message})", provider=NAME)
     if status == 429 and error.code == "insufficient_quota":
-        return errors.BillingError(message, **fields)
+        return errors.retype(error, errors.BillingError, provider=NAME)
     if status == 400 and is_moderation(error.code, message):
-        return errors.ContentRejected(message, **fields)
+        return errors.retype(error, errors.ContentRejected, provider=NAME)
     return error

@@ -227,19 +227,12 @@ def google_error_parser(response: httpx.Response) -> tuple[str, str | None]:
 
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """Google answers a rejected key or a billing problem with 400: type them as such."""
-    fields: dict[str, Any] = {
-        "provider": NAME,
-        "status_code": error.status_code,
-        "code": error.code,
-        "request_id": error.request_id,
-        "body": error.body,
-    }
     if error.status_code == 400 and (
         "API_KEY_INVALID" in error.body or "API key not valid" in error.message
     ):
-        return errors.AuthError(error.message, **fields)
+        return errors.retype(error, errors.AuthError, provider=NAME)
     if error.status_code == 400 and "billing" in error.message.lower():
-        return errors.BillingError(error.message, **fields)
+        return errors.retype(error, errors.BillingError, provider=NAME)
     if error.status_code == 404 and "no longer available" in error.message.lower():
-        return errors.ModelGone(f"{error.message} {GONE_HINT}", **fields)
+        return errors.retype(error, errors.ModelGone, f"{error.message} {GONE_HINT}", provider=NAME)
     return error

@@ -176,15 +176,12 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 
 def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.ProviderError:
     """A retired or vanished model → ModelGone naming the replacement; quota → RateLimited."""
-    fields: dict[str, Any] = dict(
-        provider=PROVIDER, status_code=exc.status_code, code=exc.code,
-        request_id=exc.request_id, body=exc.body,
-    )  # fmt: skip
     lifecycle = LIFECYCLES.get(provider_model)
     gone = "no longer available" in exc.message.lower()
     if exc.status_code == 404 and (gone or (lifecycle is not None and lifecycle.retired)):
         instead = f"; use {lifecycle.replacement}" if lifecycle and lifecycle.replacement else ""
-        return errors.ModelGone(f"{provider_model} is retired{instead}: {exc.message}", **fields)
+        retired = f"{provider_model} is retired{instead}: {exc.message}"
+        return errors.retype(exc, errors.ModelGone, retired, provider=PROVIDER)
     if exc.code == "RESOURCE_EXHAUSTED" and not isinstance(exc, errors.RateLimited):
-        return errors.RateLimited(exc.message, **fields)
+        return errors.retype(exc, errors.RateLimited, provider=PROVIDER)
     return exc

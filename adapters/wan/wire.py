@@ -153,18 +153,17 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 def refine_error(exc: errors.ProviderError) -> errors.ProviderError:
     """Sharpen the status mapping with DashScope's codes (error-code page of Model Studio)."""
     code = exc.code or ""
-    fields: dict[str, Any] = dict(
-        provider=PROVIDER, status_code=exc.status_code, code=exc.code,
-        request_id=exc.request_id, body=exc.body,
-    )  # fmt: skip
+    kind: type[errors.ProviderError] | None = None
     if any(code.startswith(c) for c in MODERATION_CODES):
-        return errors.ContentRejected(exc.message, **fields)
-    if code == "Arrearage":
-        return errors.BillingError(exc.message, **fields)
-    if code == "InvalidApiKey":
-        return errors.AuthError(exc.message, **fields)
-    if code.startswith("Throttling") and not isinstance(exc, errors.RateLimited):
-        return errors.RateLimited(exc.message, **fields)
-    if code in ("ModelNotFound", "Model.NotFound") or "model not exist" in exc.message.lower():
-        return errors.NotFound(exc.message, **fields)
+        kind = errors.ContentRejected
+    elif code == "Arrearage":
+        kind = errors.BillingError
+    elif code == "InvalidApiKey":
+        kind = errors.AuthError
+    elif code.startswith("Throttling") and not isinstance(exc, errors.RateLimited):
+        kind = errors.RateLimited
+    elif code in ("ModelNotFound", "Model.NotFound") or "model not exist" in exc.message.lower():
+        kind = errors.NotFound
+    if kind is not None:
+        return errors.retype(exc, kind, provider=PROVIDER)
     return exc
