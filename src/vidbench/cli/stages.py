@@ -297,7 +297,8 @@ def _score(run_dir: Path, scorer_names: list[str] | None, overrides: dict[str, A
         highlight=False,
     )
     for name, reason in summary.unavailable.items():
-        console.print(f"[yellow]unavailable[/yellow] {name}: {reason}", highlight=False)
+        # escaped: "pip install 'vidbench[clip]'" is not markup (rich dropped "[clip]")
+        console.print(f"[yellow]unavailable[/yellow] {name}: {escape(reason)}", highlight=False)
     build_results(run)
 
 
