@@ -38,6 +38,7 @@ _BUILTIN: dict[str, str] = {
     "minimax": "vidbench.adapters.minimax",
     "fal": "vidbench.adapters.fal",
     "replicate": "vidbench.adapters.replicate",
+    "openrouter": "vidbench.adapters.openrouter",
 }
 
 
