@@ -310,7 +310,7 @@ def report_stage(run_dir: Path, formats: tuple[str, ...]) -> None:
 
 def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
     from vidbench.core.store.store import RunDir
-    from vidbench.reports.build import summary_table, write_reports
+    from vidbench.reports.build import run_summary_table, write_reports
 
     run = RunDir(run_dir)
     if not run.results_path.exists():
@@ -322,7 +322,9 @@ def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
 
     df = pd.read_parquet(run.results_path)
     console.print(
-        views.summary_view(summary_table(df), simulated=bool(df["simulated"].fillna(False).any()))
+        views.summary_view(
+            run_summary_table(run_dir), simulated=bool(df["simulated"].fillna(False).any())
+        )
     )
     plots = [p for p in paths if p.parent.name == "plots"]
     for path in paths:
