@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from vidbench.reports.analysis import Analysis, analyse, summary_table
 from vidbench.reports.data import load_run
 from vidbench.reports.html import write_html_report
 from vidbench.reports.markdown import summary_csv, write_markdown_report
 from vidbench.reports.plots import Plot, category_bars, latency_cdf, model_colours, quality_scatter
+from vidbench.reports.quality import choose_quality
 
 FORMATS = ("html", "md", "csv")
+PARETO = "pareto"  # the decision panel's plot: quality vs cost per usable clip
 
-__all__ = ["FORMATS", "draw_plots", "summary_table", "write_reports"]
+__all__ = ["FORMATS", "PARETO", "draw_plots", "run_summary_table", "summary_table", "write_reports"]
 
 
 def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
@@ -23,7 +27,18 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
     simulated = frozenset(analysis.run.simulated_models)
     plots = [
         quality_scatter(
-            analysis.summary,
+            analysis.ranked_summary(),
+            "cost_per_usable_clip_usd",
+            "cost per usable clip (USD)",
+            label,
+            colours,
+            out_dir,
+            PARETO,
+            f"{label} vs cost per usable clip",
+            simulated,
+        ),
+        quality_scatter(
+            analysis.ranked_summary(),
             "cost_per_clip_usd",
             "cost per clip (USD)",
             label,
@@ -34,7 +49,7 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
             simulated,
         ),
         quality_scatter(
-            analysis.summary,
+            analysis.ranked_summary(),
             "latency_p50_s",
             "latency p50 (s)",
             label,
@@ -48,6 +63,14 @@ def draw_plots(analysis: Analysis, out_dir: Path) -> list[Plot]:
         category_bars(analysis.categories, label, colours, out_dir),
     ]
     return [p for p in plots if p is not None]
+
+
+def run_summary_table(run_dir: Path) -> pd.DataFrame:
+    """The console's per-model table for a run, with its ranking metric's mean (judge_score
+    where CLIP is unavailable and the config falls back to it)."""
+    run = load_run(run_dir)
+    ranking = choose_quality(run.results, run.manifest, run.scorers).metric
+    return summary_table(run.results, ranking)
 
 
 def write_reports(run_dir: Path, formats: Sequence[str] = FORMATS) -> list[Path]:

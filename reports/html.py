@@ -17,13 +17,15 @@ from vidbench.reports import formatting as fmt
 from vidbench.reports.analysis import Analysis
 from vidbench.reports.arena import preference_view, run_preference
 from vidbench.reports.data import as_dict, unavailable_scorers
-from vidbench.reports.draws import draws_view
+from vidbench.reports.draws_section import draws_section_view
+from vidbench.reports.gallery import GALLERY_PAGE_SIZE, gallery_pages
+from vidbench.reports.headline import headline_view
+from vidbench.reports.paths import publishable_path, scrub, scrub_text, suite_folder
 from vidbench.reports.plots import Plot, model_colours
 from vidbench.reports.posters import ensure_posters
 
 TEMPLATES = Path(__file__).parent / "templates"
 PROTOCOL_KEYS = ("frames", "model", "filter", "scope", "comparable_with", "differences")
-GALLERY_PAGE_SIZE = 12  # prompts per gallery page: enough to compare, few enough videos to load
 
 
 def environment() -> jinja2.Environment:
@@ -100,82 +102,28 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.replace({np.nan: None}).to_dict("records")
 
 
-def _clean(value: Any) -> str | None:
-    return None if fmt.is_missing(value) else str(value)
+def _path_fact(value: Any, run_dir: str | None, suite_dir: str | None) -> Any:
+    """A manifest path as a report may show it: relative, never the author's machine."""
+    return publishable_path(value, run_dir, suite_dir) if isinstance(value, str) else value
 
 
-def _gallery_cell(record: dict[str, Any], posters: dict[str, str]) -> dict[str, Any]:
-    """One job's gallery cell: its video (poster, original, sheet), status and verdicts."""
-    usable = record["usable"]
-    detail = record["detail"]
-    return {
-        "sample": record["sample"],
-        "status": str(record["status"]),
-        "error_kind": _clean(record["error_kind"]),
-        "detail": None if fmt.is_missing(detail) else fmt.truncate(detail, 240),
-        "video": fmt.safe_relative_url(record["video_path"]),
-        "poster": fmt.safe_relative_url(posters.get(str(record["video_path"]))),
-        "original": fmt.safe_relative_url(record["original_path"]),  # published sites
-        "sheet": fmt.safe_relative_url(record["contact_sheet"]),
-        "usable": None if fmt.is_missing(usable) else bool(usable),
-        "usable_reason": _clean(record["usable_reason"]),
-        "latency_s": record["latency_s"],
-        "judge_score": record["judge_score"],
-        "judge_failed": [q for q in str(record["judge_failed"] or "").split("; ") if q],
-    }
-
-
-def gallery_pages(
-    df: pd.DataFrame,
-    models: Sequence[str],
-    page_size: int = GALLERY_PAGE_SIZE,
-    posters: dict[str, str] | None = None,
-) -> list[list[dict[str, Any]]]:
-    """Prompts in suite order, each with per-model cells (one per sample), split into pages."""
-    wanted = [
-        "prompt_id",
-        "category",
-        "lang",
-        "text",
-        "model",
-        "sample",
-        "status",
-        "error_kind",
-        "detail",
-        "video_path",
-        "original_path",
-        "contact_sheet",
-        "usable",
-        "usable_reason",
-        "latency_s",
-        "judge_score",
-        "judge_failed",
-    ]
-    # Plain dicts, not per-group pandas access: this runs once per job on large runs.
-    table = df.reindex(columns=wanted).astype(object)
-    records = table.where(table.notna(), None).to_dict("records")
-    prompts: dict[str, dict[str, Any]] = {}
-    for record in sorted(records, key=lambda r: (str(r["model"]), r["sample"] or 0)):
-        prompt_id = str(record["prompt_id"])
-        prompt = prompts.get(prompt_id)
-        if prompt is None:
-            prompt = prompts[prompt_id] = {
-                "prompt_id": prompt_id,
-                "category": str(record["category"]),
-                "lang": _clean(record["lang"]),
-                "text": _clean(record["text"]) or "",
-                "cells": {m: [] for m in models},
-            }
-        cell = _gallery_cell(record, posters or {})
-        prompt["cells"].setdefault(str(record["model"]), []).append(cell)
-    # Suite order = first appearance in the results table.
-    order = {p: i for i, p in enumerate(dict.fromkeys(df["prompt_id"].astype(str)))}
-    ordered = sorted(prompts.values(), key=lambda p: order.get(p["prompt_id"], 0))
-    return [ordered[i : i + page_size] for i in range(0, len(ordered), page_size)] or [[]]
-
-
-def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest fields a reader looks for, plus pretty JSON of the config and packages."""
+def manifest_view(manifest: dict[str, Any], run_dir: Path | None = None) -> dict[str, Any]:
+    """The manifest fields a reader looks for, plus pretty JSON of the config and packages;
+    every path relative to the run directory or the suite's folder (`reports.paths`)."""
+    root = str(Path(run_dir).resolve()) if run_dir is not None else None
+    suite_dir = suite_folder(manifest)
+    manifest = scrub(
+        {
+            **manifest,
+            "config_path": _path_fact(manifest.get("config_path"), root, suite_dir),
+            "suite": {
+                **as_dict(manifest.get("suite")),
+                "path": _path_fact(as_dict(manifest.get("suite")).get("path"), root, suite_dir),
+            },
+        },
+        root,
+        suite_dir,
+    )
     suite = as_dict(manifest.get("suite"))
     facts = [
         ("Run", manifest.get("run_id") or manifest.get("name")),
@@ -196,7 +144,7 @@ def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
         ("Suite path", suite.get("path")),
         ("Suite sha256", suite.get("sha256")),
         ("Prompts", suite.get("prompts")),
-        ("Quality metric", manifest.get("quality_metric")),
+        ("Quality metric", _quality_fact(manifest.get("quality_metric"))),
     ]
     currency = manifest.get("currency")
     if isinstance(currency, dict) and currency.get("cny_per_usd") is not None:
@@ -215,6 +163,13 @@ def manifest_view(manifest: dict[str, Any]) -> dict[str, Any]:
         if manifest.get("config") is not None
         else None,
     }
+
+
+def _quality_fact(value: Any) -> str | None:
+    """The configured quality metric(s): a list reads as an ordered fallback."""
+    if isinstance(value, list):
+        return " → ".join(map(str, value)) + " (first with values ranks)"
+    return None if value is None else str(value)
 
 
 def protocol_rows(scorers_meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -283,30 +238,30 @@ def _scorer_rows(scorers: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def render_report(
-    analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
-) -> str:
-    """The report as one HTML string."""
+def _plot_entry(plot: Plot) -> dict[str, str]:
+    return {
+        "title": plot.title,
+        "uri": plot_data_uri(plot),
+        "png": f"plots/{plot.png.name}",
+        "key": plot.key,
+    }
+
+
+def _metric_context(analysis: Analysis) -> dict[str, Any]:
+    """The Metrics and Pairwise sections: metrics that differ, the one line for those that
+    do not, and the pairwise tables split by whether any pair is significant."""
     run = analysis.run
-    metric_table = _by_key_and_model(_records(analysis.metric_means), "metric")
-    categories = _by_key_and_model(_records(analysis.categories), "category")
-    context = {
-        "title": f"vidbench report — {run.name}",
-        "run_name": run.name,
-        "manifest": manifest_view(run.manifest),
-        "models": analysis.models,
-        "colours": model_colours(analysis.models),
-        "simulated": run.simulated_models,
-        "quality_metric": analysis.quality_metric,
-        "quality_label": analysis.quality_label,
-        "leaderboard": _records(analysis.ranked_summary()),
-        "best_model": analysis.best_model(),
-        "n_jobs": len(run.results),
-        "n_prompts": int(run.results["prompt_id"].nunique()),
-        "metric_table": metric_table,
-        "directions": run.directions,
-        "categories": categories,
-        "draws": draws_view(run.results, model_colours(analysis.models)),
+    means = _records(analysis.metric_means)
+    equal = analysis.equal_metrics
+    significant = analysis.significant_metrics()
+    return {
+        "metric_table": _by_key_and_model(means, "metric"),
+        "equal_metrics": equal,
+        "equal_values": {
+            m: fmt.fmt_num(next(r["mean"] for r in means if r["metric"] == m)) for m in equal
+        },
+        "significant_metrics": significant,
+        "insignificant_metrics": [m for m in analysis.win_rates if m not in significant],
         "pairwise": _records(analysis.pairwise),
         "pairwise_matrices": pairwise_matrices(
             _records(analysis.pairwise), analysis.models, run.directions
@@ -318,22 +273,60 @@ def render_report(
             }
             for m, w in analysis.win_rates.items()
         },
+    }
+
+
+def render_report(
+    analysis: Analysis, plots: Sequence[Plot], page_size: int = GALLERY_PAGE_SIZE
+) -> str:
+    """The report as one HTML string."""
+    run = analysis.run
+    root, suite_dir = str(run.path.resolve()), suite_folder(run.manifest)
+    results = run.results.copy()
+    for column in ("detail", "usable_reason"):
+        if column in results.columns:
+            results[column] = results[column].map(
+                lambda v: scrub_text(v, root, suite_dir) if isinstance(v, str) else v
+            )
+    pareto = next((p for p in plots if p.key == "pareto"), None)
+    context = {
+        "title": f"vidbench report — {run.name}",
+        "run_name": run.name,
+        "manifest": manifest_view(run.manifest, run.path),
+        "models": analysis.models,
+        "colours": model_colours(analysis.models),
+        "simulated": run.simulated_models,
+        "quality_metric": analysis.quality_metric,
+        "quality_label": analysis.quality_label,
+        "leaderboard": _records(analysis.ranked_summary()),
+        "best_model": analysis.best_model(),
+        "n_jobs": len(run.results),
+        "n_prompts": int(run.results["prompt_id"].nunique()),
+        "directions": run.directions,
+        "categories": _by_key_and_model(_records(analysis.categories), "category"),
+        "draws": draws_section_view(run.results, model_colours(analysis.models)),
         "win_colour": win_colour,
-        "plots": [
-            {"title": p.title, "uri": plot_data_uri(p), "png": f"plots/{p.png.name}", "key": p.key}
-            for p in plots
-        ],
+        "pareto": _plot_entry(pareto) if pareto else None,
+        "plots": [_plot_entry(p) for p in plots if p.key != "pareto"],
         "pages": gallery_pages(
-            run.results,
+            results,
             analysis.models,
             page_size,
             ensure_posters(run.path, run.results.get("video_path", pd.Series(dtype=object))),
         ),
-        "scorers": _scorer_rows(run.scorers),
+        "scorers": [
+            {**row, "reason": scrub_text(row["reason"], root, suite_dir)}
+            for row in _scorer_rows(run.scorers)
+        ],
         "protocols": protocol_rows(run.scorers),
         "text_alignment_note": text_alignment_note(run.results),
-        "unavailable": unavailable_scorers(run.scorers),
+        "unavailable": [
+            (name, scrub_text(reason, root, suite_dir))
+            for name, reason in unavailable_scorers(run.scorers)
+        ],
         "preference": preference_view(run_preference(run.path, run.results)),
+        **headline_view(analysis),
+        **_metric_context(analysis),
     }
     return environment().get_template("report.html").render(**context)
 

@@ -12,8 +12,10 @@ from vidbench.core.store.safe_files import write_atomic, write_via
 from vidbench.reports.analysis import Analysis
 from vidbench.reports.arena import preference_markdown, run_preference
 from vidbench.reports.data import as_dict, unavailable_scorers
-from vidbench.reports.draws import draw_stats, samples_advice, several_samples
+from vidbench.reports.draws_section import draws_markdown
 from vidbench.reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
+from vidbench.reports.headline import headline_markdown
+from vidbench.reports.paths import publishable_path, scrub_text, suite_folder
 from vidbench.reports.plots import Plot
 
 
@@ -36,15 +38,19 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
     """The Markdown report as a string (plots linked as plots/*.png, relative to the run dir)."""
     simulated = set(analysis.run.simulated_models)
     lines = [f"# vidbench report: {md_escape(analysis.run.name)}", ""]
+    pareto = next((p for p in plots if p.key == "pareto"), None)
+    lines += headline_markdown(analysis, pareto)
     lines += _header_lines(analysis, simulated)
-    lines += _leaderboard_lines(analysis, simulated)
+    if not analysis.nothing_succeeded:
+        lines += _leaderboard_lines(analysis, simulated)
     lines += _metric_lines(analysis)
-    lines += _draws_lines(analysis)
+    lines += draws_markdown(analysis.run.results)
     pref = run_preference(analysis.run.path, analysis.run.results)
     lines += preference_markdown(pref) if pref is not None else []
-    if plots:
+    others = [p for p in plots if p.key != "pareto"]
+    if others:
         lines += ["## Plots", ""]
-        lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in plots] + [""]
+        lines += [f"![{md_escape(p.title)}](plots/{p.png.name})" for p in others] + [""]
     lines += _manifest_lines(analysis)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -77,24 +83,30 @@ def _header_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
         ]
     unavailable = unavailable_scorers(run.scorers)
     if unavailable:
-        listed = "; ".join(f"{md_code(n)} ({md_escape(r, 160)})" for n, r in unavailable)
+        root, suite_dir = str(run.path.resolve()), suite_folder(run.manifest)
+        listed = "; ".join(
+            f"{md_code(n)} ({md_escape(scrub_text(r, root, suite_dir), 160)})"
+            for n, r in unavailable
+        )
         lines += [f"> **Unavailable scorers:** {listed}.", ""]
     return lines
 
 
 def _leaderboard_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
     """The leaderboard: models ranked by quality with rates, latency and cost."""
+    by_rate = analysis.quality_metric == "usable_rate"
+    ties = " (ties broken by the lower cost per clip)" if by_rate else ""
     lines = [
         "## Leaderboard",
         "",
-        f"Ranked by {md_escape(analysis.quality_label)}; brackets are 95% confidence intervals (bootstrap for means, Wilson for rates).",
+        f"Ranked by {md_escape(analysis.quality_label)}{ties}; brackets are 95% confidence intervals (bootstrap for means, Wilson for rates). Models without a delivered clip are listed as failed, not ranked.",
         "",
     ]
     header = [
         "#",
         "Model",
         md_escape(analysis.quality_label),
-        "Usable",
+        *([] if by_rate else ["Usable"]),
         "Success",
         "Failed",
         "Latency p50",
@@ -111,7 +123,13 @@ def _leaderboard_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
                 str(i),
                 name,
                 _quality(analysis, r["quality"], r["quality_low"], r["quality_high"]),
-                f"{fmt_pct(r['usable_rate'])} {fmt_ci(r['usable_rate_low'], r['usable_rate_high'], 'pct')}".strip(),
+                *(
+                    []
+                    if by_rate
+                    else [
+                        f"{fmt_pct(r['usable_rate'])} {fmt_ci(r['usable_rate_low'], r['usable_rate_high'], 'pct')}".strip()
+                    ]
+                ),
                 fmt_pct(r["success_rate"]),
                 fmt_pct(r["failure_rate"]),
                 fmt_s(r["latency_p50_s"]),
@@ -121,6 +139,9 @@ def _leaderboard_lines(analysis: Analysis, simulated: set[str]) -> list[str]:
                 str(r["n_jobs"]),
             ]
         )
+    for model in analysis.failed_models:
+        name = md_escape(model) + (" (sim)" if model in simulated else "")
+        rows.append(["–", name, "**failed, not ranked**", *["–"] * (len(header) - 3)])
     lines += md_table(header, rows, "rl") + [""]
     return lines
 
@@ -132,7 +153,10 @@ def _metric_lines(analysis: Analysis) -> list[str]:
     lines = ["## Metrics", "", "Mean per model with 95% bootstrap CI.", ""]
     wide = analysis.metric_means.pivot(index="metric", columns="model")
     metric_rows = []
+    equal = analysis.equal_metrics
     for metric in analysis.metric_means["metric"].unique():
+        if metric in equal:
+            continue
         cells = []
         for model in analysis.models:
             if ("mean", model) not in wide.columns:
@@ -144,48 +168,26 @@ def _metric_lines(analysis: Analysis) -> list[str]:
             )
             cells.append(f"{fmt_num(mean)} {bounds}".strip())
         metric_rows.append([md_escape(metric), *cells])
-    lines += md_table(["Metric", *(md_escape(m) for m in analysis.models)], metric_rows, "l") + [""]
-    return lines
-
-
-def _draws_lines(analysis: Analysis) -> list[str]:
-    """抽卡: pass@k, expected draws and cost of a usable clip, or the samples a CI would need."""
-    df = analysis.run.results
-    lines = ["## Draws until usable (抽卡)", ""]
-    if not several_samples(df):
+    if metric_rows:
+        header = ["Metric", *(md_escape(m) for m in analysis.models)]
+        lines += md_table(header, metric_rows, "l") + [""]
+    if equal:
+        same = wide.loc[equal, "mean"].apply(lambda row: row.dropna().iloc[0], axis=1)
+        listed = ", ".join(f"{md_code(m)} {fmt_num(same[m])}" for m in equal)
         lines += [
-            "One sample per prompt; for a 95% CI of total width 10 percentage points on the usable rate:",
+            f"**No difference between models** (the same mean for every model): {listed}.",
             "",
         ]
-        lines += [
-            f"- {md_escape(a.model)}: usable {fmt_pct(a.usable_rate)} over {a.draws} draws; "
-            f"about {a.draws_needed} draws needed (`samples: {a.samples_per_prompt}` over {a.prompts} prompts)"
-            for a in samples_advice(df)
-        ]
-        return [*lines, ""]
-    stats = draw_stats(df)
-    width = max(s.max_samples for s in stats)
-    header = [
-        "Model",
-        *(f"pass@{k}" for k in range(1, width + 1)),
-        "Expected draws",
-        "Cost / usable clip",
-    ]
-    rows = [
-        [
-            md_escape(s.model),
-            *(fmt_pct(s.pass_at[k]) if k < len(s.pass_at) else "–" for k in range(width)),
-            f"{fmt_num(s.expected_draws)} {fmt_ci(s.expected_draws_low, s.expected_draws_high)}".strip(),
-            f"{fmt_usd(s.cost_per_usable_usd)} {fmt_ci(s.cost_per_usable_low_usd, s.cost_per_usable_high_usd, 'usd')}".strip(),
-        ]
-        for s in stats
-    ]
-    note = "pass@k: unbiased estimator (Chen et al. 2021); expected draws = 1 ÷ per-draw usable rate; 95% bootstrap over prompts."
-    return [*lines, note, "", *md_table(header, rows, "l"), ""]
+    return lines
 
 
 def _manifest_lines(analysis: Analysis) -> list[str]:
     manifest = analysis.run.manifest
+    root, suite_dir = str(analysis.run.path.resolve()), suite_folder(manifest)
+    manifest = {
+        **manifest,
+        "config_path": publishable_path(str(manifest.get("config_path") or ""), root, suite_dir),
+    }
     lines = ["## Reproducing", ""]
     for label, key in (
         ("Run", "run_id"),

@@ -20,8 +20,21 @@ from vidbench.core.store.safe_files import write_via  # noqa: E402
 
 # Colour-blind-friendly palette (Okabe & Ito), then tab10 for longer model lists.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _cjk_fonts() -> list[str]:
+    """Installed CJK-capable families (Debian's fonts-noto-cjk), so 抽卡 and prompts in Chinese
+    or Japanese render as text, not boxes; matplotlib falls back glyph by glyph along the list."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    wanted = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei")
+    return [name for name in wanted if name in installed]
+
+
+FONT_FAMILIES = ["DejaVu Sans", *_cjk_fonts()]
 STYLE = {
-    "font.family": "sans-serif",
+    "font.family": FONT_FAMILIES,
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -139,20 +152,87 @@ def quality_scatter(
                 capsize=3,
                 zorder=3,
             )
-            ax.annotate(
-                str(row["model"]) + (" (sim)" if row["model"] in simulated else ""),
-                (x[i], y[i]),
-                xytext=(7, 5),
-                textcoords="offset points",
-                fontsize=9,
-            )
         ax.set_xlabel(x_label)
         ax.set_ylabel(quality_label)
         ax.set_title(title, loc="left")
         ax.margins(x=0.18, y=0.15)
         if front.size > 1:
             ax.legend(loc="best", fontsize=8)
+        names = [str(m) + (" (sim)" if m in simulated else "") for m in data["model"]]
+        spans = list(
+            zip(data["quality_low"].astype(float), data["quality_high"].astype(float), strict=True)
+        )
+        place_labels(ax, x, y, names, spans)
         return _save(fig, out_dir, key, title)
+
+
+# Label positions tried around a point, nearest first: (dx, dy) in points, alignment.
+_LABEL_SPOTS = [
+    (dx * r, dy * r, "left" if dx > 0 else "right" if dx < 0 else "center", va)
+    for r in (1, 2, 3.2)
+    for dx, dy, va in ((7, 5, "bottom"), (7, -5, "top"), (-7, 5, "bottom"), (-7, -5, "top"),
+                       (0, 9, "bottom"), (0, -9, "top"))
+]  # fmt: skip
+
+
+def _overlap(a: Any, b: Any) -> float:
+    """Area two display-space boxes share (0 when apart)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(0.0, width) * max(0.0, height)
+
+
+def place_labels(
+    ax: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    spans: Sequence[tuple[float, float]] = (),
+) -> list[Any]:
+    """Label each point where its text overlaps no other label, point or the axes' edge,
+    trying spots nearest first (a leader line joins a label placed further out)."""
+    from matplotlib.transforms import Bbox
+
+    ax.set_xlim(*ax.get_xlim())  # the limits autoscaling chose, fixed before measuring
+    ax.set_ylim(*ax.get_ylim())
+    figure = ax.figure
+    renderer = figure.canvas.get_renderer()
+    marker_px = 6.0 * figure.dpi / 72.0
+    points = ax.transData.transform(np.column_stack([x, y]))
+    taken = [Bbox.from_extents(px - marker_px, py - marker_px, px + marker_px, py + marker_px)
+             for px, py in points]  # fmt: skip
+    for (px, _), (low, high) in zip(points, spans, strict=False):  # error bars are in the way too
+        if np.isfinite(low) and np.isfinite(high):
+            bottom, top = ax.transData.transform([[0, low], [0, high]])[:, 1]
+            taken.append(Bbox.from_extents(px - 3, bottom, px + 3, top))
+    frame = ax.get_window_extent(renderer)
+    placed = []
+    for i in np.argsort(-y, kind="stable"):
+        best: tuple[float, tuple[float, float, str, str]] | None = None
+        for rank, spot in enumerate(_LABEL_SPOTS):
+            dx, dy, ha, va = spot
+            trial = ax.annotate(
+                names[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
+                fontsize=9, ha=ha, va=va,
+            )  # fmt: skip
+            box = trial.get_window_extent(renderer)
+            trial.remove()
+            outside = box.width * box.height - _overlap(box, frame)
+            cost = sum(_overlap(box, other) for other in taken) + outside + rank * 1e-3
+            if best is None or cost < best[0]:
+                best = (cost, spot)
+            if cost < 1:
+                break
+        assert best is not None
+        dx, dy, ha, va = best[1]
+        far = abs(dx) > 8 or abs(dy) > 10
+        label = ax.annotate(
+            names[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=9,
+            ha=ha, va=va, arrowprops={"arrowstyle": "-", "color": "#9ca3af", "lw": 0.6} if far else None,
+        )  # fmt: skip
+        taken.append(label.get_window_extent(renderer))
+        placed.append(label)
+    return placed
 
 
 def latency_cdf(df: pd.DataFrame, colours: dict[str, str], out_dir: Path) -> Plot | None:

@@ -90,11 +90,23 @@ def test_draws_section_with_several_samples(reported: Path) -> None:
 
 
 def test_draws_section_with_one_sample_gives_advice(tmp_path: Path) -> None:
+    """The 抽卡 section's title and content agree: draws per usable clip per model; the sample
+    size for a 10-point CI is a separate, so-named line, not a count of draws until usable."""
     run_dir = write_run(tmp_path, synthetic_results(samples=1), media=False)
     write_reports(run_dir, ("html", "md"))
     html = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert "draws are needed" in html and "samples: " in html
-    assert "draws needed" in (run_dir / "report.md").read_text(encoding="utf-8")
+    section = html[html.index('<section id="draws">') :]
+    section = section[: section.index("</section>")]
+    table, advice = section.split('<h3 id="sample-size">')
+    assert "Draws per usable clip" in table and "draws are needed" not in table
+    # gamma: 7 of 9 draws usable at most, so more than one draw per usable clip
+    assert re.search(r"gamma</td><td>9</td><td>9</td><td>\d</td>", table)
+    assert "Sample size for a 10-point confidence interval" in advice
+    assert "Not a count of draws until usable" in advice and "samples: " in advice
+    markdown = (run_dir / "report.md").read_text(encoding="utf-8")
+    draws_md = markdown[markdown.index("## Draws until usable") :]
+    assert "| Draws per usable clip |" in draws_md.splitlines()[4].replace("pass@1 | ", "")
+    assert "### Sample size for a 10-point confidence interval" in draws_md
 
 
 def test_poster_is_the_middle_frame_and_skips_unsafe_paths(tmp_path: Path) -> None:
