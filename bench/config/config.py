@@ -12,6 +12,7 @@ from vidbench.core.config.checks import JudgeSettings
 from vidbench.core.config.settings import ClipSettings, ScoringSettings
 from vidbench.core.config.yamlfile import line_for, load_yaml, parse_model
 from vidbench.core.scorers.registry import (
+    declared_outputs,
     default_scorer_names,
     scorer_class,
     scorer_names,
@@ -131,7 +132,11 @@ class RunConfig(BaseModel):
     budget: Budget = Field(default_factory=Budget)
     currency: Currency = Field(default_factory=Currency)
     usable: Usable = Field(default_factory=Usable)
-    quality_metric: str = Field("clip_score", description="y axis of the Pareto plots.")
+    quality_metric: str | list[str] = Field(
+        default_factory=lambda: ["clip_score", "judge_score"],
+        description="The metric that ranks models (the Pareto plots' y axis); a list is an "
+        "ordered fallback: the first with values in the run ranks, the report names any skipped.",
+    )
     output_dir: str = Field(
         "../runs", description="Where run directories go, relative to this file."
     )
@@ -149,6 +154,20 @@ class RunConfig(BaseModel):
         for name in value:
             if name not in scorer_names():
                 raise ValueError(unknown_scorer(name))
+        return value
+
+    @field_validator("quality_metric")
+    @classmethod
+    def _quality_metrics(cls, value: str | list[str]) -> str | list[str]:
+        names = [value] if isinstance(value, str) else value
+        if not names:
+            raise ValueError("quality_metric: a metric name or a non-empty list of them")
+        known = [*declared_outputs(), "usable_rate"]
+        for name in names:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown quality metric {name!r}{hint}")
         return value
 
     @field_validator("scorer_options")
