@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vidbench.reports.compare_format import power_note
+from vidbench.reports.compare_format import fold_note
 from vidbench.reports.comparisons import (
     MATCH_KEYS,
     Comparison,
@@ -51,6 +51,7 @@ from vidbench.reports.data import (
     RunData,
     declared_regression_thresholds,
 )
+from vidbench.reports.gate import Collapse, gate_regressions, undetectable_by_model
 from vidbench.reports.intervals import CONFIDENCE, N_RESAMPLES, SEED
 
 RATE_METRICS = {"failure_rate": "lower", "rejection_rate": "lower", "usable_rate": "higher"}
@@ -66,18 +67,22 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
 
 @dataclass
 class CompareResult:
-    """Everything compare found, and where it wrote compare.html / compare.md."""
+    """Everything compare found, and where it wrote compare.html / compare.md.
+
+    The gate (`reports.gate`): collapses whatever the power, then compare's regressions.
+    """
 
     baseline: str
     candidate: str
     comparisons: list[Comparison]
     paths: list[Path] = field(default_factory=list)
     alpha: float = 0.05
+    collapses: list[Collapse] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[Comparison]:
         """The comparisons flagged as regressions."""
-        return [c for c in self.comparisons if c.regression]
+        return gate_regressions(self.comparisons)
 
     @property
     def improvements(self) -> list[Comparison]:
@@ -89,6 +94,33 @@ class CompareResult:
         """Comparisons with too few pairs for their test ever to reach p < alpha."""
         return [c for c in self.comparisons if not c.can_detect]
 
+    def exit_code(self) -> int:
+        """What `--fail-on-regression` exits with: 1 collapse or regression, 2 cannot vouch, 0."""
+        if self.collapses or self.regressions:
+            return 1
+        return 2 if self.undetectable else 0
+
+    def summary_counts(self) -> str:
+        """What was found, counted: collapses, regressions, improvements, undetectable."""
+        models = len(undetectable_by_model(self.comparisons))
+        return (
+            f"{len(self.collapses)} collapse(s), {len(self.regressions)} regression(s), "
+            f"{len(self.improvements)} improvement(s), {len(self.undetectable)} of "
+            f"{len(self.comparisons)} comparison(s) cannot detect a change"
+            + (f" ({models} model(s))" if models else "")
+        )
+
+    def summary_line(self) -> str:
+        """The first line compare prints."""
+        return f"{self.summary_counts()} — {self.candidate} vs baseline {self.baseline}"
+
+    def undetectable_lines(self) -> list[str]:
+        """One line per model: the metrics with too few pairs, and what it would take."""
+        return [
+            f"{model}: {', '.join(c.metric for c in found)} — {fold_note(found, self.alpha)}"
+            for model, found in undetectable_by_model(self.comparisons).items()
+        ]
+
     def gate_reason(self) -> str:
         """Why `--fail-on-regression` cannot vouch for this comparison ('' when it can)."""
         if not self.undetectable:
@@ -97,10 +129,7 @@ class CompareResult:
             f"cannot detect a regression in {len(self.undetectable)} comparison(s) "
             "(too few matched pairs; exit 2):"
         ]
-        lines += [
-            f"  - {c.model} · {c.metric}: {power_note(c, self.alpha)}" for c in self.undetectable
-        ]
-        return "\n".join(lines)
+        return "\n".join(lines + [f"  - {line}" for line in self.undetectable_lines()])
 
     def table(self) -> pd.DataFrame:
         """All comparisons as a DataFrame."""

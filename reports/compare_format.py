@@ -88,3 +88,16 @@ def verdict(c: Comparison) -> str:
     if c.improvement:
         return "improvement"
     return "changed (below threshold)" if c.significant else "no significant change"
+
+
+def fold_note(found: list[Comparison], alpha: float) -> str:
+    """What one model's undetectable comparisons have and need, in one clause."""
+    have: dict[str, tuple[set[int], int]] = {}
+    for c in found:
+        counts, need = have.get(_count_unit(c), (set(), 0))
+        have[_count_unit(c)] = (counts | {c.n}, max(need, min_observations(c.test, alpha)))
+    parts = [
+        f"{'/'.join(map(str, sorted(counts)))} {unit}, need ≥ {need}"
+        for unit, (counts, need) in sorted(have.items())
+    ]
+    return "; ".join(parts) + f" for p < {alpha:g}"

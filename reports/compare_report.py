@@ -20,6 +20,7 @@ from vidbench.reports.compare_format import (
 from vidbench.reports.comparisons import Threshold
 from vidbench.reports.data import RunData, load_run
 from vidbench.reports.formatting import fmt_p, md_escape
+from vidbench.reports.gate import collapses
 from vidbench.reports.html import environment
 
 
@@ -53,15 +54,17 @@ def _rows(result: CompareResult) -> list[dict[str, object]]:
     return rows
 
 
-def render_compare_markdown(result: CompareResult) -> str:
-    """compare.md as a string."""
-    lines = [
-        f"# vidbench compare: {md_escape(result.candidate)} vs baseline {md_escape(result.baseline)}",
-        "",
-    ]
+def _headline(result: CompareResult) -> list[str]:
+    """The summary line, collapses, regressions and the folded 'cannot detect' lines."""
+    lines = [f"**Summary:** {result.summary_counts()}.", ""]
+    if result.collapses:
+        lines.append(f"**{len(result.collapses)} collapse(s)** (whatever the power):")
+        lines += [f"- {md_escape(c.line())}" for c in result.collapses]
+        lines.append("")
     if result.regressions:
         lines.append(
-            f"**{len(result.regressions)} regression(s)** (significant at α = {result.alpha:g} and beyond threshold):"
+            f"**{len(result.regressions)} regression(s)** (significant at α = {result.alpha:g} "
+            "and beyond threshold):"
         )
         lines += [
             f"- {md_escape(c.model)} · {md_escape(c.metric)}: {fmt_value(c.metric, c.baseline)} → "
@@ -77,11 +80,16 @@ def render_compare_markdown(result: CompareResult) -> str:
             "",
             f"**Cannot detect a regression** in {len(result.undetectable)} comparison(s):",
         ]
-        lines += [
-            f"- {md_escape(c.model)} · {md_escape(c.metric)}: {power_note(c, result.alpha)}"
-            for c in result.undetectable
-        ]
-    lines += [
+        lines += [f"- {md_escape(line)}" for line in result.undetectable_lines()]
+    return lines
+
+
+def render_compare_markdown(result: CompareResult) -> str:
+    """compare.md as a string."""
+    lines = [
+        f"# vidbench compare: {md_escape(result.candidate)} vs baseline {md_escape(result.baseline)}",
+        "",
+        *_headline(result),
         "",
         "| Model | Metric | Baseline | Candidate | Change | 95% CI | p | n | Threshold "
         "| Detectable | n for threshold | Verdict |",
@@ -98,11 +106,13 @@ def render_compare_markdown(result: CompareResult) -> str:
         "",
         "Change = candidate − baseline on jobs matched by model, prompt and sample. ▲ higher is better, ▼ lower is better.",
         "Tests: Wilcoxon signed-rank (metric means), exact McNemar (rates and 0/1 metrics), "
-        "Mann-Whitney U (latency p50).",
+        "Mann-Whitney U (latency p50). A collapse (a success or usable rate "
+        "that was ≥ 1 and is now 0, or fell by ≥ 50 points) is flagged whatever the power.",
         "Detectable = the smallest change the comparison detects with 80% power at this α; "
         "n for threshold = matched pairs (delivered clips for latency) that would detect a "
         "change of the threshold, with the samples per prompt that give them (a lower bound: "
-        "samples of one prompt are correlated). See docs/scorers.md, statistics.",
+        "samples of one prompt are correlated). See docs/scorers.md, statistics, and "
+        "docs/history.md for the gate.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -130,6 +140,7 @@ def write_compare_reports(
             undetectable=[
                 (c.model, c.metric, power_note(c, result.alpha)) for c in result.undetectable
             ],
+            collapses=[c.line() for c in result.collapses],
             simulated=sorted(set(baseline.simulated_models) | set(candidate.simulated_models)),
             preferences=[(name, preference_view(p)) for name, p in prefs],
         )
@@ -143,16 +154,14 @@ def write_compare_reports(
     return [html_path, md_path]
 
 
-def compare_runs(
-    baseline: Path,
-    candidate: Path,
-    out_dir: Path | None = None,
+def compare_run_data(
+    base_run: RunData,
+    cand_run: RunData,
     threshold: float = 0.02,
     alpha: float = 0.05,
     thresholds: Mapping[str, Threshold] | None = None,
 ) -> CompareResult:
-    """Compare two run directories, write compare.html and compare.md, return what was found."""
-    base_run, cand_run = load_run(baseline), load_run(candidate)
+    """Compare two loaded runs (the comparison both `compare` and the history gate make)."""
     directions = {**base_run.directions, **cand_run.directions}
     metrics = list(
         dict.fromkeys([*base_run.metrics, *[m for m in JOB_METRICS if m != "latency_s"]])
@@ -167,7 +176,26 @@ def compare_runs(
         thresholds,
         keep_unpaired=True,
     )
-    result = CompareResult(base_run.name, cand_run.name, comparisons, alpha=alpha)
+    return CompareResult(
+        base_run.name,
+        cand_run.name,
+        comparisons,
+        alpha=alpha,
+        collapses=collapses(base_run.results, cand_run.results),
+    )
+
+
+def compare_runs(
+    baseline: Path,
+    candidate: Path,
+    out_dir: Path | None = None,
+    threshold: float = 0.02,
+    alpha: float = 0.05,
+    thresholds: Mapping[str, Threshold] | None = None,
+) -> CompareResult:
+    """Compare two run directories, write compare.html and compare.md, return what was found."""
+    base_run, cand_run = load_run(baseline), load_run(candidate)
+    result = compare_run_data(base_run, cand_run, threshold, alpha, thresholds)
     target = Path(out_dir) if out_dir is not None else default_out_dir(base_run, Path(candidate))
     target.mkdir(parents=True, exist_ok=True)
     result.paths = write_compare_reports(result, base_run, cand_run, target)

@@ -1,9 +1,15 @@
 """Run history: every run's results.parquet and manifest.json read in place with DuckDB.
 
 No second store: a history is a query over the run directories as they are on disk, so it
-is never out of sync. One row per run × model × metric with the mean and a 95% CI. The CI
-here is the normal approximation (mean ± 1.96·sd/√n) computed inside DuckDB, so thousands of
-runs stay fast; a single run's report keeps its bootstrap CIs.
+is never out of sync. One row per run × model × metric with the mean and a 95% CI: DuckDB
+gives each group's count, mean and sd, and `reports.history_intervals` turns them into the
+report's intervals (Wilson for rates and 0/1 metrics, t for means, inside the metric's range).
+
+Runs are grouped by their configuration fingerprint (`core.plan.fingerprint`: the suite's
+sha256, the models and their settings, samples, the `--sample` draw): only runs of one
+group are compared, so a `--sample 2` run or a run with other models never stands in for
+the full run before it. The fingerprint is read from manifest.json, or derived from it for
+runs written before manifests carried one.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from vidbench.core.plan.fingerprint import config_fingerprint, is_sample_run
+from vidbench.core.scorers.base import Bounds
 from vidbench.core.store.confine import has_glob_characters, inside_root
 from vidbench.core.store.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
 from vidbench.reports.analysis import JOB_METRICS
@@ -25,10 +33,11 @@ from vidbench.reports.data import (
     FAILED_STATUSES,
     NON_METRIC_COLUMNS,
     NOT_ATTEMPTED,
+    metric_bounds,
     metric_directions,
 )
+from vidbench.reports.history_intervals import run_intervals
 
-Z_95 = 1.959963984540054
 NUMERIC_TYPES = frozenset(
     [
         "DOUBLE",
@@ -52,8 +61,8 @@ NUMERIC_TYPES = frozenset(
 class History:
     """The runs found, their per-run × model × metric table, and the open DuckDB view."""
 
-    runs: pd.DataFrame  # run, path, suite, suite_sha256, created_at, vidbench_version, order
-    table: pd.DataFrame  # run, suite, created_at, model, metric, n, mean, sd, ci_low, ci_high
+    runs: pd.DataFrame  # run, path, suite, suite_sha256, created_at, group, sampled, order, …
+    table: pd.DataFrame  # run, suite, group, created_at, model, metric, n, mean, sd, ci_low, …
     metrics: list[str]
     directions: dict[str, str]
     has_usable: bool
@@ -117,10 +126,14 @@ def _manifests(connection: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.Da
                json_extract_string(content, '$.created_at') AS created_at,
                json_extract_string(content, '$.vidbench_version') AS vidbench_version,
                CAST(json_extract(content, '$.prices') AS VARCHAR) AS prices,
-               CAST(json_extract(content, '$.simulated_models') AS VARCHAR) AS simulated
+               CAST(json_extract(content, '$.simulated_models') AS VARCHAR) AS simulated,
+               content
         FROM read_text(?)
     """
     runs = connection.execute(query, [manifest_files]).df()
+    groups = [_group_of(text) for text in runs["content"]]
+    runs["group"] = [fingerprint for fingerprint, _ in groups]
+    runs["sampled"] = [sampled for _, sampled in groups]
     runs["path"] = [str(Path(f).parent) for f in runs["filename"]]
     runs["run"] = [
         r if isinstance(r, str) and r else Path(p).name
@@ -129,10 +142,28 @@ def _manifests(connection: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.Da
     runs["created_at"] = runs["created_at"].fillna("")
     runs = runs.sort_values(["created_at", "path"]).reset_index(drop=True)
     runs["order"] = range(len(runs))
-    return runs.drop(columns=["filename"])
+    return runs.drop(columns=["filename", "content"])
 
 
-def _scorer_directions(paths: pd.Series) -> dict[str, str]:
+def _group_of(content: str) -> tuple[str, bool]:
+    """(fingerprint, is a --sample run) of one manifest's text; derived when it has none."""
+    try:
+        manifest = json.loads(content)
+    except ValueError:
+        manifest = {}
+    manifest = manifest if isinstance(manifest, dict) else {}
+    written = manifest.get("fingerprint")
+    found = written if isinstance(written, str) and written else config_fingerprint(manifest)
+    return found, is_sample_run(manifest)
+
+
+def group_label(fingerprint: str, sampled: bool) -> str:
+    """A group as people see it: the fingerprint's first 8 hex digits, and 'sample' if so."""
+    return fingerprint[:8] + (" (sample)" if sampled else "")
+
+
+def _scorer_meta(paths: pd.Series) -> tuple[dict[str, str], dict[str, Bounds]]:
+    """Metric directions and ranges: the declarations, then every run's scorers.json."""
     # Runs share a handful of distinct scorers.json files: each distinct one is read once.
     texts: dict[str, None] = {}
     for path in paths:
@@ -140,6 +171,7 @@ def _scorer_directions(paths: pd.Series) -> dict[str, str]:
         if meta_path.is_file():
             texts[meta_path.read_text(encoding="utf-8")] = None
     directions = dict(BUILTIN_DIRECTIONS)
+    bounds = metric_bounds({})
     for text in texts:
         try:
             meta = json.loads(text)
@@ -147,7 +179,8 @@ def _scorer_directions(paths: pd.Series) -> dict[str, str]:
             continue
         if isinstance(meta, dict):
             directions.update(metric_directions(meta))
-    return directions
+            bounds.update(metric_bounds(meta))
+    return directions, bounds
 
 
 def _metric_columns(connection: duckdb.DuckDBPyConnection) -> list[str]:
@@ -215,6 +248,28 @@ def _load_results(
     )
 
 
+def _trend_table(
+    connection: duckdb.DuckDBPyConnection, runs: pd.DataFrame, metric: str | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per run × model × metric: n, mean, sd and the report's interval; the metric directions."""
+    table = connection.execute(
+        """
+        SELECT r.run, r.suite, r."group", r.sampled, r.created_at, r."order", r.path,
+               v.model, v.metric, count(*) AS n, avg(v.value) AS mean,
+               stddev_samp(v.value) AS sd, bool_and(v.value IN (0, 1)) AS binary,
+               min(v.value) AS min, max(v.value) AS max
+        FROM long_values v JOIN runs_df r ON r.path = v.filename
+        GROUP BY ALL ORDER BY r."order", v.model, v.metric
+        """
+    ).df()
+    if metric is not None:
+        table = table[table["metric"] == metric].copy()
+    scorer_directions, bounds = _scorer_meta(runs["path"])
+    table["ci_low"], table["ci_high"], table["interval"] = run_intervals(table, bounds)
+    table = table.drop(columns=["binary", "min", "max"])
+    return table, scorer_directions
+
+
 def load_history(
     roots: list[Path],
     suite: str | None = None,
@@ -243,25 +298,16 @@ def load_history(
     columns = set(connection.execute("DESCRIBE results").df()["column_name"])
     if metric is not None:
         metrics = [m for m in metrics if m == metric]
-    connection.register("runs_df", runs[["path", "run", "suite", "created_at", "order"]])
+    connection.register(
+        "runs_df", runs[["path", "run", "suite", "group", "sampled", "created_at", "order"]]
+    )
     # The long table (job × metric) once, for the trend table here and the steps' joins later.
     connection.execute(
         f"CREATE TABLE long_values AS {long_values_sql(metrics, 'usable' in columns)}"
     )
-    table = connection.execute(
-        """
-        SELECT r.run, r.suite, r.created_at, r."order", r.path, v.model, v.metric,
-               count(*) AS n, avg(v.value) AS mean, stddev_samp(v.value) AS sd
-        FROM long_values v JOIN runs_df r ON r.path = v.filename
-        GROUP BY ALL ORDER BY r."order", v.model, v.metric
-        """
-    ).df()
-    if metric is not None:
-        table = table[table["metric"] == metric]
-    half = Z_95 * table["sd"] / table["n"].clip(lower=1) ** 0.5
-    table["ci_low"], table["ci_high"] = table["mean"] - half, table["mean"] + half
+    table, scorer_directions = _trend_table(connection, runs, metric)
     directions = {
-        **_scorer_directions(runs["path"]),
+        **scorer_directions,
         "failure_rate": "lower",
         "rejection_rate": "lower",
         "usable_rate": "higher",

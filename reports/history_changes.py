@@ -1,6 +1,7 @@
 """Change points and provider drift across a run history, and the pinned-baseline gate for CI.
 
-A **change point** is a step between consecutive runs of the same suite and model where a
+A **change point** is a step between consecutive runs of the same configuration group
+(`reports.history`: suite, models and settings) and model where a
 metric moved beyond its noise: the paired tests of `compare` (`compare_frames`: Wilcoxon on
 matched prompts, exact McNemar for rates, Mann-Whitney for latency p50) with the
 Benjamini-Hochberg correction over the tests of each step (every model × metric between two
@@ -27,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +42,12 @@ from vidbench.reports.compare import (
     compare_frames,
 )
 from vidbench.reports.data import declared_regression_thresholds
+from vidbench.reports.gate import ALPHA, bh_adjust, corrected_change
 from vidbench.reports.history import History
 from vidbench.reports.pairwise import paired_test_p_value
 
-ALPHA = 0.05
+__all__ = ["ALPHA", "ChangePoint", "Drift", "bh_adjust", "corrected_change", "find_changes"]
+
 DEFAULT_RELATIVE_THRESHOLD = 0.02
 
 
@@ -85,10 +87,11 @@ class Drift:
 
 
 def steps(history: History) -> pd.DataFrame:
-    """Consecutive run pairs (before, after) per suite and model, in run order."""
-    present = history.table[["path", "run", "suite", "order", "model"]].drop_duplicates()
+    """Consecutive run pairs (before, after) per suite, configuration group and model."""
+    present = history.table[["path", "run", "suite", "group", "order", "model"]].drop_duplicates()
     rows = []
-    for (suite, model), group in present.sort_values("order").groupby(["suite", "model"]):
+    keys = ["suite", "group", "model"]
+    for (suite, _, model), group in present.sort_values("order").groupby(keys):
         ordered = group.drop_duplicates("path").to_dict("records")
         for before, after in zip(ordered, ordered[1:], strict=False):
             rows.append(
@@ -198,26 +201,6 @@ def screened(
         if p_value <= alpha * small[family] / max(1, m):
             wanted.setdefault(key, set()).add(metric)
     return wanted, tests
-
-
-def bh_adjust(p_values: Iterable[float], total: int) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, counting `total` tests (the missing ones as p = 1)."""
-    observed = np.asarray(list(p_values), dtype=float)
-    observed = np.where(np.isfinite(observed), observed, 1.0)
-    padded = np.concatenate([observed, np.ones(max(0, total - observed.size))])
-    if padded.size == 0:
-        return observed
-    return np.asarray(scipy_stats.false_discovery_control(padded, method="bh"))[: observed.size]
-
-
-def corrected_change(comparison: Comparison, p_adjusted: float, alpha: float = ALPHA) -> bool:
-    """compare's rule with the corrected p: CI excludes 0 and the change exceeds the threshold."""
-    low, high = comparison.ci_low, comparison.ci_high
-    excludes_zero = bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
-    beyond = bool(
-        np.isfinite(comparison.difference) and abs(comparison.difference) > comparison.threshold
-    )
-    return bool(p_adjusted < alpha and excludes_zero and beyond)
 
 
 def _latency_drift(

@@ -1,8 +1,11 @@
-"""The CI gate over a history: the newest run vs a pinned baseline, Benjamini-Hochberg corrected.
+"""The CI gate over a history: each suite's newest run vs its baseline, as `compare` does it.
 
 `vidbench history --pin RUN` writes the pin (suite → run id) to `history-pin.json` beside
 the runs; `--fail-on-regression` compares each suite's newest run with its pinned run (else
-the previous run) using compare's `compare_frames` and exits 1 on a regression.
+the previous run) of the same configuration group, with exactly `compare`'s comparison
+(`reports.gate`: collapses whatever the power, then compare's regressions) and
+exits with compare's code: 1 on a collapse or regression, 2 when some metric could not show
+one, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from vidbench.core.store.safe_files import write_atomic
-from vidbench.reports.compare import Comparison, compare_frames
-from vidbench.reports.history import History
-from vidbench.reports.history_changes import ALPHA, bh_adjust, corrected_change
+from vidbench.reports.compare import CompareResult
+from vidbench.reports.compare_report import compare_run_data
+from vidbench.reports.comparisons import Comparison
+from vidbench.reports.data import load_run
+from vidbench.reports.gate import ALPHA, Collapse
+from vidbench.reports.history import History, group_label
 
 PIN_FILE = "history-pin.json"
 
@@ -56,51 +64,76 @@ def read_pins(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class GateResult:
-    """Newest run vs the pinned baseline of one suite, with the corrected regressions."""
+    """Newest run of a suite vs its baseline in the same configuration group.
+
+    `result` is the very comparison `vidbench compare BASELINE CANDIDATE` makes (the same
+    metrics, tests, correction and collapse rules), so the two gates agree on a pair. None
+    when the group holds no earlier run to compare with (`note` says why).
+    """
 
     suite: str
+    group: str
     baseline: str
     candidate: str
     pinned: bool
-    regressions: list[tuple[Comparison, float]]
+    result: CompareResult | None
+    note: str = ""
+
+    @property
+    def regressions(self) -> list[tuple[Comparison, float]]:
+        """(comparison, p) of each regression."""
+        if self.result is None:
+            return []
+        return [(c, c.p_value) for c in self.result.regressions]
+
+    @property
+    def collapses(self) -> list[Collapse]:
+        """The models whose success or usable rate collapsed."""
+        return self.result.collapses if self.result is not None else []
+
+    def exit_code(self) -> int:
+        """compare --fail-on-regression's exit code for this pair (0 without a baseline)."""
+        return self.result.exit_code() if self.result is not None else 0
+
+
+def _baseline(runs: pd.DataFrame, pin: str | None) -> tuple[pd.Series | None, bool, str]:
+    """(baseline row, pinned, note) for the newest run among a suite's runs, in its group."""
+    candidate = runs.iloc[-1]
+    same = runs[(runs["group"] == candidate["group"]) & (runs["path"] != candidate["path"])]
+    pinned = same[same["run"] == pin] if pin is not None else same.iloc[0:0]
+    note = ""
+    if pin is not None and pinned.empty and (runs["run"] == pin).any():
+        note = f"pinned run {pin} has another configuration (group); "
+    if len(pinned):
+        return pinned.iloc[-1], True, note
+    if same.empty:
+        label = group_label(str(candidate["group"]), bool(candidate["sampled"]))
+        return None, False, note + f"no earlier run with the same configuration (group {label})"
+    return same.iloc[-1], False, note
 
 
 def gate(history: History, pins: dict[str, str], alpha: float = ALPHA) -> list[GateResult]:
-    """Per suite: the newest run vs the pinned run (else the previous run), BH-corrected."""
+    """Per suite: its newest run vs the pinned run, else the previous run, of the same group."""
     out = []
     for suite, runs in history.runs.sort_values("order").groupby("suite"):
-        if len(runs) < 2:
-            continue
         candidate = runs.iloc[-1]
-        pinned = runs[runs["run"] == pins.get(str(suite))]
-        baseline = pinned.iloc[-1] if len(pinned) else runs.iloc[-2]
-        if baseline["path"] == candidate["path"]:
+        label = group_label(str(candidate["group"]), bool(candidate["sampled"]))
+        baseline, pinned, note = _baseline(runs, pins.get(str(suite)))
+        if baseline is None:
+            out.append(GateResult(str(suite), label, "", str(candidate["run"]), False, None, note))
             continue
-        comparisons = compare_frames(
-            history.run_results(baseline["path"]),
-            history.run_results(candidate["path"]),
-            history.directions,
-            history.metrics,
+        result = compare_run_data(
+            load_run(baseline["path"]), load_run(candidate["path"]), alpha=alpha
         )
-        adjusted = bh_adjust([c.p_value for c in comparisons], len(comparisons))
-        regressions = [
-            (c, float(p))
-            for c, p in zip(comparisons, adjusted, strict=True)
-            if corrected_change(c, float(p), alpha) and _worse(c)
-        ]
         out.append(
             GateResult(
                 str(suite),
+                label,
                 str(baseline["run"]),
                 str(candidate["run"]),
-                bool(len(pinned)),
-                regressions,
+                pinned,
+                result,
+                note.rstrip("; "),
             )
         )
     return out
-
-
-def _worse(comparison: Comparison) -> bool:
-    return (
-        comparison.difference > 0 if comparison.direction == "lower" else comparison.difference < 0
-    )

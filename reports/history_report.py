@@ -115,17 +115,36 @@ def render_history_markdown(
         else ["None found."]
     )
     lines += ["", "## Newest run vs baseline", ""]
+    lines += [
+        "Each suite's newest run against its pinned run, else the previous run, of the same "
+        "configuration group: the comparison `vidbench compare` makes (docs/history.md).",
+        "",
+    ]
     for g in gates:
-        source = "pinned" if g.pinned else "previous run (no pin)"
-        lines.append(
-            f"- suite {md_escape(g.suite)}: {md_escape(g.candidate)} vs {md_escape(g.baseline)} ({source}): {len(g.regressions)} regression(s)"
-        )
-        lines += [
-            f"  - {md_escape(c.model)} {md_escape(c.metric)}: {fmt_num(c.baseline)} → {fmt_num(c.candidate)}, p (adjusted) {fmt_num(p)}"
-            for c, p in g.regressions
-        ]
+        lines += _gate_lines(g)
     lines += ["", "## Trends", ""] + [f"![{md_escape(p.stem)}](plots/{p.name})" for p in plots]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _gate_lines(g: GateResult) -> list[str]:
+    """One suite's gate as Markdown list items."""
+    head = f"- suite {md_escape(g.suite)} (group {md_escape(g.group)}): {md_escape(g.candidate)}"
+    if g.result is None:
+        return [f"{head}: {md_escape(g.note)}; not gated"]
+    source = "pinned" if g.pinned else "previous run (no pin)"
+    note = f"; {md_escape(g.note)}" if g.note else ""
+    lines = [
+        f"{head} vs {md_escape(g.baseline)} ({source}{note}): "
+        f"{md_escape(g.result.summary_counts())}"
+    ]
+    lines += [f"  - collapse: {md_escape(c.line())}" for c in g.collapses]
+    lines += [
+        f"  - {md_escape(c.model)} {md_escape(c.metric)}: {fmt_num(c.baseline)} → "
+        f"{fmt_num(c.candidate)}, p {fmt_num(p)}"
+        for c, p in g.regressions
+    ]
+    lines += [f"  - cannot detect: {md_escape(x)}" for x in g.result.undetectable_lines()]
+    return lines
 
 
 def write_history(

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from vidbench.cli import views
+from vidbench.cli.gate_view import gate_lines
 from vidbench.cli.stages import EXIT_REGRESSION, EXIT_USAGE, Exit
-from vidbench.cli.views import console
+from vidbench.cli.views import console, err_console
 
 RunsArg = Annotated[list[Path], typer.Argument(help="Run directories, or folders holding them.")]
 
@@ -32,8 +34,12 @@ def history(
         Path | None, typer.Option("--out", help="Output folder (default RUNS_DIR/history).")
     ] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Trend plots.")] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout (docs/history.md).")
+    ] = False,
 ) -> None:
     """Trends, change points and provider drift across runs; a pinned baseline for CI."""
+    from vidbench.reports.gate_documents import history_document
     from vidbench.reports.history import load_history
     from vidbench.reports.history_changes import find_changes
     from vidbench.reports.history_gate import gate, pin_path, read_pins, write_pin
@@ -48,23 +54,37 @@ def history(
             path, _ = write_pin(loaded, pin, runs_dirs)
         except ValueError as exc:
             raise Exit(EXIT_USAGE, str(exc)) from None
-        console.print(f"pinned {pin} as the baseline: {path}")
+        (err_console if as_json else console).print(f"pinned {pin} as the baseline: {path}")
     changes, drifts = find_changes(loaded)
     gates = gate(loaded, read_pins(pin_path(runs_dirs)))
     target = out if out is not None else pin_path(runs_dirs).parent / "history"
     written = write_history(loaded, changes, drifts, gates, target, plots=plots)
-    console.print(
-        f"{len(loaded.runs)} runs, {loaded.table['model'].nunique()} models: "
-        f"{len(changes)} change point(s), {len(drifts)} provider drift(s); wrote {written[1]}"
-    )
-    _print_findings(changes, drifts, gates)
-    regressions = [(g, c) for g in gates for c, _ in g.regressions]
-    if regressions and fail_on_regression:
+    if as_json:
+        views.print_json(history_document(loaded, changes, drifts, gates, written))
+    else:
+        console.print(
+            f"{len(loaded.runs)} runs in {loaded.runs['group'].nunique()} configuration group(s), "
+            f"{loaded.table['model'].nunique()} models: {len(changes)} change point(s), "
+            f"{len(drifts)} provider drift(s); wrote {written[1]}",
+            markup=False,
+        )
+        _print_findings(changes, drifts, gates)
+    if fail_on_regression:
+        _leave(gates, as_json)
+
+
+def _leave(gates: list[Any], as_json: bool) -> None:
+    """Exit as compare would on the worst gate: 1 collapse or regression, 2 cannot vouch."""
+    codes = [g.exit_code() for g in gates]
+    if EXIT_REGRESSION in codes:
         raise Exit(EXIT_REGRESSION)
+    if EXIT_USAGE in codes:
+        reasons = [g.result.gate_reason() for g in gates if g.result is not None]
+        raise Exit(EXIT_USAGE, "" if as_json else "\n".join(r for r in reasons if r))
 
 
 def _print_findings(changes: list[Any], drifts: list[Any], gates: list[Any]) -> None:
-    """One line per change point, provider drift and suite gate."""
+    """One line per change point and provider drift; per suite, its gate's summary."""
     for change in changes:
         c = change.comparison
         console.print(
@@ -80,12 +100,19 @@ def _print_findings(changes: list[Any], drifts: list[Any], gates: list[Any]) -> 
             markup=False,
         )
     for g in gates:
+        if g.result is None:
+            console.print(f"suite {g.suite}: {g.candidate}: {g.note}; not gated", markup=False)
+            continue
         label = "pinned" if g.pinned else "previous, no pin"
+        note = f"; {g.note}" if g.note else ""
         console.print(
-            f"suite {g.suite}: {g.candidate} vs {g.baseline} ({label}): "
-            f"{len(g.regressions)} regression(s)",
+            f"suite {g.suite} (group {g.group}): {g.candidate} vs {g.baseline} ({label}{note}): "
+            f"{len(g.collapses)} collapse(s), {len(g.regressions)} regression(s), "
+            f"{len(g.result.undetectable)} comparison(s) cannot detect a change",
             markup=False,
         )
+        for line in gate_lines(g.result, "  "):
+            console.print(line, markup=False, highlight=False)
 
 
 def publish(
