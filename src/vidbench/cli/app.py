@@ -21,7 +21,6 @@ from vidbench.cli.stages import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_REGRESSION,
     EXIT_USAGE,
     Exit,
     agree_judge_key,
@@ -284,8 +283,12 @@ def compare(
         ),
     ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout (docs/history.md).")
+    ] = False,
 ) -> None:
     """Compare a candidate run against a baseline run."""
+    from vidbench.cli.gate_view import show_compare
     from vidbench.reports.compare_report import compare_runs
 
     for run_dir in (baseline, candidate):
@@ -297,23 +300,7 @@ def compare(
 
             build_results(RunDir(run_dir))
     result = compare_runs(baseline, candidate, out)
-    for path in result.paths:
-        console.print(f"wrote {path}")
-    gate = result.gate_reason()  # too few pairs for some test ever to reach p < alpha
-    if result.regressions:
-        console.print(f"[red]{len(result.regressions)} regression(s)[/red]")
-        for reg in result.regressions[:20]:
-            console.print(
-                f"  - {reg.model} · {reg.metric}: {reg.baseline:.4g} → {reg.candidate:.4g}"
-            )
-        if fail_on_regression:
-            raise Exit(EXIT_REGRESSION, gate)
-    elif not gate:
-        console.print("[green]no regressions[/green]")
-    if gate:
-        if fail_on_regression:  # never a silent pass: the gate could not have seen a regression
-            raise Exit(EXIT_USAGE, gate)
-        console.print(gate, markup=False, highlight=False)
+    show_compare(result, fail_on_regression=fail_on_regression, as_json=as_json)
 
 
 cli_tools.register(app)  # reconcile, sim, demo, models, doctor, arena; `suites`
