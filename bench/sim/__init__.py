@@ -10,6 +10,8 @@ SIM_SECRET_KEY = "sim-secret-0123456789abcdef"
 # On a download answer: seconds it waited for the clip's render after the task was done
 # (this machine's CPU, not the simulated provider's latency); the runner records it apart.
 OVERRUN_HEADER = "x-sim-render-overrun-s"
+# On every answer of a vidbench simulator: a run pointed at one by `base_url` is simulated.
+SIMULATOR_HEADER = "x-vidbench-simulator"
 
 
 def default_cache_dir() -> Path:

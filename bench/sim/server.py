@@ -1,23 +1,19 @@
-"""All provider simulators on one port over real HTTP (starlette app, uvicorn in a thread).
+"""All provider simulators on one port over real HTTP (uvicorn in a thread), and `vidbench sim`.
 
-URL layout (root = `http://HOST:PORT`):
-  /{provider}/...              the provider's API with the server's default profile
-  /p/{profile}/{provider}/...  the same API with another profile (separate state)
-  /files/{token}.mp4?expires=..&sig=..   signed, expiring video downloads
-  /_sim/stats                  request and task counters as JSON
-Every provider package registered in `adapters.registry` (built in or through the
-`vidbench.adapters` entry point) brings its own `SimMount` (path segment, base path,
-routes); the server keeps no list of providers. The judge scorer's endpoint is the one
-mount declared here.
+The app and its URL layout are in `vidbench.core.sim.app`. Every provider package registered
+in `adapters.registry` (built in or through the `vidbench.adapters` entry point) brings its
+own `SimMount` (path segment, base path, routes); the server keeps no list of providers. The
+judge scorer's endpoint is the one mount declared here. With `tls=True` the server speaks
+https with a certificate made for it (`vidbench.core.sim.tls`), for SDKs that build https
+URLs only (fal-client); a client trusts the printed certificate through `SSL_CERT_FILE`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
-import secrets
+import os
 import socket
 import sys
 import tempfile
@@ -27,28 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Router
-from starlette.types import Message, Receive, Scope, Send
+from starlette.routing import BaseRoute
 
 from vidbench.core import sim
 from vidbench.core.sim import SIM_ACCESS_KEY, SIM_API_KEY, SIM_SECRET_KEY
+from vidbench.core.sim.app import SimApp
 from vidbench.core.sim.clip_cache import ClipCache
-from vidbench.core.sim.common import (
-    REQUEST_HOLDER,
-    SCOPE_KEY,
-    FileEntry,
-    Renderer,
-    RenderFailed,
-    SimContext,
-    SimMount,
-    overrun_headers,
-)
+from vidbench.core.sim.common import FileEntry, Renderer, SimContext, SimMount
 from vidbench.core.sim.counters import Stats
 from vidbench.core.sim.files import FileStore
-from vidbench.core.sim.media import send_truncated
 from vidbench.core.sim.profiles import PROFILES, Profile
+from vidbench.core.sim.tls import TlsFiles, self_signed
 
 logger = logging.getLogger("vidbench.core.sim")
 
@@ -84,148 +69,6 @@ def adapter_paths() -> dict[str, str]:
     return {adapter: mount.base_path for adapter, mount in mounts().items()}
 
 
-class _SimApp:
-    """The ASGI app: dispatches by path prefix to per-(profile, provider) routers."""
-
-    def __init__(self, server: SimServer):
-        self.server = server
-        self.routers: dict[tuple[str, str], Router | None] = {}
-        self.lock = threading.Lock()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        path: str = scope["path"]
-        if path == "/_sim/stats":
-            await JSONResponse(self.server.stats())(scope, receive, send)
-            return
-        if path.startswith("/files/"):
-            await self._serve_file(scope, receive, send)
-            return
-        parts = path.split("/", 4)
-        profile_name = self.server.default_profile
-        if len(parts) > 3 and parts[1] == "p":
-            profile_name, provider = parts[2], parts[3]
-            prefix = f"/p/{profile_name}/{provider}"
-        else:
-            provider = parts[1] if len(parts) > 1 else ""
-            prefix = f"/{provider}"
-        router = self.router(profile_name, provider)
-        if router is None:
-            await JSONResponse({"error": {"message": f"no simulator at {path}"}}, 404)(
-                scope, receive, send
-            )
-            return
-        ctx = self.server.context(provider, profile_name)
-        holder: dict[str, Any] = {"operation": "unmatched", "request_id": _new_request_id()}
-        status = {"code": 0}
-
-        async def send_counted(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                # Counted before the answer leaves: a client that reads the stats right after
-                # its response must see its own request.
-                self.server.counters.record(
-                    provider, profile_name, holder["operation"], status["code"]
-                )
-                holder["counted"] = True
-                headers = list(message.get("headers", [])) + overrun_headers(holder)
-                if ctx.request_id_header:
-                    headers.append(
-                        (ctx.request_id_header.lower().encode(), holder["request_id"].encode())
-                    )
-                message = {**message, "headers": headers}
-            await send(message)
-
-        rest = path[len(prefix) :] or "/"
-        child = dict(
-            scope, path=rest, raw_path=rest.encode(), root_path=scope.get("root_path", "") + prefix
-        )
-        child[SCOPE_KEY] = holder
-        reset = REQUEST_HOLDER.set(holder)
-        try:
-            await router(child, receive, send_counted)
-        finally:
-            REQUEST_HOLDER.reset(reset)
-            if not holder.get("counted"):  # no answer was started (a dropped connection)
-                self.server.counters.record(
-                    provider, profile_name, holder["operation"], status["code"]
-                )
-
-    def router(self, profile_name: str, provider: str) -> Router | None:
-        """The router of one (profile, provider), built on first use; None if unknown."""
-        key = (profile_name, provider)
-        with self.lock:
-            if key not in self.routers:
-                if profile_name not in self.server.profiles:
-                    return None
-                mount = self.server.mount_at(provider)
-                if mount is None:
-                    return None
-                ctx = self.server.context(provider, profile_name)
-                self.routers[key] = Router(routes=mount.routes(ctx))
-            return self.routers[key]
-
-    async def _serve_file(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        token = scope["path"][len("/files/") :].removesuffix(".mp4")
-        entry = self.server.files.entries.get(token)
-        provider, profile = (
-            (entry.ctx.provider, entry.ctx.profile.name) if entry else ("files", "-")
-        )
-        response: Response
-        try:
-            expires_s = int(request.query_params.get("expires", ""))
-        except ValueError:
-            expires_s = -1
-        sig = request.query_params.get("sig", "")
-        if entry is None:
-            response = Response("NoSuchKey", 404, media_type="text/plain")
-        elif not self.server.files.verify(token, expires_s, sig):
-            response = Response("SignatureDoesNotMatch", 403, media_type="text/plain")
-        elif entry.ctx.clock() >= expires_s:
-            response = Response("Request has expired", 403, media_type="text/plain")
-        else:
-            holder: dict[str, Any] = {}
-            reset = REQUEST_HOLDER.set(holder)
-            try:
-                clip = await self._clip_response(entry, token, send)
-            finally:
-                REQUEST_HOLDER.reset(reset)
-            if clip is None:  # the truncation fault: already sent (and counted)
-                return
-            response = clip
-            response.raw_headers.extend(overrun_headers(holder))
-        # Counted before the answer goes out, so a client reading the stats after it sees it.
-        self.server.counters.record(provider, profile, "download", response.status_code)
-        await response(scope, receive, send)
-
-    async def _clip_response(self, entry: FileEntry, token: str, send: Send) -> Response | None:
-        """The clip's bytes (rendered first if need be), a 500, or None when the truncation
-        fault has already sent half of it."""
-        try:
-            video = await entry.ctx.renderer.path(entry.spec, entry.ctx.profile.quality)
-        except RenderFailed as exc:
-            logger.warning("render failed for %s: %s", token, exc)
-            return JSONResponse(
-                {"error": {"code": "InternalServiceError", "message": "render failed"}}, 500
-            )
-        if entry.ctx.fault("truncated_download_rate"):
-            self.server.counters.record(entry.ctx.provider, entry.ctx.profile.name, "download", 200)
-            await send_truncated(video, send)
-            return None
-        clips = self.server.clips
-        data = clips.cached(video) or await asyncio.to_thread(clips.get, video)
-        if data is None:
-            return FileResponse(video, media_type="video/mp4")
-        return Response(data, media_type="video/mp4")
-
-
-def _new_request_id() -> str:
-    # Ark-like request ids: a timestamp and random hex.
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + secrets.token_hex(10)
-
-
 class SimServer:
     """Every provider simulator on one loopback port, in a background thread."""
 
@@ -239,6 +82,7 @@ class SimServer:
         cache_dir: Path | None = None,
         profiles: dict[str, Profile] | None = None,
         settings: dict[str, dict[str, Any]] | None = None,
+        tls: bool = False,
     ):
         self.host = host
         self.port = port
@@ -250,6 +94,7 @@ class SimServer:
         self.default_profile = default_profile
         self.seed = seed
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._private: tempfile.TemporaryDirectory[str] | None = None
         if cache_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="vidbench-sim-")
             cache_dir = Path(self._tmp.name)
@@ -261,10 +106,13 @@ class SimServer:
         self.renderer = Renderer(cache_dir)
         self._contexts: dict[tuple[str, str], SimContext] = {}
         self.mounts = mounts()  # adapter name → mount, read once per server
-        self._app = _SimApp(self)
+        self._app = SimApp(self)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.tls_files: TlsFiles | None = None  # https with a certificate made for this server
+        if tls:
+            self.tls_files = self_signed(self.private_dir / "tls", host)
 
     def mount_at(self, segment: str) -> SimMount | None:
         """The mount served under the path segment `segment`, if any."""
@@ -295,7 +143,12 @@ class SimServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False)
+        tls = self.tls_files
+        config = uvicorn.Config(
+            self._app, log_level="warning", lifespan="off", access_log=False,
+            ssl_certfile=str(tls.cert_path) if tls else None,
+            ssl_keyfile=str(tls.key_path) if tls else None,
+        )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="sim-server"
@@ -319,6 +172,18 @@ class SimServer:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+        if self._private is not None:
+            self._private.cleanup()
+            self._private = None
+
+    @property
+    def private_dir(self) -> Path:
+        """A folder only this user can read (mode 0700), removed when the server stops:
+        the TLS key and the credential files it writes."""
+        if self._private is None:
+            self._private = tempfile.TemporaryDirectory(prefix="vidbench-sim-private-")
+            os.chmod(self._private.name, 0o700)
+        return Path(self._private.name)
 
     def __enter__(self) -> SimServer:
         return self.start()
@@ -328,8 +193,8 @@ class SimServer:
 
     @property
     def url(self) -> str:
-        """`http://HOST:PORT` of the running server."""
-        return f"http://{self.host}:{self.port}"
+        """`http://HOST:PORT` of the running server (`https://` when serving TLS)."""
+        return f"{'https' if self.tls_files else 'http'}://{self.host}:{self.port}"
 
     def base_url(self, adapter: str, profile: str | None = None) -> str:
         """The base URL an adapter is pointed at, optionally for a non-default profile."""
@@ -360,22 +225,58 @@ class SimServer:
         return self.counters.as_dict()
 
 
-def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float = 1.0) -> None:
-    """Run every simulator until interrupted (for `vidbench sim`); prints the base URLs first.
+def write_credential_files(server: SimServer) -> dict[tuple[str, str], Path]:
+    """Each JSON credential a mount gives (Vertex's service account, its `token_uri` this
+    server's) as a file in the server's private folder (mode 0600): (adapter, role) → path.
 
-    Then the credentials the simulators accept, so a user's own client is not refused with a
-    401 it cannot explain; `render_scale` below 1 renders smaller videos (cheap rehearsals).
-    """
+    The account's key pair lives in this process, so the file is valid while it runs."""
+    registry = importlib.import_module("vidbench.adapters.registry")
+    written: dict[tuple[str, str], Path] = {}
+    for adapter, mount in server.mounts.items():
+        if mount.secret is None or adapter not in registry.names():
+            continue
+        for role in registry.get(adapter).secret_roles:
+            value = mount.secret(role, server.base_url(adapter))
+            if value is None or not value.lstrip().startswith("{"):
+                continue
+            path = server.private_dir / f"{adapter}-{role}.json"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(value)
+            written[(adapter, role)] = path
+    return written
+
+
+def describe(server: SimServer) -> list[str]:
+    """What `vidbench sim` prints: each base URL, the credentials, the files an SDK needs."""
+    lines = [f"{adapter}: {server.base_url(adapter)}" for adapter in server.mounts]
+    lines += [
+        f"api key (Bearer / x-goog-api-key): {SIM_API_KEY}",
+        f"access key (JWT issuer): {SIM_ACCESS_KEY}",
+        f"secret key (JWT signing): {SIM_SECRET_KEY}",
+    ]
+    for (adapter, role), path in write_credential_files(server).items():
+        lines.append(f"{adapter} {role} file (GOOGLE_APPLICATION_CREDENTIALS): {path}")
+    if server.tls_files is not None:
+        lines.append(f"TLS CA certificate (SSL_CERT_FILE): {server.tls_files.cert_path}")
+        if "fal" in server.mounts:
+            host = server.base_url("fal").split("://", 1)[1]
+            lines.append(f"fal-client: FAL_KEY={SIM_API_KEY} FAL_QUEUE_RUN_HOST={host}")
+    lines.append(f"stats: {server.url}/_sim/stats")
+    return lines
+
+
+def serve(
+    port: int, profile: str, host: str = "127.0.0.1", render_scale: float = 1.0, tls: bool = False
+) -> None:
+    """Run every simulator until interrupted (for `vidbench sim`); prints `describe` first, so
+    a user's own client is not refused with a 401 it cannot explain; `render_scale` below 1
+    renders smaller videos (cheap rehearsals); `tls` serves https."""
     settings = {mount.segment: {"render_scale": render_scale} for mount in mounts().values()}
-    server = SimServer(host=host, port=port, default_profile=profile, settings=settings)
+    server = SimServer(host=host, port=port, default_profile=profile, settings=settings, tls=tls)
     server.start()
     try:
-        for adapter in server.mounts:
-            print(f"{adapter}: {server.base_url(adapter)}")
-        print(f"api key (Bearer / x-goog-api-key): {SIM_API_KEY}")
-        print(f"access key (JWT issuer): {SIM_ACCESS_KEY}")
-        print(f"secret key (JWT signing): {SIM_SECRET_KEY}")
-        print(f"stats: {server.url}/_sim/stats", flush=True)
+        print("\n".join(describe(server)), flush=True)
         sys.stdout.flush()
         while True:
             time.sleep(3600)
@@ -386,14 +287,15 @@ def serve(port: int, profile: str, host: str = "127.0.0.1", render_scale: float 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m vidbench.core.sim.server --port N --profile NAME`."""
+    """`python -m vidbench.core.sim.server --port N --profile NAME [--tls]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--profile", default="default")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--render-scale", type=float, default=1.0)
+    parser.add_argument("--tls", action="store_true", help="serve https with a new certificate")
     args = parser.parse_args(argv)
-    serve(args.port, args.profile, args.host, args.render_scale)
+    serve(args.port, args.profile, args.host, args.render_scale, args.tls)
 
 
 if __name__ == "__main__":
