@@ -22,6 +22,9 @@ def sim(
     render_scale: Annotated[
         float, typer.Option("--render-scale", help="Below 1: smaller (cheaper) rendered videos.")
     ] = 1.0,
+    tls: Annotated[
+        bool, typer.Option("--tls", help="Serve https with a certificate made now (printed).")
+    ] = False,
 ) -> None:
     """Serve every provider simulator on one port (Ctrl-C to stop); prints URLs and keys."""
     from vidbench.core.sim.profiles import PROFILES
@@ -31,7 +34,7 @@ def sim(
         raise Exit(EXIT_USAGE, f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     if not 0.05 <= render_scale <= 1.0:
         raise Exit(EXIT_USAGE, "--render-scale must be within [0.05, 1]")
-    serve(port, profile, render_scale=render_scale)
+    serve(port, profile, render_scale=render_scale, tls=tls)
 
 
 def demo(
