@@ -8,20 +8,22 @@ server until the vote is written (and fsynced) to votes.jsonl.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from vidbench.core.arena.lockdown import Lockdown, allowed_hosts
@@ -33,8 +35,8 @@ from vidbench.core.arena.votes import (
     candidate_pairs,
     choose_pair,
     load_clips,
+    open_clip,
     quick_ratings,
-    safe_clip_path,
 )
 
 MAX_OPEN_PAIRS = 1000  # pairs shown but not voted on, kept for their vote
@@ -113,6 +115,13 @@ def page_html(token: str) -> str:
     return page.replace("__ARENA_TOKEN__", token)
 
 
+def _chunks(source: IO[bytes], chunk_bytes: int = 1 << 20) -> Iterator[bytes]:
+    """The open clip's bytes, read from the descriptor that was checked; closed at the end."""
+    with source:
+        while chunk := source.read(chunk_bytes):
+            yield chunk
+
+
 def build_app(arena: Arena, host: str = "127.0.0.1", port: int = 8770) -> Starlette:
     """The ASGI app of one arena, answering only as `host:port` (or loopback) and only to
     its own page (see `lockdown`)."""
@@ -142,10 +151,15 @@ def build_app(arena: Arena, host: str = "127.0.0.1", port: int = 8770) -> Starle
         found = arena.tokens.get(request.path_params["token"])
         if found is None:
             return JSONResponse({"error": "no such clip"}, 404)
-        path = safe_clip_path(found.run_dir, found.path)  # again: it may have changed since
-        if path is None:
+        source = open_clip(found.run_dir, found.path)  # again: it may have changed since
+        if source is None:
             return JSONResponse({"error": "no such clip"}, 404)
-        return FileResponse(path, media_type=VIDEO_TYPES[path.suffix.lower()])
+        size = os.fstat(source.fileno()).st_size
+        return StreamingResponse(
+            _chunks(source),
+            media_type=VIDEO_TYPES[found.path.suffix.lower()],
+            headers={"Content-Length": str(size)},
+        )
 
     return Starlette(
         routes=[

@@ -17,9 +17,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
-from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file
+from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file, open_confined
 from vidbench.core.store.safe_files import open_append_text, open_read
 from vidbench.core.store.store import RunDir
 
@@ -63,6 +63,16 @@ def safe_clip_path(run_dir: Path, path: Path) -> Path | None:
     except ValueError:
         return None
     return confined_file(run_dir, relative.as_posix(), VIDEO_SUFFIXES)
+
+
+def open_clip(run_dir: Path, path: Path) -> IO[bytes] | None:
+    """The clip opened for serving, with no window between the check and the read (every
+    folder opened without following a link, one name only: `open_confined`); else None."""
+    try:
+        relative = path.relative_to(run_dir)
+    except ValueError:
+        return None
+    return open_confined(run_dir, relative.as_posix(), VIDEO_SUFFIXES)[0]
 
 
 def load_clips(run_dirs: list[Path], refused: list[str] | None = None) -> list[Clip]:

@@ -4,6 +4,7 @@ serves only clips that are regular video files inside the run."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -108,6 +109,30 @@ def test_a_clip_swapped_for_a_symlink_after_start_is_not_served(
     victim = next(iter(arena.tokens.items()))
     victim[1].path.unlink()
     victim[1].path.symlink_to(tmp_path / "outside.mp4")
+    answer = client.get(f"/clip/{victim[0]}")
+    assert answer.status_code == 404 and OUTSIDE not in answer.content
+
+
+def test_a_videos_folder_swapped_for_a_link_after_start_is_not_served(
+    arena: Arena, client: TestClient, tmp_path: Path
+) -> None:
+    victim = next(iter(arena.tokens.items()))
+    videos = victim[1].path.parent
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / victim[1].path.name).write_bytes(OUTSIDE)
+    videos.rename(tmp_path / "videos-moved")
+    videos.symlink_to(elsewhere)
+    answer = client.get(f"/clip/{victim[0]}")
+    assert answer.status_code == 404 and OUTSIDE not in answer.content
+
+
+def test_a_clip_replaced_by_a_hard_link_is_not_served(
+    arena: Arena, client: TestClient, tmp_path: Path
+) -> None:
+    victim = next(iter(arena.tokens.items()))
+    victim[1].path.unlink()
+    os.link(tmp_path / "outside.mp4", victim[1].path)
     answer = client.get(f"/clip/{victim[0]}")
     assert answer.status_code == 404 and OUTSIDE not in answer.content
 
