@@ -1,0 +1,92 @@
+"""report.html at 1280 and 1920 px in headless Chromium (issue 23.5): no element wider than the
+viewport (wide tables scroll inside their box, model column sticky), the decision panel in the
+first screen, every model in every table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_helpers import synthetic_results, write_run
+from test_report_browser import CHROMIUM, DevTools, chromium  # noqa: F401 (the fixture)
+
+from vidbench.reports.build import write_reports
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+]
+# Eight models with demo-length names: the width that cut tables off before.
+MODELS = ["seedance-2.0", "seedance-2.0-fast", "kling-v3", "seedance-2.5", "veo-3.1",
+          "gemini-omni", "wan-3.0", "minimax-h3"]  # fmt: skip
+
+LAYOUT_JS = """
+(() => {
+  const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const inBox = el => { for (let p = el.parentElement; p; p = p.parentElement) { if (scrolls(p)) return p; } return null; };
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || inBox(el)) continue;
+    if (r.right > vw + 0.5 || r.left < -0.5) wide.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  const tables = Array.from(document.querySelectorAll('table')).filter(t => t.offsetParent !== null);
+  const unseen = [];
+  for (const t of tables) {
+    const box = inBox(t), r = (box || t).getBoundingClientRect();
+    if (r.right > vw + 0.5) unseen.push('box ' + t.className);
+    if (t.getBoundingClientRect().width > r.width + 0.5 && !box) unseen.push('cut ' + t.className);
+    const first = t.querySelector('tbody td');
+    if (box && t.scrollWidth > box.clientWidth && first && getComputedStyle(first).position !== 'sticky') unseen.push('not sticky');
+  }
+  const panel = document.querySelector('#decision table');
+  return {vw, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5), unseen,
+          panelTop: panel ? panel.getBoundingClientRect().top : null, vh,
+          texts: tables.map(t => t.textContent)};
+})()
+"""
+
+
+@pytest.fixture(scope="module")
+def wide_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = synthetic_results(samples=1)
+    parts = []
+    for i, model in enumerate(MODELS):
+        part = base[base["model"] == ["alpha-sim", "beta", "gamma"][i % 3]].copy()
+        part["model"] = model
+        part["job_id"] = part["job_id"].str.replace(r"^[^-]+(-sim)?", model, regex=True)
+        part["video_path"] = part["video_path"].where(
+            part["video_path"].isna(), "videos/" + part["job_id"] + ".mp4"
+        )
+        part["contact_sheet"] = part["contact_sheet"].where(
+            part["contact_sheet"].isna(), "frames/" + part["job_id"] + ".jpg"
+        )
+        parts.append(part)
+    run_dir = write_run(tmp_path_factory.mktemp("wide"), pd.concat(parts, ignore_index=True))
+    write_reports(run_dir, ("html",))
+    return run_dir
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_nothing_cut_off_and_the_decision_first(
+    wide_run: Path,
+    chromium: DevTools,  # noqa: F811 - the fixture imported above
+    width: int,
+    height: int,
+) -> None:
+    chromium.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)  # fmt: skip
+    chromium.call("Page.navigate", url=(wide_run / "report.html").as_uri())
+    chromium.wait_event("Page.loadEventFired")
+    found = chromium.evaluate(LAYOUT_JS)
+    assert found["scrollWidth"] <= width, found["wide"]
+    assert found["wide"] == [] and found["unseen"] == []
+    assert found["panelTop"] is not None and found["panelTop"] < 0.6 * height
+    # Tables with a row or column per model (the decision panel names two per row).
+    tables = [t for t in found["texts"] if "seedance-2.0" in t and "Verdict" not in t]
+    assert len(tables) >= 4
+    for text in tables:  # every model in every table that lists models (scroll boxes count)
+        missing = [m for m in MODELS if m not in text]
+        assert not missing or "failed" in text, missing
