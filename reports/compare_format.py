@@ -38,10 +38,16 @@ def _count_unit(c: Comparison) -> str:
     return "delivered clips per run" if c.kind == "p50" else "matched pairs"
 
 
+def _short_of_changed(c: Comparison, alpha: float) -> bool:
+    """Enough pairs, but too few of them changed for the paired test to reach p < alpha."""
+    return c.n >= min_observations(c.test, alpha) and c.changed_pairs > 0
+
+
 def fmt_detectable(c: Comparison, alpha: float) -> str:
     """The smallest change the comparison could detect (80% power), or why it could detect none."""
     if not c.can_detect:
-        return f"none: needs ≥ {min_observations(c.test, alpha)} {_count_unit(c)}"
+        unit = "changed pairs" if _short_of_changed(c, alpha) else _count_unit(c)
+        return f"none: needs ≥ {min_observations(c.test, alpha)} {unit}"
     if not np.isfinite(c.detectable):
         return "–"
     if c.metric.endswith("_rate"):
@@ -62,10 +68,14 @@ def fmt_needed(c: Comparison) -> str:
 def power_note(c: Comparison, alpha: float) -> str:
     """A sentence on what the comparison could not detect and what it would take."""
     unit = _count_unit(c)
-    note = (
-        f"{c.n} {unit}; the two-sided {c.test} test needs ≥ {min_observations(c.test, alpha)} "
-        f"for p < {alpha:g}"
-    )
+    floor = min_observations(c.test, alpha)
+    if _short_of_changed(c, alpha):
+        note = (
+            f"{c.n} {unit} of which {c.changed_pairs} changed; the two-sided {c.test} test "
+            f"needs ≥ {floor} changed pairs for p < {alpha:g}"
+        )
+    else:
+        note = f"{c.n} {unit}; the two-sided {c.test} test needs ≥ {floor} for p < {alpha:g}"
     if np.isfinite(c.pairs_needed):
         threshold = (
             f"{100 * c.threshold:.1f} pp"
@@ -94,8 +104,11 @@ def fold_note(found: list[Comparison], alpha: float) -> str:
     """What one model's undetectable comparisons have and need, in one clause."""
     have: dict[str, tuple[set[int], int]] = {}
     for c in found:
-        counts, need = have.get(_count_unit(c), (set(), 0))
-        have[_count_unit(c)] = (counts | {c.n}, max(need, min_observations(c.test, alpha)))
+        short = _short_of_changed(c, alpha)  # enough pairs, too few of them changed
+        unit = "changed pairs" if short else _count_unit(c)
+        counts, need = have.get(unit, (set(), 0))
+        count = c.changed_pairs if short else c.n
+        have[unit] = (counts | {count}, max(need, min_observations(c.test, alpha)))
     parts = [
         f"{'/'.join(map(str, sorted(counts)))} {unit}, need ≥ {need}"
         for unit, (counts, need) in sorted(have.items())

@@ -21,10 +21,10 @@ from vidbench.reports.intervals import (
 )
 from vidbench.reports.pairwise import paired_test_p_value
 from vidbench.reports.power import (
+    can_detect,
     detectable_mean_change,
     detectable_median_change,
     detectable_rate_change,
-    min_observations,
     pairs_needed_mean,
     pairs_needed_rate,
     samples_per_prompt,
@@ -72,6 +72,7 @@ class Comparison:
     pairs_needed: float = math.nan  # pairs to detect a change of `threshold`
     samples_per_prompt: float = math.nan  # samples per prompt giving those pairs
     can_detect: bool = True  # False: too few pairs for the test ever to reach p < alpha
+    changed_pairs: int = -1  # non-zero differences / discordant pairs (-1: not paired)
 
 
 class Power(NamedTuple):
@@ -81,6 +82,7 @@ class Power(NamedTuple):
     pairs_needed: float  # pairs (or clips per run, for latency) to detect the threshold
     samples_per_prompt: float  # the same as samples per prompt over these prompts
     can_detect: bool  # False: no data could have reached p < alpha with this many pairs
+    changed_pairs: int = -1  # pairs that differ (paired tests; -1: not a paired test)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def _judge(found: Measured, threshold: Threshold, alpha: float) -> Comparison:
         pairs_needed=found.power.pairs_needed,
         samples_per_prompt=found.power.samples_per_prompt,
         can_detect=found.power.can_detect,
+        changed_pairs=found.power.changed_pairs,
     )
 
 
@@ -169,8 +172,13 @@ def _paired_power(
         detectable = detectable_mean_change(sd, n, alpha)
         needed = pairs_needed_mean(sd, change, alpha)
     test = "exact McNemar" if binary else "Wilcoxon signed-rank"
+    changed = int(np.count_nonzero(cand != base))  # non-zero differences / discordant pairs
     return Power(
-        detectable, needed, samples_per_prompt(needed, prompts), n >= min_observations(test, alpha)
+        detectable,
+        needed,
+        samples_per_prompt(needed, prompts),
+        can_detect(test, n, changed, alpha),
+        changed,
     )
 
 
