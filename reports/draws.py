@@ -5,11 +5,17 @@ With several samples per prompt, per model:
   estimator of Chen et al. 2021 ("Evaluating Large Language Models Trained on Code"):
   per prompt with n draws of which c usable, 1 − C(n−c, k)/C(n, k); averaged over prompts
   with at least k draws.
-- expected draws until usable: 1/p for the model's pooled per-draw usable rate p (draws
-  taken as independent at that rate, i.e. geometric), with a 95% CI from a bootstrap over
-  prompts (draws of one prompt are resampled together).
-- expected cost of one usable clip: cost per draw (list price; refused or failed draws cost
-  what the provider charged for them) ÷ p, with the same bootstrap.
+- draws per usable clip: 1/p for the model's pooled per-draw usable rate p — what a budget
+  needs (draws bought per usable clip delivered) — with the inverted Wilson interval
+  [1/high, 1/low] of that rate (`expected_draws` is the same figure, under its old name);
+- expected draws to get one usable clip of a given prompt: E[1/pᵢ] over prompts, from a
+  beta-binomial fit of the per-prompt usable counts (`reports.beta_binomial`, the fit
+  reported), with a percentile bootstrap over prompts. Prompts differ, so this is larger
+  than draws per usable clip (Beta(2, 2) rates: 3.0 against 2.0), and infinite when the fit
+  says rates near 0 are common (α ≤ 1); the median prompt's draws and the prompts with no
+  usable draw are given beside it;
+- cost of one usable clip: cost per draw (list price; refused or failed draws cost what the
+  provider charged for them) × draws per usable clip, with the same inverted Wilson bounds.
 With one sample per prompt, the number of draws (and samples per prompt) that would give the
 usable rate a 95% CI of a stated width.
 """
@@ -23,9 +29,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from vidbench.reports.beta_binomial import (
+    expected_inverse_rate,
+    fit_beta_binomial,
+    median_prompt_draws,
+    prompt_draws_interval,
+)
 from vidbench.reports.data import NOT_ATTEMPTED
+from vidbench.reports.intervals import wilson_ci
 
-N_RESAMPLES = 2000
+N_RESAMPLES = 1000
 SEED = 0
 CONFIDENCE = 0.95
 DEFAULT_CI_WIDTH = 0.10
@@ -57,6 +70,18 @@ class DrawStats:
     cost_per_usable_usd: float
     cost_per_usable_low_usd: float
     cost_per_usable_high_usd: float
+    # draws per usable clip (1 / pooled rate, inverted Wilson); expected_draws* are the same
+    draws_per_usable: float = math.nan
+    draws_per_usable_low: float = math.nan
+    draws_per_usable_high: float = math.nan
+    # expected draws to get one usable clip of a given prompt, E[1/p] (beta-binomial fit)
+    prompt_draws: float = math.nan
+    prompt_draws_low: float = math.nan
+    prompt_draws_high: float = math.nan
+    prompt_draws_median: float = math.nan  # 1 / median p: the median prompt's draws
+    beta_alpha: float = math.nan  # the fitted Beta(α, β) of per-prompt usable rates
+    beta_beta: float = math.nan
+    prompts_never_usable: int = 0  # prompts with no usable draw
 
 
 def _per_prompt(df: pd.DataFrame) -> pd.DataFrame:
@@ -75,18 +100,24 @@ def _per_prompt(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _bootstrap(n: np.ndarray, c: np.ndarray, cost: np.ndarray) -> tuple[float, float, float, float]:
-    """(draws low, high, cost-per-usable low, high): percentile bootstrap over prompts."""
-    rng = np.random.default_rng(SEED)
-    picks = rng.integers(0, n.size, size=(N_RESAMPLES, n.size))
-    usable = c[picks].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        draws = np.where(usable > 0, n[picks].sum(axis=1) / usable, np.inf)
-        per_usable = np.where(usable > 0, cost[picks].sum(axis=1) / usable, np.inf)
-    tail = (1.0 - CONFIDENCE) / 2.0
-    low, high = np.quantile(draws, [tail, 1 - tail], method="lower")
-    cost_low, cost_high = np.quantile(per_usable, [tail, 1 - tail], method="lower")
-    return float(low), float(high), float(cost_low), float(cost_high)
+def _inverted_wilson(usable: int, draws: int) -> tuple[float, float]:
+    """[1/high, 1/low] of the Wilson interval of the pooled usable rate (inf when low is 0)."""
+    low, high = (float(end) for end in wilson_ci(usable, draws, CONFIDENCE))
+    return (1.0 / high if high > 0 else math.inf), (1.0 / low if low > 0 else math.inf)
+
+
+def _prompt_draws(n: np.ndarray, c: np.ndarray) -> dict[str, float]:
+    """E[1/p] with its bootstrap interval, the median prompt's draws and the fit."""
+    fit = fit_beta_binomial(n, c)
+    low, high = prompt_draws_interval(n, c, N_RESAMPLES, CONFIDENCE, SEED)
+    return {
+        "prompt_draws": expected_inverse_rate(fit.alpha, fit.beta),
+        "prompt_draws_low": low,
+        "prompt_draws_high": high,
+        "prompt_draws_median": median_prompt_draws(fit.alpha, fit.beta),
+        "beta_alpha": fit.alpha,
+        "beta_beta": fit.beta,
+    }
 
 
 def draw_stats(df: pd.DataFrame) -> list[DrawStats]:
@@ -109,12 +140,16 @@ def draw_stats(df: pd.DataFrame) -> list[DrawStats]:
         ]
         rate = c.sum() / n.sum()
         per_draw = float(cost.sum() / n.sum())
-        low, high, cost_low, cost_high = _bootstrap(n, c, cost)
+        low, high = _inverted_wilson(int(c.sum()), int(n.sum()))
+        draws = float(1.0 / rate) if rate > 0 else math.inf
         out.append(
             DrawStats(
                 str(model), int(n.size), int(n.sum()), int(c.sum()), max_samples, curve,
-                float(1.0 / rate) if rate > 0 else math.inf, low, high, per_draw,
-                per_draw / rate if rate > 0 else math.inf, cost_low, cost_high,
+                draws, low, high, per_draw,
+                per_draw * draws, per_draw * low, per_draw * high,
+                draws_per_usable=draws, draws_per_usable_low=low, draws_per_usable_high=high,
+                prompts_never_usable=int(np.sum(c == 0)),
+                **_prompt_draws(n, c),
             )
         )  # fmt: skip
     return out

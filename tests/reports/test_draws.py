@@ -16,6 +16,7 @@ from vidbench.reports.draws import (
     samples_advice,
     several_samples,
 )
+from vidbench.reports.intervals import wilson_ci
 
 
 def frame(pattern: dict[str, list[bool]], model: str = "m", cost_usd: float = 0.5) -> pd.DataFrame:
@@ -57,8 +58,16 @@ def test_closed_form_half_usable() -> None:
     assert s.pass_at == pytest.approx([0.5, 5 / 6, 1.0, 1.0])
     assert s.expected_draws == pytest.approx(2.0)
     assert s.cost_per_usable_usd == pytest.approx(1.0)
-    # Identical prompts: every bootstrap resample gives the same rate, so the CI collapses.
-    assert (s.expected_draws_low, s.expected_draws_high) == pytest.approx((2.0, 2.0))
+    # The inverted Wilson interval of 20 usable of 40 (a bootstrap over identical prompts
+    # collapsed to [2, 2], as if 40 draws settled the rate).
+    low, high = wilson_ci(20, 40)
+    assert (s.draws_per_usable_low, s.draws_per_usable_high) == pytest.approx((1 / high, 1 / low))
+    assert (s.expected_draws_low, s.expected_draws_high) == pytest.approx((1 / high, 1 / low))
+    assert (s.cost_per_usable_low_usd, s.cost_per_usable_high_usd) == pytest.approx(
+        (0.5 / high, 0.5 / low)
+    )
+    # Identical prompts: a given prompt takes as many draws as the pool (no heterogeneity).
+    assert s.prompt_draws == pytest.approx(2.0, rel=0.01) and s.prompts_never_usable == 0
     assert s.max_samples == 4 and s.draws == 40 and s.usable == 10 * 2
 
 
@@ -68,6 +77,8 @@ def test_ci_widens_with_heterogeneous_prompts_and_never_usable_is_infinite() -> 
     assert s.expected_draws == pytest.approx(2.0)
     assert s.expected_draws_low < 2.0 < s.expected_draws_high
     assert s.pass_at == pytest.approx([0.5, 0.5, 0.5])  # a prompt is either always or never usable
+    # Half the prompts never give a usable clip: a given prompt's expected draws are infinite.
+    assert math.isinf(s.prompt_draws) and s.prompts_never_usable == 5 and s.beta_alpha < 1
     (never,) = draw_stats(frame({"p0": [False, False], "p1": [False, False]}))
     assert math.isinf(never.expected_draws) and math.isinf(never.cost_per_usable_usd)
 
