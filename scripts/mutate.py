@@ -64,7 +64,21 @@ CORE_MODULES: dict[str, tuple[str, ...]] = {
         "tests/reports/test_reports_intervals_props.py",
         "tests/reports/test_intervals_degenerate.py",
     ),
-    "reports/draws.py": ("tests/reports/test_draws.py",),
+    "reports/draws.py": (
+        "tests/reports/test_draws.py",
+        "tests/reports/test_draws_beta_binomial.py",
+    ),
+    "reports/beta_binomial.py": ("tests/reports/test_draws_beta_binomial.py",),
+    "reports/signed_rank.py": (
+        "tests/reports/test_signed_rank.py",
+        "tests/reports/test_reports_stats.py",
+    ),
+    "reports/power.py": (
+        "tests/reports/test_reports_power.py",
+        "tests/reports/test_compare_changed_pairs.py",
+    ),
+    "reports/power_exact.py": ("tests/reports/test_reports_power.py",),
+    "reports/bradley_terry.py": ("tests/reports/test_bradley_terry.py",),
 }
 # mutmut's words for outcomes that count as a detection.
 DETECTED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
