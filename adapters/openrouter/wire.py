@@ -168,13 +168,9 @@ def parse_error(response: httpx.Response) -> tuple[str, str | None]:
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """402 (no credit) → BillingError; a 400/403 that says the input was flagged →
     ContentRejected."""
-    fields: dict[str, Any] = {
-        "provider": NAME, "status_code": error.status_code, "code": error.code,
-        "request_id": error.request_id, "body": error.body,
-    }  # fmt: skip
     if error.status_code == 402:
-        return errors.BillingError(error.message, **fields)
+        return errors.retype(error, errors.BillingError, provider=NAME)
     flagged = any(marker in error.message.lower() for marker in MODERATION_MARKERS)
     if error.status_code in (400, 403) and flagged:
-        return errors.ContentRejected(error.message, **fields)
+        return errors.retype(error, errors.ContentRejected, provider=NAME)
     return error
