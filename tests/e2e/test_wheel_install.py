@@ -1,5 +1,7 @@
-"""A non-editable install: build the wheel, install it into a fresh virtualenv, run the demo
-from an empty folder (and publish it), with nothing from the checkout on the path."""
+"""A non-editable install: build the wheel, install it with [all] into a fresh virtualenv that
+already holds another package named `adapters`, then from an empty folder `vidbench init demo
+work && cd work && vidbench run demo.yaml --yes` (simulated) and publish it, with nothing from
+the checkout on the path; the other `adapters` still imports."""
 
 from __future__ import annotations
 
@@ -51,6 +53,12 @@ _TOP_LEVEL = (
     "print(*sorted({n.split('/')[0] for n in names if n.endswith('.py')}))"
 )
 
+# The wheel's own declaration of its import packages (dist-info/top_level.txt).
+_TOP_LEVEL_TXT = (
+    "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+    "print(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/top_level.txt'))).decode())"
+)
+
 # Another distribution's `adapters` (AdapterHub's import name) already in the virtualenv.
 _OTHER_ADAPTERS = 'STUB = "another package named adapters"\n'
 
@@ -88,25 +96,14 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
         assert bundled in listing, bundled
     top_level = _run([sys.executable, "-c", _TOP_LEVEL, str(wheel)], tmp_path, env).split()
     assert top_level == ["vidbench"], top_level
+    declared = _run([sys.executable, "-c", _TOP_LEVEL_TXT, str(wheel)], tmp_path, env)
+    assert declared.split() == ["vidbench"], declared
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
     python = venv / "bin" / "python"
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "-q",
-            "--no-deps",
-            str(wheel),
-        ],
-        tmp_path,
-        env,
-    )
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    _run([*pip, "--no-deps", str(wheel)], tmp_path, env)
     # The dependencies (torch and the rest) come from this environment's site-packages, added as
     # a plain path: its .pth files (the editable vidbench finder among them) are not processed.
     purelib = Path(
@@ -119,9 +116,11 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
     (purelib / "zz_dependencies.pth").write_text(
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
-
     (purelib / "adapters").mkdir()
     (purelib / "adapters" / "__init__.py").write_text(_OTHER_ADAPTERS, encoding="utf-8")
+    # [all] with no index: pip resolves every dependency the extras declare against what that
+    # path holds (a name missing from it, or a conflict, fails here; nothing is downloaded).
+    _run([*pip, "--no-index", f"{wheel}[all]"], tmp_path, env)
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -134,20 +133,22 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(tmp_path: Path) -> None:
     for gone in ("bench", "reports", "benchmarks"):
         probe = f"import importlib.util as u; print(u.find_spec({gone!r}) is None)"
         assert _run([str(python), "-c", probe], empty, env).strip() == "True", gone
-    _run([str(venv / "bin" / "vidbench"), "validate", "smoke"], empty, env)
+    vidbench = str(venv / "bin" / "vidbench")
+    _run([vidbench, "validate", "smoke"], empty, env)
+    _run([vidbench, "init", "demo", "work"], empty, env)
+    work = empty / "work"
+    assert (work / "demo.yaml").is_file() and (work / "prompts" / "smoke.yaml").is_file()
     # Two prompts × eight models: the whole demo path (simulators, judge, scoring, report)
-    # from the installed wheel, at a fifth of the full demo's cost.
+    # from the installed wheel and the copied config, at a fifth of the full demo's cost.
     output = _run(
-        [str(venv / "bin" / "vidbench"), "demo", "--sample", "2"], empty, env, timeout_s=1500
+        [vidbench, "run", "demo.yaml", "--yes", "--sample", "2"], work, env, timeout_s=1500
     )
-    assert "demo finished" in output
-    (run_dir,) = (empty / "runs").glob("demo-*")
+    assert "wrote " in output and "report.html" in output, output[-2000:]
+    (run_dir,) = (work / "runs").glob("demo-*")
     assert (run_dir / "report.html").is_file() and list((run_dir / "videos").glob("*.mp4"))
-    published = _run(
-        [str(venv / "bin" / "vidbench"), "publish", "runs", "--out", "site"], empty, env
-    )
+    published = _run([vidbench, "publish", "runs", "--out", "site"], work, env)
     size = re.search(r"([\d.]+) MB in all", published)
-    assert size and (empty / "site" / "index.html").is_file()
+    assert size and (work / "site" / "index.html").is_file()
     # The other `adapters` still imports as itself.
     stub = _run([str(python), "-c", "import adapters; print(adapters.STUB)"], empty, env)
     assert stub.strip() == "another package named adapters", stub
