@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import IO
 
 import av
 
-from vidbench.core.store.confine import VIDEO_DEMUXERS, VIDEO_SUFFIXES
+from vidbench.core.common.video import VIDEO_SUFFIXES, open_container
+from vidbench.core.store.safe_files import write_via
 
 MAX_PREVIEW_HEIGHT_PX = 480
 PREVIEW_CRF = 30  # x264 constant quality: a few hundred kB for a 5 s clip at 480p
@@ -25,23 +27,28 @@ def preview_size(
 
 
 def transcode_preview(
-    source: Path, target: Path, max_height_px: int = MAX_PREVIEW_HEIGHT_PX
+    source: Path | IO[bytes], target: Path, max_height_px: int = MAX_PREVIEW_HEIGHT_PX
 ) -> None:
     """Write an H.264 MP4 preview of `source` (moov atom first, so it starts playing at once).
 
-    `source` must be a regular file (no symbolic link) with a video suffix: ffmpeg would
-    follow a playlist (.m3u8, .ffconcat) to media anywhere, so nothing else is opened.
+    `source` is an open file (from `open_confined`) or a regular file with a video suffix;
+    only the video demuxers may read it (`open_container`): ffmpeg would follow a playlist
+    (.m3u8, .ffconcat) to media anywhere. The preview is written to a new temp file and
+    moved onto `target`, never through a link planted there.
     """
-    if (
+    if isinstance(source, Path) and (
         source.suffix.lower() not in VIDEO_SUFFIXES
         or os.path.islink(source)
         or not source.is_file()
     ):
         raise ValueError(f"refusing to transcode {source}: not a regular video file")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp.mp4")
+    write_via(target, lambda tmp: _transcode(source, tmp, max_height_px))
+
+
+def _transcode(source: Path | IO[bytes], tmp: Path, max_height_px: int) -> None:
     with (
-        av.open(str(source), format=VIDEO_DEMUXERS[source.suffix.lower()]) as inp,
+        open_container(source) as inp,
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
         video_in = inp.streams.video[0]
@@ -70,4 +77,3 @@ def transcode_preview(
         out.mux(video_out.encode(None))
         if audio_out is not None:
             out.mux(audio_out.encode(None))
-    tmp.replace(target)

@@ -18,11 +18,12 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
-from vidbench.core.store.confine import VIDEO_SUFFIXES, confine
+from vidbench.core.store.confine import VIDEO_SUFFIXES, open_confined
+from vidbench.core.store.safe_files import write_via
 from vidbench.reports.analysis import analyse
 from vidbench.reports.build import draw_plots
 from vidbench.reports.data import RunData, as_dict, load_run
@@ -48,21 +49,35 @@ def safe_name(text: str) -> str:
 
 def _media(
     run: RunData, field: str, value: object, suffixes: tuple[str, ...] | None
-) -> Path | None:
-    """The confined file a results cell names, or None with a warning (untrusted input)."""
+) -> IO[bytes] | None:
+    """The confined file a results cell names, opened (see `open_confined`), or None with a
+    warning (untrusted input). The caller closes it."""
     if not isinstance(value, str) or not value:
         return None
-    found, why = confine(run.path, value, suffixes)
+    found, why = open_confined(run.path, value, suffixes)
     if found is None:
         print(f"warning: run {run.path.name}: skipped {field} {value!r}: {why}", file=sys.stderr)
     return found
+
+
+def _copy_into(source: IO[bytes], target: Path) -> None:
+    """Copy an open file to `target` via a temp file; never through a link planted there."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source.seek(0)
+
+    def _write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            shutil.copyfileobj(source, out)
+
+    write_via(target, _write)
 
 
 def _copy_media(run: RunData, target: Path, link_originals: bool) -> tuple[pd.DataFrame, int]:
     """Previews, contact sheets (and originals) under target; the results rows point at them.
 
     Every path comes from the (untrusted) results table: only confined regular files inside
-    the run directory are used (see vidbench.core.store.confine); other cells are cleared.
+    the run directory are used, read from the file that was checked (see
+    vidbench.core.store.confine); other cells are cleared.
     """
     results = run.results.copy()
     made = 0
@@ -72,26 +87,29 @@ def _copy_media(run: RunData, target: Path, link_originals: bool) -> tuple[pd.Da
     results["original_path"] = None
     for position, row in enumerate(results.itertuples(index=False)):
         video_cell, sheet_cell = getattr(row, "video_path"), getattr(row, "contact_sheet")  # noqa: B009
-        video = _media(run, "video_path", video_cell, VIDEO_SUFFIXES)
-        sheet = _media(run, "contact_sheet", sheet_cell, None)
         name: str | None = None
+        video = _media(run, "video_path", video_cell, VIDEO_SUFFIXES)
         if video is not None:
-            name = f"videos/{safe_name(video.stem)}.mp4"
-            try:
-                transcode_preview(video, target / name)
-                made += 1
-            except Exception:  # noqa: BLE001 - an undecodable video is reported, not fatal
-                name = None
-            if link_originals and name is not None:
-                original = f"originals/{safe_name(video.stem)}{video.suffix.lower()}"
-                (target / "originals").mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(video, target / original)
-                results.iat[position, results.columns.get_loc("original_path")] = original
+            with video:
+                stem, suffix = Path(str(video_cell)).stem, Path(str(video_cell)).suffix.lower()
+                name = f"videos/{safe_name(stem)}.mp4"
+                try:
+                    transcode_preview(video, target / name)
+                    made += 1
+                except Exception:  # noqa: BLE001 - an undecodable video is reported, not fatal
+                    name = None
+                if link_originals and name is not None:
+                    original = f"originals/{safe_name(stem)}{suffix}"
+                    _copy_into(video, target / original)
+                    results.iat[position, results.columns.get_loc("original_path")] = original
         results.iat[position, results.columns.get_loc("video_path")] = name
-        sheet_name = f"frames/{safe_name(sheet.stem)}{sheet.suffix.lower()}" if sheet else None
-        if sheet is not None and sheet_name is not None:
-            (target / "frames").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(sheet, target / sheet_name)
+        sheet = _media(run, "contact_sheet", sheet_cell, None)
+        sheet_name = None
+        if sheet is not None:
+            with sheet:
+                sheet_path = Path(str(sheet_cell))
+                sheet_name = f"frames/{safe_name(sheet_path.stem)}{sheet_path.suffix.lower()}"
+                _copy_into(sheet, target / sheet_name)
         results.iat[position, results.columns.get_loc("contact_sheet")] = sheet_name
     return results, made
 

@@ -31,7 +31,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
-RUN_FOLDERS = frozenset({"videos", "plots", "frames", "cache"})
+RUN_FOLDERS = frozenset({"videos", "plots", "frames", "cache", "posters", "originals"})
 RUN_FOLDER_DEPTH = 3  # cache/<kind>/<key> is the deepest a run writes
 
 

@@ -33,6 +33,7 @@ def _hostile_run(tmp_path: Path) -> tuple[Path, bytes]:
     (run / "frames").mkdir(exist_ok=True)
     os.symlink(outside / "secret.txt", run / "frames" / "linked.jpg")
     os.symlink(outside / "secret.mp4", run / "videos" / "linked.mp4")
+    os.link(outside / "secret.txt", run / "frames" / "hard.jpg")  # a second name, no link
     (run / "videos" / "x.m3u8").write_text(
         f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n{outside / 'secret.mp4'}\n#EXT-X-ENDLIST\n",
         encoding="utf-8",
@@ -45,6 +46,7 @@ def _hostile_run(tmp_path: Path) -> tuple[Path, bytes]:
     results.iat[3, results.columns.get_loc("video_path")] = "videos/x.m3u8"
     results.iat[4, results.columns.get_loc("video_path")] = "videos/linked.mp4"
     results.iat[5, results.columns.get_loc("video_path")] = "../../outside/secret.mp4"
+    results.iat[6, results.columns.get_loc("contact_sheet")] = "frames/hard.jpg"
     results.to_parquet(run / "results.parquet", index=False)
     return runs, secret_video
 
@@ -62,12 +64,32 @@ def test_publish_copies_nothing_from_outside_the_run(
             assert SECRET not in data, path
             assert data != secret_video, path
         assert "secret" not in path.name and "linked" not in path.name, path
+        assert "hard" not in path.name, path
         assert path.suffix != ".m3u8", path
 
     err = capsys.readouterr().err
     for value in ("../../outside/secret.txt", "frames/linked.jpg", "videos/x.m3u8"):
         assert f"skipped contact_sheet '{value}'" in err or f"skipped video_path '{value}'" in err
     assert "videos/linked.mp4" in err and "a symbolic link" in err
+    assert "skipped contact_sheet 'frames/hard.jpg': a hard link" in err
+
+
+def test_a_site_file_planted_as_a_link_is_replaced_not_written_through(tmp_path: Path) -> None:
+    runs, _ = _hostile_run(tmp_path)
+    site = tmp_path / "site"
+    assert main(["publish", str(runs), "--out", str(site)]) == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    planted = [p for p in site.rglob("*.mp4") if p.is_file()][:1]
+    planted += [p for p in site.rglob("*.jpg") if p.is_file()][:1]
+    assert len(planted) == 2
+    for path in planted:
+        path.unlink()
+        path.symlink_to(victim)
+    assert main(["publish", str(runs), "--out", str(site)]) != 0 or all(
+        not p.is_symlink() for p in planted
+    )
+    assert victim.read_bytes() == b"keep me"
 
 
 def test_confined_file_refuses_escapes_links_and_suffixes(tmp_path: Path) -> None:
