@@ -145,6 +145,8 @@ RECORD_FIELD_TYPES: dict[str, Any] = {
     "sha256": _STR,
     "download_started_at": _NUMBER,
     "sim_render_overrun_s": _NUMBER,
+    "simulator": _BOOL,
+    "provider_queue_s": _NUMBER,
     "error_kind": _STR,
     "detail": _STR,
     "cost_usd": _NUMBER,

@@ -38,6 +38,8 @@ class JobState:
     download_started_at: float | None = None
     # A simulator's render wait after the task was done: left out of download and latency.
     sim_render_overrun_s: float | None = None
+    simulator: bool = False  # a vidbench simulator answered (a base_url at `vidbench sim`)
+    provider_queue_s: float | None = None  # the provider's own queue seconds, where reported
     last_status: str | None = None
     final_status: str | None = None  # JobStatus value once decided
     error_kind: str | None = None
@@ -151,11 +153,14 @@ def fold_records(records: Any) -> dict[str, JobState]:
                 state.provider_model_version = rec.get("model_version")
             if rec.get("tokens") is not None:
                 state.tokens = rec.get("tokens")
+            if rec.get("provider_queue_s") is not None:
+                state.provider_queue_s = rec.get("provider_queue_s")
         elif event == "downloaded":
             state.video_path = rec.get("path")
             state.sha256 = rec.get("sha256")
             state.download_started_at = rec.get("download_started_at")
             state.sim_render_overrun_s = rec.get("sim_render_overrun_s")
+            state.simulator = bool(rec.get("simulator"))
             state.downloaded_at = ts
         elif event == "finished":
             state.final_status = rec.get("status")
