@@ -264,8 +264,8 @@ def metric_columns(df: pd.DataFrame, scorers: dict[str, Any]) -> list[str]:
 def simulated_models(df: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     """Sorted model ids marked simulated by the manifest or by the `simulated` column."""
     names: set[str] = set()
-    listed = manifest.get("simulated_models")
-    if isinstance(listed, list):
+    listed = manifest.get("simulated_models")  # {model id: profile} (a list in older runs)
+    if isinstance(listed, list | dict):
         names.update(str(x) for x in listed)
     if "simulated" in df.columns:
         flags = df["simulated"].astype("object").fillna(False).astype(bool)

@@ -66,6 +66,10 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
     """One results row for one job."""
     job = state.job
     running = state.first_running_at or state.finished_at
+    if state.provider_queue_s is not None and state.submitted_at is not None:
+        # The provider's own figure (its timestamps) over the first poll that saw it running.
+        started = state.submitted_at + state.provider_queue_s
+        running = started if state.finished_at is None else min(started, state.finished_at)
     overrun_s = state.sim_render_overrun_s or 0.0
     ready_at = None if state.downloaded_at is None else state.downloaded_at - overrun_s
     row: dict[str, Any] = {
@@ -73,7 +77,7 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
         "adapter": job.adapter,
         "provider_model": job.provider_model,
         "provider_model_version": state.provider_model_version,
-        "simulated": job.simulated,
+        "simulated": job.simulated or state.simulator,
         "prompt_id": job.prompt_id,
         "category": job.category,
         "lang": job.lang,

@@ -22,6 +22,7 @@ from vidbench.core.run.preflight import check_endpoints, endpoint_label
 from vidbench.core.run.runtime import Counters, ModelRuntime
 from vidbench.core.seam import errors, money, retry
 from vidbench.core.seam.types import ErrorKind, JobStatus, TaskState, TaskStatus
+from vidbench.core.sim import SIMULATOR_HEADER
 from vidbench.core.store.jobs import Job
 from vidbench.core.store.store import JobState, RunDir
 
@@ -30,6 +31,11 @@ def _model_version(extra: dict[str, Any]) -> str | None:
     """The provider's own model id from a task response, bounded; None when absent."""
     value = extra.get("model")
     return value[:200] if isinstance(value, str) and value else None
+
+
+def _bounded_s(value: float | None) -> float | None:
+    """A provider's figure in seconds, kept only when plausible (0 to 30 days)."""
+    return round(value, 3) if value is not None and 0 <= value < 30 * 86400 else None
 
 
 class Runner:
@@ -60,6 +66,7 @@ class Runner:
         self.poll_min_s = poll_min_s
         self._stopping = False
         self._committed: dict[str, float] = {}
+        self._simulator_noted: set[str] = set()  # models a simulator answered (manifest)
         self.creator = Creator(
             run, self.counters, sleep=sleep, rng=self.rng, held_task_ids=set(), settle_s=settle_s
         )
@@ -232,6 +239,8 @@ class Runner:
             # The model the provider says ran the task (a dated version on Ark):
             # `vidbench history` reports when it changes between runs.
             model_version=_model_version(state.extra),
+            # The provider's own queue seconds (its timestamps), preferred over polling's.
+            provider_queue_s=_bounded_s(state.provider_queue_s),
         )
         if state.status == TaskStatus.RUNNING:
             self.counters.running += 1
@@ -310,6 +319,7 @@ class Runner:
                     bytes=size,
                     download_started_at=started,
                     sim_render_overrun_s=sim_render_overrun_s(answer),
+                    simulator=self._note_simulator(job, answer),
                 )
                 return Finish(JobStatus.SUCCEEDED)
             last_error = problem
@@ -349,6 +359,21 @@ class Runner:
         if finish.status != JobStatus.SUCCEEDED:
             self.counters.failed += 1
         self._notify()
+
+    def _note_simulator(self, job: Job, headers: dict[str, str]) -> bool | None:
+        """True when a vidbench simulator answered the download (a `base_url` pointing at
+        `vidbench sim`); the manifest then lists the model as simulated, as `simulate:` does."""
+        if headers.get(SIMULATOR_HEADER) != "1":
+            return None
+        if job.model_id in self._simulator_noted:
+            return True
+        self._simulator_noted.add(job.model_id)
+        manifest = self.run.manifest() if self.run.exists() else None
+        listed = (manifest or {}).get("simulated_models")
+        if manifest is not None and isinstance(listed, dict) and job.model_id not in listed:
+            listed[job.model_id] = "vidbench simulator at base_url"
+            self.run.write_manifest(manifest)
+        return True
 
     def _commit(self, job: Job) -> None:
         """Count a submitted job's estimate against the budget until its real cost is known."""
