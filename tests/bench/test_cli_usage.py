@@ -35,7 +35,17 @@ def test_version_flag_prints_the_installed_version(capsys: pytest.CaptureFixture
     assert vidbench.__version__ not in ("", "0+unknown")  # read from the installed metadata
 
 
-@pytest.mark.parametrize("argv", [["-h"], ["run", "-h"], ["suites", "-h"], ["compare", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-h"],
+        ["run", "-h"],
+        ["suites", "-h"],
+        ["compare", "--help"],
+        ["init", "-h"],
+        ["configs", "-h"],
+    ],
+)
 def test_short_help_and_no_bool_metavars(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
