@@ -11,20 +11,17 @@ interaction without one is a failure.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from vidbench.core.seam import errors, http
+from vidbench.adapters import google_common
+from vidbench.core.seam import errors
 from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
 from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "gemini_omni"
 API_VERSION = "v1"
-KEY_HEADER = "x-goog-api-key"
+KEY_HEADER = google_common.KEY_HEADER
 RATIOS = ("16:9", "9:16")
 RESOLUTIONS = ("720p", "1080p", "4k")
 # Fields a config's `params` may set: response_format's and generation_config's own.
@@ -55,12 +52,8 @@ MODERATION_MARKERS = ("safety", "blocked", "prohibited", "policy")
 
 def media_part(path: Path, kind: str) -> dict[str, str]:
     """A local file as an inline input part `{type, data, mime_type}`."""
-    mime = mimetypes.guess_type(path.name)[0] or f"{kind}/octet-stream"
-    return {
-        "type": kind,
-        "data": base64.b64encode(path.read_bytes()).decode("ascii"),
-        "mime_type": mime,
-    }
+    data, mime = google_common.file_base64(path, f"{kind}/octet-stream")
+    return {"type": kind, "data": data, "mime_type": mime}
 
 
 def task_for(request: GenerationRequest) -> str:
@@ -153,21 +146,15 @@ def parse_interaction(body: Any) -> TaskState:
     return TaskState(TaskStatus.SUCCEEDED, video_url=url, tokens=tokens, raw_status=raw)
 
 
-def parse_error(response: httpx.Response) -> tuple[str, str | None]:
-    """Google's `{"error": {code, message, status}}` → (message, status word)."""
-    body = http.json_or_none(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or response.reason_phrase), error.get("status")
-    return response.reason_phrase or "error", None
+parse_error = google_common.parse_error  # `{"error": {code, message, status}}`
 
 
 def refine_error(exc: errors.ProviderError) -> errors.ProviderError:
     """A rejected key (Google answers 400 API_KEY_INVALID) → AuthError; quota → RateLimited."""
-    if "API_KEY_INVALID" in exc.body or "api key not valid" in exc.message.lower():
+    if google_common.key_rejected(exc):
         return errors.retype(exc, errors.AuthError, provider=PROVIDER)
-    if exc.status_code == 404 and "no longer available" in exc.message.lower():
+    if google_common.model_gone(exc):
         return errors.retype(exc, errors.ModelGone, provider=PROVIDER)
-    if exc.code == "RESOURCE_EXHAUSTED" and not isinstance(exc, errors.RateLimited):
+    if google_common.quota_exhausted(exc):
         return errors.retype(exc, errors.RateLimited, provider=PROVIDER)
     return exc

@@ -12,15 +12,13 @@ the model's own params ask for 1080p at another length.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from vidbench.adapters import google_common
 from vidbench.core.seam import errors
-from vidbench.core.seam.http import json_or_none, quote_path, quote_segment
+from vidbench.core.seam.http import quote_path, quote_segment
 from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
 from vidbench.core.seam.types import (
     ErrorKind,
@@ -35,7 +33,7 @@ RATIOS = ("16:9", "9:16")
 RESOLUTIONS = ("720p", "1080p")
 HIGH_RESOLUTION_DURATION_S = 8
 MAX_REFERENCE_IMAGES = 3
-KEY_HEADER = "x-goog-api-key"
+KEY_HEADER = google_common.KEY_HEADER
 NOTE = (
     "1080p only for 8 s clips (shorter clips are sent at 720p); Veo 3 always generates audio; "
     "reference images cannot be combined with a first or last frame."
@@ -64,7 +62,7 @@ ALLOWED_PARAMS = frozenset(
     {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt", "personGeneration"}
 )
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
-MODERATION_MARKERS = ("safety", "responsible ai", "usage guidelines", "policy")
+MODERATION_MARKERS = google_common.MODERATION_MARKERS
 
 
 def nearest(values: tuple[int, ...], target: int) -> int:
@@ -112,13 +110,7 @@ def parameters_for(request: GenerationRequest) -> dict[str, Any]:
     return parameters
 
 
-def inline_image(path: Path) -> dict[str, str]:
-    """An image as the API's inline form `{bytesBase64Encoded, mimeType}`."""
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return {
-        "bytesBase64Encoded": base64.b64encode(path.read_bytes()).decode("ascii"),
-        "mimeType": mime,
-    }
+inline_image = google_common.inline_media  # `{bytesBase64Encoded, mimeType}`
 
 
 def check_inputs(request: GenerationRequest) -> None:
@@ -171,9 +163,7 @@ def build_operation_request(base_url: str, api_key: str, operation_name: str) ->
     )
 
 
-def is_moderation(message: str) -> bool:
-    """Whether an operation error reads as a safety decision."""
-    return any(marker in message.lower() for marker in MODERATION_MARKERS)
+is_moderation = google_common.is_moderation
 
 
 def parse_operation(body: Any) -> TaskState:
@@ -216,23 +206,15 @@ def parse_operation(body: Any) -> TaskState:
     )
 
 
-def google_error_parser(response: httpx.Response) -> tuple[str, str | None]:
-    """(message, status) from the Google envelope `{"error": {code, message, status}}`."""
-    body = json_or_none(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or response.reason_phrase), error.get("status")
-    return response.reason_phrase or "error", None
+google_error_parser = google_common.parse_error  # `{"error": {code, message, status}}`
 
 
 def refine_error(error: errors.ProviderError) -> errors.ProviderError:
     """Google answers a rejected key or a billing problem with 400: type them as such."""
-    if error.status_code == 400 and (
-        "API_KEY_INVALID" in error.body or "API key not valid" in error.message
-    ):
+    if error.status_code == 400 and google_common.key_rejected(error):
         return errors.retype(error, errors.AuthError, provider=NAME)
     if error.status_code == 400 and "billing" in error.message.lower():
         return errors.retype(error, errors.BillingError, provider=NAME)
-    if error.status_code == 404 and "no longer available" in error.message.lower():
+    if google_common.model_gone(error):
         return errors.retype(error, errors.ModelGone, f"{error.message} {GONE_HINT}", provider=NAME)
     return error

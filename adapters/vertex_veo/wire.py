@@ -11,15 +11,11 @@ safety filters fired, only `raiMediaFilteredCount` / `raiMediaFilteredReasons`.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from vidbench.core.seam import errors, http
+from vidbench.adapters import google_common
+from vidbench.core.seam import errors
 from vidbench.core.seam.lifecycle import Lifecycle, ModelStatus
 from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
@@ -59,7 +55,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
     "veo-3.0-fast-generate-001": Lifecycle(ModelStatus.RETIRED, "2026-06-30", "veo-3.1-fast-generate-001", _STATUS_SOURCE, "2026-11-30"),
     "veo-3.1-generate-preview": Lifecycle(ModelStatus.RETIRED, "2026-04-02", "veo-3.1-generate-001", _PREVIEW_SOURCE, "2026-11-30", False),
 }  # fmt: skip
-MODERATION_MARKERS = ("safety", "responsible ai", "usage guidelines", "policy")
+MODERATION_MARKERS = google_common.MODERATION_MARKERS
 
 
 def host_for(base_url: str, location: str) -> str:
@@ -75,13 +71,7 @@ def model_path(project: str, location: str, model: str) -> str:
     return f"projects/{quote(project, safe='')}/locations/{quote(location, safe='')}/publishers/google/models/{quote(model, safe='')}"
 
 
-def inline_media(path: Path) -> dict[str, str]:
-    """A local image as `{bytesBase64Encoded, mimeType}`."""
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return {
-        "bytesBase64Encoded": base64.b64encode(path.read_bytes()).decode("ascii"),
-        "mimeType": mime,
-    }
+inline_media = google_common.inline_media  # `{bytesBase64Encoded, mimeType}`
 
 
 def instance_for(request: GenerationRequest) -> dict[str, Any]:
@@ -128,7 +118,7 @@ def storage_url(gcs_uri: str, storage_base_url: str = STORAGE_HOST) -> str:
 def _failed(error: dict[str, Any]) -> TaskState:
     message = str(error.get("message") or "the operation failed")
     detail = f"{error.get('code')}: {message}"
-    if any(marker in message.lower() for marker in MODERATION_MARKERS):
+    if google_common.is_moderation(message):
         return TaskState(
             TaskStatus.REJECTED, ErrorKind.CONTENT_REJECTED, detail, raw_status="error"
         )
@@ -165,23 +155,17 @@ def parse_operation(body: Any) -> TaskState:
     )
 
 
-def parse_error(response: httpx.Response) -> tuple[str, str | None]:
-    """Google's `{"error": {code, message, status}}` → (message, status word)."""
-    body = http.json_or_none(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or response.reason_phrase), error.get("status")
-    return response.reason_phrase or "error", None
+parse_error = google_common.parse_error  # `{"error": {code, message, status}}`
 
 
 def refine_error(exc: errors.ProviderError, provider_model: str) -> errors.ProviderError:
     """A retired or vanished model → ModelGone naming the replacement; quota → RateLimited."""
     lifecycle = LIFECYCLES.get(provider_model)
-    gone = "no longer available" in exc.message.lower()
-    if exc.status_code == 404 and (gone or (lifecycle is not None and lifecycle.retired)):
+    retired = exc.status_code == 404 and lifecycle is not None and lifecycle.retired
+    if google_common.model_gone(exc) or retired:
         instead = f"; use {lifecycle.replacement}" if lifecycle and lifecycle.replacement else ""
-        retired = f"{provider_model} is retired{instead}: {exc.message}"
-        return errors.retype(exc, errors.ModelGone, retired, provider=PROVIDER)
-    if exc.code == "RESOURCE_EXHAUSTED" and not isinstance(exc, errors.RateLimited):
+        message = f"{provider_model} is retired{instead}: {exc.message}"
+        return errors.retype(exc, errors.ModelGone, message, provider=PROVIDER)
+    if google_common.quota_exhausted(exc):
         return errors.retype(exc, errors.RateLimited, provider=PROVIDER)
     return exc
