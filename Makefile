@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 $(APT_STAMP):
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
 	  (test -x /usr/bin/chromium && test -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium opencv-doc >/dev/null) || \
-	  echo "warning: apt-get could not install chromium/opencv-doc; tests that need them will skip"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium opencv-doc fonts-noto-cjk >/dev/null) || \
+	  echo "warning: apt-get could not install chromium/opencv-doc/fonts-noto-cjk; tests that need them will skip"; \
 	fi
 	mkdir -p $(VENV) && touch $(APT_STAMP)
 

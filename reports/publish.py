@@ -22,6 +22,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from vidbench.core.plan.fingerprint import config_fingerprint, is_sample_run, sampling_of
 from vidbench.core.store.confine import VIDEO_SUFFIXES, open_confined
 from vidbench.core.store.safe_files import write_via
 from vidbench.reports.analysis import analyse
@@ -162,21 +163,26 @@ def _facts(run: RunData) -> dict[str, Any]:
     }
 
 
+def _suite_name(run: RunData) -> str:
+    return str(as_dict(run.manifest.get("suite")).get("name") or "?")
+
+
 def _comparisons(
     runs: list[tuple[str, RunData]], site: Path, pins: dict[str, str]
 ) -> list[dict[str, str]]:
+    """The newest run of each configuration group against the run before it (and the pinned
+    run): only runs with the same fingerprint are compared, as `history` does."""
     from vidbench.reports.compare_report import compare_runs
 
-    by_suite: dict[str, list[tuple[str, RunData]]] = {}
+    by_group: dict[str, list[tuple[str, RunData]]] = {}
     for folder, run in runs:
-        by_suite.setdefault(str(as_dict(run.manifest.get("suite")).get("name") or "?"), []).append(
-            (folder, run)
-        )
+        by_group.setdefault(config_fingerprint(run.manifest), []).append((folder, run))
     out = []
-    for suite, members in by_suite.items():
+    for members in by_group.values():
         if len(members) < 2:
             continue
         newest = members[-1]
+        suite = _suite_name(newest[1])
         baselines = [members[-2]] + [m for m in members[:-2] if m[1].name == pins.get(suite)]
         for base in baselines:
             folder = f"compare/{safe_name(newest[0])}-vs-{safe_name(base[0])}"
@@ -192,6 +198,18 @@ def _comparisons(
                 }
             )
     return out
+
+
+def leaderboard_runs(runs: list[tuple[str, RunData]]) -> dict[str, tuple[str, RunData]]:
+    """Per suite, the run its leaderboard shows: the newest full run; a `--sample` run only
+    when the suite has no full run (it never replaces one)."""
+    chosen: dict[str, tuple[str, RunData]] = {}
+    for folder, run in runs:  # oldest first
+        suite = _suite_name(run)
+        held = chosen.get(suite)
+        if held is None or is_sample_run(held[1].manifest) or not is_sample_run(run.manifest):
+            chosen[suite] = (folder, run)
+    return chosen
 
 
 def _ordered_runs(roots: list[Path]) -> list[RunData]:
@@ -247,16 +265,15 @@ def publish_site(roots: list[Path], out: Path, link_originals: bool = False) -> 
         published.append((folder, run))
     comparisons = _comparisons(published, out, read_pins(pin_path(roots)))
     trends, changes = _trends(roots, out)
-    newest: dict[str, tuple[str, RunData]] = {}
-    for folder, run in published:
-        newest[str(as_dict(run.manifest.get("suite")).get("name") or "?")] = (folder, run)
     leaderboards = []
-    for suite, (folder, run) in newest.items():
+    for suite, (folder, run) in leaderboard_runs(published).items():
         analysis = analyse(run)
+        sampling = sampling_of(run.manifest)
         leaderboards.append(
             {
                 "suite": suite,
                 "run": run.name,
+                "sample": sampling.get("sample") if sampling else None,
                 "href": f"runs/{folder}/index.html",
                 "quality_label": analysis.quality_label,
                 "rows": analysis.ranked_summary().replace({float("nan"): None}).to_dict("records"),
