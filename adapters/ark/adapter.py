@@ -19,6 +19,7 @@ from vidbench.adapters.ark.wire import (
     BODY_FIELDS,
     LIFECYCLES,
     MODELS,
+    PRICE_SOURCES,
     PROVIDER,
     RATES_1080P,
     USD_PER_S,
@@ -72,7 +73,8 @@ class ArkAdapter(Adapter):
                 model_id,
                 caps,
                 note,
-                USD_PRICE_SOURCE if model_id in USD_PER_S else PRICE_SOURCE,
+                PRICE_SOURCES.get(model_id)
+                or (USD_PRICE_SOURCE if model_id in USD_PER_S else PRICE_SOURCE),
                 label=f"Seedance {series}",
                 lifecycle=LIFECYCLES.get(model_id, LIVE),
             )

@@ -117,6 +117,13 @@ MODELS: dict[str, ArkModel] = {
         max_reference_images=30, max_reference_videos=10, max_reference_audios=10,
         audio_alone=True, draft=True, unsupported=_ONLY_1X,
     ),
+    # Seedance 2.5 Flash: BytePlus only, 480p/720p, up to 30 s (third-party announcements);
+    # its inputs are taken as 2.5's.
+    "dreamina-seedance-2-5-flash-261115": ArkModel(
+        "2.5", ("480p", "720p"), "720p", 4, 30, audio=True,
+        max_reference_images=30, max_reference_videos=10, max_reference_audios=10,
+        audio_alone=True, draft=True, unsupported=_ONLY_1X,
+    ),
     "doubao-seedance-1-5-pro-251215": ArkModel(
         "1.5", ("480p", "720p", "1080p"), "720p", 4, 12, audio=True, draft=True,
         unsupported=_ONLY_2X | _ONLY_25,

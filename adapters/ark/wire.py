@@ -99,6 +99,8 @@ MODELS: dict[str, tuple[str, Capabilities, tuple[float, float], str]] = {
     "dreamina-seedance-2-0-260128": ("2.0", _caps_2x(("480p", "720p", "1080p", "4k"), 9), (0, 0), "USD 0.07/s 480p, 0.15/s 720p, 0.37/s 1080p, 0.78/s 4k"),
     "dreamina-seedance-2-0-fast-260128": ("2.0", _caps_2x(("480p", "720p"), 9), (0, 0), "USD 0.06/s 480p, 0.12/s 720p"),
     "dreamina-seedance-2-5-260628": ("2.5", _caps_2x(("480p", "720p"), 30, 30), (0, 0), "USD 0.103/s 480p, 0.231/s 720p"),
+    # BytePlus only (no Volcengine twin), 480p/720p, up to 30 s; third-party facts (U).
+    "dreamina-seedance-2-5-flash-261115": ("2.5", _caps_2x(("480p", "720p"), 30, 30), (0, 0), "USD 0.143/s 720p (U: third-party measurement); 480p price not found, 720p rate used"),
     "doubao-seedance-1-5-pro-251215": ("1.5", _caps_1x(_FRAMES, audio=True, durations=range(4, 13), default="720p"), (15, 15), "≈CNY 15/M tokens (unconfirmed; 1.0 pro rate assumed)"),
     "doubao-seedance-1-0-pro-250528": ("1.0", _caps_1x(_FRAMES), (15, 15), "≈CNY 15/M tokens (unconfirmed)"),
     "doubao-seedance-1-0-pro-fast-251015": ("1.0", _caps_1x(frozenset({InputKind.FIRST_FRAME})), (15, 15), "≈CNY 15/M tokens (unconfirmed; 1.0 pro rate assumed)"),
@@ -116,7 +118,16 @@ USD_PER_S: dict[str, dict[str, float]] = {
     "dreamina-seedance-2-0-260128": {"480p": 0.07, "720p": 0.15, "1080p": 0.37, "4k": 0.78},
     "dreamina-seedance-2-0-fast-260128": {"480p": 0.06, "720p": 0.12},
     "dreamina-seedance-2-5-260628": {"480p": 0.103, "720p": 0.231},
+    # U: fujc683/seedance-2-5-flash-pricing (measured $0.143/s at 720p); docs.laozhang.ai says
+    # about $0.76 per 5 s 720p. No 480p figure: the 720p rate bounds it from above.
+    "dreamina-seedance-2-5-flash-261115": {"720p": 0.143},
 }
+FLASH_SOURCE = (
+    "third-party (U): docs.laozhang.ai announcements/dreamina-seedance-2026-12.md, "
+    "fujc683/seedance-2-5-flash-pricing; not on BytePlus's own pages as read"
+)
+# Where a model's price was read, when not the tables' own sources above.
+PRICE_SOURCES: dict[str, str] = {"dreamina-seedance-2-5-flash-261115": FLASH_SOURCE}
 USD_PRICE_SOURCE = (
     "https://docs.byteplus.com/en/docs/ModelArk/1544106 (via a transcription, read 2026-08)"
 )
@@ -136,6 +147,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
     "dreamina-seedance-2-0-260128": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
     "dreamina-seedance-2-0-fast-260128": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
     "dreamina-seedance-2-5-260628": Lifecycle(source=USD_PRICE_SOURCE, read_on="2026-11-30", confirmed=False),
+    "dreamina-seedance-2-5-flash-261115": Lifecycle(source=FLASH_SOURCE, read_on="2026-12-07", confirmed=False),
     "doubao-seedance-1-5-pro-251215": _retired("2026-11-11", "doubao-seedance-2-0-260128"),
     "doubao-seedance-1-0-pro-250528": _retired("2026-07-17", "doubao-seedance-2-0-260128"),
     "doubao-seedance-1-0-pro-fast-251015": _retired("2026-07-17", "doubao-seedance-2-0-fast-260128"),
