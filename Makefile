@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # Debian packages the tests need: chromium for the report test, opencv-doc for a second real face.
 $(APT_STAMP):
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
-	  (test -x /usr/bin/chromium && test -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg) || \
+	  (test -x /usr/bin/chromium && test -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg && test -d /usr/share/fonts/opentype/noto) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium opencv-doc fonts-noto-cjk >/dev/null) || \
 	  echo "warning: apt-get could not install chromium/opencv-doc/fonts-noto-cjk; tests that need them will skip"; \
 	fi
