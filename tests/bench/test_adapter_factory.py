@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from factories import make_job
 
 from vidbench.core.config.config import ModelConfig, RunConfig
 from vidbench.core.plan.adapter_factory import planning_adapter, run_adapter, run_adapters
@@ -83,25 +84,10 @@ def test_a_real_model_without_its_key_is_refused(monkeypatch: pytest.MonkeyPatch
 
 
 def job(**inputs: Any) -> Job:
-    return Job(
-        job_id="m__p__s0",
-        model_id="m",
-        adapter="ark",
-        provider_model=ARK,
-        simulated=True,
-        prompt_id="p",
-        category="motion",
-        lang="en",
-        sample=0,
-        text="a cat",
-        clip_text="a cat",
-        duration_requested_s=5,
-        duration_sent_s=5,
-        ratio="16:9",
-        resolution="720p",
-        audio=False,
+    return make_job(
+        provider_model=ARK, text="a cat", duration_requested_s=5, duration_sent_s=5,
         inputs=JobInputs(**inputs),
-    )
+    )  # fmt: skip
 
 
 def test_the_request_is_built_once_per_job() -> None:

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from factories import make_job
 from starlette.testclient import TestClient
 
 from vidbench.core.arena.server import Arena, build_app
 from vidbench.core.arena.votes import VoteLog
-from vidbench.core.store.jobs import Job
 from vidbench.core.store.store import RunDir
 
 PORT = 8770
@@ -45,8 +45,8 @@ def make_run(tmp_path: Path) -> Path:
     for model, rel in paths.items():
         if rel.startswith("videos/") and model in ("alpha", "beta"):
             (run_dir / rel).write_bytes(INSIDE)
-        job = Job(f"{model}__p", model, "ark", model, True, "p", "motion", "en", 0,
-                  "a red ball", "x", 1, 1, "16:9", None, False)  # fmt: skip
+        job = make_job(job_id=f"{model}__p", model_id=model, provider_model=model, clip_text="x",
+                       duration_requested_s=1, duration_sent_s=1, resolution=None)  # fmt: skip
         run.journal.append("planned", job.job_id, job=job.to_dict())
         run.journal.append("downloaded", job.job_id, path=rel, sha256="0" * 64)
         run.journal.append("finished", job.job_id, status="succeeded")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import make_job
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -274,27 +275,8 @@ def test_wrong_types_in_fields_the_fold_reads_make_a_line_unreadable() -> None:
 
 def planned_job(**changes: Any) -> dict[str, Any]:
     """A whole planned job as the journal stores it."""
-    job: dict[str, Any] = {
-        "job_id": "m__p__s0",
-        "model_id": "m",
-        "adapter": "ark",
-        "provider_model": "seedance",
-        "simulated": True,
-        "prompt_id": "p",
-        "category": "motion",
-        "lang": "en",
-        "sample": 0,
-        "text": "a cat",
-        "clip_text": "a cat",
-        "duration_requested_s": 5,
-        "duration_sent_s": 5,
-        "ratio": "16:9",
-        "resolution": "720p",
-        "audio": False,
-        "inputs": {},
-        "params": {},
-        "tags": [],
-    }
+    job = make_job(provider_model="seedance", text="a cat", duration_requested_s=5,
+                   duration_sent_s=5).to_dict()  # fmt: skip
     job.update(changes)
     return job
 

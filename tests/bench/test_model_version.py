@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from factories import make_job, planned_record
+
 from vidbench.core.run.results import BASE_COLUMNS, row_for
 from vidbench.core.run.runner import _model_version
 from vidbench.core.store.jobs import Job
@@ -12,17 +14,15 @@ from vidbench.core.store.store import RunDir, fold_records
 
 
 def _job() -> Job:
-    return Job(
-        job_id="j1", model_id="seedance-2.0", adapter="ark",
-        provider_model="doubao-seedance-2-0-260128", simulated=True, prompt_id="p1",
-        category="motion", lang="en", sample=0, text="t", clip_text="t",
-        duration_requested_s=5, duration_sent_s=5, ratio="16:9", resolution="720p", audio=False,
+    return make_job(
+        job_id="j1", model_id="seedance-2.0", provider_model="doubao-seedance-2-0-260128",
+        prompt_id="p1", text="t", duration_requested_s=5, duration_sent_s=5,
     )  # fmt: skip
 
 
 def test_status_records_carry_the_version_into_results(tmp_path: Path) -> None:
     records = [
-        {"event": "planned", "job_id": "j1", "job": _job().to_dict(), "ts": 1.0},
+        planned_record(_job(), ts=1.0),
         {"event": "status", "job_id": "j1", "status": "running", "ts": 2.0},
         {"event": "status", "job_id": "j1", "status": "succeeded", "terminal": True,
          "model_version": "doubao-seedance-2-0-260301", "ts": 3.0},

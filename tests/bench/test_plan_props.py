@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from factories import make_job
 
 from vidbench.core.config.config import LoadedConfig, ModelConfig, RunConfig
 from vidbench.core.plan import plan as plan_module
@@ -152,12 +153,9 @@ def test_costs_add_up_over_runnable_jobs_only() -> None:
 
 
 def fake_job(cost_usd: float, unsupported_reason: str | None = None) -> Any:
-    from vidbench.core.store.jobs import Job
-
-    return Job(
-        job_id="j", model_id="m", adapter="fake", provider_model="x", simulated=True,
-        prompt_id="p", category="c", lang="en", sample=0, text="t", clip_text="t",
-        duration_requested_s=5, duration_sent_s=5, ratio="16:9", resolution=None, audio=False,
+    return make_job(
+        job_id="j", adapter="fake", provider_model="x", category="c", text="t",
+        duration_requested_s=5, duration_sent_s=5, resolution=None,
         unsupported_reason=unsupported_reason, estimated_cost_usd=cost_usd,
     )  # fmt: skip
 

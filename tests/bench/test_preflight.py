@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from factories import make_job
 
 from vidbench.core.run.preflight import PreflightFailed, check_endpoints, endpoint_label
 from vidbench.core.run.runner import Runner
@@ -162,24 +163,10 @@ def test_an_endpoint_that_answers_anything_else_is_there() -> None:
 
 
 def _job(job_id: str) -> Job:
-    return Job(
-        job_id=job_id,
-        model_id="a",
-        adapter="probe",
-        provider_model="m",
-        simulated=False,
-        prompt_id=job_id,
-        category="motion",
-        lang="en",
-        sample=0,
-        text="a red ball",
-        clip_text="a red ball",
-        duration_requested_s=4,
-        duration_sent_s=4,
-        ratio="16:9",
-        resolution=None,
-        audio=False,
-    )
+    return make_job(
+        job_id=job_id, model_id="a", adapter="probe", provider_model="m", simulated=False,
+        prompt_id=job_id, resolution=None,
+    )  # fmt: skip
 
 
 def test_a_run_against_a_dead_endpoint_sends_no_create_and_journals_no_intent(

@@ -6,18 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import make_job
 
 from vidbench.cli.app import main
 from vidbench.core.store.journal import EVENTS, Journal
 from vidbench.core.store.records import SCHEMA_VERSION, NewerSchema, parse_record, problems_in
 from vidbench.core.store.store import RunDir
 
-JOB = {
-    "job_id": "m__p__s0", "model_id": "m", "adapter": "ark", "provider_model": "x",
-    "simulated": True, "prompt_id": "p", "category": "motion", "lang": "en", "sample": 0,
-    "text": "t", "clip_text": "t", "duration_requested_s": 5, "duration_sent_s": 5,
-    "ratio": "16:9", "resolution": "720p", "audio": False,
-}  # fmt: skip
+JOB = make_job(provider_model="x", text="t", duration_requested_s=5, duration_sent_s=5).to_dict()
 
 
 def test_every_event_name_has_a_type_and_every_append_is_stamped(tmp_path: Path) -> None:

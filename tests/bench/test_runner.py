@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import factories
 import httpx
 import pytest
 
@@ -117,25 +118,10 @@ class ScriptedAdapter(Adapter):
 
 
 def make_job(job_id: str, cost_usd: float = 1.0) -> Job:
-    return Job(
-        job_id=job_id,
-        model_id="m1",
-        adapter="scripted",
-        provider_model="m",
-        simulated=True,
-        prompt_id=job_id,
-        category="motion",
-        lang="en",
-        sample=0,
-        text="a red ball",
-        clip_text="a red ball",
-        duration_requested_s=4,
-        duration_sent_s=4,
-        ratio="16:9",
-        resolution="720p",
-        audio=False,
+    return factories.make_job(
+        job_id=job_id, model_id="m1", adapter="scripted", provider_model="m", prompt_id=job_id,
         estimated_cost_usd=cost_usd,
-    )
+    )  # fmt: skip
 
 
 def make_run(tmp_path: Path, job_ids: list[str]) -> RunDir:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import make_job, planned_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,29 +22,14 @@ PROPS = settings(max_examples=300, deadline=None, database=None, derandomize=Tru
 def job(job_id: str = "m__p__s0", **changes: Any) -> Job:
     """A planned job; only the id matters to the fold."""
     fields: dict[str, Any] = {
-        "job_id": job_id,
-        "model_id": "m",
-        "adapter": "ark",
-        "provider_model": "seedance",
-        "simulated": True,
-        "prompt_id": "p",
-        "category": "motion",
-        "lang": "en",
-        "sample": 0,
-        "text": "a cat",
-        "clip_text": "a cat",
-        "duration_requested_s": 5,
-        "duration_sent_s": 5,
-        "ratio": "16:9",
-        "resolution": "720p",
-        "audio": False,
-    }
-    fields.update(changes)
-    return Job(**fields)
+        "job_id": job_id, "provider_model": "seedance", "text": "a cat",
+        "duration_requested_s": 5, "duration_sent_s": 5,
+    }  # fmt: skip
+    return make_job(**{**fields, **changes})
 
 
 def planned(job_id: str, ts: float = 0.0) -> dict[str, Any]:
-    return {"ts": ts, "event": "planned", "job_id": job_id, "job": job(job_id).to_dict()}
+    return planned_record(job(job_id), ts)
 
 
 def test_a_whole_successful_job() -> None:

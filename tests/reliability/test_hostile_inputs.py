@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 import pandas as pd
 import pytest
+from factories import make_job
 
 from vidbench.cli.app import main
 from vidbench.core.config.config import load_config
@@ -224,25 +225,10 @@ class AbsurdUsage(Adapter):
 
 
 def planned_job(job_id: str) -> Job:
-    return Job(
-        job_id=job_id,
-        model_id="m1",
-        adapter="absurd",
-        provider_model="m",
-        simulated=True,
-        prompt_id=job_id,
-        category="motion",
-        lang="en",
-        sample=0,
-        text="a red ball",
-        clip_text="a red ball",
-        duration_requested_s=4,
-        duration_sent_s=4,
-        ratio="16:9",
-        resolution="720p",
-        audio=False,
+    return make_job(
+        job_id=job_id, model_id="m1", adapter="absurd", provider_model="m", prompt_id=job_id,
         estimated_cost_usd=0.5,
-    )
+    )  # fmt: skip
 
 
 def test_absurd_token_counts_from_a_provider_end_the_job_errored_and_report_works(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from factories import make_job
 
 from vidbench.adapters.ark.adapter import ArkAdapter
 from vidbench.adapters.openai_videos.adapter import OpenAIVideosAdapter
@@ -48,12 +49,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
 
 
 def job(index: int, duration_s: int = 4) -> Job:
-    return Job(
-        job_id=f"seedance__p{index}__s0", model_id="seedance", adapter="ark",
-        provider_model=MODEL, simulated=True, prompt_id=f"p{index}", category="motion",
-        lang="en", sample=0, text=f"A blue ball number {index} rolls across a lawn",
+    return make_job(
+        job_id=f"seedance__p{index}__s0", model_id="seedance", provider_model=MODEL,
+        prompt_id=f"p{index}", text=f"A blue ball number {index} rolls across a lawn",
         clip_text="a blue ball", duration_requested_s=duration_s, duration_sent_s=duration_s,
-        ratio="16:9", resolution="480p", audio=False, estimated_cost_usd=0.1,
+        resolution="480p", estimated_cost_usd=0.1,
     )  # fmt: skip
 
 

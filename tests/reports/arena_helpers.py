@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
+from factories import make_job
 from report_helpers import write_tiny_mp4
 
-from vidbench.core.store.jobs import Job
 from vidbench.core.store.store import RunDir
 
 MODELS = ("alpha", "beta", "gamma")
@@ -34,8 +34,9 @@ def make_arena_run(run_dir: Path) -> Path:
     rows = []
     for m, model in enumerate(MODELS):
         for prompt in PROMPTS:
-            job = Job(f"{model}__{prompt}", model, "ark", model, True, prompt, "motion", "en", 0,
-                      f"prompt {prompt} <b>bold</b>", "x", 1, 1, "16:9", None, False)  # fmt: skip
+            job = make_job(job_id=f"{model}__{prompt}", model_id=model, provider_model=model,
+                           prompt_id=prompt, text=f"prompt {prompt} <b>bold</b>", clip_text="x",
+                           duration_requested_s=1, duration_sent_s=1, resolution=None)  # fmt: skip
             path = run.video_path(job.job_id)
             write_tiny_mp4(path)
             run.journal.append("planned", job.job_id, job=job.to_dict())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import factories
 import numpy as np
 import pytest
 
@@ -60,25 +61,11 @@ def write_video(
 def make_job(job_id: str, **overrides: Any) -> Job:
     """A Job with plausible defaults for scorer tests."""
     fields: dict[str, Any] = dict(
-        job_id=job_id,
-        model_id="m",
-        adapter="sim",
-        provider_model="sim-model",
-        simulated=True,
-        prompt_id=job_id,
-        category="test",
-        lang="en",
-        sample=0,
-        text="a red square on a blue background",
-        clip_text="a red square on a blue background",
-        duration_requested_s=1,
-        duration_sent_s=1,
-        ratio="4:3",
-        resolution=None,
-        audio=False,
-    )
-    fields.update(overrides)
-    return Job(**fields)
+        job_id=job_id, adapter="sim", provider_model="sim-model", prompt_id=job_id,
+        category="test", text="a red square on a blue background", duration_requested_s=1,
+        duration_sent_s=1, ratio="4:3", resolution=None,
+    )  # fmt: skip
+    return factories.make_job(**{**fields, **overrides})
 
 
 def add_to_run(run_dir: Path, job: Job, video: Path) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import make_job
 
 from vidbench.core.config.checks import Check, JudgeSettings
 from vidbench.core.scorers.judge import JudgeScorer, frames_for
@@ -32,8 +33,8 @@ SETTINGS = JudgeSettings(model="vidbench-judge-sim", price={"usd_per_million_inp
 
 
 def job(prompt_id: str = "p1") -> Job:
-    return Job("j1", "m", "ark", "x", True, prompt_id, "motion", "en", 0, PROMPT, PROMPT,
-               2, 2, "16:9", None, False)  # fmt: skip
+    return make_job(job_id="j1", provider_model="x", prompt_id=prompt_id, text=PROMPT,
+                    duration_requested_s=2, duration_sent_s=2, resolution=None)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
