@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from e2e_helpers import write_config
+from factories import start_simulator
 
 from vidbench.cli.app import main
 from vidbench.core.store.store import RunDir
@@ -137,25 +138,10 @@ def test_plan_on_the_core_suite_against_five_models_with_a_stratified_sample(
 
 
 def test_sim_command_serves_every_provider_and_prints_base_urls(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     import httpx
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vidbench.cli.app", "sim", "--port", "0", "--profile", "instant"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "VIDBENCH_CACHE": str(tmp_path)},
-    )
+    proc, urls = start_simulator("--profile", "instant", cache_dir=tmp_path)
     try:
-        urls = {}
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            name, _, url = line.strip().partition(": ")
-            urls[name] = url
-            if name == "stats":
-                break
         assert set(urls) >= {"ark", "kling", "openai_videos", "veo", "stats"}
         assert httpx.get(urls["stats"], timeout=10).status_code == 200
         answer = httpx.get(urls["ark"] + "/contents/generations/tasks", timeout=10)

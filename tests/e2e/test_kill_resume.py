@@ -18,34 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 from e2e_helpers import write_config
+from factories import SERVER_SIM, start_simulator
 
 from vidbench.core.sim import SIM_API_KEY
 from vidbench.core.store.store import RunDir
 
 PROMPTS = 6
-
-
-def start_simulator(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    env = dict(os.environ, VIDBENCH_CACHE=str(tmp_path / "cache"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vidbench.core.sim.server", "--port", "0", "--profile", "default"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    urls: dict[str, str] = {}
-    assert proc.stdout is not None
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        key, _, value = line.strip().partition(": ")
-        urls[key] = value
-        if key == "stats":
-            return proc, urls
-    proc.kill()
-    raise AssertionError(f"simulator did not start: {urls}")
 
 
 def read_records(run_dir: Path) -> list[dict]:
@@ -71,7 +49,9 @@ def test_interrupted_run_resumes_and_creates_each_task_once(
         for i in range(PROMPTS)
     ]
     suite.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    sim, urls = start_simulator(tmp_path)
+    sim, urls = start_simulator(
+        "--profile", "default", cache_dir=tmp_path / "cache", entry=SERVER_SIM, startup_s=60
+    )
     try:
         config = write_config(
             tmp_path,

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from factories import start_simulator
 
 from vidbench.core.store.store import RunDir
 
@@ -39,23 +40,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.timeout(600
 
 def start_sim(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """`vidbench sim` in its own process; its printed URLs and keys."""
-    env = dict(os.environ, VIDBENCH_CACHE=str(tmp_path / "cache"))
-    command = [sys.executable, "-m", "vidbench.cli.app", "sim", "--port", "0"]
-    command += ["--profile", "flaky-create", "--render-scale", "0.25"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    printed: dict[str, str] = {}
-    assert proc.stdout is not None
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        key, _, value = line.strip().partition(": ")
-        printed[key] = value
-        if key == "stats":
-            return proc, printed
-    proc.kill()
-    raise AssertionError(f"simulator did not start: {printed}")
+    args = ("--profile", "flaky-create", "--render-scale", "0.25")
+    return start_simulator(*args, cache_dir=tmp_path / "cache")
 
 
 def write_inputs(tmp_path: Path, ark_url: str) -> Path:

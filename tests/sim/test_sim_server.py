@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from factories import SERVER_SIM, start_simulator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -163,17 +162,8 @@ def test_toy_provider_lifecycle_counters_and_files(toy_server: SimServer) -> Non
 
 
 def test_separate_process_prints_urls_and_serves() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vidbench.core.sim.server", "--port", "0", "--profile", "instant"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc, urls = start_simulator("--profile", "instant", entry=SERVER_SIM)
     try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip()]
-        while not lines[-1].startswith("stats:"):  # one line per simulated adapter, then stats
-            lines.append(proc.stdout.readline().strip())
-        urls = dict(line.split(": ", 1) for line in lines)
         assert urls["ark"].endswith("/ark/api/v3")
         assert httpx.get(urls["stats"], timeout=5.0).status_code == 200
     finally:
