@@ -19,7 +19,6 @@ cannot (the job stays `ambiguous_create`).
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import math
 import time
@@ -29,14 +28,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from provider_sim_helpers import poll_until_terminal, run_with
 
 from vidbench.adapters import registry
 from vidbench.core.common.video import probe
 from vidbench.core.run.download import stream_to_file
 from vidbench.core.run.reconcile import mismatches
 from vidbench.core.seam import errors
-from vidbench.core.seam.adapter import Adapter, AdapterContext, Secret
-from vidbench.core.seam.http import build_client
+from vidbench.core.seam.adapter import Adapter
 from vidbench.core.seam.types import Cost, GenerationRequest, TaskState, TaskStatus
 from vidbench.core.sim.profiles import Faults, Profile
 from vidbench.core.sim.server import SimServer
@@ -57,7 +56,7 @@ PROFILES = {
     ),
 }  # fmt: skip
 RENDER_SCALE = 0.1  # every simulator renders a tenth of the nominal size: quick, still an MP4
-POLL_DEADLINE_S = 30.0
+WRONG_KEY = "contract-wrong-key"
 
 
 @dataclass(frozen=True)
@@ -135,36 +134,12 @@ def run_against(
     wrong_key: bool = False,
 ) -> T:
     """Build the adapter on its simulator (its own credentials, or refused ones) and run `action`."""
-    cls = registry.get(example.adapter)
-    secrets = {
-        role: Secret(
-            "contract-wrong-key" if wrong_key else server.secret(example.adapter, role, profile),
-            "(contract)",
-        )
-        for role in cls.secret_roles
-    }
-    context = AdapterContext(
-        provider_model=example.provider_model,
-        base_url=server.base_url(example.adapter, profile),
-        secrets=secrets,
-        params=dict(example.params),
-    )
-
-    async def main() -> T:
-        async with build_client() as client:
-            return await action(cls(context, client))
-
-    return asyncio.run(main())
-
-
-async def poll_until_terminal(adapter: Adapter, task_id: str) -> TaskState:
-    """Poll every 0.1 s until the task is terminal (the runner's loop, shortened)."""
-    deadline = time.monotonic() + POLL_DEADLINE_S
-    state = await adapter.poll(task_id)
-    while not state.status.terminal and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-        state = await adapter.poll(task_id)
-    return state
+    roles = registry.get(example.adapter).secret_roles
+    refused = dict.fromkeys(roles, WRONG_KEY) if wrong_key else None
+    return run_with(
+        server, example.adapter, example.provider_model, action, profile=profile,
+        params=example.params, secret_override=refused,
+    )  # fmt: skip
 
 
 def tasks_made(server: SimServer, example: Example, profile: str) -> int:
@@ -227,7 +202,7 @@ def check_refusals(server: SimServer, example: Example) -> None:
             server, example, lambda a: a.submit(example.request), profile="contract",
             wrong_key=True,
         )  # fmt: skip
-    assert "contract-wrong-key" not in str(refused.value)
+    assert WRONG_KEY not in str(refused.value)
     with pytest.raises(errors.RateLimited):
         run_against(server, example, lambda a: a.submit(example.request), profile="contract-storm")
     assert tasks_made(server, example, "contract-storm") == 0
