@@ -78,36 +78,137 @@ def motion_interval(native_fps: float | None, target_fps: float) -> int:
     return max(1, round(native_fps / target_fps))
 
 
-# VBench static filter (static_filter.py): per pair the mean of the top 2% flow magnitudes;
-# a pair moves above 3 px at a 256-px short side; round(2 * frames / 16) moving pairs allowed.
+# VBench static filter (vbench/cli/static_filter.py, `check_static`): per frame pair the mean of
+# the top 2% flow magnitudes; a pair moves above 3 px x min(H, W)/256; with N native frames,
+# more than round(2 N / 16) moving pairs, or a first↔last flow above twice that many
+# thresholds, and the clip is not static.
 STATIC_TOP_SHARE = 0.02
 STATIC_THRESHOLD_PX_AT_256 = 3.0
 STATIC_COUNT_PER_16 = 2
 FB_TOLERANCE_PX = 1.0  # forward–backward consistency: 1 px plus 5% of the flow
+# A dominant shift (phase correlation) beyond this starts a second DIS pass from it: DIS's own
+# pyramid loses fine texture at its coarse levels and reads 16–30 px for a 96-px pan there.
+LARGE_SHIFT_PX = 12.0
+MIN_PHASE_RESPONSE = 0.05  # weaker peaks are no dominant motion (noise, several motions)
+WARP_ERROR_WINDOW_PX = 9  # per pixel, the pass whose warped frame matches better here wins
+# Texture a flow can be measured on: the structure tensor's smaller eigenvalue (OpenCV's
+# cornerMinEigenVal, 7-px blocks on 8-bit grey). A rendered clear sky reads ~0, sim grass
+# 5e-5, natural photos 1e-5..1e-2, fine noise 1e-2.
+TEXTURE_BLOCK_PX = 7
+TEXTURE_MIN_EIGEN = 1e-5
+
+
+def _dis(frame_a: np.ndarray, frame_b: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+    """OpenCV DIS flow (medium preset) from a to b, started from `start` (zeros if None)."""
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    init = np.zeros((*frame_a.shape[:2], 2), np.float32) if start is None else start.copy()
+    return np.asarray(dis.calc(frame_a, frame_b, init))
+
+
+def dominant_shift(frame_a: np.ndarray, frame_b: np.ndarray) -> tuple[float, float] | None:
+    """The frame-wide translation a→b (phase correlation) when it is large and clear, else None."""
+    a, b = frame_a.astype(np.float32), frame_b.astype(np.float32)
+    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    if response < MIN_PHASE_RESPONSE or float(np.hypot(dx, dy)) < LARGE_SHIFT_PX:
+        return None
+    return float(dx), float(dy)
+
+
+def _pixel_grid(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    height, width = shape[:2]
+    xs = np.broadcast_to(np.arange(width, dtype=np.float32)[None, :], (height, width))
+    ys = np.broadcast_to(np.arange(height, dtype=np.float32)[:, None], (height, width))
+    return xs, ys
+
+
+def warp(image: np.ndarray, flow: np.ndarray, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
+    """`image` sampled at x + flow(x) (bilinear); outside the frame per `border`."""
+    xs, ys = _pixel_grid(flow.shape)
+    map_x = np.ascontiguousarray(xs + flow[..., 0], dtype=np.float32)
+    map_y = np.ascontiguousarray(ys + flow[..., 1], dtype=np.float32)
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border, borderValue=1e4)
+
+
+def _warp_error(frame_a: np.ndarray, frame_b: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    residual = cv2.absdiff(frame_a.astype(np.float32), warp(frame_b.astype(np.float32), flow))
+    return cv2.boxFilter(residual, -1, (WARP_ERROR_WINDOW_PX, WARP_ERROR_WINDOW_PX))
+
+
+def pair_flow(
+    frame_a: np.ndarray, frame_b: np.ndarray, shift: tuple[float, float] | None
+) -> np.ndarray:
+    """DIS flow a→b; with a large dominant `shift`, also DIS started from it, and per pixel
+    the result whose warped b matches a better (a coarse-to-fine start for big pans that
+    leaves pixels moving otherwise, such as a still background, to the plain pass)."""
+    plain = _dis(frame_a, frame_b, None)
+    if shift is None:
+        return plain
+    start = np.empty_like(plain)
+    start[..., 0], start[..., 1] = shift
+    shifted = _dis(frame_a, frame_b, start)
+    better = _warp_error(frame_a, frame_b, shifted) < _warp_error(frame_a, frame_b, plain)
+    return np.where(better[..., None], shifted, plain)
+
+
+def _consistent(flow: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """Pixels whose flow the reverse flow undoes (1 px plus 5% of the flow), as 0/1."""
+    back = warp(reverse, flow, cv2.BORDER_CONSTANT)
+    error = np.hypot(flow[..., 0] + back[..., 0], flow[..., 1] + back[..., 1])
+    magnitude = np.hypot(flow[..., 0], flow[..., 1])
+    return (error < FB_TOLERANCE_PX + 0.05 * magnitude).astype(np.float32)
+
+
+def dense_flows(frame_a: np.ndarray, frame_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flow a→b and flow b→a, each with its consistency channel (H, W, 3: dx, dy, 0/1).
+
+    OpenCV DIS flow (medium preset), with a second pass from the dominant shift for large
+    pans (see `pair_flow`): 2–128 px translations at a 256-px short side, fine texture
+    included. The forward–backward check drops pixels that leave the frame or are occluded,
+    whose extrapolated flow would inflate the top-k statistics.
+    """
+    a, b = np.ascontiguousarray(frame_a), np.ascontiguousarray(frame_b)
+    shift = dominant_shift(a, b)
+    forward = pair_flow(a, b, shift)
+    backward = pair_flow(b, a, None if shift is None else (-shift[0], -shift[1]))
+    return (
+        np.dstack([forward, _consistent(forward, backward)]),
+        np.dstack([backward, _consistent(backward, forward)]),
+    )
+
+
+def reliable_flow(flow: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """The flow (H, W, 2) where it is measured, consistent pixels with texture around them,
+    and elsewhere the median measured flow (0 when under 1% is measured). In a flat region
+    (a clear sky) DIS's flow is arbitrary; chained over a clip it adds up to a pan that is not
+    there, where VBench's RAFT reads a smooth, still field."""
+    texture = cv2.cornerMinEigenVal(np.ascontiguousarray(frame), TEXTURE_BLOCK_PX, ksize=3)
+    keep = (texture > TEXTURE_MIN_EIGEN) & (flow[..., 2] > 0.5)
+    out = np.empty((*flow.shape[:2], 2), np.float32)
+    fill = np.median(flow[keep][:, :2], axis=0) if keep.mean() >= 0.01 else np.zeros(2)
+    out[...] = fill
+    out[keep] = flow[keep][:, :2]
+    return out
 
 
 def dense_flow(frame_a: np.ndarray, frame_b: np.ndarray) -> np.ndarray:
-    """Flow from a to b with its occlusion mask: (H, W, 3) = (dx, dy, consistent 0/1).
+    """Flow from a to b with its occlusion mask: (H, W, 3) = (dx, dy, consistent 0/1)."""
+    return dense_flows(frame_a, frame_b)[0]
 
-    OpenCV's DIS flow (medium preset) follows 2–96 px translations at a 256-px short side
-    (Farnebäck saturates past ~32 px); the forward–backward check drops pixels that leave
-    the frame or are occluded, whose extrapolated flow would inflate the top-k statistics.
-    """
-    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    a, b = np.ascontiguousarray(frame_a), np.ascontiguousarray(frame_b)
-    empty = np.zeros((*a.shape[:2], 2), np.float32)
-    forward = np.asarray(dis.calc(a, b, empty.copy()))
-    backward = np.asarray(dis.calc(b, a, empty.copy()))
-    height, width = a.shape[:2]
-    map_x = (np.arange(width, dtype=np.float32)[None, :] + forward[..., 0]).astype(np.float32)
-    map_y = (np.arange(height, dtype=np.float32)[:, None] + forward[..., 1]).astype(np.float32)
-    back = cv2.remap(
-        backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1e4
-    )
-    error = np.hypot(forward[..., 0] + back[..., 0], forward[..., 1] + back[..., 1])
-    magnitude = np.hypot(forward[..., 0], forward[..., 1])
-    consistent = error < FB_TOLERANCE_PX + 0.05 * magnitude
-    return np.dstack([forward, consistent.astype(np.float32)])
+
+def chain_forward(track: np.ndarray | None, step: np.ndarray) -> np.ndarray:
+    """Flow first→k (on the first frame's grid) extended by the step k→k+1: each pixel's
+    track moves on by the step's flow where it has got to (leaving the frame: the border's)."""
+    if track is None:
+        return step[..., :2].copy()
+    return track + warp(np.ascontiguousarray(step[..., :2]), track)
+
+
+def chain_backward(track: np.ndarray | None, step_back: np.ndarray) -> np.ndarray:
+    """Flow k→first (on frame k's grid) extended to frame k+1 by the step k+1→k."""
+    if track is None:
+        return step_back.copy()
+    return step_back + warp(track, step_back)
 
 
 def top_flow_magnitude(flow: np.ndarray, share: float = TOP_FLOW_SHARE) -> float:
@@ -132,32 +233,41 @@ def is_static(
     loop_top2_px: list[float],
     short_side_px: int,
     native_frames_per_pair: int,
-    sampled_frames: int,
+    native_frames: int,
+    motion_frames: int,
 ) -> bool:
-    """VBench's static filter on ~8 fps pairs (thresholds scaled by the native frames per pair).
+    """VBench's `check_static`, its thresholds at the clip's size and frame count, on ~8 fps pairs.
 
-    VBench runs it on every native frame pair plus first→last and last→first; here a pair
-    spans `native_frames_per_pair` native frames, so its threshold is that many times larger.
+    VBench takes every native pair (N - 1 of them) plus first→last and last→first, a
+    threshold of 3 px x min(H, W)/256 and round(2 N / 16) moving pairs allowed. A pair here
+    spans `native_frames_per_pair` native frames: its flow is that many native pairs' flow,
+    so it moves when it exceeds that many thresholds, and counts for that many pairs. The
+    loop values span the first to the last motion frame and are scaled to N - 1 frames.
     """
     threshold = STATIC_THRESHOLD_PX_AT_256 * short_side_px / MOTION_REFERENCE_SIDE_PX
-    allowed = round(STATIC_COUNT_PER_16 * sampled_frames / 16.0)
-    moving = sum(value > threshold * native_frames_per_pair for value in pair_top2_px)
+    allowed = round(STATIC_COUNT_PER_16 * native_frames / 16.0)
+    step = max(1, native_frames_per_pair)
+    moving = step * sum(value > threshold * step for value in pair_top2_px)
     if moving > allowed:
         return False
-    return all(value <= threshold * allowed * 2 for value in loop_top2_px)
+    span = (motion_frames - 1) * step
+    scale = (native_frames - 1) / span if span > 0 and native_frames > 1 else 1.0
+    return all(value * scale <= threshold * allowed * 2 for value in loop_top2_px)
 
 
 class MotionAccumulator:
-    """DIS dense flow on small grayscale frames at ~8 fps; keeps the first and previous frame."""
+    """DIS dense flow on small grayscale frames at ~8 fps; keeps the previous frame and the
+    first↔current flow chained from the pairs (VBench's loop pairs, without a long jump)."""
 
     def __init__(self, short_side_px: int = MOTION_REFERENCE_SIDE_PX):
         self.short_side_px = short_side_px
-        self.first: np.ndarray | None = None
         self.previous: np.ndarray | None = None
         self.pair_magnitudes: list[float] = []
         self.pair_top2_px: list[float] = []
         self.frames = 0
         self.frame_short_side_px: int | None = None
+        self.track_forward: np.ndarray | None = None  # first → current, on the first's grid
+        self.track_backward: np.ndarray | None = None  # current → first, on the current's grid
 
     def small_gray(self, frame_rgb: np.ndarray) -> np.ndarray:
         """Grayscale, downscaled so the short side is at most `short_side_px`."""
@@ -174,22 +284,24 @@ class MotionAccumulator:
         gray = self.small_gray(frame_rgb)
         self.frame_short_side_px = min(gray.shape)
         self.frames += 1
-        if self.first is None:
-            self.first = gray
         if self.previous is not None and self.previous.shape == gray.shape:
-            flow = dense_flow(self.previous, gray)
+            flow, backward = dense_flows(self.previous, gray)
             self.pair_magnitudes.append(top_flow_magnitude(flow))
-            self.pair_top2_px.append(top_flow_magnitude(flow, STATIC_TOP_SHARE))
+            measured = reliable_flow(flow, self.previous)
+            self.pair_top2_px.append(top_flow_magnitude(measured, STATIC_TOP_SHARE))
+            self.track_forward = chain_forward(self.track_forward, measured)
+            self.track_backward = chain_backward(self.track_backward, reliable_flow(backward, gray))
         self.previous = gray
 
     def loop_top2_px(self) -> list[float]:
-        """VBench's two extra static-filter pairs: first→last and last→first."""
-        first, last = self.first, self.previous
-        if first is None or last is None or self.frames < 2 or first.shape != last.shape:
+        """VBench's two extra static-filter pairs, first→last and last→first, as the top-2%
+        magnitude of the pairs' flow chained along each pixel's track (over all pixels, as
+        VBench): a direct first→last flow misreads a long pan on fine texture (15 px for 196)."""
+        if self.track_forward is None or self.track_backward is None:
             return []
         return [
-            top_flow_magnitude(dense_flow(first, last), STATIC_TOP_SHARE),
-            top_flow_magnitude(dense_flow(last, first), STATIC_TOP_SHARE),
+            top_flow_magnitude(self.track_forward, STATIC_TOP_SHARE),
+            top_flow_magnitude(self.track_backward, STATIC_TOP_SHARE),
         ]
 
 
