@@ -35,7 +35,7 @@ from vidbench.core.scorers.temporal import (
 )
 from vidbench.core.store.safe_files import write_atomic
 
-SAMPLER_VERSION = "2"  # 2: DIS flow with a consistency check; static-filter statistics
+SAMPLER_VERSION = "3"  # 3: static filter on chained measured flow; DIS from the dominant shift
 # Reductions a decode pass can compute; scorers declare which they need.
 PRODUCTS = ("uniform", "flicker", "motion", "shots", "probe", "dense")
 # "dense": every native frame, short side ≤ this, for protocols that read every frame
