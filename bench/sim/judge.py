@@ -3,10 +3,12 @@
 Mounted at `/judge` (base URL `…/judge/v1`): `GET /v1/models` lists the model ids it
 accepts, `POST /v1/chat/completions` answers a yes/no question about the frames sent. It
 recognises each frame among the clips the simulators rendered (`judge_truth`) and answers
-from the scene it drew, wrong on purpose with the configured error rate.
+from the scene it drew, wrong on purpose at realistic rates: it misses what was drawn at
+`error_rate` and says yes to what was not drawn at `false_yes_rate` (vision-language judges
+lean to yes; by default twice the miss rate).
 
 Settings (`SimServer(settings={"judge": {...}})`): `models` (accepted ids), `error_rate`
-(0..1, default 0.05), `rate_limit_first` (answer the first N requests 429), `malformed_words`
+(0..1, default 0.05), `false_yes_rate` (0..1, default 2 x error_rate), `rate_limit_first` (answer the first N requests 429), `malformed_words`
 and the profile's `input_moderation_words` (a question containing one gets a malformed answer
 or a refusal). Bearer auth with `vidbench.core.sim.SIM_API_KEY`; errors in the OpenAI envelope.
 Token usage follows OpenAI's published image accounting (85 + 170 per 512-px tile).
@@ -35,6 +37,7 @@ from vidbench.core.sim.judge_truth import TruthIndex, draft_checks, truth_answer
 
 DEFAULT_MODELS = ("vidbench-judge-sim",)
 DEFAULT_ERROR_RATE = 0.05
+YES_BIAS = 2.0  # false-yes rate per miss rate when only error_rate is set
 CONFIDENCE = 0.92  # P(answer) the simulator reports in its log-probabilities
 MAX_IMAGES = 32
 
@@ -139,6 +142,8 @@ class JudgeSim:
         self.index = TruthIndex(ctx.renderer.cache_dir)
         self.models = tuple(ctx.settings.get("models", DEFAULT_MODELS))
         self.error_rate = float(ctx.settings.get("error_rate", DEFAULT_ERROR_RATE))
+        default_false_yes = min(1.0, YES_BIAS * self.error_rate)
+        self.false_yes_rate = float(ctx.settings.get("false_yes_rate", default_false_yes))
         self.requests = 0
         self.salt = f"{ctx.rng.random()}"  # errors repeat for the same clip and question
 
@@ -155,15 +160,16 @@ class JudgeSim:
                            type="requests", headers={"Retry-After": "0"})  # fmt: skip
 
     def answer(self, question: str, frames: list[np.ndarray]) -> str:
-        """yes/no from the scene of the clip the frames came from (flipped at the error rate)."""
+        """yes/no from the scene of the clip the frames came from: a drawn element missed at
+        the error rate, an undrawn one seen at the false-yes rate."""
         matches = [m for m in (self.index.match(f) for f in frames) if m is not None]
         if not matches:
             return "no"  # nothing recognisable: the judge cannot see what was asked
         truth = matches[0].truth
-        said = "yes" if truth_answer(question, truth) else "no"
-        if _flip(f"{self.salt}:{matches[0].key}:{question}", self.error_rate):
-            said = "no" if said == "yes" else "yes"
-        return said
+        drawn = truth_answer(question, truth)
+        rate = self.error_rate if drawn else self.false_yes_rate
+        wrong = _flip(f"{self.salt}:{matches[0].key}:{question}", rate)
+        return "yes" if drawn != wrong else "no"
 
     async def completions(self, request: Request) -> Response:
         self.check_auth(request)

@@ -4,8 +4,11 @@
 its cache folder and finds the rendered clip (and frame) nearest to a sent image.
 `truth_answer` reads a yes/no question with the renderer's own vocabulary and checks each
 element it names (objects, colours, the character, clothes, motion, camera, quoted text, a
-shot count) against the scene as drawn. A question naming nothing the renderer can draw is
-answered yes: the simulator draws every prompt symbolically, so it cannot see a difference.
+shot count, the scenery, the time of day, the ground's colour) against the scene as drawn.
+A question naming nothing the renderer draws (a door, rain, a cartoon style) is about
+something not in the frames: the answer is no (the judge simulator then says yes at its
+false-yes rate, as a real judge sometimes does). It used to be yes whatever the clip, which
+left 44% of the core suite's checks unable to tell one prompt's clip from another's.
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ class Asked:
     camera: str | None
     text: str | None
     shots_at_least: int | None
+    backdrop: frozenset[str] = frozenset()  # scenery kinds named (sun, ocean, sand, studio, …)
+    time_of_day: str | None = None  # "sunset" or "night" when the question names one
+    ground: tuple[int, int, int] | None = None  # a colour named for the ground or background
 
     @property
     def empty(self) -> bool:
@@ -106,6 +112,9 @@ class Asked:
             or self.camera
             or self.text
             or self.shots_at_least
+            or self.backdrop
+            or self.time_of_day
+            or self.ground
         )
 
 
@@ -114,7 +123,9 @@ def read_question(question: str) -> Asked:
     tokens = words._words(question)
     kinds = list(dict.fromkeys(words.SUBJECT_WORDS[t] for t in tokens if t in words.SUBJECT_WORDS))
     person = bool(set(tokens) & words.PERSON_WORDS)
-    _, colours, clothing, _ = words._assign_colours(question, tokens, kinds, person)
+    _, colours, clothing, ground = words._assign_colours(question, tokens, kinds, person)
+    backdrop = frozenset(words.BACKDROP_WORDS[t] for t in tokens if t in words.BACKDROP_WORDS)
+    time_of_day = words._time_of_day(question, set(tokens))
     motions = [words.OBJECT_MOTION[t][0] for t in tokens if t in words.OBJECT_MOTION]
     cameras = [words.CAMERA_WORDS[t] for t in tokens if t in words.CAMERA_WORDS]
     if set(tokens) & STATIC_WORDS and "camera" in tokens:
@@ -134,6 +145,9 @@ def read_question(question: str) -> Asked:
         camera=cameras[0] if cameras else None,
         text=quoted.group(1).strip() if quoted else None,
         shots_at_least=shots_at_least,
+        backdrop=backdrop,
+        time_of_day=None if time_of_day == "day" else time_of_day,
+        ground=ground if any(t in words.GROUND_WORDS for t in tokens) else None,
     )
 
 
@@ -144,6 +158,8 @@ def _rgb(value: Any) -> tuple[int, int, int] | None:
 def truth_answer(question: str, truth: dict[str, Any]) -> bool:
     """Whether the clip drawn as `truth` shows what `question` asks (see module docstring)."""
     asked = read_question(question)
+    if asked.empty:
+        return False  # nothing the renderer draws: not in the frames
     scene = truth["scene"]
     drawn = {k: _rgb(c) for k, c in zip(scene["subjects"], scene["subject_colours"], strict=True)}
     for kind, colour in asked.subjects.items():
@@ -161,6 +177,13 @@ def truth_answer(question: str, truth: dict[str, Any]) -> bool:
     if asked.camera is not None and scene["camera"] != asked.camera:
         return False
     if asked.text is not None and (scene["text"] or "").lower() != asked.text.lower():
+        return False
+    if not asked.backdrop <= set(scene.get("backdrop") or ()):
+        return False
+    if asked.time_of_day is not None and scene.get("time_of_day") != asked.time_of_day:
+        return False
+    ground = _rgb(scene.get("ground_colour"))
+    if asked.ground is not None and ground is not None and ground != asked.ground:
         return False
     return asked.shots_at_least is None or int(truth["shots"]) >= asked.shots_at_least
 

@@ -172,3 +172,48 @@ def test_suites_checks_drafts_a_reviewable_copy(tmp_path: Path) -> None:
     assert by_id["a"] == ["Is there a car?", "Is the car red?", "Does the car drive?"]
     assert "Are there 2 distinct shots?" in by_id["b"] and by_id["c"] == ["Is there a bird?"]
     assert "# drafted by vidbench-judge-sim" in (tmp_path / "draft.yaml").read_text()
+
+
+def test_scenery_time_of_day_and_ground_are_read_and_checked() -> None:
+    truth = {"scene": {"subjects": ["car"], "subject_colours": [None], "person": False,
+             "clothing": None, "object_motion": "drive", "camera": "static", "text": None,
+             "backdrop": ["ocean", "road"], "time_of_day": "sunset",
+             "ground_colour": COLOURS["green"]}, "shots": 1}  # fmt: skip
+    assert read_question("Is there an ocean beside the road?").backdrop == {"ocean", "road"}
+    assert truth_answer("Is there an ocean beside the road?", truth)
+    assert truth_answer("Is the sun low over the ocean at sunset?", truth) is False  # no sun
+    assert truth_answer("Is it sunset?", truth)
+    assert not truth_answer("Is it night?", truth)
+    assert truth_answer("Is the ground a green lawn?", truth)
+    assert not truth_answer("Is the ground a white lawn?", truth)
+    assert not truth_answer("Is there a beach?", truth)  # sand is not drawn here
+
+
+def test_a_question_about_something_never_drawn_is_answered_no() -> None:
+    # It used to be yes whatever the clip (44% of core.yaml's checks, 21% of smoke.yaml's).
+    truth = {"scene": {"subjects": ["house"], "subject_colours": [None], "person": False,
+             "clothing": None, "object_motion": "none", "camera": "static", "text": None},
+             "shots": 1}  # fmt: skip
+    assert read_question("Is it raining?").empty
+    assert not truth_answer("Is it raining?", truth)
+    assert not truth_answer("Is there a door?", truth)
+
+
+def test_smoke_checks_tell_their_own_prompt_from_the_others() -> None:
+    from vidbench.core.sim.render_truth import scene_to_json
+    from vidbench.core.suites.suite import load_suite
+
+    suite = load_suite(Path(__file__).parents[2] / "prompts" / "smoke.yaml")
+    scenes = {
+        p.id: {"scene": scene_to_json(parse_prompt(p.text)), "shots": p.shots or 1}
+        for p in suite.prompts
+    }
+    own, other, everywhere = [], [], 0
+    for prompt in suite.prompts:
+        for check in (c for c in prompt.checks if c.kind != "audio"):
+            answers = {pid: truth_answer(check.question, t) for pid, t in scenes.items()}
+            everywhere += all(answers.values())
+            own.append(answers[prompt.id])
+            other += [a for pid, a in answers.items() if pid != prompt.id]
+    assert everywhere == 0  # was 10 of 47
+    assert np.mean(own) >= 0.8 and np.mean(other) <= 0.15  # drawn as asked: .85 and .08
