@@ -13,6 +13,7 @@ recorded per clip and count toward the run's budget.
 from __future__ import annotations
 
 import hashlib
+import json
 import weakref
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,6 +32,12 @@ from vidbench.core.scorers.base import (
     Value,
 )
 from vidbench.core.scorers.judge_api import TEMPLATE_VERSION, encode_frame
+from vidbench.core.scorers.judge_self import (
+    SELF_CHECK_MIN_CLIPS,
+    SELF_CHECK_SEED,
+    SELF_CHECK_SHARE,
+    self_check_pairs,
+)
 from vidbench.core.scorers.judge_session import Answered, BudgetLeft, JudgeSession, Question
 from vidbench.core.scorers.sampler import VideoPass
 from vidbench.core.store.jobs import Job
@@ -74,7 +81,23 @@ def _outputs() -> dict[str, Output]:
         "none", "The judge's output tokens for this clip.", bounds=NON_NEGATIVE
     )
     outputs["judge_cost_usd"] = Output(
-        "none", "What the judge's answers cost (USD).", bounds=NON_NEGATIVE
+        "none",
+        "What the judge's answers cost (USD), the self-check's included.",
+        bounds=NON_NEGATIVE,
+    )
+    outputs["judge_other_prompt"] = Output(
+        "none", "Self-check: the other prompt whose checks this clip was also asked."
+    )
+    outputs["judge_other_score"] = Output(
+        "none",
+        "Self-check: mean P(yes) over the other prompt's checks (null: not sampled).",
+        bounds=SHARE,
+    )
+    outputs["judge_own_values"] = Output(
+        "none", "Self-check: P(yes) of each of the clip's own checks (JSON list)."
+    )
+    outputs["judge_other_values"] = Output(
+        "none", "Self-check: P(yes) of each of the other prompt's checks (JSON list)."
     )
     return outputs
 
@@ -128,11 +151,13 @@ class JudgeScorer(Scorer):
         *,
         session: JudgeSession | None = None,
         reason: str | None = None,
+        others: dict[str, str] | None = None,
     ):
         self.judge = settings
         self.checks = checks or {}
         self.session = session
         self.reason = reason
+        self.others = others or {}  # job id → the prompt whose checks it is also asked
 
     @classmethod
     def create(cls, context: Any) -> JudgeScorer:
@@ -152,6 +177,11 @@ class JudgeScorer(Scorer):
             "frames_per_check": self.judge.frames,
             "logprobs": self.judge.logprobs,
             "simulated": self.judge.simulate,
+            "self_check": {
+                "share": SELF_CHECK_SHARE,
+                "min_clips": SELF_CHECK_MIN_CLIPS,
+                "seed": SELF_CHECK_SEED,
+            },
         }
 
     def unavailable_reason(self) -> str | None:
@@ -160,7 +190,14 @@ class JudgeScorer(Scorer):
 
     def job_inputs(self, job: Job) -> dict[str, Any]:
         """The prompt's checks (changing one re-asks only that one: answers are cached)."""
-        return {"checks": [c.key() for c in self.checks.get(job.prompt_id, [])]}
+        inputs: dict[str, Any] = {"checks": [c.key() for c in self.checks.get(job.prompt_id, [])]}
+        other = self.others.get(job.job_id)
+        if other is not None:
+            inputs["self_check"] = {
+                "prompt": other,
+                "checks": [c.key() for c in self.checks[other]],
+            }
+        return inputs
 
     def questions(self, video: VideoPass, checks: list[Check]) -> list[Question | str]:
         """A Question per check, or why it is not asked ("audio", "no shot N")."""
@@ -184,7 +221,9 @@ class JudgeScorer(Scorer):
         if self.session is None or self.judge is None:
             raise ScorerUnavailable(self.reason or "no judge configured")
         checks = self.checks.get(job.prompt_id, [])
-        prepared = self.questions(video, checks)
+        other = self.others.get(job.job_id)
+        other_checks = self.checks.get(other, []) if other is not None else []
+        prepared = self.questions(video, checks + other_checks)
         asked = [q for q in prepared if isinstance(q, Question)]
         try:
             answers = iter(self.session.answer_all(asked))
@@ -195,7 +234,14 @@ class JudgeScorer(Scorer):
                 raise ScorerUnavailable(f"the judge endpoint refused the key: {exc}") from exc
             raise
         results = [next(answers) if isinstance(q, Question) else q for q in prepared]
-        return aggregate(checks, results, [len(q.images) for q in asked])
+        own_results, other_results = results[: len(checks)], results[len(checks) :]
+        own_sent = sum(isinstance(q, Question) for q in prepared[: len(checks)])
+        frames = [len(q.images) for q in asked]
+        out = aggregate(checks, own_results, frames[:own_sent])
+        if other is not None:
+            add_self_check(out, other, checks, own_results, other_checks, other_results)
+            out["judge_frames_sent"] = sum(frames)
+        return out
 
 
 def _label(check: Check) -> str:
@@ -252,6 +298,41 @@ def aggregate(
     return out
 
 
+def check_values(checks: list[Check], results: list[Answered | str | None]) -> list[float]:
+    """P(yes) per answered frame check (a missing shot counts 0), in check order."""
+    values: list[float] = []
+    for check, result in zip(checks, results, strict=True):
+        if isinstance(result, str):
+            if check.kind != "audio":
+                values.append(0.0)
+        elif result is not None and result.answer.value is not None:
+            values.append(result.answer.value)
+    return values
+
+
+def add_self_check(
+    out: dict[str, Value],
+    other: str,
+    checks: list[Check],
+    own_results: list[Answered | str | None],
+    other_checks: list[Check],
+    other_results: list[Answered | str | None],
+) -> None:
+    """The self-check's values and its tokens and cost added to the clip's judge_* values."""
+    other_values = check_values(other_checks, other_results)
+    out["judge_other_prompt"] = other
+    out["judge_other_score"] = float(np.mean(other_values)) if other_values else None
+    out["judge_own_values"] = json.dumps([round(v, 4) for v in check_values(checks, own_results)])
+    out["judge_other_values"] = json.dumps([round(v, 4) for v in other_values])
+    answered = [r for r in other_results if isinstance(r, Answered)]
+    tokens_in = sum(r.answer.input_tokens for r in answered)
+    tokens_out = sum(r.answer.output_tokens for r in answered)
+    out["judge_input_tokens"] = int(out["judge_input_tokens"] or 0) + tokens_in
+    out["judge_output_tokens"] = int(out["judge_output_tokens"] or 0) + tokens_out
+    cost = float(out["judge_cost_usd"] or 0.0) + sum(r.cost_usd for r in answered)
+    out["judge_cost_usd"] = round(cost, 6)
+
+
 def judge_for_run(run_dir: Path, transport: Any = None) -> JudgeScorer:
     """The judge scorer for one run: its config's `judge:` block, its suite's checks, budget."""
     from vidbench.core.scorers.judge_setup import endpoint_for, load_checks, remaining_budget
@@ -278,7 +359,8 @@ def judge_for_run(run_dir: Path, transport: Any = None) -> JudgeScorer:
         budget=BudgetLeft(remaining_budget(run, manifest)),
         transport=transport,
     )
-    scorer = JudgeScorer(settings, checks, session=session)
+    others = self_check_pairs([job for job, _, _ in run.scorable()], checks)
+    scorer = JudgeScorer(settings, checks, session=session, others=others)
     if server is not None:
         weakref.finalize(scorer, server.stop)
     return scorer

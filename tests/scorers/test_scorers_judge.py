@@ -116,3 +116,45 @@ def test_frames_for_a_shot_come_from_that_shot() -> None:
     assert second is not None and [int(f[0, 0, 0]) for f in second] == [4, 5, 6, 7]
     assert frames_for(video, 3, 4) is None
     assert [int(f[0, 0, 0]) for f in frames_for(video, None, 2) or []] == [2, 6]
+
+
+OTHER_CHECKS = [Check(question="Is there a boat?"), Check(question="Is there a person?")]
+
+
+def test_a_sampled_clip_is_also_asked_another_prompts_checks(
+    server: SimServer, tmp_path: Path
+) -> None:
+    import json
+
+    session = JudgeSession(SETTINGS, api_key=SIM_API_KEY, base_url=server.base_url("openai_chat"),
+                           cache_dir=tmp_path, budget=BudgetLeft(None))  # fmt: skip
+    checks = {"p1": CHECKS, "p2": OTHER_CHECKS}
+    judge = JudgeScorer(SETTINGS, checks, session=session, others={"j1": "p2"})
+    values = judge.score(job(), video_pass(server, Quality()))
+    alone = JudgeScorer(SETTINGS, checks, session=session).score(
+        job(), video_pass(server, Quality())
+    )
+    assert values["judge_score"] == alone["judge_score"]  # own checks scored as before
+    assert values["judge_other_prompt"] == "p2"
+    assert values["judge_other_score"] == pytest.approx(0.08)
+    assert json.loads(str(values["judge_other_values"])) == [0.08, 0.08]
+    assert json.loads(str(values["judge_own_values"])) == [0.92, 0.92, 0.92, 0.08, 0.0]
+    # the two extra answers are paid and counted in the clip's judge cost
+    assert float(values["judge_cost_usd"] or 0) > float(alone["judge_cost_usd"] or 0)
+    assert values["judge_frames_sent"] == 8 * 4
+    assert "judge_other_score" not in alone  # an unsampled clip: the column stays null
+    assert "self_check" in judge.job_inputs(job())
+
+
+def test_self_check_sample_is_ten_percent_at_least_ten_and_seeded() -> None:
+    from vidbench.core.scorers.judge_self import self_check_clips, self_check_pairs
+
+    assert [self_check_clips(n) for n in (4, 10, 50, 200)] == [4, 10, 10, 20]
+    jobs = [make_job(job_id=f"j{i}", prompt_id=f"p{i % 5}") for i in range(200)]
+    checks = {f"p{i}": OTHER_CHECKS for i in range(5)}
+    pairs = self_check_pairs(jobs, checks)
+    assert len(pairs) == 20 and pairs == self_check_pairs(list(reversed(jobs)), checks)
+    prompt_of = {j.job_id: j.prompt_id for j in jobs}
+    assert all(other != prompt_of[job_id] for job_id, other in pairs.items())
+    assert self_check_pairs(jobs, checks, seed=1) != pairs
+    assert self_check_pairs(jobs, {"p0": OTHER_CHECKS}) == {}  # no other prompt to ask
