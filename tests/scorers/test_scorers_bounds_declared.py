@@ -18,6 +18,9 @@ TEXT_OUTPUTS = {
     "shot_boundaries_s",
     "judge_failed",
     "judge_notes",
+    "judge_other_prompt",
+    "judge_own_values",
+    "judge_other_values",
 }
 
 
