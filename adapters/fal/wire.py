@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vidbench.core.seam import errors
+from vidbench.core.seam import errors, http
 from vidbench.core.seam.types import ErrorKind, TaskState, TaskStatus
 
 NAME = "fal"
@@ -230,10 +230,7 @@ def parse_result(response: httpx.Response) -> TaskState | None:
     own failure (an error type in the header or body), or None for a plain HTTP error the
     caller raises (a gateway 5xx without a type may pass; it is polled again)."""
     body: Any
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = http.json_or_none(response)
     if response.is_success:
         url = video_url_of(body)
         if url is None:
@@ -252,10 +249,7 @@ def parse_result(response: httpx.Response) -> TaskState | None:
 
 def parse_error(response: httpx.Response) -> tuple[str, str | None]:
     """fal's error body: `detail` (string or items) and `error_type` / `X-Fal-Error-Type`."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = http.json_or_none(response)
     code = response.headers.get(ERROR_TYPE_HEADER)
     if isinstance(body, dict):
         code = body.get("error_type") or code

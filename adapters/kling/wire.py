@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import re
 import warnings
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import httpx
 import jwt
 
 from vidbench.core.seam import errors, http
+from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.seam.types import ErrorKind, GenerationRequest, TaskState, TaskStatus
 
 PROVIDER = "kling"
@@ -224,7 +224,7 @@ def refine_error(exc: errors.ProviderError, body_text: str | None = None) -> err
     """Re-map an HTTP-status error by Kling's body `code`; adds the body's request_id."""
     message, request_id = "", exc.request_id
     try:
-        parsed = json.loads(body_text if body_text is not None else exc.body)
+        parsed = parse_json_bounded(body_text if body_text is not None else exc.body)
     except ValueError:
         parsed = None
     if isinstance(parsed, dict):

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from vidbench.core.seam import errors
+from vidbench.core.seam import errors, http
 from vidbench.core.seam.types import ErrorKind, TaskState, TaskStatus
 
 NAME = "openrouter"
@@ -154,10 +154,7 @@ def parse_job(body: Any) -> TaskState:
 
 def parse_error(response: httpx.Response) -> tuple[str, str | None]:
     """OpenRouter's envelope `{"error": {"code", "message", "metadata"}}`."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = http.json_or_none(response)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         code = error.get("code")

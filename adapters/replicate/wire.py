@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from vidbench.core.seam import errors
+from vidbench.core.seam import errors, http
 from vidbench.core.seam.types import ErrorKind, TaskFacts, TaskState, TaskStatus
 
 NAME = "replicate"
@@ -149,10 +149,7 @@ def facts_of(body: dict[str, Any]) -> TaskFacts:
 
 def parse_error(response: Any) -> tuple[str, str | None]:
     """RFC 7807 problem details: `detail` (else `title`), no code."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = http.json_or_none(response)
     if isinstance(body, dict):
         return str(body.get("detail") or body.get("title") or response.reason_phrase), None
     return response.reason_phrase or "error", None

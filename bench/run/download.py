@@ -18,7 +18,13 @@ from pathlib import Path
 import httpx
 
 from vidbench.core.seam import errors
-from vidbench.core.seam.http import error_for_status, transport_error
+from vidbench.core.seam.http import (
+    ERROR_BODY_BYTES,
+    error_for_status,
+    read_capped,
+    transport_error,
+    with_body,
+)
 from vidbench.core.sim import OVERRUN_HEADER
 from vidbench.core.store.safe_files import open_new
 
@@ -115,9 +121,11 @@ async def _follow(
                     headers = {}  # credentials stay with the origin they were issued for
                 url = str(next_url)
                 continue
-            if not response.is_success:
-                await response.aread()
-                raise error_for_status(response, provider="download")
+            if not response.is_success:  # an error page is read only as far as it is shown
+                head = await read_capped(
+                    response, ERROR_BODY_BYTES, provider="download", keep_head=True
+                )
+                raise error_for_status(with_body(response, head), provider="download")
             if headers_out is not None:
                 headers_out.update(response.headers)
             return await _write_body(response, tmp)

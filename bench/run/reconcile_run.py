@@ -12,11 +12,9 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
-
 from vidbench.core.config.config import LoadedConfig, ModelConfig
 from vidbench.core.run.reconcile import CLOCK_SKEW_S, Outcome, Unresolved, assign, orphans
-from vidbench.core.seam import errors
+from vidbench.core.seam import errors, http
 from vidbench.core.seam.adapter import Adapter
 from vidbench.core.seam.types import RemoteTask
 from vidbench.core.store.store import JobState, RunDir
@@ -124,7 +122,7 @@ async def reconcile_run(run: RunDir, config: LoadedConfig) -> ReconcileReport:
         return report
     report.since_s = min(records or intents) - CLOCK_SKEW_S
     held = {s.task_id for s in states if s.task_id}
-    async with httpx.AsyncClient() as client:
+    async with http.build_client() as client:  # bounded answers, no redirects followed
         for model in config.config.models:
             if model.simulate:
                 report.not_checked[model.id] = "in-process simulator: its tasks ended with the run"

@@ -33,6 +33,13 @@ FRAME_SHORT_SIDE_PX = 384  # enough for a vision model to read objects and text
 JPEG_QUALITY = 85
 MAX_ANSWER_TOKENS = 2
 TOP_LOGPROBS = 5
+# What one check can cost in tokens, generously: a claim above it is an error, not a cost
+# (a judge claiming 10 M tokens per answer was ~$1.50 of phantom spend per check). A frame of
+# FRAME_SHORT_SIDE_PX costs 258 (Gemini) to ~1,500 (OpenAI high detail, 8 tiles) tokens;
+# text is at most one token per character; the chat template adds a few hundred.
+IMAGE_TOKEN_CEILING = 4096
+PROMPT_OVERHEAD_TOKENS = 1000
+ANSWER_TOKEN_SLACK = 16  # tokenizers that count an end marker or a space past max_tokens
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -148,6 +155,35 @@ def _bounded_int(value: Any, cap: int = 10_000_000) -> int:
     return int(min(max(value, 0), cap))
 
 
+def token_ceilings(payload: dict[str, Any]) -> tuple[int, int]:
+    """(input, output) tokens the request in `payload` could at most have produced: the
+    text's characters, `IMAGE_TOKEN_CEILING` per frame sent, and the max tokens asked."""
+    chars, images = 0, 0
+    for message in payload.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                images += 1
+            elif isinstance(part, dict):
+                chars += len(str(part.get("text") or ""))
+    max_out = payload.get("max_tokens")
+    out_ceiling = (max_out if isinstance(max_out, int) else MAX_ANSWER_TOKENS) + ANSWER_TOKEN_SLACK
+    return PROMPT_OVERHEAD_TOKENS + chars + images * IMAGE_TOKEN_CEILING, out_ceiling
+
+
+def check_usage(answer: JudgeAnswer, payload: dict[str, Any]) -> None:
+    """Raise `ImplausibleUsage` for token counts the request could not have produced."""
+    max_in, max_out = token_ceilings(payload)
+    if answer.input_tokens > max_in or answer.output_tokens > max_out:
+        raise errors.ImplausibleUsage(
+            f"the judge claimed {answer.input_tokens} input / {answer.output_tokens} output "
+            f"tokens; this request could produce at most {max_in} / {max_out}: not counted "
+            "as a cost, the answer is not used",
+            provider="judge",
+        )
+
+
 async def post_json(
     client: httpx.AsyncClient,
     url: str,
@@ -156,7 +192,9 @@ async def post_json(
     *,
     sleep: Sleep = asyncio.sleep,
 ) -> Any:
-    """POST JSON through the HTTP seam, retrying per `decide_poll`; returns the parsed body."""
+    """POST JSON through the HTTP seam (body capped, overall deadline), retrying per
+    `decide_poll`; returns the body parsed by the seam's bounded JSON reader (None: not JSON,
+    or nested beyond its depth)."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     attempt = 0
     while True:
@@ -164,6 +202,8 @@ async def post_json(
         request = client.build_request("POST", url, json=payload, headers=headers)
         try:
             response = await http.send(client, request, provider="judge")
+        except errors.AnswerOutOfBounds:
+            raise  # too large or too slow: asking again would only pay for it again
         except errors.ProviderError as exc:
             decision = retry.decide_poll(exc, attempt)
             if not decision.retry:
@@ -181,7 +221,8 @@ async def ask(
     *,
     sleep: Sleep = asyncio.sleep,
 ) -> JudgeAnswer:
-    """One check: send, retry transient faults, parse; a refusal answered as 400 is recorded."""
+    """One check: send, retry transient faults, parse; a refusal answered as 400 is recorded.
+    Token counts beyond what the request could produce raise `ImplausibleUsage`."""
     url = base_url.rstrip("/") + "/chat/completions"
     try:
         body = await post_json(client, url, api_key, payload, sleep=sleep)
@@ -193,4 +234,6 @@ async def ask(
         ):
             return JudgeAnswer(None, None, refusal=str(exc)[:200])
         raise
-    return parse_answer(body)
+    answer = parse_answer(body)
+    check_usage(answer, payload)
+    return answer

@@ -126,6 +126,18 @@ class ConnectRefused(TransientError):
     """The connection failed before the request was sent: certainly nothing was created."""
 
 
+class AnswerOutOfBounds(TransientError):
+    """An answer over a bound: body larger than its kind's cap, or not whole within the
+    request's overall deadline. Transient, because a create whose answer was cut off may
+    still have made a task (the runner reconciles it); the judge does not ask again."""
+
+
+class ImplausibleUsage(ProviderError):
+    """An answer's usage (tokens) that the request could not have produced: not a cost."""
+
+    kind = ErrorKind.IMPLAUSIBLE_USAGE
+
+
 class AuthError(ProviderError):
     kind = ErrorKind.AUTH
 

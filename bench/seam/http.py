@@ -5,10 +5,18 @@ send every request through `send`, giving only a parser for the provider's error
 and a refine hook (a typed error → a sharper typed error). `send` redacts every answer it
 turns into an error before parsing it: registered keys and the credentials the request itself
 carried (`vidbench.core.seam.secrets.redact`), so no adapter can forget.
+
+Every answer is bounded twice: its body is streamed and refused past a cap for its kind
+(`JSON_BODY_BYTES` by default, `INLINE_MEDIA_BODY_BYTES` for answers that carry a video
+inline, `ERROR_BODY_BYTES` kept of an error), and the whole exchange must end within an
+overall deadline (`REQUEST_DEADLINE_S`): the read timeout alone bounds each wait for a byte,
+so a server dribbling one byte every few seconds was never timed out. Bodies are parsed by
+`vidbench.core.seam.bounded_json.parse_json_bounded` (size and nesting bounded).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from collections.abc import Callable
@@ -18,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from vidbench.core.seam import errors
+from vidbench.core.seam.bounded_json import MAX_JSON_BYTES, parse_json_bounded
 from vidbench.core.seam.errors import truncate
 from vidbench.core.seam.secrets import redact as redact_secrets
 
@@ -26,6 +35,13 @@ PREFLIGHT_TIMEOUT_S = 5.0  # a preflight is one small request: an endpoint slowe
 READ_TIMEOUT_S = 60.0
 POOL_LIMIT = 32  # httpcore's pool scan grows with its size; 32 keeps polls cheap
 USER_AGENT = "vidbench/0.1"
+# Body caps per kind of answer (media downloads have their own, in bench/run/download.py).
+JSON_BODY_BYTES = MAX_JSON_BYTES  # a status, create or chat answer: a few kB in practice
+INLINE_MEDIA_BODY_BYTES = 512 * 1024**2  # JSON carrying a base64 video (Vertex, Gemini)
+ERROR_BODY_BYTES = 64 * 1024  # of an error answer this much is kept (500 chars are shown)
+# Overall time for one API request, answer included (uploads of inline inputs are the long
+# ones); the read timeout bounds each wait for a byte, this bounds the whole exchange.
+REQUEST_DEADLINE_S = 300.0
 
 
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -66,10 +82,12 @@ def parse_retry_after_s(
     return max(0.0, when.timestamp() - (now_s if now_s is not None else time.time()))
 
 
-def json_or_none(response: httpx.Response) -> Any:
-    """The body as JSON, or None if it is not JSON (providers are parsed tolerantly)."""
+def json_or_none(response: httpx.Response, max_bytes: int = INLINE_MEDIA_BODY_BYTES) -> Any:
+    """The body as JSON, or None if it is not JSON or breaks a bound (providers are parsed
+    tolerantly). `send` has already capped the body by its kind; `max_bytes` is the last net
+    for a response built elsewhere."""
     try:
-        return response.json()
+        return parse_json_bounded(response.content, max_bytes=max_bytes)
     except ValueError:
         return None
 
@@ -198,6 +216,90 @@ def _unchanged(error: errors.ProviderError) -> errors.ProviderError:
     return error
 
 
+async def read_capped(
+    response: httpx.Response, cap_bytes: int, *, provider: str, keep_head: bool = False
+) -> bytes:
+    """A streamed response's (decoded) body, at most `cap_bytes`: past it, `AnswerOutOfBounds`,
+    or with `keep_head` the first `cap_bytes` (an error answer, which is shown truncated)."""
+    declared = response.headers.get("content-length", "")
+    plain = "content-encoding" not in response.headers
+    if plain and declared.isdigit() and int(declared) > cap_bytes and not keep_head:
+        raise errors.AnswerOutOfBounds(
+            f"answer of {declared} bytes is over the {cap_bytes}-byte cap", provider=provider
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap_bytes:
+            if keep_head:
+                chunks.append(chunk[: len(chunk) - (size - cap_bytes)])
+                break
+            raise errors.AnswerOutOfBounds(
+                f"answer larger than the {cap_bytes}-byte cap (read {size} bytes)",
+                provider=provider,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """`response` with its (decoded, capped) body in memory, as a plain `httpx.Response`."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions={
+            name: value
+            for name, value in response.extensions.items()
+            if name in ("reason_phrase", "http_version")
+        },
+    )
+
+
+async def _receive_now(
+    client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int, provider: str
+) -> httpx.Response:
+    response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        if response.is_redirect:
+            body = b""
+        elif response.is_success:
+            body = await read_capped(response, max_body_bytes, provider=provider)
+        else:
+            body = await read_capped(response, ERROR_BODY_BYTES, provider=provider, keep_head=True)
+    finally:
+        await response.aclose()
+    return with_body(response, body)
+
+
+async def receive(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    provider: str,
+    max_body_bytes: int = JSON_BODY_BYTES,
+    deadline_s: float = REQUEST_DEADLINE_S,
+) -> httpx.Response:
+    """Send a request and read its answer whatever the status: the body capped by its kind
+    (an error's head kept), the whole exchange within `deadline_s`, transport faults mapped."""
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await _receive_now(client, request, max_body_bytes, provider)
+    except TimeoutError:
+        raise errors.AnswerOutOfBounds(
+            f"no whole answer within the overall deadline of {deadline_s:g} s", provider=provider
+        ) from None
+    except httpx.TransportError as exc:
+        raise transport_error(exc, provider=provider, request=request) from None
+
+
 async def send(
     client: httpx.AsyncClient,
     request: httpx.Request,
@@ -205,12 +307,14 @@ async def send(
     provider: str,
     parser: ErrorParser = default_error_parser,
     refine: Refine = _unchanged,
+    max_body_bytes: int = JSON_BODY_BYTES,
+    deadline_s: float = REQUEST_DEADLINE_S,
 ) -> httpx.Response:
-    """Send a request; return the response if 2xx, else raise the mapped, redacted error."""
-    try:
-        response = await client.send(request, follow_redirects=False)
-    except httpx.TransportError as exc:
-        raise transport_error(exc, provider=provider, request=request) from None
+    """Send a request; return the (bounded, see `receive`) response if 2xx, else raise the
+    mapped, redacted error."""
+    response = await receive(
+        client, request, provider=provider, max_body_bytes=max_body_bytes, deadline_s=deadline_s
+    )
     if response.is_success:
         return response
     if response.is_redirect:
@@ -221,7 +325,6 @@ async def send(
             provider=provider,
             status_code=response.status_code,
         )
-    await response.aread()
     clean = redacted(response)
     raise refine(error_for_status(clean, provider=provider, parser=parser))
 
