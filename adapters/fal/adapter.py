@@ -180,11 +180,7 @@ class FalAdapter(Adapter):
         if not state.extra.get("completed"):
             return state
         request = httpx.Request("GET", response_url(base, task_id), headers=self._headers())
-        try:
-            answer = await self.client.send(request, follow_redirects=False)
-        except httpx.TransportError as exc:
-            raise http.transport_error(exc, provider=NAME, request=request) from None
-        await answer.aread()
+        answer = await http.receive(self.client, request, provider=NAME)  # bounded, any status
         clean = http.redacted(answer)
         result = parse_result(clean)
         if result is None:

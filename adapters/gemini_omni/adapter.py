@@ -117,8 +117,9 @@ class GeminiOmniAdapter(Adapter):
             method, url, json=body, headers={KEY_HEADER: self._key()}
         )
         response = await http.send(
-            self.client, request, provider=PROVIDER, parser=parse_error, refine=refine_error
-        )
+            self.client, request, provider=PROVIDER, parser=parse_error, refine=refine_error,
+            max_body_bytes=http.INLINE_MEDIA_BODY_BYTES,  # an interaction may carry the video
+        )  # fmt: skip
         data = http.json_or_none(response)
         if not isinstance(data, dict):
             raise errors.TransientError("answer is not a JSON object", provider=PROVIDER)

@@ -146,6 +146,7 @@ class VertexVeoAdapter(Adapter):
         response = await http.send(
             self.client, request, provider=PROVIDER, parser=parse_error,
             refine=lambda exc: refine_error(exc, self.context.provider_model),
+            max_body_bytes=http.INLINE_MEDIA_BODY_BYTES,  # a done operation carries the video
         )  # fmt: skip
         data = http.json_or_none(response)
         if not isinstance(data, dict):
