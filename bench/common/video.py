@@ -24,10 +24,18 @@ VIDEO_DEMUXERS = {".mp4": "mp4", ".mov": "mov", ".webm": "matroska", ".mkv": "ma
 CONTAINER_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 
 
+# The only protocol FFmpeg may open: a name such as `concat:a|b`, `http://…` or `pipe:` is
+# refused, and so is any URL a container would open on its own (a reference, a segment).
+PROTOCOL_WHITELIST = "file"
+
+
 def open_container(source: Path | str | IO[bytes]) -> Any:
-    """A PyAV input container that only the video demuxers above may read."""
+    """A PyAV input container that only the video demuxers above may read, over the `file`
+    protocol only (a file object is read through PyAV's own I/O; the whitelist still binds
+    anything the demuxer would open next to it)."""
     target = source if hasattr(source, "read") else str(source)
-    return av.open(target, options={"format_whitelist": CONTAINER_WHITELIST})
+    options = {"format_whitelist": CONTAINER_WHITELIST, "protocol_whitelist": PROTOCOL_WHITELIST}
+    return av.open(target, options=options)
 
 
 @dataclass(frozen=True)
