@@ -69,6 +69,7 @@ def execute_run(
 def _resumed_run(loaded: Any, resume: Path, yes: bool, assets_root: Path | None) -> Any:
     """The run directory to resume, after its secrets, inputs and key hosts are checked."""
     from vidbench.core.run.pipeline import check_resumed_inputs, check_secrets
+    from vidbench.core.run.reconcile_run import check_resume
     from vidbench.core.store.store import RunDir
 
     run = RunDir(resume)
@@ -76,6 +77,7 @@ def _resumed_run(loaded: Any, resume: Path, yes: bool, assets_root: Path | None)
         raise Exit(EXIT_USAGE, f"{resume}: not a run directory (no manifest.json)")
     check_secrets(loaded)
     check_resumed_inputs(run, assets_root)
+    check_resume(run, loaded)  # records that contradict each other or the config: exit 2
     confirm_key_hosts(loaded, yes)
     console.print(f"resuming {run.path}")
     return run
