@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vidbench.core.arena.votes import is_vote
+from vidbench.core.seam.bounded_json import parse_json_bounded
+from vidbench.core.store.safe_files import open_read
 from vidbench.reports.bradley_terry import Outcome, Ratings, fit_ratings
 from vidbench.reports.formatting import md_escape
 from vidbench.reports.intervals import wilson_ci
@@ -57,16 +60,21 @@ class Preference:
 
 
 def read_votes(path: Path) -> list[dict[str, Any]]:
-    """The votes of one file; a torn last line (a crash mid-write) is skipped."""
-    if not path.is_file():
+    """The votes of one file, read without following a link (UnsafePath, exit 2); a line that
+    is no countable vote (torn, nested past the bound, no `a`/`b` clip) is skipped."""
+    if not path.is_file() and not path.is_symlink():
         return []
+    with open_read(path) as handle:
+        lines = handle.read().decode("utf-8", "replace").splitlines()
     votes = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         try:
-            vote = json.loads(line)
+            vote = parse_json_bounded(line)
         except ValueError:
             continue
-        if isinstance(vote, dict) and vote.get("choice") in CHOICES:
+        if is_vote(vote) and all(
+            isinstance(vote[side].get(name), str) for side in "ab" for name in ("run", "job_id")
+        ):
             votes.append(vote)
     return votes
 
