@@ -16,8 +16,10 @@ from vidbench.core.config.config import LoadedConfig, ModelConfig
 from vidbench.core.run.reconcile import CLOCK_SKEW_S, Outcome, Unresolved, assign, orphans
 from vidbench.core.seam import errors, http
 from vidbench.core.seam.adapter import Adapter
+from vidbench.core.seam.errors import Problem
 from vidbench.core.seam.types import RemoteTask
-from vidbench.core.store.store import JobState, RunDir
+from vidbench.core.store.records import record_conflicts
+from vidbench.core.store.store import RECORDS, JobState, RunDir
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ class ReconcileReport:
     nothing_made: list[str] = field(default_factory=list)  # unresolved jobs with no candidate
     orphans: list[Orphan] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # model id → why
+    conflicts: list[str] = field(default_factory=list)  # records that contradict each other
 
     def lines(self) -> list[str]:
         """A plain-text account for the console."""
+        out = [f"conflict: {line} (`run --resume` refuses this run)" for line in self.conflicts]
         if self.since_s is None:
-            return ["no create was ever sent from this run: nothing to reconcile"]
-        out = [f"provider tasks since {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(self.since_s))} UTC"]  # fmt: skip
+            return out + ["no create was ever sent from this run: nothing to reconcile"]
+        out += [f"provider tasks since {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(self.since_s))} UTC"]  # fmt: skip
         out += [f"adopted {task} for {job}: `vidbench run --resume` downloads it" for job, task in self.adopted]  # fmt: skip
         out += [f"ambiguous {job}: candidates {', '.join(c)}" for job, c in self.ambiguous.items()]
         out += [f"nothing made for {job}: `vidbench run --resume` sends it" for job in self.nothing_made]  # fmt: skip
@@ -117,7 +121,7 @@ async def reconcile_run(run: RunDir, config: LoadedConfig) -> ReconcileReport:
     states = list(run.states().values())
     intents = [s.open_intent_at for s in states if s.open_intent_at is not None]
     records = [r.get("ts", 0.0) for r in run.journal.read() if r.get("event") == "intent"]
-    report = ReconcileReport()
+    report = ReconcileReport(conflicts=run_conflicts(run, config))
     if not records and not intents:
         return report
     report.since_s = min(records or intents) - CLOCK_SKEW_S
@@ -133,6 +137,31 @@ async def reconcile_run(run: RunDir, config: LoadedConfig) -> ReconcileReport:
             except errors.ProviderError as exc:
                 report.not_checked[model.id] = f"the task list could not be read: {exc}"
     return report
+
+
+def run_conflicts(run: RunDir, config: LoadedConfig) -> list[str]:
+    """Records of `run` that contradict each other or the config's models (see
+    `vidbench.core.store.records.record_conflicts`)."""
+    models = {model.id: (model.adapter, model.model) for model in config.config.models}
+    return record_conflicts(run.journal.read(), models)
+
+
+def check_resume(run: RunDir, config: LoadedConfig) -> None:
+    """Raise `ValidationFailed` (exit 2) naming every conflict: `--resume` trusts no record
+    that another record or the config contradicts."""
+    conflicts = run_conflicts(run, config)
+    if conflicts:
+        where = str(run.path / RECORDS)
+        problems = [Problem(where, "records", line) for line in conflicts]
+        problems.append(
+            Problem(
+                where,
+                "records",
+                "not resumed: `vidbench reconcile` lists these; "
+                "start a new run, or remove the records that are not yours",
+            )  # fmt: skip
+        )
+        raise errors.ValidationFailed(problems)
 
 
 def reconcile_dir(run_dir: Path, config: LoadedConfig) -> ReconcileReport:

@@ -9,6 +9,7 @@ newer minor addition never breaks an older reader.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -177,4 +178,114 @@ def problems_in(records: list[dict[str, Any]]) -> list[str]:
             parse_record(record)
         except ValidationError as exc:
             out.append(f"record {index} ({record.get('event')}): {exc.errors()[0]['msg']}")
+    return out
+
+
+# --- records that contradict each other (what `--resume` refuses to trust) -------------
+
+JOB_KEY_FIELDS = ("model_id", "prompt_id", "sample")
+
+
+def record_conflicts(
+    records: Iterable[dict[str, Any]], models: Mapping[str, tuple[str, str]] | None = None
+) -> list[str]:
+    """Records that cannot all be true, one readable line each: one task id held by two jobs,
+    two jobs of one model × prompt × sample, a job planned twice differently or describing
+    another job, one prompt id with two texts, and (given `models`: config id →
+    (adapter, provider model)) a job for a model the config does not have as recorded.
+
+    A run directory is input from whoever shared it: the fold takes the first plan and the
+    last task id of each job, so a planted record could hand job X job Y's clip (counted
+    twice, billed twice) or send X's prompt to another model. Job ids are not re-derived
+    from their fields: a job's id is the plan's to choose; two jobs of one draw are refused."""
+    planned: dict[str, dict[str, Any]] = {}
+    task_of: dict[str, str] = {}
+    out: list[str] = []
+    for record in records:
+        job_id, event = record.get("job_id"), record.get("event")
+        if not isinstance(job_id, str):
+            continue
+        if event == "planned" and isinstance(record.get("job"), dict):
+            out += _plan_conflicts(job_id, record["job"], planned)
+        elif record.get("task_id") and _claims_task(record):
+            task_of[job_id] = str(record["task_id"])
+    out += _shared_tasks({job: task for job, task in task_of.items() if job in planned})
+    out += _same_draw(planned) + _prompt_texts(planned)
+    if models is not None:
+        out += _model_mismatches(planned, models)
+    return out
+
+
+def _claims_task(record: dict[str, Any]) -> bool:
+    """A record that gives its job a task (the fold keeps the last one)."""
+    event = record.get("event")
+    return event == "submitted" or (event == "reconciled" and record.get("outcome") == "adopt")
+
+
+def _plan_conflicts(
+    job_id: str, job: dict[str, Any], planned: dict[str, dict[str, Any]]
+) -> list[str]:
+    """A `planned` record against its own id, and against an earlier plan of the same job."""
+    out = []
+    if job.get("job_id") != job_id:
+        out.append(f"the planned record of job {job_id} describes job {job.get('job_id')!r}")
+    earlier = planned.setdefault(job_id, job)
+    if earlier is not job and earlier != job:
+        fields = sorted(k for k in set(earlier) | set(job) if earlier.get(k) != job.get(k))
+        out.append(f"job {job_id} is planned twice, differing in {', '.join(fields[:6])}")
+    return out
+
+
+def _same_draw(planned: dict[str, dict[str, Any]]) -> list[str]:
+    """Two jobs that are one model × prompt × sample: one of them was planted."""
+    first: dict[tuple[str, ...], str] = {}
+    out = []
+    for job_id, job in planned.items():
+        key = tuple(str(job.get(name)) for name in JOB_KEY_FIELDS)
+        seen = first.setdefault(key, job_id)
+        if seen != job_id:
+            out.append(
+                f"jobs {seen} and {job_id} are both model {key[0]!r}, prompt {key[1]!r}, "
+                f"sample {key[2]}"
+            )
+    return out
+
+
+def _shared_tasks(task_of: dict[str, str]) -> list[str]:
+    holders: dict[str, list[str]] = {}
+    for job_id, task_id in task_of.items():
+        holders.setdefault(task_id, []).append(job_id)
+    return [
+        f"task {task_id} is claimed by jobs {', '.join(jobs)}: one task makes one clip"
+        for task_id, jobs in holders.items()
+        if len(jobs) > 1
+    ]
+
+
+def _prompt_texts(planned: dict[str, dict[str, Any]]) -> list[str]:
+    first: dict[str, tuple[str, Any]] = {}
+    out = []
+    for job_id, job in planned.items():
+        prompt_id = str(job.get("prompt_id"))
+        seen_job, seen_text = first.setdefault(prompt_id, (job_id, job.get("text")))
+        if seen_job != job_id and seen_text != job.get("text"):
+            out.append(f"prompt {prompt_id!r} has one text in job {seen_job}, another in {job_id}")
+    return out
+
+
+def _model_mismatches(
+    planned: dict[str, dict[str, Any]], models: Mapping[str, tuple[str, str]]
+) -> list[str]:
+    out = []
+    for job_id, job in planned.items():
+        model_id = str(job.get("model_id"))
+        recorded = (job.get("adapter"), job.get("provider_model"))
+        if model_id not in models:
+            out.append(f"job {job_id} is for model {model_id!r}, which the config does not have")
+        elif recorded != models[model_id]:
+            adapter, provider_model = models[model_id]
+            out.append(
+                f"job {job_id} is planned for {recorded[0]}/{recorded[1]}, but model "
+                f"{model_id!r} is {adapter}/{provider_model} in the config"
+            )
     return out
