@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from e2e_helpers import write_config
-from test_kill_resume import read_records, start_simulator
+from factories import SERVER_SIM, start_simulator
+from test_kill_resume import read_records
 
 from vidbench.core.sim import SIM_API_KEY
 from vidbench.core.store.store import RunDir
@@ -52,7 +53,9 @@ def _planned_run(tmp_path: Path, config: Path, env: dict[str, str]) -> Path:
 @pytest.mark.slow
 def test_second_concurrent_resume_is_refused_and_each_task_created_once(tmp_path: Path) -> None:
     _suite(tmp_path)
-    sim, urls = start_simulator(tmp_path)
+    sim, urls = start_simulator(
+        "--profile", "default", cache_dir=tmp_path / "cache", entry=SERVER_SIM, startup_s=60
+    )
     try:
         config = write_config(
             tmp_path,
