@@ -51,7 +51,7 @@ from vidbench.reports.data import (
     RunData,
     declared_regression_thresholds,
 )
-from vidbench.reports.gate import Collapse, gate_regressions, undetectable_by_model
+from vidbench.reports.gate import Collapse, gate_regressions, is_worse, undetectable_by_model
 from vidbench.reports.intervals import CONFIDENCE, N_RESAMPLES, SEED
 
 RATE_METRICS = {"failure_rate": "lower", "rejection_rate": "lower", "usable_rate": "higher"}
@@ -94,11 +94,19 @@ class CompareResult:
         """Comparisons with too few pairs for their test ever to reach p < alpha."""
         return [c for c in self.comparisons if not c.can_detect]
 
+    @property
+    def unvouched(self) -> list[Comparison]:
+        """Undetectable comparisons that moved the wrong way by more than the threshold: a
+        change that would fail the gate with enough pairs. An undetectable metric that held
+        or improved is no reason to refuse a verdict (two healthy runs pass)."""
+        return [c for c in self.undetectable if is_worse(c) and abs(c.difference) > c.threshold]
+
     def exit_code(self) -> int:
-        """What `--fail-on-regression` exits with: 1 collapse or regression, 2 cannot vouch, 0."""
+        """What `--fail-on-regression` exits with: 1 collapse or regression, 2 cannot vouch
+        (see `unvouched`), 0."""
         if self.collapses or self.regressions:
             return 1
-        return 2 if self.undetectable else 0
+        return 2 if self.unvouched else 0
 
     def summary_counts(self) -> str:
         """What was found, counted: collapses, regressions, improvements, undetectable."""
@@ -123,11 +131,12 @@ class CompareResult:
 
     def gate_reason(self) -> str:
         """Why `--fail-on-regression` cannot vouch for this comparison ('' when it can)."""
-        if not self.undetectable:
+        if not self.unvouched:
             return ""
         lines = [
-            f"cannot detect a regression in {len(self.undetectable)} comparison(s) "
-            "(too few matched pairs; exit 2):"
+            f"cannot tell whether {len(self.unvouched)} change(s) for the worse are "
+            f"regressions (too few matched pairs; exit 2): "
+            + ", ".join(f"{c.model} {c.metric}" for c in self.unvouched)
         ]
         return "\n".join(lines + [f"  - {line}" for line in self.undetectable_lines()])
 

@@ -63,3 +63,14 @@ def test_identical_runs_pass_the_gate_and_six_moved_are_flagged(tmp_path: Path) 
     flicker = next(c for c in result.comparisons if c.metric == "flicker")
     assert flicker.changed_pairs == 6 and flicker.can_detect
     assert flicker.p_value == pytest.approx(2 / 64) and flicker.regression
+
+
+def test_a_few_pairs_that_improved_do_not_stop_the_gate(tmp_path: Path) -> None:
+    """Two healthy runs whose few changed pairs went the good way: nothing could be hiding a
+    regression there, so the gate passes (it exits 2 only for a change for the worse)."""
+    baseline = _run(tmp_path / "base", {})
+    better = _run(tmp_path / "better", {0: -0.01, 1: -0.01})  # flicker higher = better
+    result = compare_runs(baseline, better, out_dir=tmp_path / "out")
+    flicker = next(c for c in result.comparisons if c.metric == "flicker")
+    assert not flicker.can_detect and result.unvouched == []
+    assert main(["compare", str(baseline), str(better), "--fail-on-regression"]) == 0
