@@ -4,7 +4,8 @@ The demo (three prompts per model, so groups of 2-3 clips: the smallest, most de
 samples) is run once; every "[low, high]" in either report is read back with the row it
 sits in: a row naming a metric holds that metric's means (its declared range) or, when the
 metric is followed by two model names, a pairwise difference (low − high, high − low);
-percentages are rates in [0%, 100%]. An interval the parser cannot attribute fails too.
+percentages are rates in [0%, 100%]; a row naming no metric (the leaderboard) takes the metric
+its column's header names. An interval the parser cannot attribute fails too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from vidbench.reports.data import load_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
+HEADER = "<header>"  # first cell of a table's header row, as the parsers below return it
+# Columns that are no scorer output but have a range: draws per usable clip and money per clip.
+DERIVED_COLUMNS: dict[str, Bounds] = {
+    "Draws_per_usable_clip": (1.0, None),
+    "Cost_/_usable_clip": (0.0, None),
+    "Cost_/_draw": (0.0, None),
+}
 INTERVAL = re.compile(r"\[\s*([^\[\],]+(?:,\d{3})*)\s*,\s+([^\[\],]+(?:,\d{3})*)\s*\]")
 NUMBER = re.compile(r"^[-−]?\$?[\d,]*\.?\d+(?:e[-+]?\d+)?%?$")
 
@@ -41,6 +49,8 @@ class _Rows(HTMLParser):
         if tag == "tr":
             self.rows.append([])
         elif tag in ("td", "th") and self.rows:
+            if tag == "th" and not self.rows[-1]:
+                self.rows[-1].append(HEADER)
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
@@ -60,11 +70,15 @@ def html_rows(path: Path) -> list[list[str]]:
 
 
 def markdown_rows(path: Path) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
-            rows.append([c.strip().replace("\\_", "_").replace("\\|", "|") for c in cells])
+            cells = [c.strip().replace("\\_", "_").replace("\\|", "|") for c in cells]
+            if rows and all(re.fullmatch(r":?-{3,}:?", c) for c in cells):
+                rows[-1].insert(0, HEADER)  # the row above a separator is the header
+                continue
+            rows.append(cells)
     return rows
 
 
@@ -80,11 +94,19 @@ def _metric_of(row: list[str], metrics: set[str]) -> tuple[str | None, int]:
 def out_of_range(rows: list[list[str]], bounds: dict[str, Bounds], models: set[str]) -> list[str]:
     """Every interval in `rows` that leaves its range (or cannot be attributed), as text."""
     found = []
+    header: list[str] = []
+    known = {**DERIVED_COLUMNS, **bounds}
     for row in rows:
-        metric, at = _metric_of(row, set(bounds))
+        if row[:1] == [HEADER]:
+            header = [c.replace(" ", "_") for c in row[1:]]
+            continue
+        named, at = _metric_of(row, set(bounds))
         # metric | model_a | model_b | …: a difference between two models
-        pairwise = metric is not None and {*row[at + 1 : at + 3]} <= models and len(row) > at + 2
-        for cell in row:
+        pairwise = named is not None and {*row[at + 1 : at + 3]} <= models and len(row) > at + 2
+        for column, cell in enumerate(row):
+            metric = named
+            if metric is None and column < len(header) and header[column] in known:
+                metric = header[column]
             for low_text, high_text in INTERVAL.findall(cell):
                 if not (NUMBER.match(low_text.strip()) and NUMBER.match(high_text.strip())):
                     continue  # "[Errno -2]" and other bracketed text
@@ -95,7 +117,7 @@ def out_of_range(rows: list[list[str]], bounds: dict[str, Bounds], models: set[s
                     found.append(f"unattributed [{low_text}, {high_text}] in {row}")
                     continue
                 else:
-                    floor, ceiling = _range(bounds[metric], pairwise)
+                    floor, ceiling = _range(known[metric], pairwise)
                 if not floor <= low <= high <= ceiling or high - low > ceiling - floor:
                     found.append(f"{metric}: [{low_text}, {high_text}] outside {floor, ceiling}")
     return found

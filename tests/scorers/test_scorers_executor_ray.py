@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -41,7 +42,11 @@ def ray_instance() -> Any:
         include_dashboard=False,
         log_to_driver=False,
         runtime_env={
-            "env_vars": {"PYTHONPATH": str(HERE), "VIDBENCH_WEIGHTS_CHECK": "0"},
+            # tests/scorers (the hooks) and tests/ (factories, which the helpers import)
+            "env_vars": {
+                "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)]),
+                "VIDBENCH_WEIGHTS_CHECK": "0",
+            },
             "worker_process_setup_hook": "ray_hooks.register_tiny",
         },
     )
