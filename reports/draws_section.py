@@ -44,7 +44,7 @@ def draws_markdown(df: pd.DataFrame) -> list[str]:
     lines = [f"## {TITLE}", ""]
     lines += [
         "Draws per usable clip = attempted ÷ usable draws; cost per usable clip = their cost ÷ "
-        "usable draws; 95% bootstrap over prompts"
+        "usable draws; 95% intervals: the usable rate's Wilson interval, inverted"
         + ("; pass@k: unbiased estimator (Chen et al. 2021)." if view["several"] else "."),
         "",
     ]
