@@ -134,8 +134,8 @@ class CompareResult:
         if not self.unvouched:
             return ""
         lines = [
-            f"cannot tell whether {len(self.unvouched)} change(s) for the worse are "
-            f"regressions (too few matched pairs; exit 2): "
+            f"cannot detect a regression in {len(self.unvouched)} comparison(s) that moved "
+            "for the worse (too few matched pairs; exit 2): "
             + ", ".join(f"{c.model} {c.metric}" for c in self.unvouched)
         ]
         return "\n".join(lines + [f"  - {line}" for line in self.undetectable_lines()])
