@@ -53,6 +53,9 @@ class JobState:
     provider_model_version: str | None = None  # the model the provider reported running
     resumable: bool = False  # finished by a local fault (disk full…): resume retries it
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # scorer → values
+    # Scores of earlier videos of this job (a later download brought other bytes): no longer
+    # the job's scores, but what judging them cost was spent.
+    superseded_scores: list[dict[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -156,6 +159,7 @@ def fold_records(records: Any) -> dict[str, JobState]:
             if rec.get("provider_queue_s") is not None:
                 state.provider_queue_s = rec.get("provider_queue_s")
         elif event == "downloaded":
+            _drop_scores_of_another_video(state, rec.get("sha256"))
             state.video_path = rec.get("path")
             state.sha256 = rec.get("sha256")
             state.download_started_at = rec.get("download_started_at")
@@ -173,6 +177,13 @@ def fold_records(records: Any) -> dict[str, JobState]:
         elif event == "scored":
             state.scores[str(rec.get("scorer"))] = rec.get("values") or {}
     return states
+
+
+def _drop_scores_of_another_video(state: JobState, sha256: object) -> None:
+    """A download of other bytes than the scored video: its scores no longer describe the job."""
+    if state.scores and (sha256 is None or sha256 != state.sha256):
+        state.superseded_scores.append(state.scores)
+        state.scores = {}
 
 
 def _fold_reconciled(state: JobState, rec: dict[str, Any]) -> None:

@@ -379,3 +379,44 @@ def test_the_latest_reported_model_version_wins_and_a_missing_one_erases_nothing
     states = fold_records(records)
     assert states["a"].provider_model_version == "seedance-2-0-261201"
     assert states["b"].provider_model_version is None
+
+
+def _scored(ts: float, scorer: str, **values: Any) -> dict[str, Any]:
+    return {"ts": ts, "event": "scored", "job_id": "a", "scorer": scorer, "values": values}
+
+
+def _downloaded(ts: float, sha256: str) -> dict[str, Any]:
+    path = f"videos/a-{sha256}.mp4"
+    return {"ts": ts, "event": "downloaded", "job_id": "a", "path": path, "sha256": sha256}
+
+
+def test_a_new_video_drops_the_scores_of_the_old_one() -> None:
+    """Scores describe one video: after a download of other bytes they are not the job's."""
+    records = [
+        planned("a"),
+        _downloaded(1.0, "old"),
+        _scored(2.0, "clip", clip_score=31.0),
+        _scored(3.0, "judge", judge_score=0.9, judge_cost_usd=0.02),
+        _downloaded(4.0, "new"),
+    ]
+    state = fold_records(records)["a"]
+    assert (state.video_path, state.sha256) == ("videos/a-new.mp4", "new")
+    assert state.scores == {}
+    # What judging the old video cost was spent all the same: kept apart, not lost.
+    assert state.superseded_scores == [
+        {"clip": {"clip_score": 31.0}, "judge": {"judge_score": 0.9, "judge_cost_usd": 0.02}}
+    ]
+    records.append(_scored(5.0, "clip", clip_score=12.0))
+    assert fold_records(records)["a"].scores == {"clip": {"clip_score": 12.0}}
+
+
+def test_the_same_video_downloaded_again_keeps_its_scores() -> None:
+    records = [
+        planned("a"),
+        _downloaded(1.0, "same"),
+        _scored(2.0, "clip", clip_score=31.0),
+        _downloaded(3.0, "same"),
+    ]
+    state = fold_records(records)["a"]
+    assert state.scores == {"clip": {"clip_score": 31.0}}
+    assert state.superseded_scores == []
