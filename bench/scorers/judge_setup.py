@@ -63,5 +63,7 @@ def remaining_budget(run: Any, manifest: dict[str, Any]) -> float | None:
         return None
     spent = sum(state.cost_usd or 0.0 for state in run.states().values())
     for state in run.states().values():
-        spent += float((state.scores.get("judge") or {}).get("judge_cost_usd") or 0.0)
+        # Judge answers about a job's earlier videos were paid too (`superseded_scores`).
+        for scores in [state.scores, *state.superseded_scores]:
+            spent += float((scores.get("judge") or {}).get("judge_cost_usd") or 0.0)
     return float(cap) - spent
