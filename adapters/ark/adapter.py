@@ -54,6 +54,17 @@ PRICE_SOURCE = "Volcengine CN list price (provider documentation as read Oct–N
 QueryPairs = list[tuple[str, str | int | float | bool | None]]
 
 
+# The model maker's id of each Seedance served by other providers too (a route of one model).
+SAME_AS = {
+    "doubao-seedance-2-0-260128": "bytedance/seedance-2.0",
+    "dreamina-seedance-2-0-260128": "bytedance/seedance-2.0",
+    "doubao-seedance-2-0-fast-260128": "bytedance/seedance-2.0-fast",
+    "dreamina-seedance-2-0-fast-260128": "bytedance/seedance-2.0-fast",
+    "doubao-seedance-2-5-260628": "bytedance/seedance-2.5",
+    "dreamina-seedance-2-5-260628": "bytedance/seedance-2.5",
+}
+
+
 class ArkAdapter(Adapter):
     """Seedance 2.x / 1.x on Volcengine Ark."""
 
@@ -77,6 +88,7 @@ class ArkAdapter(Adapter):
                 or (USD_PRICE_SOURCE if model_id in USD_PER_S else PRICE_SOURCE),
                 label=f"Seedance {series}",
                 lifecycle=LIFECYCLES.get(model_id, LIVE),
+                same_as=SAME_AS.get(model_id, ""),
             )
             for model_id, (series, caps, _, note) in MODELS.items()
         }

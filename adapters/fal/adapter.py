@@ -93,7 +93,9 @@ class FalAdapter(Adapter):
         for model_id, model in MODELS.items():
             per_s = model.usd_per_1k_tokens * tokens_for("720p", "16:9", 1) / 1000
             note = f"USD {model.usd_per_1k_tokens} / 1k tokens (USD {per_s:.4f} / s at 720p 16:9)"
-            models[model_id] = ModelInfo(model_id, CAPABILITIES, note, PRICE_SOURCE, model.label)
+            models[model_id] = ModelInfo(
+                model_id, CAPABILITIES, note, PRICE_SOURCE, model.label, same_as=model.same_as
+            )
         return models
 
     @classmethod

@@ -67,11 +67,16 @@ class FalModel:
 
     label: str
     usd_per_1k_tokens: float
+    same_as: str = ""  # the model maker's id (the same model on other routes)
 
 
 MODELS: dict[str, FalModel] = {
-    "bytedance/seedance-2.0/fast/text-to-video": FalModel("Seedance 2.0 Fast (fal)", 0.0112),
-    "bytedance/seedance-2.0/text-to-video": FalModel("Seedance 2.0 (fal)", 0.014),
+    "bytedance/seedance-2.0/fast/text-to-video": FalModel(
+        "Seedance 2.0 Fast (fal)", 0.0112, "bytedance/seedance-2.0-fast"
+    ),
+    "bytedance/seedance-2.0/text-to-video": FalModel(
+        "Seedance 2.0 (fal)", 0.014, "bytedance/seedance-2.0"
+    ),
 }
 
 

@@ -88,7 +88,12 @@ class OpenRouterAdapter(Adapter):
         """The models whose input vidbench knows (a snapshot in the list's own shape)."""
         return {
             model_id: ModelInfo(
-                model_id, _capabilities(entry), PRICE_NOTE, PRICE_SOURCE, str(entry.get("name", ""))
+                model_id,
+                _capabilities(entry),
+                PRICE_NOTE,
+                PRICE_SOURCE,
+                str(entry.get("name", "")),
+                same_as=model_id,  # the model maker's id
             )  # fmt: skip
             for model_id, entry in parse_models({"data": BUNDLED_MODELS}).items()
         }

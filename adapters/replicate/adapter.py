@@ -80,7 +80,9 @@ class ReplicateAdapter(Adapter):
     def known_models(cls) -> dict[str, ModelInfo]:
         """The official models whose input schema vidbench knows."""
         return {
-            model_id: ModelInfo(model_id, CAPABILITIES, PRICE_NOTE, PRICE_SOURCE, label)
+            model_id: ModelInfo(
+                model_id, CAPABILITIES, PRICE_NOTE, PRICE_SOURCE, label, same_as=model_id
+            )
             for model_id, label in MODELS.items()
         }
 

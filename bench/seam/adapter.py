@@ -41,6 +41,9 @@ class ModelInfo:
     price_source: str  # where and when the price was read
     label: str = ""
     lifecycle: Lifecycle = LIVE  # live / preview / deprecated / retired, with its source
+    # The model maker's id when this is one route of a model several providers serve (e.g.
+    # "bytedance/seedance-2.0" on Ark, fal, Runway): reports group such routes as one model.
+    same_as: str = ""
 
 
 @dataclass(frozen=True)
