@@ -36,30 +36,31 @@ RUN_FOLDER_DEPTH = 3  # cache/<kind>/<key> is the deepest a run writes
 
 
 class UnsafePath(ValidationFailed):
-    """A file vidbench would write is a symbolic link (or sits under one inside the run)."""
+    """A file vidbench would write or read is a symbolic link (or sits under one in the run)."""
 
-    def __init__(self, path: object):
+    def __init__(self, path: object, operation: str = "write"):
         self.path = path
-        message = f"refusing to write through a symbolic link: {path}"
+        self.operation = operation
+        message = f"refusing to {operation} through a symbolic link: {path}"
         super().__init__([Problem(file=str(path), location="file", message=message)])
         self.args = (message,)
 
 
-def check_not_link(path: Path | str) -> None:
-    """Raise UnsafePath when `path` is a symlink, or one of the run's own folders on its way
-    is one."""
+def check_not_link(path: Path | str, operation: str = "write") -> None:
+    """Raise UnsafePath (naming `operation`) when `path` is a symlink, or one of the run's own
+    folders on its way is one."""
     target = Path(path)
     if target.is_symlink():
-        raise UnsafePath(target)
+        raise UnsafePath(target, operation)
     # A run's own folders (videos/, plots/, frames/, cache/ and the folders inside cache/) are
     # never links: a linked one would take new files outside.
     for folder in target.parents[:RUN_FOLDER_DEPTH]:
         if folder.name in RUN_FOLDERS and folder.is_symlink():
-            raise UnsafePath(folder)
+            raise UnsafePath(folder, operation)
         if folder.name in RUN_FOLDERS:
             break
         if folder.is_symlink() and any(p.name == "cache" for p in folder.parents[:2]):
-            raise UnsafePath(folder)
+            raise UnsafePath(folder, operation)
 
 
 def _open_flags(path: Path | str, flags: int) -> int:
@@ -129,11 +130,11 @@ def write_atomic(path: Path | str, data: bytes | str) -> Path:
 
 def open_read(path: Path | str) -> BinaryIO:
     """Open a run's own file for reading, never through a symlink (UnsafePath if it is one)."""
-    check_not_link(path)
+    check_not_link(path, "read")
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
     except OSError as exc:
         if Path(path).is_symlink():
-            raise UnsafePath(path) from None
+            raise UnsafePath(path, "read") from None
         raise exc
     return os.fdopen(fd, "rb")

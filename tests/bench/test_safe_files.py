@@ -166,3 +166,18 @@ def test_scorable_skips_videos_a_record_places_outside_the_run(tmp_path: Path) -
     rundir = RunDir(run)
     rundir.states = lambda: states  # type: ignore[method-assign]
     assert [job for job, _, _ in rundir.scorable()] == ["videos/ok.mp4"]
+
+
+def test_a_refused_read_says_read_and_a_refused_write_says_write(tmp_path: Path) -> None:
+    from vidbench.core.store.safe_files import open_read
+
+    victim, _, _ = _victim(tmp_path)
+    run = _run(tmp_path)
+    (run / "votes.jsonl").symlink_to(victim)
+    with pytest.raises(UnsafePath, match="refusing to read through a symbolic link") as info:
+        open_read(run / "votes.jsonl")
+    assert str(run / "votes.jsonl") in str(info.value)
+    assert info.value.problems[0].message == str(info.value)
+    (run / "plots").symlink_to(victim.parent, target_is_directory=True)
+    with pytest.raises(UnsafePath, match="refusing to write through a symbolic link"):
+        write_atomic(run / "plots" / "a.png", b"x")
