@@ -39,6 +39,8 @@ _BUILTIN: dict[str, str] = {
     "fal": "vidbench.adapters.fal",
     "replicate": "vidbench.adapters.replicate",
     "openrouter": "vidbench.adapters.openrouter",
+    "runway": "vidbench.adapters.runway",
+    "luma": "vidbench.adapters.luma",
 }
 
 
