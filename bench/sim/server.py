@@ -255,6 +255,13 @@ def describe(server: SimServer) -> list[str]:
         f"access key (JWT issuer): {SIM_ACCESS_KEY}",
         f"secret key (JWT signing): {SIM_SECRET_KEY}",
     ]
+    # The official SDKs' own settings (each takes a base URL and a key from its environment).
+    if "runway" in server.mounts:
+        runway = server.base_url("runway")
+        lines.append(f"runwayml: RUNWAYML_API_SECRET={SIM_API_KEY} RUNWAYML_BASE_URL={runway}")
+    if "luma" in server.mounts:
+        luma = server.base_url("luma")
+        lines.append(f"luma-agents: LUMA_AGENTS_API_KEY={SIM_API_KEY} LUMA_BASE_URL={luma}")
     for (adapter, role), path in write_credential_files(server).items():
         lines.append(f"{adapter} {role} file (GOOGLE_APPLICATION_CREDENTIALS): {path}")
     if server.tls_files is not None:
