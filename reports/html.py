@@ -23,6 +23,7 @@ from vidbench.reports.headline import headline_view
 from vidbench.reports.paths import publishable_path, scrub, scrub_text, suite_folder
 from vidbench.reports.plots import Plot, model_colours
 from vidbench.reports.posters import ensure_posters
+from vidbench.reports.routes import routes_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 PROTOCOL_KEYS = ("frames", "model", "filter", "scope", "comparable_with", "differences")
@@ -320,6 +321,7 @@ def render_report(
         ],
         "protocols": protocol_rows(run.scorers),
         "text_alignment_note": text_alignment_note(run.results),
+        "routes": routes_view(run.results, run.simulated_models),
         "unavailable": [
             (name, scrub_text(reason, root, suite_dir))
             for name, reason in unavailable_scorers(run.scorers)

@@ -17,6 +17,7 @@ from vidbench.reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd
 from vidbench.reports.headline import headline_markdown
 from vidbench.reports.paths import publishable_path, scrub_text, suite_folder
 from vidbench.reports.plots import Plot
+from vidbench.reports.routes import routes_markdown
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
@@ -43,6 +44,7 @@ def render_markdown(analysis: Analysis, plots: Sequence[Plot]) -> str:
     lines += _header_lines(analysis, simulated)
     if not analysis.nothing_succeeded:
         lines += _leaderboard_lines(analysis, simulated)
+        lines += routes_markdown(analysis.run.results, simulated)
     lines += _metric_lines(analysis)
     lines += draws_markdown(analysis.run.results)
     pref = run_preference(analysis.run.path, analysis.run.results)
