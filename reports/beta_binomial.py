@@ -115,6 +115,11 @@ def prompt_draws_interval(
     weights = weights.reshape(resamples, pairs.shape[0]).astype(np.float64)
     best = np.argmax(weights @ table, axis=1)
     values = np.where(a[best] > 1.0, (a[best] + b[best] - 1.0) / (a[best] - 1.0), np.inf)
+    # A resample whose every draw is usable has its likelihood's maximum at p = 1 for every
+    # prompt (E[1/p] = 1), beyond the grid's largest mean; the grid's argmax there is a
+    # U-shaped Beta with α < 1, whose E[1/p] is infinite.
+    every_draw_usable = weights @ (pairs[:, 0] != pairs[:, 1]).astype(np.float64) == 0
+    values = np.where(every_draw_usable, 1.0, values)
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [tail, 1 - tail], method="lower")
     return float(low), float(high)

@@ -68,3 +68,15 @@ def test_bootstrap_interval_of_a_tiny_suite_can_be_unbounded() -> None:
     usable = np.array([0, 1, 2, 4, 3, 1, 2, 0, 3, 2])
     low, high = prompt_draws_interval(draws, usable, 400, 0.95, 0)
     assert 1.0 < low < 3.0 and math.isinf(high)
+
+
+def test_every_draw_usable_takes_one_draw_and_its_interval_says_so() -> None:
+    # 9 prompts, 4 draws each, all usable: E[1/p] = 1; the grid's argmax read it as infinite.
+    draws = np.full(9, 4)
+    low, high = prompt_draws_interval(draws, draws, 400, 0.95, 0)
+    assert (low, high) == (1.0, 1.0)
+    fit = fit_beta_binomial(draws, draws)
+    assert expected_inverse_rate(fit.alpha, fit.beta) == pytest.approx(1.0, abs=0.01)
+    mixed = np.array([4, 4, 4, 4, 4, 4, 4, 4, 3])  # one missed draw: resamples differ
+    low, high = prompt_draws_interval(draws, mixed, 400, 0.95, 0)
+    assert low == 1.0 and high > 1.0
