@@ -20,6 +20,7 @@ import pandas as pd
 
 from vidbench.reports.comparisons import Comparison, Threshold, paired_comparison
 from vidbench.reports.intervals import CONFIDENCE, SEED, percentile_interval
+from vidbench.reports.judge_check import judge_check_verdict, judge_discrimination
 from vidbench.reports.pairwise import matched_values
 from vidbench.reports.power import ALPHA, detectable_median_change
 
@@ -273,6 +274,20 @@ def decide(
     )  # fmt: skip
 
 
+def with_judge_check(decision: Decision, df: pd.DataFrame) -> Decision:
+    """A judge_score verdict carries the judge's self-check; a judge that cannot tell prompts
+    apart separates nothing on prompt following."""
+    if decision.metric != "judge_score":
+        return decision
+    check = judge_discrimination(df)
+    if check is None:
+        return decision
+    verdict = f"{decision.verdict}; {judge_check_verdict(check)}"
+    return replace(
+        decision, verdict=verdict, separated=decision.separated and not check.cannot_tell
+    )
+
+
 def decision_panel(
     df: pd.DataFrame,
     quality_metric: str,
@@ -280,4 +295,7 @@ def decision_panel(
     formatters: Mapping[str, Callable[[float], str]],
 ) -> list[Decision]:
     """Every dimension's decision, in panel order."""
-    return [decide(df, d, models, formatters[d.unit]) for d in dimensions(quality_metric)]
+    return [
+        with_judge_check(decide(df, d, models, formatters[d.unit]), df)
+        for d in dimensions(quality_metric)
+    ]

@@ -20,6 +20,7 @@ from vidbench.reports.data import as_dict, unavailable_scorers
 from vidbench.reports.draws_section import draws_section_view
 from vidbench.reports.gallery import GALLERY_PAGE_SIZE, gallery_pages
 from vidbench.reports.headline import headline_view
+from vidbench.reports.judge_check import judge_check_line, judge_discrimination
 from vidbench.reports.paths import publishable_path, scrub, scrub_text, suite_folder
 from vidbench.reports.plots import Plot, model_colours
 from vidbench.reports.posters import ensure_posters
@@ -216,6 +217,14 @@ def text_alignment_note(results: pd.DataFrame) -> str | None:
     return "; ".join(parts) + "."
 
 
+def judge_check_view(results: pd.DataFrame) -> dict[str, Any] | None:
+    """The judge's self-check line for the Metrics section, and whether it is a warning."""
+    check = judge_discrimination(results)
+    if check is None:
+        return None
+    return {"line": judge_check_line(results, check), "cannot_tell": check.cannot_tell}
+
+
 def _by_key_and_model(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
     """Rows indexed by `row[key]` then by model (the metric and category tables)."""
     table: dict[str, dict[str, Any]] = {}
@@ -321,6 +330,7 @@ def render_report(
         ],
         "protocols": protocol_rows(run.scorers),
         "text_alignment_note": text_alignment_note(run.results),
+        "judge_check": judge_check_view(run.results),
         "routes": routes_view(run.results, run.simulated_models),
         "unavailable": [
             (name, scrub_text(reason, root, suite_dir))

@@ -103,9 +103,9 @@ def judge_discrimination(
     )
 
 
-def judge_check_line(results: pd.DataFrame) -> str | None:
+def judge_check_line(results: pd.DataFrame, check: JudgeCheck | None = None) -> str | None:
     """One line for report.md / report.html beside judge_score, or None without a sample."""
-    check = judge_discrimination(results)
+    check = check if check is not None else judge_discrimination(results)
     if check is None:
         return None
     line = (
@@ -116,3 +116,11 @@ def judge_check_line(results: pd.DataFrame) -> str | None:
     if check.cannot_tell:
         return line + " — the judge cannot tell prompts apart (the interval includes 0.5)."
     return line + "."
+
+
+def judge_check_verdict(check: JudgeCheck) -> str:
+    """The decision panel's addition to a judge-measured verdict."""
+    figure = f"self-check AUC {check.auc:.2f}, 95% CI {check.low:.2f}–{check.high:.2f}"
+    if check.cannot_tell:
+        return f"but the judge cannot tell prompts apart ({figure}): not a prompt-following result"
+    return f"judge {figure}"

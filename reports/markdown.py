@@ -12,9 +12,10 @@ from vidbench.core.store.safe_files import write_atomic, write_via
 from vidbench.reports.analysis import Analysis
 from vidbench.reports.arena import preference_markdown, run_preference
 from vidbench.reports.data import as_dict, unavailable_scorers
-from vidbench.reports.draws_section import draws_markdown
+from vidbench.reports.draws_section import draws_columns, draws_markdown
 from vidbench.reports.formatting import fmt_ci, fmt_num, fmt_pct, fmt_s, fmt_usd, md_code, md_escape
 from vidbench.reports.headline import headline_markdown
+from vidbench.reports.judge_check import judge_check_line, judge_discrimination
 from vidbench.reports.paths import publishable_path, scrub_text, suite_folder
 from vidbench.reports.plots import Plot
 from vidbench.reports.routes import routes_markdown
@@ -173,6 +174,10 @@ def _metric_lines(analysis: Analysis) -> list[str]:
     if metric_rows:
         header = ["Metric", *(md_escape(m) for m in analysis.models)]
         lines += md_table(header, metric_rows, "l") + [""]
+    check = judge_discrimination(analysis.run.results)
+    if check is not None:
+        warning = "> **Warning.** " if check.cannot_tell else ""
+        lines += [f"{warning}{md_escape(judge_check_line(analysis.run.results, check))}", ""]
     if equal:
         same = wide.loc[equal, "mean"].apply(lambda row: row.dropna().iloc[0], axis=1)
         listed = ", ".join(f"{md_code(m)} {fmt_num(same[m])}" for m in equal)
@@ -223,12 +228,16 @@ def write_markdown_report(analysis: Analysis, plots: Sequence[Plot], out_path: P
 
 
 def summary_csv(analysis: Analysis, out_path: Path) -> Path:
-    """Write summary.csv: one row per model with rates, latency, costs and metric means."""
+    """Write summary.csv: one row per model with rates, latency, costs, metric means and the
+    two draw figures (`draws_section.CSV_COLUMNS`)."""
     summary = analysis.summary.copy()
     if not analysis.metric_means.empty:
         wide = analysis.metric_means.pivot(index="model", columns="metric", values="mean")
         wide.columns = [f"{c}_mean" for c in wide.columns]
         summary = summary.merge(wide.reset_index(), on="model", how="left")
+    draws = draws_columns(analysis.run.results)
+    if not draws.empty:
+        summary = summary.merge(draws, on="model", how="left")
     summary.insert(0, "quality_metric", analysis.quality_metric)
     write_via(out_path, lambda tmp: pd.DataFrame(summary).to_csv(tmp, index=False))
     return out_path

@@ -23,9 +23,10 @@ from vidbench.reports.data import load_run
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 HEADER = "<header>"  # first cell of a table's header row, as the parsers below return it
-# Columns that are no scorer output but have a range: draws per usable clip and money per clip.
+# Columns that are no scorer output but have a range: the two draw figures and money per clip.
 DERIVED_COLUMNS: dict[str, Bounds] = {
     "Draws_per_usable_clip": (1.0, None),
+    "Expected_draws_for_a_given_prompt": (1.0, None),
     "Cost_/_usable_clip": (0.0, None),
     "Cost_/_draw": (0.0, None),
 }
