@@ -1,50 +1,49 @@
-"""Change points and provider drift across a run history, and the pinned-baseline gate for CI.
+"""Change points and provider drift across a run history.
 
-A **change point** is a step between consecutive runs of the same configuration group
-(`reports.history`: suite, models and settings) and model where a
-metric moved beyond its noise: the paired tests of `compare` (`compare_frames`: Wilcoxon on
-matched prompts, exact McNemar for rates, Mann-Whitney for latency p50) with the
-Benjamini-Hochberg correction over the tests of each step (every model × metric between two
-consecutive runs of a suite, as one `compare` is one family), then compare's own rule (the
-CI excludes 0 and the change is larger than the metric's threshold). A family per step, not
-per history: over 1,000 runs a whole-history family would need p < 0.05/75,000, which a
-20-prompt Wilcoxon test cannot reach (its smallest p is 2/2^20), so a long history would hide
-every change.
+A **change point** is a run from which a series (one configuration group × model × metric:
+`reports.history_series`) moved beyond its noise. Each step is tested against a pooled
+window of earlier runs rather than the previous run alone (`reports.history_window`): per
+job key (prompt, sample), the mean of the up to 5 runs before the step against the mean of
+the up to 5 runs from it on (the newest run alone at the newest step), with the exact
+signed-rank test (metrics; latency of delivered clips on the log scale) or the exact
+stratified test that is McNemar's test for windows (0/1 rates). Benjamini-Hochberg controls
+the false discovery rate over every test of a family — all series, steps, and the latency
+drift tests whose step run lies in one block of 30 runs of the history — and a change is
+flagged when its adjusted p < 0.05 and it exceeds the metric's threshold (compare's:
+`thresholds()`); consecutive flagged steps of a series in one direction are one change
+point. Measured in docs/history.md (`benchmarks/history.py`).
 
-Testing every step in detail is slow (compare bootstraps each metric), so DuckDB first
-computes each step's matched differences per model and metric; only those beyond the
-metric's threshold (half of it for rates, which compare matches on attempted jobs) and with
-a raw paired p below alpha are tested by `compare_frames`. The rest cannot pass compare's
-rule after the correction and count as p = 1 in it, which keeps it conservative.
+The nightly gate (`reports.history_gate`) is another question — the newest run against one
+baseline run, as `compare` decides it — and is not corrected over the history.
 
 **Provider drift**: a different provider model version in the task responses
 (`provider_model_version`, else `provider_model`), a changed price entry in the manifest,
-and a latency distribution shift (two-sample Kolmogorov-Smirnov on delivered clips, corrected
-with the rest).
+and a latency distribution shift (two-sample Kolmogorov-Smirnov between consecutive runs on
+delivered clips, in the change points' families).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from vidbench.reports.compare import (
-    DEFAULT_THRESHOLDS,
-    RATE_METRICS,
-    Comparison,
-    Threshold,
-    compare_frames,
-)
+from vidbench.reports.compare import DEFAULT_THRESHOLDS, Comparison, Threshold
 from vidbench.reports.data import declared_regression_thresholds
 from vidbench.reports.gate import ALPHA, bh_adjust, corrected_change
 from vidbench.reports.history import History
-from vidbench.reports.pairwise import paired_test_p_value
+from vidbench.reports.history_series import LATENCY, Series, history_series
+from vidbench.reports.history_window import (
+    FAMILY_RUNS,
+    TEST_NAMES,
+    StepTest,
+    change_points,
+    family_adjusted,
+    series_tests,
+)
 
 __all__ = ["ALPHA", "ChangePoint", "Drift", "bh_adjust", "corrected_change", "find_changes"]
 
@@ -53,7 +52,7 @@ DEFAULT_RELATIVE_THRESHOLD = 0.02
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """A significant move of one metric for one model between two consecutive runs."""
+    """A run from which one model's metric moved (before_run: the run just before it)."""
 
     suite: str
     model: str
@@ -108,24 +107,6 @@ def steps(history: History) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def matched_steps(history: History, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per step × metric: matched jobs, baseline mean and mean difference (DuckDB join)."""
-    connection = history.connection
-    connection.register("steps_df", pairs)
-    return connection.execute(
-        """
-        SELECT s.before, s.after, s.model, b.metric, count(*) AS n,
-               avg(b.value) AS base, avg(a.value - b.value) AS difference,
-               list(a.value - b.value) AS differences
-        FROM steps_df s
-        JOIN long_values b ON b.filename = s.before AND b.model = s.model
-        JOIN long_values a ON a.filename = s.after AND a.model = s.model AND a.metric = b.metric
-                   AND a.prompt_id = b.prompt_id AND a.sample = b.sample
-        GROUP BY ALL
-        """
-    ).df()
-
-
 def latencies(history: History) -> dict[tuple[str, str], np.ndarray]:
     """(run path, model) → latencies of the delivered clips."""
     delivered = history.connection.execute(
@@ -142,65 +123,6 @@ def thresholds() -> dict[str, Threshold]:
     """compare's thresholds: its defaults, then what the scorers declare."""
     declared = {m: Threshold("absolute", v) for m, v in declared_regression_thresholds().items()}
     return {**DEFAULT_THRESHOLDS, **declared}
-
-
-def screened(
-    history: History,
-    pairs: pd.DataFrame,
-    delivered: dict[tuple[str, str], np.ndarray],
-    other_p: dict[tuple[str, str], list[float]],
-    alpha: float = ALPHA,
-) -> tuple[dict[tuple[str, str, str], set[str]], Counter[tuple[str, str]]]:
-    """(before, after, model) → metrics worth a detailed test; tests per (before, after) step.
-
-    Necessary conditions for compare's rule after the correction, so nothing that could be a
-    change point is skipped: the change exceeds the threshold (matched mean difference; the
-    latency median difference), and the raw p (the same Wilcoxon and Mann-Whitney tests as
-    compare) is at most alpha·k/m, where m counts the step's tests and k its p-values that
-    could be at most alpha (Benjamini-Hochberg rejects p only if p ≤ alpha·R/m with R ≤ k).
-    `other_p` holds each step's other p-values (the latency KS tests), which count in m and k.
-    Rates and 0/1 metrics (McNemar in compare) pass on the threshold alone.
-    """
-    limits = thresholds()
-    default = Threshold("relative", DEFAULT_RELATIVE_THRESHOLD)
-    tests: Counter[tuple[str, str]] = Counter()
-    candidates: list[tuple[tuple[str, str, str], str, float]] = []  # p = 0.0: not filtered
-    for row in matched_steps(history, pairs).itertuples():
-        metric = str(row.metric)
-        direction = history.directions.get(metric, "none")
-        if direction not in ("higher", "lower") or row.n < 2 or metric == "latency_s":
-            continue
-        tests[(row.before, row.after)] += 1
-        differences = np.asarray(row.differences, dtype=float)
-        binary = metric in RATE_METRICS or bool(np.isin(differences, (-1.0, 0.0, 1.0)).all())
-        limit = limits.get(metric, default).absolute_for(float(row.base)) * (0.5 if binary else 1.0)
-        if abs(float(row.difference)) > limit:
-            p_value = 0.0 if binary else paired_test_p_value(differences)
-            candidates.append(((row.before, row.after, row.model), metric, p_value))
-    latency_limit = limits.get("latency_p50_s", default)
-    for step in pairs.to_dict("records"):
-        before = delivered.get((step["before"], step["model"]), np.empty(0))
-        after = delivered.get((step["after"], step["model"]), np.empty(0))
-        if before.size < 2 or after.size < 2:
-            continue
-        tests[(step["before"], step["after"])] += 1
-        base = float(np.median(before))
-        if abs(float(np.median(after)) - base) > latency_limit.absolute_for(base):
-            p_value = scipy_stats.mannwhitneyu(after, before, alternative="two-sided").pvalue
-            key = (step["before"], step["after"], step["model"])
-            candidates.append((key, "latency_p50_s", float(p_value)))
-    small: Counter[tuple[str, str]] = Counter(
-        {family: sum(p <= alpha for p in ps) for family, ps in other_p.items()}
-    )
-    for key, _, p_value in candidates:
-        small[key[:2]] += p_value <= alpha
-    wanted: dict[tuple[str, str, str], set[str]] = {}
-    for key, metric, p_value in candidates:
-        family = key[:2]
-        m = tests[family] + len(other_p.get(family, []))
-        if p_value <= alpha * small[family] / max(1, m):
-            wanted.setdefault(key, set()).add(metric)
-    return wanted, tests
 
 
 def _latency_drift(
@@ -275,35 +197,70 @@ def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drif
     return out
 
 
-def _detailed_tests(
-    history: History, pairs: pd.DataFrame, wanted: dict[tuple[str, str, str], set[str]]
-) -> list[tuple[dict[str, str], Comparison]]:
-    """compare_frames on the screened steps, in one call: each step is its own 'model'."""
-    if not wanted:
-        return []
-    by_key = {(s["before"], s["after"], s["model"]): s for s in pairs.to_dict("records")}
-    befores: list[pd.DataFrame] = []
-    afters: list[pd.DataFrame] = []
-    for number, key in enumerate(wanted):
-        step = by_key[key]
-        for side, path in ((befores, step["before"]), (afters, step["after"])):
-            rows = history.run_results(path, step["model"])
-            rows["model"] = str(number)
-            side.append(rows)
-    metrics = sorted(set().union(*wanted.values()))
-    keys = list(wanted)
-    out = []
-    for comparison in compare_frames(
-        pd.concat(befores, ignore_index=True),
-        pd.concat(afters, ignore_index=True),
-        history.directions,
-        metrics,
-    ):
-        key = keys[int(comparison.model)]
-        if comparison.metric in wanted[key]:
-            step = by_key[key]
-            out.append((step, dataclasses.replace(comparison, model=step["model"])))
-    return out
+def _comparison(series: Series, found: StepTest, direction: str, alpha: float) -> Comparison:
+    """The change point's numbers as a Comparison (what reports and --json show)."""
+    kind = (
+        "p50" if series.metric == LATENCY else ("rate" if found.test_kind == "binary" else "mean")
+    )
+    worse = (found.difference < 0) if direction == "higher" else (found.difference > 0)
+    test = (
+        f"{TEST_NAMES[found.test_kind]}, {found.after_runs} run(s) vs the "
+        f"{found.before_runs} before"
+    )
+    return Comparison(
+        series.model,
+        series.metric,
+        kind,
+        direction,
+        found.baseline,
+        found.candidate,
+        found.difference,
+        found.ci_low,
+        found.ci_high,
+        found.p_value,
+        found.n,
+        found.limit,
+        test,
+        significant=True,
+        regression=bool(worse),
+        improvement=not worse,
+    )
+
+
+def window_changes(
+    history: History, alpha: float = ALPHA, extra: list[tuple[int, float]] | None = None
+) -> tuple[list[ChangePoint], np.ndarray]:
+    """The change points of every series (`reports.history_window`), and the adjusted p of
+    the `extra` tests (family run order, p) corrected with them."""
+    limits = thresholds()
+    default = Threshold("relative", DEFAULT_RELATIVE_THRESHOLD)
+    found: list[Series] = []
+    tests: list[StepTest] = []
+    for series in history_series(history):
+        limit = limits.get(series.metric, default)
+        number = len(found)
+        found.append(series)
+        tests += series_tests(series.values, number, limit, log=series.metric == LATENCY)
+    extra = extra or []
+    p_values = np.array([t.p_value for t in tests] + [p for _, p in extra], dtype=np.float64)
+    orders = [found[t.series].orders[t.step] for t in tests] + [o for o, _ in extra]
+    adjusted = family_adjusted(p_values, np.asarray(orders, dtype=np.int64) // FAMILY_RUNS)
+    changes = []
+    for test, p_adjusted in change_points(tests, adjusted[: len(tests)], alpha):
+        series = found[test.series]
+        direction = history.directions.get(series.metric, "lower")
+        changes.append(
+            ChangePoint(
+                series.suite,
+                series.model,
+                series.metric,
+                series.runs[test.step - 1],
+                series.runs[test.step],
+                _comparison(series, test, direction, alpha),
+                p_adjusted,
+            )
+        )
+    return changes, adjusted[len(tests) :]
 
 
 def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoint], list[Drift]]:
@@ -311,45 +268,12 @@ def find_changes(history: History, alpha: float = ALPHA) -> tuple[list[ChangePoi
     pairs = steps(history)
     if pairs.empty:
         return [], []
-    delivered = latencies(history)
-    latency = _latency_drift(pairs, delivered)
-    ks_p: dict[tuple[str, str], list[float]] = {}
-    for step, p_value, _, _ in latency:
-        ks_p.setdefault((step["before"], step["after"]), []).append(p_value)
-    wanted, tests = screened(history, pairs, delivered, ks_p, alpha)
-    for step, _, _, _ in latency:
-        tests[(step["before"], step["after"])] += 1
-    tested = _detailed_tests(history, pairs, wanted)
-    # One family per step (every model × metric between two consecutive runs), as compare
-    # corrects one comparison: a long history does not hide today's change.
-    families: dict[tuple[str, str], list[float]] = {}
-    for step, comparison in tested:
-        families.setdefault((step["before"], step["after"]), []).append(comparison.p_value)
-    for step, p_value, _, _ in latency:
-        families.setdefault((step["before"], step["after"]), []).append(p_value)
-    adjusted = {key: list(bh_adjust(ps, tests[key])) for key, ps in families.items()}
-
-    def next_adjusted(step: dict[str, str]) -> float:
-        return float(adjusted[(step["before"], step["after"])].pop(0))
-
-    changes = []
-    for step, comparison in tested:
-        p_adjusted = next_adjusted(step)
-        if corrected_change(comparison, p_adjusted, alpha):
-            changes.append(
-                ChangePoint(
-                    step["suite"],
-                    step["model"],
-                    comparison.metric,
-                    step["before_run"],
-                    step["after_run"],
-                    comparison,
-                    p_adjusted,
-                )
-            )
+    latency = _latency_drift(pairs, latencies(history))
+    order_of = dict(zip(history.runs["path"], history.runs["order"], strict=True))
+    extra = [(int(order_of[step["after"]]), p_value) for step, p_value, _, _ in latency]
+    changes, drift_adjusted = window_changes(history, alpha, extra)
     drifts = _version_and_price_drift(history, pairs)
-    for step, _, before, after in latency:
-        p = next_adjusted(step)
+    for (step, _, before, after), p in zip(latency, drift_adjusted, strict=True):
         if p < alpha:
             drifts.append(
                 Drift(

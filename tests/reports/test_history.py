@@ -165,24 +165,19 @@ def test_filters_and_trend_plots(dropped: Path, tmp_path: Path) -> None:
     assert all(f">{model}<" in text for model in HISTORY_MODELS)  # the legend names each model
 
 
-def test_the_screen_skips_nothing_that_would_be_a_change(
-    dropped: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import vidbench.reports.history_changes as changes_module
+def test_the_threshold_screen_only_skips_tests_that_could_not_flag() -> None:
+    import numpy as np
 
-    history = load_history([dropped])
-    screened_changes, _ = find_changes(history)
-    original = changes_module.screened
+    from vidbench.reports.comparisons import Threshold
+    from vidbench.reports.history_window import paired_p_value, series_tests, windows
 
-    def everything(*args: object, **kwargs: object) -> object:
-        _, tests = original(*args, **kwargs)  # type: ignore[arg-type]
-        pairs = changes_module.steps(history)
-        metrics = {"clip_score", "flicker", "cost_usd", "latency_p50_s", "usable_rate"}
-        return {(s.before, s.after, s.model): set(metrics) for s in pairs.itertuples()}, tests
-
-    monkeypatch.setattr(changes_module, "screened", everything)
-    unscreened_changes, _ = find_changes(history)
-    assert sorted((c.model, c.metric, c.after_run) for c in unscreened_changes) == sorted(
-        (c.model, c.metric, c.after_run) for c in screened_changes
-    )
-    assert len(screened_changes) == 2
+    rng = np.random.default_rng(2)
+    values = 25 + rng.normal(0, 1, (12, 30))
+    screened = series_tests(values, 0, Threshold("relative", 0.02))
+    before, after = windows(values, 5).means()
+    for test in screened:
+        full = paired_p_value(after[test.step] - before[test.step])
+        if abs(test.difference) > test.limit:
+            assert test.p_value == pytest.approx(full)
+        else:
+            assert test.p_value == 1.0  # within the threshold: never a change point
