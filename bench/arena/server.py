@@ -8,19 +8,22 @@ server until the vote is written (and fsynced) to votes.jsonl.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+import av
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -38,8 +41,10 @@ from vidbench.core.arena.votes import (
     open_clip,
     quick_ratings,
 )
+from vidbench.core.common.video import open_container
 
 MAX_OPEN_PAIRS = 1000  # pairs shown but not voted on, kept for their vote
+POSTER_HEIGHT_PX = 360  # poster frames are scaled down to this height at most
 
 
 @dataclass
@@ -94,6 +99,8 @@ class Arena:
                 "prompt": a.text,
                 "a": f"clip/{self.token_of[id(a)]}",
                 "b": f"clip/{self.token_of[id(b)]}",
+                "poster_a": f"poster/{self.token_of[id(a)]}",
+                "poster_b": f"poster/{self.token_of[id(b)]}",
                 **progress,
             }
 
@@ -120,6 +127,45 @@ def _chunks(source: IO[bytes], chunk_bytes: int = 1 << 20) -> Iterator[bytes]:
     with source:
         while chunk := source.read(chunk_bytes):
             yield chunk
+
+
+def first_frame_jpeg(source: IO[bytes], max_height_px: int = POSTER_HEIGHT_PX) -> bytes | None:
+    """The clip's first frame as JPEG bytes (scaled to max_height_px at most), read from the
+    descriptor `open_clip` checked; None when it has no decodable frame. Closes `source`."""
+    try:
+        with source, open_container(source) as container:
+            if not container.streams.video:
+                return None
+            image = next(container.decode(video=0)).to_image()
+    except (av.error.FFmpegError, StopIteration, OSError, ValueError):
+        return None
+    if image.height > max_height_px:
+        width = max(2, round(image.width * max_height_px / image.height))
+        image = image.resize((width, max_height_px))
+    jpeg = io.BytesIO()
+    image.convert("RGB").save(jpeg, format="JPEG", quality=80)
+    return jpeg.getvalue()
+
+
+def poster_endpoint(arena: Arena) -> Callable[[Request], Awaitable[Response]]:
+    """GET /poster/{token}: the clip's first frame as JPEG, read through the same confined
+    open as the clip itself (`open_clip`), made once per clip token."""
+    posters: dict[str, bytes] = {}
+
+    async def poster(request: Request) -> Response:
+        key = request.path_params["token"]
+        found = arena.tokens.get(key)
+        if found is None:
+            return JSONResponse({"error": "no such clip"}, 404)
+        if key not in posters:
+            source = open_clip(found.run_dir, found.path)
+            jpeg = None if source is None else await run_in_threadpool(first_frame_jpeg, source)
+            if jpeg is None:
+                return JSONResponse({"error": "no poster for this clip"}, 404)
+            posters[key] = jpeg
+        return Response(posters[key], media_type="image/jpeg")
+
+    return poster
 
 
 def build_app(arena: Arena, host: str = "127.0.0.1", port: int = 8770) -> Starlette:
@@ -167,6 +213,7 @@ def build_app(arena: Arena, host: str = "127.0.0.1", port: int = 8770) -> Starle
             Route("/api/next", next_pair),
             Route("/api/vote", vote, methods=["POST"]),
             Route("/clip/{token}", clip),
+            Route("/poster/{token}", poster_endpoint(arena)),
         ],
         middleware=[Middleware(Lockdown, token=token, hosts=allowed_hosts(host, port))],
     )

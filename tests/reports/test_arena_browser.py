@@ -1,4 +1,5 @@
-"""The arena page in a real headless Chromium: votes by mouse and keyboard survive a crash."""
+"""The arena page in a real headless Chromium: votes by mouse and keyboard survive a crash;
+clips show their poster frame and can be unmuted by a key and a control."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ KEYS: dict[str, dict[str, Any]] = {
     "2": {"key": "2", "code": "Digit2", "text": "2", "windowsVirtualKeyCode": 50},
     "t": {"key": "t", "code": "KeyT", "text": "t", "windowsVirtualKeyCode": 84},
     "s": {"key": "s", "code": "KeyS", "text": "s", "windowsVirtualKeyCode": 83},
+    "m": {"key": "m", "code": "KeyM", "text": "m", "windowsVirtualKeyCode": 77},
     "ArrowLeft": {"key": "ArrowLeft", "code": "ArrowLeft", "windowsVirtualKeyCode": 37},
 }
 
@@ -129,3 +131,59 @@ def test_votes_by_mouse_and_keyboard_survive_a_killed_server(
     expected = ("ERR_CONNECTION_REFUSED", "status of 409", "status of 404", "status of 403")
     unexpected = [e for e in chromium.errors() if not any(x in e for x in expected)]
     assert unexpected == [], unexpected
+
+
+POSTERS_JS = """
+(async () => {
+  const videos = [...document.querySelectorAll('video')];
+  const size = (url) => new Promise((done) => { const image = new Image();
+    image.onload = () => done([image.naturalWidth, image.naturalHeight]);
+    image.onerror = () => done(null); image.src = url; });
+  return {posters: videos.map(v => v.getAttribute('poster')),
+          sizes: await Promise.all(videos.map(v => size(v.poster))),
+          controls: videos.map(v => v.controls), muted: videos.map(v => v.muted)};
+})()
+"""
+MUTED_JS = "JSON.stringify([...document.querySelectorAll('video')].map(v => v.muted))"
+
+
+def sound(page: DevTools, muted: list[bool], label: str) -> None:
+    """Wait until the players' muted flags and the sound control's label read as given."""
+    wait_for(page, f"{MUTED_JS} === {json.dumps(json.dumps(muted, separators=(',', ':')))}")
+    text = page.evaluate("document.getElementById('sound').textContent")
+    assert text.startswith(f"Sound: {label} "), text
+
+
+def test_clips_show_their_poster_frame_and_can_be_unmuted(
+    tmp_path: Path,
+    chromium: DevTools,  # noqa: F811 (the fixture)
+) -> None:
+    run_dir = make_arena_run(tmp_path / "run")
+    port = free_port()
+    process = start_arena(run_dir, port)
+    try:
+        chromium.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+        chromium.wait_event("Page.loadEventFired")
+        first = ready(chromium)
+        found = chromium.evaluate(POSTERS_JS)
+        assert all(p and p.startswith("poster/") for p in found["posters"]), found
+        assert found["sizes"] == [[64, 48], [64, 48]]  # a decoded image the clip's size
+        assert found["controls"] == [True, True] and found["muted"] == [True, True]
+        press(chromium, "m")  # A's sound, B still muted: one soundtrack at a time
+        sound(chromium, [False, True], "A")
+        press(chromium, "m")
+        sound(chromium, [True, False], "B")
+        click(chromium, "#sound")
+        sound(chromium, [True, True], "off")
+        click(chromium, "#sound")
+        sound(chromium, [False, True], "A")
+        wait_for(chromium, "!document.querySelector('#video-a').paused")  # unmuted, still playing
+        vote_and_wait(chromium, lambda: press(chromium, "1"), 1)
+        wait_for(chromium, f"window.arena.pairId && window.arena.pairId !== {json.dumps(first)}")
+        ready(chromium)
+        sound(chromium, [False, True], "A")  # the choice holds for the next pair
+        again = chromium.evaluate(POSTERS_JS)
+        assert again["posters"] != found["posters"] and again["sizes"] == [[64, 48], [64, 48]]
+    finally:
+        kill_hard(process)
+    assert chromium.errors() == []
