@@ -1,7 +1,8 @@
-"""Run history: every run's results.parquet and manifest.json read in place with DuckDB.
+"""Run history: every run's results.parquet and manifest.json, queried with DuckDB.
 
 No second store: a history is a query over the run directories as they are on disk, so it
-is never out of sync. One row per run × model × metric with the mean and a 95% CI: DuckDB
+is never out of sync. The files are read one by one (`history_files`: no path reaches
+DuckDB, which globs; bad runs and columns are skipped and named), then held in memory. One row per run × model × metric with the mean and a 95% CI: DuckDB
 gives each group's count, mean and sd, and `reports.history_intervals` turns them into the
 report's intervals (Wilson for rates and 0/1 metrics, t for means, inside the metric's range).
 
@@ -22,11 +23,13 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from vidbench.core.plan.fingerprint import config_fingerprint, is_sample_run
 from vidbench.core.scorers.base import Bounds
-from vidbench.core.store.confine import has_glob_characters, inside_root
-from vidbench.core.store.store import MANIFEST, RESULTS_PARQUET, SCORERS_META
+from vidbench.core.seam.bounded_json import parse_json_bounded
+from vidbench.core.store.confine import read_run_file
+from vidbench.core.store.store import SCORERS_META
 from vidbench.reports.analysis import JOB_METRICS
 from vidbench.reports.data import (
     BUILTIN_DIRECTIONS,
@@ -36,7 +39,24 @@ from vidbench.reports.data import (
     metric_bounds,
     metric_directions,
 )
+from vidbench.reports.history_files import (
+    LeftOut,
+    RunUnreadable,
+    Skipped,
+    combine_results,
+    find_runs,
+    read_manifest,
+    read_results,
+    scan_runs,
+)
 from vidbench.reports.history_intervals import run_intervals
+
+__all__ = ["History", "find_runs", "group_label", "load_history", "long_values_sql"]
+RUN_FIELDS = [
+    "run", "suite", "suite_sha256", "created_at", "vidbench_version", "prices", "simulated",
+    "group", "sampled", "path",
+]  # fmt: skip
+MAX_SCORERS_META_BYTES = 4 * 1024**2
 
 NUMERIC_TYPES = frozenset(
     [
@@ -67,6 +87,8 @@ class History:
     directions: dict[str, str]
     has_usable: bool
     connection: duckdb.DuckDBPyConnection = field(repr=False)
+    skipped: list[Skipped] = field(default_factory=list)  # folders not read as runs, and why
+    left_out: list[LeftOut] = field(default_factory=list)  # one run's columns not read
 
     def run_results(self, path: str, model: str | None = None) -> pd.DataFrame:
         """One run's results rows (optionally one model's), straight from its parquet file."""
@@ -84,77 +106,22 @@ class History:
         return value if isinstance(value, dict) else {}
 
 
-def _refusal(root: Path, candidate: Path) -> str | None:
-    """Why a run folder under `root` is skipped (untrusted names and links), or None."""
-    if has_glob_characters(str(candidate.resolve())):
-        return "its path holds a glob character (* ? [ ] { })"
-    for name in ("", MANIFEST, RESULTS_PARQUET):
-        why = inside_root(root, candidate / name if name else candidate)
-        if why is not None:
-            return why
-    return None
-
-
-def find_runs(roots: list[Path]) -> list[Path]:
-    """Run directories (manifest.json + results.parquet) given directly or one or two levels down.
-
-    Run folders are untrusted: one whose path holds a glob character, or that is (or holds
-    its files as) a symbolic link leaving the root, is skipped with a warning.
-    """
-    found: dict[Path, None] = {}
-    for root in roots:
-        root = Path(root)
-        candidates = [root, *sorted(root.glob("*/")), *sorted(root.glob("*/*/"))]
-        for candidate in candidates:
-            if (candidate / MANIFEST).is_file() and (candidate / RESULTS_PARQUET).is_file():
-                why = _refusal(root, candidate)
-                if why is not None:
-                    print(f"warning: skipped run folder {candidate}: {why}", file=sys.stderr)
-                    continue
-                found[candidate.resolve()] = None
-    return list(found)
-
-
-def _manifests(connection: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFrame:
-    manifest_files = [str(Path(p) / MANIFEST) for p in paths]
-    query = """
-        SELECT filename,
-               coalesce(json_extract_string(content, '$.run_id'),
-                        json_extract_string(content, '$.name')) AS run,
-               coalesce(json_extract_string(content, '$.suite.name'), '?') AS suite,
-               json_extract_string(content, '$.suite.sha256') AS suite_sha256,
-               json_extract_string(content, '$.created_at') AS created_at,
-               json_extract_string(content, '$.vidbench_version') AS vidbench_version,
-               CAST(json_extract(content, '$.prices') AS VARCHAR) AS prices,
-               CAST(json_extract(content, '$.simulated_models') AS VARCHAR) AS simulated,
-               content
-        FROM read_text(?)
-    """
-    runs = connection.execute(query, [manifest_files]).df()
-    groups = [_group_of(text) for text in runs["content"]]
-    runs["group"] = [fingerprint for fingerprint, _ in groups]
-    runs["sampled"] = [sampled for _, sampled in groups]
-    runs["path"] = [str(Path(f).parent) for f in runs["filename"]]
+def _manifests(paths: list[Path]) -> tuple[pd.DataFrame, list[Skipped]]:
+    """The runs table from each run's manifest (read by `history_files`), oldest first."""
+    rows, skipped = [], []
+    for path in paths:
+        try:
+            rows.append(read_manifest(path))
+        except RunUnreadable as exc:
+            skipped.append(Skipped(str(path), str(exc)))
+    runs = pd.DataFrame(rows, columns=RUN_FIELDS)
     runs["run"] = [
         r if isinstance(r, str) and r else Path(p).name
         for r, p in zip(runs["run"], runs["path"], strict=True)
     ]
-    runs["created_at"] = runs["created_at"].fillna("")
     runs = runs.sort_values(["created_at", "path"]).reset_index(drop=True)
     runs["order"] = range(len(runs))
-    return runs.drop(columns=["filename", "content"])
-
-
-def _group_of(content: str) -> tuple[str, bool]:
-    """(fingerprint, is a --sample run) of one manifest's text; derived when it has none."""
-    try:
-        manifest = json.loads(content)
-    except ValueError:
-        manifest = {}
-    manifest = manifest if isinstance(manifest, dict) else {}
-    written = manifest.get("fingerprint")
-    found = written if isinstance(written, str) and written else config_fingerprint(manifest)
-    return found, is_sample_run(manifest)
+    return runs, skipped
 
 
 def group_label(fingerprint: str, sampled: bool) -> str:
@@ -165,16 +132,19 @@ def group_label(fingerprint: str, sampled: bool) -> str:
 def _scorer_meta(paths: pd.Series) -> tuple[dict[str, str], dict[str, Bounds]]:
     """Metric directions and ranges: the declarations, then every run's scorers.json."""
     # Runs share a handful of distinct scorers.json files: each distinct one is read once.
-    texts: dict[str, None] = {}
+    texts: dict[bytes, None] = {}
     for path in paths:
         meta_path = Path(path) / SCORERS_META
-        if meta_path.is_file():
-            texts[meta_path.read_text(encoding="utf-8")] = None
+        if meta_path.is_file() or meta_path.is_symlink():
+            try:  # no link followed, size bounded: a run's scorers.json is a stranger's file
+                texts[read_run_file(meta_path, MAX_SCORERS_META_BYTES)] = None
+            except ValueError as exc:
+                print(f"warning: {path}: {exc}; its metric directions not read", file=sys.stderr)
     directions = dict(BUILTIN_DIRECTIONS)
     bounds = metric_bounds({})
     for text in texts:
         try:
-            meta = json.loads(text)
+            meta = parse_json_bounded(text, max_bytes=MAX_SCORERS_META_BYTES)
         except ValueError:
             continue
         if isinstance(meta, dict):
@@ -201,11 +171,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def long_values_sql(metrics: list[str], usable: bool = True) -> str:
+def long_values_sql(
+    metrics: list[str], usable: bool = True, without_usable: tuple[str, ...] = ()
+) -> str:
     """SQL for the long table: one row per job × metric with a value (NULLs dropped).
 
     Besides the metric columns: failure_rate, rejection_rate and (when the runs have a
-    `usable` column) usable_rate as 0/1 per attempted job.
+    `usable` column) usable_rate as 0/1 per attempted job; none for the runs in
+    `without_usable` (their table has no usable verdicts, which is not "none usable").
     """
     casts = ", ".join(f"CAST({_quote(m)} AS DOUBLE) AS {_quote(m)}" for m in metrics)
     not_attempted = ", ".join(f"'{s}'" for s in NOT_ATTEMPTED)
@@ -218,8 +191,10 @@ def long_values_sql(metrics: list[str], usable: bool = True) -> str:
     )
     rate_names = ["failure_rate", "rejection_rate"]
     if usable:
+        unjudged = ", ".join(_literal(path) for path in without_usable) or "NULL"
         rates += (
             f", CASE WHEN status IN ({not_attempted}) THEN NULL "
+            f"WHEN filename IN ({unjudged}) THEN NULL "
             "ELSE coalesce(CAST(usable AS DOUBLE), 0.0) END AS usable_rate"
         )
         rate_names.append("usable_rate")
@@ -233,19 +208,32 @@ def long_values_sql(metrics: list[str], usable: bool = True) -> str:
 
 def _load_results(
     connection: duckdb.DuckDBPyConnection, run_paths: list[str], model: str | None
-) -> None:
-    """Table `results`: every run's parquet rows, `filename` being the run directory."""
-    parquet_files = [str(Path(p) / RESULTS_PARQUET) for p in run_paths]
-    # DDL cannot take prepared parameters, so the paths are inlined as quoted SQL literals.
-    files = "[" + ", ".join(_literal(f) for f in parquet_files) + "]"
-    model_filter = f"WHERE model = {_literal(model)}" if model is not None else ""
-    # One in-memory table (not a view): the steps query it thousands of times, and a view
-    # would re-read every parquet file each time. Nothing is written to disk.
-    connection.execute(
-        "CREATE TABLE results AS SELECT * REPLACE "
-        f"(regexp_replace(filename, '/{RESULTS_PARQUET}$', '') AS filename) "
-        f"FROM read_parquet({files}, filename = true, union_by_name = true) {model_filter}"
-    )
+) -> tuple[list[Skipped], list[LeftOut], tuple[str, ...]]:
+    """Table `results`: every readable run's rows, `filename` being the run directory.
+
+    Each run's parquet file is read by name (`history_files.read_results`), never handed to
+    DuckDB as a path: DuckDB globs its file lists. Returns the runs that could not be read,
+    the columns left out of single runs, and the runs whose rows carry no usable verdict.
+    """
+    tables: dict[str, pa.Table] = {}
+    skipped: list[Skipped] = []
+    for path in run_paths:
+        try:
+            tables[path] = read_results(Path(path))
+        except RunUnreadable as exc:
+            skipped.append(Skipped(path, str(exc)))
+    if not tables:
+        return skipped, [], ()
+    combined, left_out = combine_results(tables)
+    unjudged = {o.path for o in left_out if o.column == "usable"}
+    unjudged |= {path for path, t in tables.items() if "usable" not in t.column_names}
+    if model is not None:
+        combined = combined.filter(pc.equal(combined["model"], model))
+    # One in-memory table (not a view): the steps query it thousands of times.
+    connection.register("results_arrow", combined)
+    connection.execute("CREATE TABLE results AS SELECT * FROM results_arrow")
+    connection.unregister("results_arrow")
+    return skipped, left_out, tuple(sorted(unjudged))
 
 
 def _trend_table(
@@ -270,6 +258,37 @@ def _trend_table(
     return table, scorer_directions
 
 
+def _say_what_was_not_read(skipped: list[Skipped], left_out: list[LeftOut], read: int) -> None:
+    """One warning per folder skipped and per column left out, then a summary line."""
+    for skip in skipped:
+        print(f"warning: skipped run folder {skip.path}: {skip.reason}", file=sys.stderr)
+    for left in left_out:
+        print(f"warning: {left.path}: column {left.column!r} {left.reason}", file=sys.stderr)
+    if skipped or left_out:
+        print(
+            f"history: read {read} run(s); skipped {len(skipped)} folder(s); "
+            f"left out {len(left_out)} column(s) of single runs",
+            file=sys.stderr,
+        )
+
+
+def _usable_column(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `results` has a usable column of booleans or numbers (text is no verdict)."""
+    described = connection.execute("DESCRIBE results").df()
+    kinds = dict(zip(described["column_name"], described["column_type"], strict=True))
+    return "usable" in kinds and str(kinds["usable"]).split("(")[0] in NUMERIC_TYPES
+
+
+def _nothing_read(roots: list[Path], skipped: list[Skipped]) -> FileNotFoundError:
+    where = ", ".join(str(r) for r in roots)
+    if not skipped:
+        return FileNotFoundError(
+            f"no run directories (manifest.json + results.parquet) under {where}"
+        )
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+    return FileNotFoundError(f"no readable run under {where} (skipped {reasons})")
+
+
 def load_history(
     roots: list[Path],
     suite: str | None = None,
@@ -277,34 +296,41 @@ def load_history(
     metric: str | None = None,
     since: str | None = None,
 ) -> History:
-    """Read every run under `roots` with DuckDB; filter by suite, model, metric and date."""
-    paths = [str(p) for p in find_runs(roots)]
-    if not paths:
-        raise FileNotFoundError(
-            "no run directories (manifest.json + results.parquet) under "
-            + ", ".join(str(r) for r in roots)
-        )
-    connection = duckdb.connect()
-    connection.execute("SET enable_progress_bar = false")
-    runs = _manifests(connection, paths)
+    """Read every run under `roots`; filter by suite, model, metric and date.
+
+    Folders that cannot be read as runs are skipped and named (stderr and `History.skipped`);
+    FileNotFoundError when no run is left."""
+    paths, skipped = scan_runs(roots)
+    runs, unreadable = _manifests(paths)
+    skipped += unreadable
     if suite is not None:
         runs = runs[runs["suite"] == suite]
     if since is not None:
         runs = runs[runs["created_at"] >= since]
     if runs.empty:
-        raise FileNotFoundError("no run matches the filters (--suite / --since)")
-    _load_results(connection, list(runs["path"]), model)
+        _say_what_was_not_read(skipped, [], 0)
+        if paths and len(unreadable) < len(paths):
+            raise FileNotFoundError("no run matches the filters (--suite / --since)")
+        raise _nothing_read(roots, skipped)
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
+    bad, left_out, unjudged = _load_results(connection, list(runs["path"]), model)
+    skipped += bad
+    runs = runs[~runs["path"].isin({b.path for b in bad})].reset_index(drop=True)
+    runs["order"] = range(len(runs))
+    _say_what_was_not_read(skipped, left_out, len(runs))
+    if runs.empty:
+        raise _nothing_read(roots, skipped)
     metrics = _metric_columns(connection)
-    columns = set(connection.execute("DESCRIBE results").df()["column_name"])
     if metric is not None:
         metrics = [m for m in metrics if m == metric]
+    has_usable = _usable_column(connection)
     connection.register(
         "runs_df", runs[["path", "run", "suite", "group", "sampled", "created_at", "order"]]
     )
     # The long table (job × metric) once, for the trend table here and the steps' joins later.
-    connection.execute(
-        f"CREATE TABLE long_values AS {long_values_sql(metrics, 'usable' in columns)}"
-    )
+    long_sql = long_values_sql(metrics, has_usable, unjudged)
+    connection.execute(f"CREATE TABLE long_values AS {long_sql}")
     table, scorer_directions = _trend_table(connection, runs, metric)
     directions = {
         **scorer_directions,
@@ -313,10 +339,6 @@ def load_history(
         "usable_rate": "higher",
     }
     return History(
-        runs.reset_index(drop=True),
-        table.reset_index(drop=True),
-        metrics,
-        directions,
-        "usable" in columns,
-        connection,
-    )
+        runs, table.reset_index(drop=True), metrics, directions, has_usable, connection,
+        skipped, left_out,
+    )  # fmt: skip

@@ -3,11 +3,14 @@
 A path named by a shared run is used only when it is relative, resolves to a regular file
 inside the run's resolved root, and neither it nor any folder between the root and it is a
 symbolic link. Anything else is refused with the reason, never copied, transcoded or served.
+A run's own files read by another process (`history` reading a runs root) are opened without
+following a link, only when regular, and within a size cap (`read_run_file`).
 Imports the standard library only.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -15,9 +18,16 @@ from typing import BinaryIO
 
 from vidbench.core.common.video import VIDEO_DEMUXERS, VIDEO_SUFFIXES
 
-__all__ = ["VIDEO_DEMUXERS", "VIDEO_SUFFIXES", "confine", "confined_file", "open_confined"]
-
-GLOB_CHARACTERS = frozenset("*?[]{}")
+__all__ = [
+    "VIDEO_DEMUXERS",
+    "VIDEO_SUFFIXES",
+    "FileRefused",
+    "confine",
+    "confined_file",
+    "open_confined",
+    "open_run_file",
+    "read_run_file",
+]
 
 
 def confine(
@@ -122,6 +132,38 @@ def inside_root(root: Path, candidate: Path) -> str | None:
     return None
 
 
-def has_glob_characters(text: str) -> bool:
-    """Whether `text` holds a character DuckDB (or a shell) would expand as a glob."""
-    return any(c in GLOB_CHARACTERS for c in text)
+class FileRefused(ValueError):
+    """A run's own file that is not read: a link, not a regular file, unreadable or too large."""
+
+
+def open_run_file(path: Path, max_bytes: int | None = None) -> BinaryIO:
+    """A run's own file (`manifest.json`, `results.parquet`) open for reading: no link at its
+    name (O_NOFOLLOW), a regular file (a FIFO would block, a device never end), at most
+    `max_bytes` by its size. Raises FileRefused with the reason; the caller closes the file."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        why = "a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or "unreadable"
+        raise FileRefused(f"{Path(path).name}: {why}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise FileRefused(f"{Path(path).name}: not a regular file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        os.close(fd)
+        raise FileRefused(
+            f"{Path(path).name} is {info.st_size:,} bytes, over the {max_bytes:,}-byte cap"
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_run_file(path: Path, max_bytes: int) -> bytes:
+    """The whole of a run's own file, at most `max_bytes` (see `open_run_file`); a file that
+    grows past the cap while read is refused too."""
+    with open_run_file(path, max_bytes) as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileRefused(f"{Path(path).name} is over the {max_bytes:,}-byte cap")
+    return data

@@ -100,3 +100,19 @@ def test_scoring_work_opens_its_video_confined(tmp_path: Path) -> None:
     work = Work(None, video, "0" * 64, [], {}, set(), {}, run_root=run)  # type: ignore[arg-type]
     source, why = work.open_video()
     assert source is None and why is not None and "hard link" in why
+
+
+def test_a_runs_own_file_is_read_only_when_plain_and_within_its_cap(tmp_path: Path) -> None:
+    from vidbench.core.store.confine import FileRefused, read_run_file
+
+    (tmp_path / "manifest.json").write_bytes(b"{}")
+    assert read_run_file(tmp_path / "manifest.json", 2) == b"{}"
+    with pytest.raises(FileRefused, match="manifest.json is 2 bytes, over the 1-byte cap"):
+        read_run_file(tmp_path / "manifest.json", 1)
+    (tmp_path / "secret").write_bytes(b"key")
+    (tmp_path / "scorers.json").symlink_to(tmp_path / "secret")
+    with pytest.raises(FileRefused, match="scorers.json: a symbolic link"):
+        read_run_file(tmp_path / "scorers.json", 100)
+    os.mkfifo(tmp_path / "results.parquet")  # opening it for a plain read would block
+    with pytest.raises(FileRefused, match="results.parquet: not a regular file"):
+        read_run_file(tmp_path / "results.parquet", 100)

@@ -29,17 +29,11 @@ from hostile_corpus import (
     cli,
     leaks,
     link,
-    make_small_run,
     records,
     write_records,
 )
 
 from vidbench.core.store.store import RunDir
-
-
-@pytest.fixture(scope="module")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_small_run(tmp_path_factory.mktemp("corpus"))
 
 
 @dataclass
