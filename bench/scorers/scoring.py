@@ -44,7 +44,8 @@ def score_run(
     previous = {job_id: state.scores for job_id, state in run.states().items()}
     stage.summary.videos = len(items)
     todo = stage.plan(items, previous)
-    done = len(items) - len(todo)
+    following = stage.follower_jobs(todo)  # done when the videos they share are
+    done = len(items) - len(todo) - len(following)
     if progress:
         progress(done, len(items))
     executor = executor or LocalExecutor()
@@ -53,6 +54,9 @@ def score_run(
         done += 1
         if progress:
             progress(done, len(items))
+    stage.serve_followers()
+    if following and progress:
+        progress(done + len(following), len(items))
     run.journal.append_many([])  # one fsync for all scored records
     stage.write_meta(executor.devices(stage.scorers))
     stage.summary.elapsed_s = time.perf_counter() - started

@@ -4,6 +4,11 @@ Per video: look every scorer up in the cache; decode the video once (in a backgr
 thread, so the next video decodes while the model embeds the current one) only when a
 missing score needs frames; embed frames once for both embedding scorers; journal a
 `scored` or `score_failed` record per (job, scorer); write scorers.json and contact sheets.
+
+A score whose cache key another job of the same pass already claimed (the same file, the
+same scorer settings and job inputs: two models that delivered identical bytes, as the
+simulators do for one render) is computed once and served to the others from the cache
+afterwards (`serve_followers`), exactly as a second `vidbench score` would serve it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ from vidbench.core.store.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
 PREFETCH_VIDEOS = 2  # decoded videos waiting for the model; bounds memory to a few frame sets
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A (job, scorer) whose score key an earlier job of the same pass computes."""
+
+    job: Job
+    name: str
+    key: str
+    leader_job_id: str
 
 
 @dataclass
@@ -59,6 +74,8 @@ class Stage:
         self.sampler = sampler
         self.cache = ScoreCache(run.cache_dir)
         self.summary = ScoreSummary(counts={name: ScorerCounts() for name in scorers.by_name})
+        self.followers: list[Follower] = []
+        self.failed_keys: dict[str, str] = {}  # score key → why its computation failed
 
     def score_key(self, scorer: Scorer, job: Job, sha256: str) -> str:
         frames_key = self.sampler.key() if scorer.needs & FRAME_PRODUCTS - {"probe"} else None
@@ -83,8 +100,10 @@ class Stage:
     def plan(
         self, items: list[tuple[Job, Path, str]], previous: dict[str, dict[str, Any]]
     ) -> list[Work]:
-        """Serve cache hits now; return the videos that still need work."""
+        """Serve cache hits now; return the videos that still need work (a score another
+        job of this pass computes is left to `serve_followers`)."""
         todo: list[Work] = []
+        claimed: dict[str, str] = {}  # score key → the job that computes it
         for job, path, sha256 in items:
             missing, keys = [], {}
             for name, scorer in self.scorers.by_name.items():
@@ -101,6 +120,10 @@ class Stage:
                 if reason:
                     self.summary.unavailable[name] = reason
                     continue
+                if keys[name] in claimed:
+                    self.followers.append(Follower(job, name, keys[name], claimed[keys[name]]))
+                    continue
+                claimed[keys[name]] = job.job_id
                 missing.append(name)
             if missing:
                 todo.append(self.work_for(job, path, sha256, missing, keys))
@@ -229,11 +252,36 @@ class Stage:
         self.summary.unavailable.update(result.unavailable)
         for name in work.missing:
             if name in result.failed:
+                self.failed_keys[work.keys[name]] = result.failed[name]
                 self.fail(work.job, name, result.failed[name])
             elif name in result.values:
                 self.cache.put_json("scores", work.keys[name], {"values": result.values[name]})
                 self.record(work.job, name, result.values[name])
                 self.summary.counts[name].scored += 1
+
+    def follower_jobs(self, todo: list[Work]) -> set[str]:
+        """Jobs whose every missing score follows another job's (no work item of their own)."""
+        with_work = {work.job.job_id for work in todo}
+        return {f.job.job_id for f in self.followers} - with_work
+
+    def serve_followers(self) -> None:
+        """Give each follower its leader's result, from the score cache: the value recorded
+        (or the failure), and the leader's contact sheet when the follower has none."""
+        for follower in self.followers:
+            name, job = follower.name, follower.job
+            if name in self.summary.unavailable:
+                continue
+            hit = self.cache.get_json("scores", follower.key)
+            if hit is not None:
+                self.record(job, name, hit["values"])
+                self.summary.counts[name].scored += 1
+            else:
+                why = self.failed_keys.get(follower.key, "not scored")
+                self.fail(job, name, f"{why} (the same video as {follower.leader_job_id})")
+            sheet = self.run.frames_dir / f"{job.job_id}.jpg"
+            leader_sheet = self.run.frames_dir / f"{follower.leader_job_id}.jpg"
+            if not sheet.exists() and leader_sheet.is_file():
+                write_atomic(sheet, leader_sheet.read_bytes())
 
     def load_models(self, todo: list[Work]) -> None:
         """Load the embedders some video needs before decoding starts (so frames are prepared)."""
