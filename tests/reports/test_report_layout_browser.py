@@ -4,6 +4,7 @@ first screen, every model in every table."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +68,33 @@ def wide_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = write_run(tmp_path_factory.mktemp("wide"), pd.concat(parts, ignore_index=True))
     write_reports(run_dir, ("html",))
     return run_dir
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results of a real offline demo run (8 simulated models, judge self-check sampled)."""
+    run_dir = tmp_path_factory.mktemp("demo") / "run"
+    shutil.copytree(Path(__file__).parent / "data" / "demo_judge", run_dir)
+    write_reports(run_dir, ("html",))
+    return run_dir
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_the_demo_report_fits_and_decides_first(
+    demo_run: Path,
+    chromium: DevTools,  # noqa: F811 - the fixture imported above
+    width: int,
+    height: int,
+) -> None:
+    chromium.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)  # fmt: skip
+    chromium.call("Page.navigate", url=(demo_run / "report.html").as_uri())
+    chromium.wait_event("Page.loadEventFired")
+    found = chromium.evaluate(LAYOUT_JS)
+    assert found["scrollWidth"] <= width, found["wide"]
+    assert found["wide"] == [] and found["unseen"] == []
+    assert found["panelTop"] is not None and found["panelTop"] < 0.6 * height
+    assert any("judge self-check AUC" in text for text in found["texts"])  # in the panel
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
