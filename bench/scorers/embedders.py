@@ -5,6 +5,8 @@ existing cache (no network), else open_clip downloads the named weights — afte
 the download host with a short connect timeout, so an offline machine fails fast with a
 clear reason. VIDBENCH_CLIP_DOWNLOAD=0 turns downloading off. Models load lazily, once, on
 first use, so a full cache hit loads none.
+
+Where weights come from, and what is refused: `clip_weights`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ import numpy as np
 
 from vidbench.core.config.settings import ClipSettings
 from vidbench.core.scorers.base import ScorerUnavailable
+from vidbench.core.scorers.clip_weights import (
+    CONNECT_TIMEOUT_S,
+    cached_open_clip_file,
+    no_weights_cache,
+    probe_download,
+    source_in_model_name,
+    weights_url,
+)
 from vidbench.core.scorers.known_answers import check_clip_weights, weights_check_enabled
 from vidbench.core.scorers.sampler import box_reduce
 
@@ -33,35 +43,9 @@ NO_CLIP_WEIGHTS = (
     "no CLIP weights: set VIDBENCH_CLIP_WEIGHTS or clip.weights to a local file "
     "(downloading is off: VIDBENCH_CLIP_DOWNLOAD=0)"
 )
-CONNECT_TIMEOUT_S = 3.0  # the download host's probe: fail fast when offline
 # In the embeddings' cache keys: 2 = whole-factor box reduce and the crop's box resampled
 # (was: area to twice the input, then the full resize); inputs differ by resampling noise.
 PREPROCESS_VERSION = "2"
-
-
-def weights_url(model: str, pretrained: str) -> str | None:
-    """Where open_clip would download (model, tag) from, or None if it has no source."""
-    import open_clip
-
-    cfg = open_clip.get_pretrained_cfg(model, pretrained) or {}
-    hub = str(cfg.get("hf_hub", "")).rstrip("/")
-    if hub:
-        repo_id = hub if hub.count("/") <= 1 else "/".join(hub.split("/")[:2])
-        return f"https://huggingface.co/{repo_id}"
-    return str(cfg["url"]) if cfg.get("url") else None
-
-
-def probe_download(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> str | None:
-    """None if the host answers at all; else why not (the connect timeout bounds the wait)."""
-    import httpx
-
-    timeout = httpx.Timeout(2 * connect_timeout_s, connect=connect_timeout_s)
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            client.head(url)
-    except httpx.HTTPError as exc:
-        return f"{type(exc).__name__}: {exc}"[:200]
-    return None
 
 
 def frames_per_batch(device: str, bytes_per_frame: int = GPU_BYTES_PER_FRAME) -> int:
@@ -163,47 +147,6 @@ def configure_torch_threads() -> None:
         torch.set_num_threads(max(1, os.cpu_count() or 1))
 
 
-def no_weights_cache() -> bool:
-    """True when neither huggingface_hub's cache nor ~/.cache/clip exists, so no open_clip
-    weights can be on disk: said without importing open_clip and torch (4 s here)."""
-    from huggingface_hub import constants
-
-    clip_cache = Path(os.path.expanduser("~/.cache/clip"))
-    return not Path(constants.HF_HUB_CACHE).is_dir() and not clip_cache.is_dir()
-
-
-def cached_open_clip_file(model: str, pretrained: str) -> Path | None:
-    """The weights file open_clip would use for (model, tag), if already on disk; no network."""
-    import open_clip
-
-    cfg = open_clip.get_pretrained_cfg(model, pretrained)
-    if not cfg:
-        return None
-    if cfg.get("file"):
-        return Path(cfg["file"]) if Path(cfg["file"]).is_file() else None
-    hub = cfg.get("hf_hub", "")
-    if hub:
-        from huggingface_hub import try_to_load_from_cache
-
-        # open_clip's convention: "org/repo/" means the default file names, "org/repo/file" one file.
-        repo_id, filename = (hub[:-1], "") if hub.endswith("/") else os.path.split(hub)
-        names = (
-            [filename]
-            if filename
-            else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
-        )
-        for name in names:
-            found = try_to_load_from_cache(repo_id, name)
-            if isinstance(found, str) and Path(found).is_file():
-                return Path(found)
-    url = cfg.get("url", "")
-    if url:
-        candidate = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(url)
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 class ClipEmbedder:
     """open_clip model, tokenizer and preprocessing, loaded once on first use."""
 
@@ -230,6 +173,9 @@ class ClipEmbedder:
 
     def _resolve(self) -> None:
         self._resolved = True
+        self._unavailable = source_in_model_name(self.settings.model)
+        if self._unavailable:
+            return
         missing = [m for m in ("torch", "open_clip") if importlib.util.find_spec(m) is None]
         if missing:
             self._unavailable = CLIP_EXTRA_MISSING.format(", ".join(missing))

@@ -78,3 +78,21 @@ def test_with_downloads_off_and_no_cache_folder_open_clip_is_not_even_imported(
     (tmp_path / "hub").mkdir()  # a cache exists: it must be looked in
     reason = ClipEmbedder(ClipSettings.model_validate({})).unavailable
     assert reason and "open_clip's cache was consulted" in reason
+
+
+@pytest.mark.parametrize(
+    "model", ["hf-hub:someone/their-clip", "local-dir:/home/x/model", "HF-HUB:a/b"]
+)
+def test_a_model_name_that_names_a_source_is_refused_before_any_fetch(
+    model: str, not_cached: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """open_clip reads `hf-hub:org/repo` as "download that repository's config and weights"
+    (any repository, any size, `clip.weights` ignored) and `local-dir:` as a folder to load:
+    a config from a stranger could name either. Only architecture names are taken."""
+    monkeypatch.setattr(embedders, "probe_download", lambda url: not_cached.append(url))
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"x")
+    for settings in ({"model": model}, {"model": model, "weights": str(weights)}):
+        reason = ClipEmbedder(ClipSettings.model_validate(settings)).unavailable
+        assert reason and "names where to fetch weights from" in reason, reason
+    assert not_cached == []
