@@ -19,9 +19,10 @@ MAX_JSON_BYTES = 8 * 1024**2  # a status or chat answer is a few kB; a listing p
 MAX_JSON_DEPTH = 64  # no provider answer we read is deeper than ~8
 
 # A JSON string (escapes included); matched in C, linear: the alternatives start differently.
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: no step per character
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# Opening brackets step +1, closing ones -1 (255 read as a signed byte).
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class JsonOutOfBounds(ValueError):
@@ -32,8 +33,9 @@ def nesting_depth(text: str) -> int:
     """The deepest array/object nesting of a JSON text (brackets inside strings ignored)."""
     if text.count("[") + text.count("{") == 0:
         return 0
-    bare = _STRING.sub('""', text)
-    steps = (_STEP[match.group(0)] for match in _BRACKETS.finditer(bare))
+    # Every step in C (a 50 kB listing page took 1.7 ms with a Python loop per bracket).
+    brackets = _NOT_BRACKETS.sub("", _STRING.sub("", text))
+    steps = memoryview(brackets.encode("ascii").translate(_STEPS)).cast("b")
     return max(itertools.accumulate(steps), default=0)
 
 
@@ -51,7 +53,9 @@ def parse_json_bounded(
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise JsonOutOfBounds(f"answer is not UTF-8: {exc.reason}") from None
-    depth = nesting_depth(text)
+    # Fewer brackets than the bound cannot nest deeper than it (most answers: no scan).
+    few = text.count("[") + text.count("{") <= max_depth
+    depth = 0 if few else nesting_depth(text)
     if depth > max_depth:
         raise JsonOutOfBounds(f"JSON nested {depth} levels deep; at most {max_depth} are read")
     try:
