@@ -21,6 +21,7 @@ from vidbench.core.arena.votes import is_vote
 from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.store.safe_files import open_read
 from vidbench.reports.bradley_terry import Outcome, Ratings, fit_ratings
+from vidbench.reports.davidson import DavidsonRatings, fit_davidson_ratings
 from vidbench.reports.formatting import md_escape
 from vidbench.reports.intervals import wilson_ci
 
@@ -57,6 +58,19 @@ class Preference:
     rater_agreement: float | None  # share of same-item rating pairs that agree
     rater_pairs: int
     metrics: list[MetricAgreement] = field(default_factory=list)
+    davidson: DavidsonRatings | None = None  # `ratings` with ties by Davidson's model, and ν
+    half_win: dict[str, float] = field(default_factory=dict)  # ties as half wins (comparison)
+
+    def ties_note(self) -> str:
+        """How ties enter the ratings: Davidson's ν with its interval, or none were cast."""
+        found = self.davidson
+        if found is None or not found.ties:
+            return "no ties cast"
+        return (
+            f"{found.ties} ties, by Davidson's model: ν = {found.nu:.2f} "
+            f"({found.nu_low:.2f}–{found.nu_high:.2f}), two equal models tie "
+            f"{found.tie_between_equals:.0%} of the time"
+        )
 
 
 def read_votes(path: Path) -> list[dict[str, Any]]:
@@ -176,8 +190,10 @@ def preference(
     metrics = []
     if results is not None and directions:
         metrics = metric_agreement(votes, results, directions)
+    rated = outcomes(votes)
+    davidson = fit_davidson_ratings(rated, models, samples=samples)
     return Preference(
-        ratings=fit_ratings(outcomes(votes), models, samples=samples),
+        ratings=davidson.ratings,
         votes_per_model=per_model,
         wins=wins,
         ties=ties,
@@ -186,6 +202,8 @@ def preference(
         rater_agreement=agreement,
         rater_pairs=rater_pairs,
         metrics=metrics,
+        davidson=davidson,
+        half_win=fit_ratings(rated, models, samples=0).rating,
     )
 
 
@@ -221,6 +239,7 @@ def preference_rows(pref: Preference) -> list[dict[str, Any]]:
                 "votes": pref.votes_per_model[model],
                 "wins": int(np.sum(list(pref.wins[model].values()))),
                 "ties": int(np.sum(list(pref.ties[model].values()))),
+                "half_win": pref.half_win.get(model, float("nan")),
             }
         )
     return rows
@@ -236,17 +255,18 @@ def preference_markdown(pref: Preference) -> list[str]:
     lines = [
         "## Human preference (arena)",
         "",
-        f"{ratings.votes} rated votes (ties count half; {pref.both_bad} 'both unusable' apart); "
-        f"Bradley-Terry ratings on an Elo-like scale with {ratings.confidence:.0%} bootstrap "
-        "intervals.",
+        f"{ratings.votes} rated votes ({pref.ties_note()}; {pref.both_bad} 'both unusable' "
+        f"apart); Bradley-Terry ratings on an Elo-like scale with {ratings.confidence:.0%} "
+        "bootstrap intervals. 'Half-win' is the rating when a tie counts as half a win, "
+        "shown for comparison only (it pulls ratings together).",
         "",
-        "| Model | Rating | Interval | Votes | Wins | Ties |",
-        "|:--|--:|--:|--:|--:|--:|",
+        "| Model | Rating | Interval | Votes | Wins | Ties | Half-win |",
+        "|:--|--:|--:|--:|--:|--:|--:|",
     ]
     for row in preference_rows(pref):
         lines.append(
             f"| {md_escape(row['model'])} | {_fmt(row['rating'])} | {_fmt(row['low'])}–{_fmt(row['high'])} "
-            f"| {row['votes']} | {row['wins']} | {row['ties']} |"
+            f"| {row['votes']} | {row['wins']} | {row['ties']} | {_fmt(row['half_win'])} |"
         )
     if pref.rater_agreement is not None:
         lines += ["", f"Raters ({len(pref.raters)}) agree on {pref.rater_agreement:.0%} of "
@@ -274,6 +294,8 @@ def preference_view(pref: Preference | None) -> dict[str, Any] | None:
         "votes": pref.ratings.votes,
         "both_bad": pref.both_bad,
         "confidence": pref.ratings.confidence,
+        "ties_note": pref.ties_note(),
+        "nu": pref.davidson.nu if pref.davidson is not None else None,
         "raters": pref.raters,
         "rater_agreement": pref.rater_agreement,
         "rater_pairs": pref.rater_pairs,

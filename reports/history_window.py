@@ -63,7 +63,7 @@ class StepTest:
     baseline: float  # mean over matched units of the baseline window's means
     candidate: float  # the same of the candidate side
     difference: float  # candidate − baseline
-    ci_low: float  # 95% t interval of the mean unit difference
+    ci_low: float  # 95% t interval of the mean unit difference (NaN when not tested)
     ci_high: float
     p_value: float  # 1.0 when screened out by the threshold
     limit: float  # the metric's threshold in the shown units, for this baseline
@@ -128,11 +128,16 @@ def paired_p_value(differences: np.ndarray) -> float:
     return float(min(1.0, 2 * min(at_most[observed], at_least[observed])))
 
 
+@functools.lru_cache(maxsize=256)
+def _t_quantile(freedom: int) -> float:
+    return float(scipy_stats.t.ppf(0.975, freedom))
+
+
 def _t_interval(differences: np.ndarray) -> tuple[float, float]:
     n = differences.size
     if n < 2:
         return np.nan, np.nan
-    half = scipy_stats.t.ppf(0.975, n - 1) * differences.std(ddof=1) / np.sqrt(n)
+    half = _t_quantile(n - 1) * differences.std(ddof=1) / np.sqrt(n)
     mean = float(differences.mean())
     return mean - half, mean + half
 
@@ -149,21 +154,22 @@ def _one_test(
     matched = np.isfinite(base) & np.isfinite(cand)
     base, cand = base[matched], cand[matched]
     differences = cand - base
-    if kind == "log":  # latency: shown as the median over units of each side, in seconds
+    if base.size == 0:
+        base_value = cand_value = np.nan
+    elif kind == "log":  # latency: shown as the median over units of each side, in seconds
         base_value, cand_value = float(np.exp(np.median(base))), float(np.exp(np.median(cand)))
-        low, high = _t_interval(np.exp(cand) - np.exp(base))
     else:
         base_value, cand_value = float(base.mean()), float(cand.mean())
-        low, high = _t_interval(differences)
     difference = cand_value - base_value
     limit = threshold.absolute_for(base_value) if np.isfinite(base_value) else np.inf
-    p_value = 1.0
-    if matched.sum() >= 2 and abs(difference) > limit:
+    p_value, low, high = 1.0, np.nan, np.nan
+    if matched.sum() >= 2 and abs(difference) > limit:  # else it could never be flagged
         if kind == "binary":
             counts = [np.asarray(part)[matched] for part in found]
             p_value = stratified_exact_p_value(*counts)
         else:
             p_value = paired_p_value(differences)
+        low, high = _t_interval(np.exp(cand) - np.exp(base) if kind == "log" else differences)
     p_value = 1.0 if not np.isfinite(p_value) else float(p_value)
     return StepTest(
         series,
