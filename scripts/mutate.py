@@ -79,6 +79,12 @@ CORE_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "reports/power_exact.py": ("tests/reports/test_reports_power.py",),
     "reports/bradley_terry.py": ("tests/reports/test_bradley_terry.py",),
+    "reports/davidson.py": ("tests/reports/test_davidson.py",),
+    "reports/history_window.py": (
+        "tests/reports/test_history_window.py",
+        "tests/reports/test_history.py",
+    ),
+    "reports/stratified_exact.py": ("tests/reports/test_history_window.py",),
 }
 # mutmut's words for outcomes that count as a detection.
 DETECTED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
