@@ -108,13 +108,21 @@ class Creator:
             await runtime.limiter.acquire()
             async with self._lock(runtime):
                 outcome = await self._attempt(runtime, job, request, attempt)
+            if isinstance(outcome, tuple):
+                # The task id was written and flushed under the queue; the next create's
+                # intent fsync covers it as well, so its own fsync is awaited out here.
+                task_id, line = outcome
+                await self.run.journal.durable(line)
+                return task_id
             if not isinstance(outcome, _Retry):
                 return outcome
             await self.sleep(outcome.delay_s)
 
     async def _attempt(
         self, runtime: ModelRuntime, job: Job, request: GenerationRequest, attempt: int
-    ) -> str | Finish | _Retry:
+    ) -> tuple[str, int] | str | Finish | _Retry:
+        """One create under the model's queue: the new task id with the journal line that
+        holds it (not yet fsynced), an adopted task id, a Finish, or a retry."""
         intent = await self.run.journal.append_async("intent", job.job_id, attempt=attempt)
         self.counters.creates += 1
         create = asyncio.ensure_future(runtime.adapter.submit(request))
@@ -134,8 +142,7 @@ class Creator:
             if attempt >= retry.CREATE_MAX_ATTEMPTS:
                 return Finish(JobStatus.ERRORED, exc.kind, f"create failed {attempt} times: {exc}")
             return _Retry(retry.backoff_s(attempt, rng=self.rng))
-        await asyncio.to_thread(self._submitted, job, result.task_id, result.request_id)
-        return result.task_id
+        return result.task_id, self._submitted(job, result.task_id, result.request_id, sync=False)
 
     async def _grace(self, job: Job, create: asyncio.Future[Any]) -> None:
         """Interrupted mid-create: let the request finish so that its outcome is recorded."""
@@ -149,17 +156,24 @@ class Creator:
             return
         self._submitted(job, result.task_id, result.request_id)
 
-    def _submitted(self, job: Job, task_id: str, request_id: str | None) -> None:
-        """Make the task id durable, then count it (blocking: also used while cancelling)."""
-        self.run.journal.append(
-            "submitted",
-            job.job_id,
-            task_id=task_id,
-            request_id=request_id,
-            submitted_at=time.time(),
-        )
+    def _submitted(
+        self, job: Job, task_id: str, request_id: str | None, *, sync: bool = True
+    ) -> int:
+        """Write the task id (fsynced when `sync`: blocking, as while cancelling), then count
+        it; returns its journal line."""
+        fields: dict[str, Any] = {
+            "task_id": task_id,
+            "request_id": request_id,
+            "submitted_at": time.time(),
+        }
+        if sync:
+            self.run.journal.append("submitted", job.job_id, **fields)
+            line = 0
+        else:
+            _, line = self.run.journal.append_deferred("submitted", job.job_id, **fields)
         self.held.add(task_id)
         self.counters.submitted += 1
+        return line
 
     async def _refused(self, job: Job, attempt: int, exc: errors.ProviderError) -> None:
         await self.run.journal.append_async("refused", job.job_id, attempt=attempt, **_refusal(exc))

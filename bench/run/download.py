@@ -25,6 +25,7 @@ from vidbench.core.seam.http import (
     transport_error,
     with_body,
 )
+from vidbench.core.seam.pool import BULK
 from vidbench.core.sim import OVERRUN_HEADER
 from vidbench.core.store.safe_files import open_new
 
@@ -112,7 +113,8 @@ async def _follow(
     """GET `url`, following up to MAX_REDIRECTS by hand, and write the body to `tmp`."""
     for _ in range(MAX_REDIRECTS + 1):
         check_video_url(url)
-        request = client.build_request("GET", url, headers=headers)
+        # A bulk transfer: API calls to the same host go ahead of it for a connection.
+        request = client.build_request("GET", url, headers=headers, extensions={BULK: True})
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
             if response.is_redirect:

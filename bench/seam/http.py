@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -28,12 +29,15 @@ import httpx
 from vidbench.core.seam import errors
 from vidbench.core.seam.bounded_json import MAX_JSON_BYTES, parse_json_bounded
 from vidbench.core.seam.errors import truncate
+from vidbench.core.seam.pool import OriginPool
 from vidbench.core.seam.secrets import redact as redact_secrets
 
 CONNECT_TIMEOUT_S = 10.0
 PREFLIGHT_TIMEOUT_S = 5.0  # a preflight is one small request: an endpoint slower than this is up
 READ_TIMEOUT_S = 60.0
-POOL_LIMIT = 32  # httpcore's pool scan grows with its size; 32 keeps polls cheap
+POOL_LIMIT = 32  # connections per origin (scheme, host, port)
+BULK_POOL_LIMIT = 24  # of them, downloads hold at most this many: API calls keep the rest
+KEEPALIVE_EXPIRY_S = 5.0  # httpx's default: an idle connection older than this is not reused
 USER_AGENT = "vidbench/0.1"
 # Body caps per kind of answer (media downloads have their own, in bench/run/download.py).
 JSON_BODY_BYTES = MAX_JSON_BYTES  # a status, create or chat answer: a few kB in practice
@@ -44,10 +48,34 @@ ERROR_BODY_BYTES = 64 * 1024  # of an error answer this much is kept (500 chars 
 REQUEST_DEADLINE_S = 300.0
 
 
+class PooledTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (TLS settings, exception mapping) over `OriginPool`."""
+
+    def __init__(self) -> None:
+        ssl_context = httpx.create_ssl_context()
+        super().__init__(verify=ssl_context)
+        self._pool = OriginPool(  # type: ignore[assignment]  # httpcore's pool interface
+            ssl_context=ssl_context,
+            max_per_origin=POOL_LIMIT,
+            bulk_limit=BULK_POOL_LIMIT,
+            keepalive_expiry_s=KEEPALIVE_EXPIRY_S,
+        )
+
+
+def _proxied() -> bool:
+    """True when the environment names an HTTP proxy (httpx's own transports then apply it)."""
+    return bool({"http", "https", "all"} & set(urllib.request.getproxies()))
+
+
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The client every adapter uses: timeouts, pool limits, and no redirects followed (an
     API call's credential headers must never travel to the host a 3xx names; downloads follow
-    redirects by hand in bench/download.py, dropping credentials across origins)."""
+    redirects by hand in bench/download.py, dropping credentials across origins).
+
+    Connections come from `OriginPool` (constant bookkeeping per request, API calls ahead of
+    downloads) unless a proxy is configured in the environment."""
+    if transport is None and not _proxied():
+        transport = PooledTransport()
     return httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
         limits=httpx.Limits(max_connections=POOL_LIMIT, max_keepalive_connections=POOL_LIMIT),
