@@ -65,6 +65,7 @@ def test_second_concurrent_resume_is_refused_and_each_task_created_once(tmp_path
                 "     api_key_env: VB_LOCK_TEST_API_KEY, max_concurrency: 2, "
                 "params: {resolution: 480p}}\n"
             ),
+            scorers="[conformance]",  # the lock is under test; flicker's optical flow is not
         )
         env = dict(os.environ, VB_LOCK_TEST_API_KEY=SIM_API_KEY)
         run_dir = _planned_run(tmp_path, config, env)
