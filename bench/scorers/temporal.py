@@ -6,6 +6,8 @@ O(1) frames, so memory does not grow with video length.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -105,11 +107,18 @@ def _dis(frame_a: np.ndarray, frame_b: np.ndarray, start: np.ndarray | None) -> 
     return np.asarray(dis.calc(frame_a, frame_b, init))
 
 
+@functools.lru_cache(maxsize=8)
+def _hanning_window(width: int, height: int) -> np.ndarray:
+    """OpenCV's Hanning window for phase correlation, made once per frame size (read only)."""
+    window = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    window.setflags(write=False)
+    return window
+
+
 def dominant_shift(frame_a: np.ndarray, frame_b: np.ndarray) -> tuple[float, float] | None:
     """The frame-wide translation a→b (phase correlation) when it is large and clear, else None."""
     a, b = frame_a.astype(np.float32), frame_b.astype(np.float32)
-    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, _hanning_window(a.shape[1], a.shape[0]))
     if response < MIN_PHASE_RESPONSE or float(np.hypot(dx, dy)) < LARGE_SHIFT_PX:
         return None
     return float(dx), float(dy)
@@ -177,17 +186,29 @@ def dense_flows(frame_a: np.ndarray, frame_b: np.ndarray) -> tuple[np.ndarray, n
     )
 
 
-def reliable_flow(flow: np.ndarray, frame: np.ndarray) -> np.ndarray:
+def textured(frame: np.ndarray) -> np.ndarray:
+    """Where a flow can be measured on `frame`: the structure tensor's smaller eigenvalue
+    above TEXTURE_MIN_EIGEN (bool, H x W)."""
+    texture = cv2.cornerMinEigenVal(np.ascontiguousarray(frame), TEXTURE_BLOCK_PX, ksize=3)
+    return np.asarray(texture > TEXTURE_MIN_EIGEN)
+
+
+def reliable_flow(
+    flow: np.ndarray, frame: np.ndarray, texture: np.ndarray | None = None
+) -> np.ndarray:
     """The flow (H, W, 2) where it is measured, consistent pixels with texture around them,
     and elsewhere the median measured flow (0 when under 1% is measured). In a flat region
     (a clear sky) DIS's flow is arbitrary; chained over a clip it adds up to a pan that is not
-    there, where VBench's RAFT reads a smooth, still field."""
-    texture = cv2.cornerMinEigenVal(np.ascontiguousarray(frame), TEXTURE_BLOCK_PX, ksize=3)
-    keep = (texture > TEXTURE_MIN_EIGEN) & (flow[..., 2] > 0.5)
+    there, where VBench's RAFT reads a smooth, still field. `texture` is `textured(frame)`
+    when the caller has it (each motion frame is the first of one pair, the second of the
+    next). Per channel, so no (N, 3) copy is made: the same values as one median over both."""
+    keep = (textured(frame) if texture is None else texture) & (flow[..., 2] > 0.5)
     out = np.empty((*flow.shape[:2], 2), np.float32)
-    fill = np.median(flow[keep][:, :2], axis=0) if keep.mean() >= 0.01 else np.zeros(2)
-    out[...] = fill
-    out[keep] = flow[keep][:, :2]
+    measured = keep.mean() >= 0.01
+    for channel in (0, 1):
+        values = flow[..., channel]
+        fill = np.median(values[keep]) if measured else 0.0
+        out[..., channel] = np.where(keep, values, np.float32(fill))
     return out
 
 
@@ -268,6 +289,7 @@ class MotionAccumulator:
         self.frame_short_side_px: int | None = None
         self.track_forward: np.ndarray | None = None  # first → current, on the first's grid
         self.track_backward: np.ndarray | None = None  # current → first, on the current's grid
+        self.previous_texture: np.ndarray | None = None  # textured(previous), once computed
 
     def small_gray(self, frame_rgb: np.ndarray) -> np.ndarray:
         """Grayscale, downscaled so the short side is at most `short_side_px`."""
@@ -284,14 +306,20 @@ class MotionAccumulator:
         gray = self.small_gray(frame_rgb)
         self.frame_short_side_px = min(gray.shape)
         self.frames += 1
+        texture = None
         if self.previous is not None and self.previous.shape == gray.shape:
             flow, backward = dense_flows(self.previous, gray)
             self.pair_magnitudes.append(top_flow_magnitude(flow))
-            measured = reliable_flow(flow, self.previous)
+            previous_texture = self.previous_texture
+            if previous_texture is None:
+                previous_texture = textured(self.previous)
+            measured = reliable_flow(flow, self.previous, previous_texture)
             self.pair_top2_px.append(top_flow_magnitude(measured, STATIC_TOP_SHARE))
             self.track_forward = chain_forward(self.track_forward, measured)
-            self.track_backward = chain_backward(self.track_backward, reliable_flow(backward, gray))
-        self.previous = gray
+            texture = textured(gray)
+            reverse = reliable_flow(backward, gray, texture)
+            self.track_backward = chain_backward(self.track_backward, reverse)
+        self.previous, self.previous_texture = gray, texture
 
     def loop_top2_px(self) -> list[float]:
         """VBench's two extra static-filter pairs, first→last and last→first, as the top-2%
