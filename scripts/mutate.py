@@ -85,6 +85,35 @@ CORE_MODULES: dict[str, tuple[str, ...]] = {
         "tests/reports/test_history.py",
     ),
     "reports/stratified_exact.py": ("tests/reports/test_history_window.py",),
+    # Security (issue 25): what a run directory or an answer from a stranger can reach.
+    "bench/store/confine.py": (
+        "tests/bench/test_confine_open.py",
+        "tests/reports/test_hostile_publish.py",
+    ),
+    "bench/store/safe_files.py": (
+        "tests/bench/test_safe_files.py",
+        "tests/reports/test_hostile_links.py",
+    ),
+    "bench/seam/bounded_json.py": ("tests/hostile/test_bounded_answers.py",),
+    "bench/config/keyhosts.py": ("tests/bench/test_keyhosts.py",),
+    # Statistics behind the gates and intervals.
+    "reports/bounded.py": (
+        "tests/reports/test_reports_intervals_bounds.py",
+        "tests/reports/test_reports_intervals.py",
+    ),
+    "reports/gate.py": (
+        "tests/reports/test_reports_compare.py",
+        "tests/reports/test_compare_changed_pairs.py",
+    ),
+    "reports/compare.py": (
+        "tests/reports/test_reports_compare.py",
+        "tests/reports/test_compare_changed_pairs.py",
+    ),
+    "reports/history_intervals.py": ("tests/reports/test_history_intervals.py",),
+    "reports/judge_check.py": (
+        "tests/reports/test_judge_check.py",
+        "tests/reports/test_report_judge_check.py",
+    ),
 }
 # mutmut's words for outcomes that count as a detection.
 DETECTED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
@@ -192,7 +221,9 @@ def prepare(root: Path, module: str, tests: tuple[str, ...]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / rel, target)
         top = rel.partition("/")[0]
-        if top in LINKED_AS and rel.endswith(".py"):
+        # Every file, not only modules: templates, bundled configs and data files are read
+        # from beside the code (mutmut copies all of src/, so a missing one fails a test).
+        if top in LINKED_AS:
             linked = work / import_path(rel)
             linked.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / rel, linked)
