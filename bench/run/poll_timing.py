@@ -1,7 +1,8 @@
 """When a task's next status poll goes out.
 
 The wait comes from `bench.retry`'s rules (the provider's hint, the model's observed
-durations, the 8% rule), lands on a shared tick so polls of many tasks go out together, and
+durations, the 8% rule), lands on a shared tick so polls of many tasks go out together (a
+coarser one when no end is expected within `POLL_MAX_S`), and
 is cut short when the model's duration estimate first appears or moves earlier meanwhile:
 tasks sent together end together, so the first ends tell the others when to look.
 """
@@ -32,15 +33,20 @@ def poll_wait_s(
     Where one request carries many tasks (`batched`), the tick and the step past the
     expected end are tighter: those polls cost almost no requests."""
     tick_s = retry.BATCH_POLL_TICK_S if batched else retry.POLL_TICK_S
+    typical_s = durations.typical_s()
     interval = retry.next_poll_interval_s(
         running_at_s,
         state.poll_after_s,
         min_s,
-        durations.typical_s(),
+        typical_s,
         state.progress,
         retry.BATCH_NEAR_END_FRACTION if batched else retry.POLL_NEAR_END_FRACTION,
         tick_s,
     )
+    expected_s = retry.expected_duration_s(running_at_s, typical_s, state.progress)
+    aimed = expected_s is not None and expected_s - running_at_s <= retry.POLL_MAX_S
+    if not aimed and not state.poll_after_s:  # no end in sight: a coarser, shared grid
+        tick_s = retry.far_tick_s(interval, tick_s)
     return retry.on_tick_s(polled, interval, tick_s)
 
 

@@ -211,7 +211,7 @@ class Runner:
                     last_status = state.status
                 if state.status.terminal:
                     if state.status == TaskStatus.SUCCEEDED:
-                        runtime.durations.add(running_at_s)
+                        runtime.durations.add(running_at_s, time.time() - submitted_at)
                     return state
                 running_at_s = time.time() - submitted_at
                 await until_next_poll(
