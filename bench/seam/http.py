@@ -29,6 +29,7 @@ import httpx
 from vidbench.core.seam import errors
 from vidbench.core.seam.bounded_json import MAX_JSON_BYTES, parse_json_bounded
 from vidbench.core.seam.errors import truncate
+from vidbench.core.seam.netio import AsyncioBackend
 from vidbench.core.seam.pool import OriginPool
 from vidbench.core.seam.secrets import redact as redact_secrets
 
@@ -49,7 +50,8 @@ REQUEST_DEADLINE_S = 300.0
 
 
 class PooledTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (TLS settings, exception mapping) over `OriginPool`."""
+    """httpx's own transport (TLS settings, exception mapping) over `OriginPool`, whose
+    connections are httpcore's HTTP/1.1 over plain asyncio (`vidbench.core.seam.netio`)."""
 
     def __init__(self) -> None:
         ssl_context = httpx.create_ssl_context()
@@ -59,6 +61,7 @@ class PooledTransport(httpx.AsyncHTTPTransport):
             max_per_origin=POOL_LIMIT,
             bulk_limit=BULK_POOL_LIMIT,
             keepalive_expiry_s=KEEPALIVE_EXPIRY_S,
+            network_backend=AsyncioBackend(),
         )
 
 

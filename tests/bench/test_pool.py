@@ -1,19 +1,34 @@
-"""The seam's connection pool (bench/seam/pool.py) against a real loopback HTTP/1.1 server:
-connections reused, downloads held to their share with API calls served first, stale and
-failed connections dropped without losing capacity, pool timeouts and cancellation."""
+"""The seam's connection pool (bench/seam/pool.py) against a real loopback HTTP/1.1 server,
+over both network layers (asyncio's, bench/seam/netio.py, which the seam uses, and
+httpcore's anyio default): connections reused, downloads held to their share with API calls
+served first, stale and failed connections dropped without losing capacity, pool timeouts
+and cancellation, TLS with the certificate checked."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpcore
 import httpx
 import pytest
 
 from vidbench.core.seam import http
+from vidbench.core.seam.netio import AsyncioBackend
 from vidbench.core.seam.pool import BULK, OriginPool
+from vidbench.core.sim.tls import self_signed
+
+BIG_BYTES = 3 * 1024 * 1024 + 7  # past the network layer's read buffer: reading pauses
+BACKEND: list[httpcore.AsyncNetworkBackend | None] = [AsyncioBackend()]
+
+
+@pytest.fixture(autouse=True, params=["asyncio", "anyio"])
+def network_layer(request: pytest.FixtureRequest) -> None:
+    """Every test runs over both network layers."""
+    BACKEND[0] = AsyncioBackend() if request.param == "asyncio" else None
 
 
 class Server:
@@ -34,7 +49,11 @@ class Server:
                 path = head.split(b" ", 2)[1]
                 if path == b"/hold":
                     await self.release.wait()
-                body = b"ok " + path
+                if path == b"/cut":  # promises 1,000 bytes, sends 10, hangs up
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+                    await writer.drain()
+                    break
+                body = b"x" * BIG_BYTES if path == b"/big" else b"ok " + path
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
                 await writer.drain()
         writer.close()
@@ -46,9 +65,9 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serving() -> AsyncIterator[Server]:
+async def serving(tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
     server = Server()
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
     try:
         yield server
@@ -63,8 +82,15 @@ def client_for(pool: OriginPool) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, timeout=5.0)
 
 
-def small_pool(max_per_origin: int = 4, bulk_limit: int = 2) -> OriginPool:
-    return OriginPool(ssl_context=None, max_per_origin=max_per_origin, bulk_limit=bulk_limit)
+def small_pool(
+    max_per_origin: int = 4, bulk_limit: int = 2, ssl_context: ssl.SSLContext | None = None
+) -> OriginPool:
+    return OriginPool(
+        ssl_context=ssl_context,
+        max_per_origin=max_per_origin,
+        bulk_limit=bulk_limit,
+        network_backend=BACKEND[0],
+    )
 
 
 def origin(port: int) -> httpcore.Origin:
@@ -219,3 +245,39 @@ def test_the_seam_client_uses_the_pool_unless_a_proxy_is_configured(
     assert not isinstance(proxied._transport, http.PooledTransport)  # httpx applies the proxy
     asyncio.run(client.aclose())
     asyncio.run(proxied.aclose())
+
+
+def test_tls_with_a_trusted_certificate_and_a_refused_untrusted_one(tmp_path: Path) -> None:
+    files = self_signed(tmp_path)
+    serving_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving_tls.load_cert_chain(files.cert_path, files.key_path)
+    trusting = ssl.create_default_context(cafile=str(files.cert_path))
+
+    async def main() -> None:
+        async with serving(serving_tls) as server:
+            url = f"https://127.0.0.1:{server.port}/fast"
+            async with client_for(small_pool(ssl_context=trusting)) as client:
+                for _ in range(3):
+                    assert (await client.get(url)).text == "ok /fast"
+                assert server.connections == 1  # the TLS connection is kept and reused
+            # Not signed by anyone it trusts: refused before any request is sent.
+            async with client_for(small_pool(ssl_context=ssl.create_default_context())) as other:
+                with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                    await other.get(url)
+
+    asyncio.run(main())
+
+
+def test_a_slow_answer_times_out_a_large_one_arrives_whole_a_cut_one_is_an_error() -> None:
+    async def main() -> None:
+        async with serving() as server, client_for(small_pool()) as client:
+            base = f"http://127.0.0.1:{server.port}"
+            with pytest.raises(httpx.ReadTimeout):
+                await client.get(base + "/hold", timeout=httpx.Timeout(5.0, read=0.1))
+            big = await client.get(base + "/big")
+            assert big.content == b"x" * BIG_BYTES
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get(base + "/cut")
+            assert (await client.get(base + "/fast")).text == "ok /fast"
+
+    asyncio.run(main())
