@@ -281,3 +281,20 @@ def test_a_slow_answer_times_out_a_large_one_arrives_whole_a_cut_one_is_an_error
             assert (await client.get(base + "/fast")).text == "ok /fast"
 
     asyncio.run(main())
+
+
+def test_the_seam_client_keeps_no_cookie_a_server_sets() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, headers={"set-cookie": "session=abc; Path=/"})
+
+    seen: list[str | None] = []
+
+    async def main() -> None:
+        async with http.build_client(httpx.MockTransport(answer)) as client:
+            await client.get("https://provider.test/a")
+            await client.get("https://provider.test/b")
+            assert not client.cookies
+
+    asyncio.run(main())
+    assert seen == [None, None]
