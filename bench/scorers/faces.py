@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,10 @@ from vidbench.core.store.jobs import Job
 
 SAME_PERSON_DISTANCE = 0.6  # dlib's documented threshold for the 128-d embedding
 MIN_DETECT_SIDE_PX = 480  # smaller frames are upscaled once so small faces are found
+# Larger frames are searched at this short side, landmarks and descriptor taken on the full
+# frame: with dlib's 80 px window a face must be a sixth of the short side at any resolution
+# (a ninth at 720p, 1/13 at 1080p before: presence depended on the resolution delivered).
+DETECT_SHORT_SIDE_PX = 480
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 RESNET_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
@@ -167,15 +172,17 @@ class FaceEmbedder:
         return models
 
     def faces(self, frame_rgb: np.ndarray) -> tuple[int, np.ndarray | None]:
-        """(faces detected, 128-d embedding of the largest one or None)."""
+        """(faces detected, 128-d embedding of the largest one or None): detected at
+        DETECT_SHORT_SIDE_PX at most, landmarks and descriptor on the full frame."""
         detector, landmarks, recogniser = self.load()
         image = np.ascontiguousarray(frame_rgb)
-        upsample = 1 if min(image.shape[:2]) < MIN_DETECT_SIDE_PX else 0
-        found = detector(image, upsample)
+        searched, scale = detection_image(image)
+        upsample = 1 if min(searched.shape[:2]) < MIN_DETECT_SIDE_PX else 0
+        found = detector(searched, upsample)
         boxes = [d.rect for d in found] if self.detector == "cnn" else list(found)
         if not boxes:
             return 0, None
-        face = max(boxes, key=lambda rect: rect.area())
+        face = full_frame_box(max(boxes, key=lambda rect: rect.area()), scale)
         shape = landmarks(image, face)
         embedding = recogniser.compute_face_descriptor(image, shape)
         return len(boxes), np.asarray(embedding, dtype=np.float64)
@@ -183,6 +190,31 @@ class FaceEmbedder:
     def largest_face(self, frame_rgb: np.ndarray) -> np.ndarray | None:
         """128-d embedding of the largest face, or None."""
         return self.faces(frame_rgb)[1]
+
+
+def detection_image(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The frame searched (short side ≤ DETECT_SHORT_SIDE_PX), and its scale to the full one."""
+    height, width = image.shape[:2]
+    factor = min(height, width) / DETECT_SHORT_SIDE_PX
+    if factor <= 1.0:
+        return image, 1.0
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(small), width / size[0]
+
+
+def full_frame_box(rect: Any, scale: float) -> Any:
+    """A detector box on the searched frame as a dlib rectangle on the full frame."""
+    if scale == 1.0:
+        return rect
+    import dlib
+
+    return dlib.rectangle(
+        round(rect.left() * scale),
+        round(rect.top() * scale),
+        round((rect.right() + 1) * scale) - 1,
+        round((rect.bottom() + 1) * scale) - 1,
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -194,7 +226,7 @@ class FaceIdentityScorer(Scorer):
     """Share of frames whose face matches the reference (character_ref, else the first face)."""
 
     name = "face_identity"
-    version = "2"
+    version = "3"  # 3: faces searched at a 480 px short side, landmarks on the full frame
     needs = frozenset({"uniform", "shots"})
     requires = frozenset({"frames", "faces", "weights", "character_ref"})
     Options = FaceOptions
@@ -292,6 +324,7 @@ class FaceIdentityScorer(Scorer):
             "detector": "dlib MMOD (CNN)"
             if self.options.detector == "cnn"
             else "dlib frontal (HOG)",
+            "detect_short_side_px": DETECT_SHORT_SIDE_PX,
             "landmarks": LANDMARKS_FILE,
             "embedding": RESNET_FILE,
             "same_person_distance": SAME_PERSON_DISTANCE,
