@@ -30,7 +30,8 @@ demo: $(STAMP)
 	$(VENV)/bin/vidbench demo
 
 # The gates first (lint, format, types, module and function sizes), then the tests on two
-# workers (tests/conftest.py keeps Ray's tests on one), the 20 slowest listed at the end.
+# workers (tests/scheduling.py: the Ray tests share one worker, and so do the tests reading the
+# installed wheel's demo run; the longest tests start first), the 20 slowest listed at the end.
 PYTEST_WORKERS ?= 2
 test: $(STAMP) $(APT_STAMP) lint
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=20

@@ -4,8 +4,11 @@ test's keys outlive it."""
 import os
 import signal
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from scheduling import RAY_TEST_FILES, GroupedByFile, start_rank
+from wheel_demo import InstalledDemo, install_and_run_demo
 
 from vidbench.core.seam import secrets
 
@@ -53,9 +56,11 @@ HEAVY_TESTS = frozenset(
     }
 )
 
-# Files whose tests start a local Ray cluster: under pytest-xdist (`make test`) they all run
-# on one worker (`--dist loadgroup`), one cluster at a time, and `make test-fast` leaves them out.
-RAY_TEST_FILES = frozenset({"test_scorers_executor_ray.py"})
+
+@pytest.fixture(scope="session")
+def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> InstalledDemo:
+    """The wheel built, installed into a fresh virtualenv, and the demo run from it (once)."""
+    return install_and_run_demo(tmp_path_factory.mktemp("wheel"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,11 +70,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "heavy: a unit test of 2 s or more (not in test-fast)")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadgroup`, the groups of tests/scheduling.py (see why there).
+
+    tryfirst: xdist's own implementation of this hook, registered later, is asked first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return GroupedByFile(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _mark(items)
+    items.sort(key=start_rank)  # stable: collection order within a rank
+
+
+def _mark(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in RAY_TEST_FILES:
             item.add_marker(pytest.mark.ray)
-            item.add_marker(pytest.mark.xdist_group("ray"))
         name = item.path.name
         if name in HEAVY_TESTS or f"{name}::{item.name}" in HEAVY_TESTS:
             item.add_marker(pytest.mark.heavy)
