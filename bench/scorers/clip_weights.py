@@ -41,6 +41,24 @@ def weights_url(model: str, pretrained: str) -> str | None:
     return str(cfg["url"]) if cfg.get("url") else None
 
 
+# Where open_clip downloads the default weights from (the Hub repository its table names),
+# so that a machine with no weights cache and no network learns CLIP is unavailable without
+# importing open_clip and torch first (3 s of CPU here, before scoring can start); a test
+# holds this table to the installed open_clip's (`weights_url`).
+KNOWN_WEIGHTS_URLS = {
+    ("ViT-B-32", "openai"): "https://huggingface.co/timm/vit_base_patch32_clip_224.openai",
+}
+
+
+def unreachable_problem(model: str, pretrained: str, url: str, problem: str) -> str:
+    """Why CLIP is unavailable when its weights are not cached and their host is unreachable."""
+    return (
+        f"CLIP weights {model}/{pretrained} are not cached and {url} is unreachable ({problem}; "
+        f"connect timeout {CONNECT_TIMEOUT_S:g} s): set VIDBENCH_CLIP_WEIGHTS or clip.weights "
+        "to a local file, or run once online"
+    )
+
+
 def probe_download(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> str | None:
     """None if the host answers at all; else why not (the connect timeout bounds the wait)."""
     import httpx

@@ -23,11 +23,12 @@ import numpy as np
 from vidbench.core.config.settings import ClipSettings
 from vidbench.core.scorers.base import ScorerUnavailable
 from vidbench.core.scorers.clip_weights import (
-    CONNECT_TIMEOUT_S,
+    KNOWN_WEIGHTS_URLS,
     cached_open_clip_file,
     no_weights_cache,
     probe_download,
     source_in_model_name,
+    unreachable_problem,
     weights_url,
 )
 from vidbench.core.scorers.known_answers import check_clip_weights, weights_check_enabled
@@ -163,6 +164,7 @@ class ClipEmbedder:
         self.weights_source = ""
         self._resolved = False
         self._unavailable: str | None = None
+        self._answered_url: str | None = None  # a download host that answered the probe
 
     @property
     def unavailable(self) -> str | None:
@@ -189,6 +191,10 @@ class ClipEmbedder:
         if os.environ.get(CLIP_DOWNLOAD_ENV) == "0" and no_weights_cache():
             self._unavailable = NO_CLIP_WEIGHTS  # nothing cached, nothing to be fetched
             return
+        if os.environ.get(CLIP_DOWNLOAD_ENV) != "0" and no_weights_cache():
+            self._unavailable = self._known_source_problem()
+            if self._unavailable:  # nothing cached, and the host is unreachable
+                return
         try:
             found = cached_open_clip_file(self.settings.model, self.settings.pretrained)
         except Exception as exc:  # unknown model name, open_clip missing
@@ -202,6 +208,19 @@ class ClipEmbedder:
             self._unavailable = self._download_problem()
             self.weights_source = "" if self._unavailable else "download"
 
+    def _known_source_problem(self) -> str | None:
+        """With no weights cache at all: why weights of KNOWN_WEIGHTS_URLS cannot be had if
+        their host does not answer (said without importing open_clip); else None."""
+        model, tag = self.settings.model, self.settings.pretrained
+        url = KNOWN_WEIGHTS_URLS.get((model, tag))
+        if url is None:
+            return None
+        problem = probe_download(url)
+        if problem is None:
+            self._answered_url = url  # not probed a second time
+            return None
+        return unreachable_problem(model, tag, url, problem)
+
     def _download_problem(self) -> str | None:
         """Why open_clip cannot download the named weights now (None: it can try)."""
         model, tag = self.settings.model, self.settings.pretrained
@@ -210,14 +229,8 @@ class ClipEmbedder:
             return (
                 f"no CLIP weights: {model}/{tag} has no download source; set VIDBENCH_CLIP_WEIGHTS"
             )
-        problem = probe_download(url)
-        if problem is None:
-            return None
-        return (
-            f"CLIP weights {model}/{tag} are not cached and {url} is unreachable ({problem}; "
-            f"connect timeout {CONNECT_TIMEOUT_S:g} s): set VIDBENCH_CLIP_WEIGHTS or clip.weights "
-            "to a local file, or run once online"
-        )
+        problem = None if url == self._answered_url else probe_download(url)
+        return None if problem is None else unreachable_problem(model, tag, url, problem)
 
     def identity(self) -> dict[str, Any]:
         """Model id for cache keys and scorers.json; cheap (a stat, no import, no load)."""

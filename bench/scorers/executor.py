@@ -57,6 +57,7 @@ def place_models(scorers: Scorers, setting: str) -> None:
         scorer.embedder
         for scorer in scorers.by_name.values()
         if hasattr(getattr(scorer, "embedder", None), "device")
+        and not getattr(scorer.embedder, "unavailable", None)  # never loads: nothing to place
     ]
     if not movable:  # no model to place: do not import torch for nothing
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +24,8 @@ from vidbench.core.store.store import RunDir
 
 def fake_torch(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> None:
     cuda_module = SimpleNamespace(is_available=lambda: cuda)
-    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda_module))
+    spec = importlib.machinery.ModuleSpec("torch", None)  # so find_spec("torch") answers
+    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda_module, __spec__=spec))
 
 
 @pytest.mark.parametrize(
