@@ -1,7 +1,7 @@
 """The offline demo's report.md and report.html show no interval outside its metric's range.
 
 The demo (three prompts per model, so groups of 2-3 clips: the smallest, most degenerate
-samples) is run once; every "[low, high]" in either report is read back with the row it
+samples) is run once per session, from the installed wheel (tests/wheel_demo.py); every "[low, high]" in either report is read back with the row it
 sits in: a row naming a metric holds that metric's means (its declared range) or, when the
 metric is followed by two model names, a pairwise difference (low − high, high − low);
 percentages are rates in [0%, 100%]; a row naming no metric (the leaderboard) takes the metric
@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from wheel_demo import DEMO_SAMPLE, InstalledDemo
 
-from vidbench.cli.app import main
 from vidbench.core.scorers.base import Bounds
 from vidbench.reports.data import load_run
 
@@ -130,13 +130,12 @@ def _range(bounds: Bounds, difference: bool) -> tuple[float, float]:
     return (low - high, high - low) if difference else (low, high)
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline demo on three prompts per model, reports written."""
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--sample", "3", "--out", str(out)]) == 0
-    (run_dir,) = [p for p in out.iterdir() if (p / "report.md").is_file()]
-    return run_dir
+@pytest.fixture
+def demo_run(installed_demo: InstalledDemo) -> Path:
+    """The offline demo on three prompts per model, reports written: the session's one demo
+    run (tests/wheel_demo.py: `vidbench demo --sample 3`'s jobs, from the installed wheel)."""
+    assert (installed_demo.run_dir / "report.md").is_file()
+    return installed_demo.run_dir
 
 
 @pytest.mark.parametrize("name", ["report.md", "report.html"])
@@ -144,6 +143,7 @@ def test_no_interval_in_the_demo_report_leaves_its_range(demo_run: Path, name: s
     run = load_run(demo_run)
     bounds = {m: b for m, b in run.bounds.items() if m in run.results.columns}
     models = set(run.results["model"])
+    assert set(run.results.groupby("model")["prompt_id"].nunique()) == {DEMO_SAMPLE}
     path = demo_run / name
     rows = markdown_rows(path) if name.endswith(".md") else html_rows(path)
     intervals = sum(len(INTERVAL.findall(cell)) for row in rows for cell in row)
