@@ -142,6 +142,10 @@ def history_document(
         "runs": runs,
         "change_points": change_points,
         "drifts": drift_entries,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in history.skipped],
+        "left_out": [
+            {"path": o.path, "column": o.column, "reason": o.reason} for o in history.left_out
+        ],
         "gates": [gate_entry(g) for g in gates],
         "exit_code": 1 if 1 in codes else (2 if 2 in codes else 0),
         "files": [str(p) for p in files],

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hostile_corpus import Outside, cli, leaks
 
+from vidbench.cli.app import main
 from vidbench.reports.history import load_history
 
 Damage = Callable[[Path], None]
@@ -132,6 +133,24 @@ def test_history_reads_each_good_run_once_and_names_each_bad_one(
     }  # fmt: skip
 
 
+def test_history_json_names_the_skipped_folders_and_left_out_columns(
+    hostile_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["history", str(hostile_root), "--no-plots", "--json"])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    document = json.loads(output)
+    skipped = {Path(entry["path"]).name: entry["reason"] for entry in document["skipped"]}
+    assert set(skipped) == {"linked", *(n for n, c in CASES.items() if c[1] == "skipped")}
+    assert "symbolic link" in skipped["linked"] and "not JSON" in skipped["bad-manifest"]
+    left_out = {Path(e["path"]).name: e["column"] for e in document["left_out"]}
+    assert left_out == {
+        "text-metric": "latency_s",
+        "text-usable": "usable",
+        "list-column": "cost_usd",
+    }
+
+
 def test_a_root_of_only_bad_runs_exits_2_naming_them(
     small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -160,6 +179,7 @@ def test_a_linked_scorers_json_is_not_read(
 RSS_PROBE = """
 import json, resource, sys
 from pathlib import Path
+from vidbench.cli.app import main
 from vidbench.reports.history import load_history
 root = Path(sys.argv[1])
 load_history([root / "warm"])  # imports, DuckDB and pyarrow warmed on a good run
