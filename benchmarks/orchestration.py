@@ -9,16 +9,24 @@ task, all measured in this one run, and the same jobs through the naive quick-st
 to the benchmark's (an assumption; --naive-sleep-s changes it).
 
     .venv/bin/python benchmarks/orchestration.py [--jobs 1000] [--concurrency 200] [--no-naive]
+        [--profile FILE]   # cProfile of the harness's event-loop thread (CPU time), for pstats
+
+Besides the totals it prints, from the run's own journal, where each wave's time went: the
+detection delay (terminal status seen − the task's end), the spread of each wave's creates
+(they go out one at a time per model) and the create round trip (intent → task id), and the
+machine's load average before and after (the simulator and other work share the cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import math
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,6 +138,39 @@ def make_jobs_for(run: RunDir) -> list[Job]:
     return [state.job for state in run.states().values()]
 
 
+def _quantiles_ms(values: list[float]) -> str:
+    ordered = sorted(values) or [0.0]
+    p90 = ordered[int(0.9 * (len(ordered) - 1))]
+    return f"median {1000 * statistics.median(ordered):.0f} ms, p90 {1000 * p90:.0f} ms"
+
+
+def print_phases(run: RunDir, latency_s: float, concurrency: int) -> None:
+    """Where the waves' time went, from the journal's timestamps."""
+    first: dict[tuple[str, str], float] = {}
+    submitted_at: dict[str, float] = {}
+    for record in run.journal.read():
+        event, job_id = record["event"], record.get("job_id") or ""
+        if event == "status" and record.get("terminal"):
+            event = "terminal"
+        first.setdefault((event, job_id), record["ts"])
+        if event == "submitted":
+            submitted_at[job_id] = record["submitted_at"]
+    detection = [
+        first[("terminal", job)] - (at + latency_s)
+        for job, at in submitted_at.items()
+        if ("terminal", job) in first
+    ]
+    round_trip = [first[("submitted", job)] - first[("intent", job)] for job in submitted_at]
+    intents = sorted(ts for (event, _), ts in first.items() if event == "intent")
+    spreads = [
+        intents[min(k + concurrency, len(intents)) - 1] - intents[k]
+        for k in range(0, len(intents), concurrency)
+    ]
+    print(f"detection delay: {_quantiles_ms(detection)}")
+    print(f"create round trip (intent -> task id on disk): {_quantiles_ms(round_trip)}")
+    print("creates of each wave spread over " + ", ".join(f"{s:.2f}" for s in spreads) + " s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
@@ -137,7 +178,9 @@ def main() -> None:
     parser.add_argument("--no-batch", action="store_true", help="Poll each task with its own GET.")
     parser.add_argument("--no-naive", action="store_true", help="Skip the naive loop.")
     parser.add_argument("--naive-sleep-s", type=float, default=None)
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile output (CPU time).")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     latency_s = PROFILES["steady"].run_s[0] + PROFILES["steady"].queue_s[0]
     sim, base_url = start_simulator("steady")
     try:
@@ -155,12 +198,20 @@ def main() -> None:
             run.journal.append_many(
                 [("planned", j.job_id, {"job": j.to_dict()}) for j in make_jobs(args.jobs)]
             )
+            profile = cProfile.Profile(time.thread_time) if args.profile else None
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
+            if profile is not None:
+                profile.enable()
             runner = asyncio.run(drive(run, base_url, args.concurrency, batch=not args.no_batch))
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
             wall_s = time.perf_counter() - t0
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            load_after = os.getloadavg()
             states = run.states()
+            print_phases(run, PROFILES["steady"].run_s[0], args.concurrency)
             naive_s = naive_ok = None
             naive_sleep_s = args.naive_sleep_s or NAIVE_SLEEP_FRACTION * latency_s
             if not args.no_naive:
@@ -190,7 +241,12 @@ def main() -> None:
     print(
         f"wall {wall_s:.1f} s vs ideal {ideal_s:.1f} s -> ratio {wall_s / ideal_s:.3f} (target <= 1.03)"
     )
-    print(f"harness CPU {cpu_s:.2f} s -> {1000 * cpu_s / args.jobs:.2f} ms per job")
+    system_s = cpu1.ru_stime - cpu0.ru_stime
+    print(
+        f"harness CPU {cpu_s:.2f} s -> {1000 * cpu_s / args.jobs:.2f} ms per job "
+        f"({1000 * system_s / args.jobs:.2f} ms of it in the kernel; the simulator's own "
+        "process is not counted)" + (" [under cProfile: inflated]" if args.profile else "")
+    )
     batches = runner.runtimes["seedance"].poller.requests
     sent = batches if batches else runner.counters.polls
     print(
@@ -204,7 +260,10 @@ def main() -> None:
             f"{naive_s / ideal_s:.3f} to ideal, {naive_s / wall_s:.2f}x vidbench's wall "
             f"({naive_ok} downloaded)"
         )
-    print(f"(pid {os.getpid()}; machine load affects the ratio: compare runs side by side)")
+    print(
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after the vidbench run "
+        f"({os.cpu_count()} CPUs); machine load affects the ratios: compare runs side by side"
+    )
 
 
 if __name__ == "__main__":

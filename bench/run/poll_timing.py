@@ -2,7 +2,7 @@
 
 The wait comes from `bench.retry`'s rules (the provider's hint, the model's observed
 durations, the 8% rule), lands on a shared tick so polls of many tasks go out together (a
-coarser one when no end is expected within `POLL_MAX_S`), and
+coarser one when the expected end is more than `POLL_MAX_S` away), and
 is cut short when the model's duration estimate first appears or moves earlier meanwhile:
 tasks sent together end together, so the first ends tell the others when to look.
 """
@@ -44,8 +44,10 @@ def poll_wait_s(
         tick_s,
     )
     expected_s = retry.expected_duration_s(running_at_s, typical_s, state.progress)
-    aimed = expected_s is not None and expected_s - running_at_s <= retry.POLL_MAX_S
-    if not aimed and not state.poll_after_s:  # no end in sight: a coarser, shared grid
+    if expected_s is not None and expected_s - running_at_s > retry.POLL_MAX_S:
+        # The end is known to be far off: a coarser, shared grid. (Not while nothing is known:
+        # polls then keep their own phases, so that some task of a wave is polled soon after
+        # the wave's end, and its end tells the others when to look.)
         tick_s = retry.far_tick_s(interval, tick_s)
     return retry.on_tick_s(polled, interval, tick_s)
 

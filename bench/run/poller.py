@@ -23,14 +23,13 @@ EARLIER_BY_S = 0.25  # an estimate moving earlier by less does not wake sleeping
 class DurationEstimate:
     """When one model's tasks end, from its recent successes, for poll timing.
 
-    Each success adds the last time (since submission) its task was seen still running and,
-    where known, the first time it was seen finished: its duration lies between the two.
-    The midpoint is kept, not the moment a task was seen finished, so that the estimate can
-    move earlier: a wake-up at the estimate that finds the task done would otherwise only
-    ever confirm it (and keep the detection delay it started with). Not the lower bound
-    alone either: polled at 8% of the elapsed time, a model's first 20 s tasks were last
-    seen running anywhere from 18.6 to 19.9 s, and the next ones woke 1.3 s early and polled
-    seven times before their end; polled tightly, the interval and the error shrink to a tick.
+    Each success adds the last time (since submission) its task was seen still running: a
+    lower bound of its duration. Bounds, not the moment a task was seen finished, so that
+    the estimate can move earlier: a wake-up at the estimate that finds the task done
+    would otherwise only ever confirm it (and keep the detection delay it started with).
+    (The middle of last-seen-running and first-seen-done was tried: fewer polls in the
+    second wave, but a first wave polled coarsely can put it after the true end, and a
+    late wake-up costs wall time where an early one costs only batched polls.)
     """
 
     def __init__(self, window: int = DURATION_WINDOW, quantile: float = DURATION_QUANTILE):
@@ -40,11 +39,8 @@ class DurationEstimate:
         self._announced_s: float | None = None  # the estimate sleeping pollers were told of
         self._earlier: asyncio.Event | None = None
 
-    def add(self, duration_s: float, seen_done_s: float | None = None) -> None:
-        """A task of this model succeeded; it was still running `duration_s` after submission
-        (and seen finished `seen_done_s` after it, when given)."""
-        if seen_done_s is not None and seen_done_s > duration_s > 0:
-            duration_s = (duration_s + seen_done_s) / 2
+    def add(self, duration_s: float) -> None:
+        """A task of this model succeeded; it was still running `duration_s` after submission."""
         if duration_s > 0:
             self.durations_s.append(duration_s)
             self._typical_s = None

@@ -211,7 +211,7 @@ class Runner:
                     last_status = state.status
                 if state.status.terminal:
                     if state.status == TaskStatus.SUCCEEDED:
-                        runtime.durations.add(running_at_s, time.time() - submitted_at)
+                        runtime.durations.add(running_at_s)
                     return state
                 running_at_s = time.time() - submitted_at
                 await until_next_poll(

@@ -131,32 +131,37 @@ def test_batch_polls_step_tighter_near_the_end_than_single_polls() -> None:
     assert retry.on_tick_s(10.03, batched, retry.BATCH_POLL_TICK_S) == pytest.approx(0.17)
 
 
-def test_polls_with_no_end_in_sight_share_a_coarser_grid() -> None:
+def test_polls_far_from_a_known_end_share_a_coarser_grid_unknown_ends_keep_their_phases() -> None:
     from vidbench.core.run.poll_timing import poll_wait_s
     from vidbench.core.seam.types import TaskState, TaskStatus
 
     running = TaskState(TaskStatus.RUNNING)
     submitted = [1000.0 + 1.6 * index / 200 for index in range(200)]  # a wave sent over 1.6 s
+    far = DurationEstimate(window=10, quantile=0.0)
+    for _ in range(3):
+        far.add(120.0)  # this model's tasks take two minutes
 
-    def wake_ups(coarse: bool) -> set[float]:
+    def wake_ups(estimate: DurationEstimate, coarse: bool) -> set[float]:
         moments: set[float] = set()
         for sent in submitted:
             polled = sent
-            while polled - sent < 18.0:
+            while polled - sent < 60.0:
                 elapsed = polled - sent
+                typical = estimate.typical_s()
+                interval = retry.next_poll_interval_s(elapsed, None, 1.0, typical)
                 if coarse:
-                    wait = poll_wait_s(DurationEstimate(), True, running, elapsed, 1.0, polled)
+                    wait = poll_wait_s(estimate, True, running, elapsed, 1.0, polled)
                 else:  # one fine tick for every wait, as before
-                    interval = retry.next_poll_interval_s(elapsed, None, 1.0)
                     wait = retry.on_tick_s(polled, interval, retry.BATCH_POLL_TICK_S)
-                interval = retry.next_poll_interval_s(elapsed, None, 1.0)
                 assert interval <= wait <= 1.25 * interval + retry.BATCH_POLL_TICK_S + 1e-9
                 polled += wait
                 moments.add(round(polled, 6))
         return moments
 
-    fine, coarse = wake_ups(False), wake_ups(True)
-    assert len(coarse) <= len(fine) / 2  # each distinct moment is one batch request
+    # Two minutes expected: the 15 s polls of the wave go out in a few batch requests.
+    assert len(wake_ups(far, True)) <= len(wake_ups(far, False)) / 2
+    # Nothing known yet: each task keeps its own phase (the first ends are seen sooner).
+    assert wake_ups(DurationEstimate(), True) == wake_ups(DurationEstimate(), False)
 
 
 def test_an_expected_end_is_still_polled_on_the_fine_tick() -> None:
@@ -170,20 +175,3 @@ def test_an_expected_end_is_still_polled_on_the_fine_tick() -> None:
     # tick (a 1 s grid would have waited until 521).
     wait = poll_wait_s(estimate, True, TaskState(TaskStatus.RUNNING), 12.03, None, 512.08)
     assert 512.08 + wait == pytest.approx(520.1)
-
-
-def test_the_estimate_keeps_the_middle_of_what_polling_saw() -> None:
-    # Polled at 8% of the elapsed time, 20 s tasks were last seen running 18.6-19.9 s and
-    # first seen done 20.0-21.2 s after submission.
-    lower_only, middle = DurationEstimate(quantile=0.1), DurationEstimate(quantile=0.1)
-    rng = random.Random(3)
-    for _ in range(50):
-        last_running = rng.uniform(18.6, 19.9)
-        seen_done = last_running + rng.uniform(0.1, 1.5)
-        seen_done = max(seen_done, 20.0)
-        lower_only.add(last_running)
-        middle.add(last_running, seen_done)
-    assert lower_only.typical_s() is not None and middle.typical_s() is not None
-    assert abs(middle.typical_s() - 20.0) < abs(lower_only.typical_s() - 20.0) / 2
-    middle.add(0.0, 3.0)  # never seen running: no bound to keep
-    assert len(middle.durations_s) == 50
