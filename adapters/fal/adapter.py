@@ -183,7 +183,10 @@ class FalAdapter(Adapter):
             return state
         request = httpx.Request("GET", response_url(base, task_id), headers=self._headers())
         answer = await http.receive(self.client, request, provider=NAME)  # bounded, any status
-        clean = http.redacted(answer)
+        # A result is read as sent: redaction masks any text a held key shares (the demo's
+        # Vertex service account names the simulator's URL, so `video.url` was cut). Only an
+        # error answer, whose text goes into records, is read from the redacted copy.
+        clean = answer if answer.is_success else http.redacted(answer)
         result = parse_result(clean)
         if result is None:
             raise refine_error(http.error_for_status(clean, provider=NAME, parser=parse_error))

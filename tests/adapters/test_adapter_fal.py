@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -209,3 +210,41 @@ def test_cancel_removes_a_queued_request(server: SimServer) -> None:
         assert state.status is TaskStatus.CANCELLED
 
     run_with(server, "fal", FAST, action, profile="parked")
+
+
+def test_result_is_read_when_another_models_key_shares_text_with_its_url(
+    server: SimServer,
+) -> None:
+    # A run with Veo on Vertex holds the simulator's service account as a key; its token_uri
+    # is this server's URL, so redaction masks that URL in any text. The demo's fal jobs
+    # read their result from a redacted copy and ended "result has no video URL".
+    Secret(server.secret("vertex_veo", "service_account"), "GOOGLE_APPLICATION_CREDENTIALS")
+
+    async def action(adapter: Adapter) -> None:
+        task_id = (await adapter.submit(make_request(FAST, duration_s=4))).task_id
+        state = await poll_until_terminal(adapter, task_id)
+        assert state.status is TaskStatus.SUCCEEDED, state.detail
+        assert state.video_url and state.video_url.startswith(server.url)
+        assert (await download_bytes(adapter, task_id, state))[4:8] == b"ftyp"
+
+    run_with(server, "fal", FAST, action)
+
+
+def test_a_failed_result_echoing_the_key_is_redacted() -> None:
+    key = "fal-test-key-0123456789abcdef"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/status"):
+            return httpx.Response(200, json={"status": "COMPLETED"})
+        return httpx.Response(500, json={"detail": f"bad key {key}"})
+
+    async def poll() -> None:
+        context = AdapterContext(
+            provider_model=FAST, base_url=BASE, secrets={"api_key": Secret(key, "FAL_KEY")}
+        )
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+            with pytest.raises(errors.ProviderError) as caught:
+                await ADAPTER(context, client).poll("bytedance/seedance-2.0/requests/r1")
+        assert key not in str(caught.value) and key not in caught.value.body
+
+    asyncio.run(poll())
