@@ -38,7 +38,10 @@ PREFLIGHT_TIMEOUT_S = 5.0  # a preflight is one small request: an endpoint slowe
 READ_TIMEOUT_S = 60.0
 POOL_LIMIT = 32  # connections per origin (scheme, host, port)
 BULK_POOL_LIMIT = 24  # of them, downloads hold at most this many: API calls keep the rest
-KEEPALIVE_EXPIRY_S = 5.0  # httpx's default: an idle connection older than this is not reused
+# An idle connection older than this is not reused: under the 5 s idle timeout of common
+# servers (uvicorn, Node), so that a server does not close it just as a request goes out
+# (httpx's default, 5 s, raced uvicorn's: a create then fails ambiguously).
+KEEPALIVE_EXPIRY_S = 4.0
 USER_AGENT = "vidbench/0.1"
 # Body caps per kind of answer (media downloads have their own, in bench/run/download.py).
 JSON_BODY_BYTES = MAX_JSON_BYTES  # a status, create or chat answer: a few kB in practice

@@ -32,6 +32,12 @@ import httpcore
 
 # A request extension: this request is a bulk transfer (a download), served after API calls.
 BULK = "vidbench.bulk"
+# A server may close a kept-alive connection just as a request goes out on it (its idle
+# timeout and ours race). A GET or HEAD that fails so, before any answer, is sent once more
+# on a new connection; anything else is not resent here (a create might have been made):
+# its error reaches the caller, whose retry rules decide.
+STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+SAFE_TO_RESEND = (b"GET", b"HEAD")
 
 
 @dataclass
@@ -94,13 +100,21 @@ class OriginPool:
         origin = request.url.origin
         bulk = bool(request.extensions.get(BULK))
         timeouts = request.extensions.get("timeout", {})
+        retried = False
         while True:
             connection = await self._acquire(origin, bulk, timeouts.get("pool"))
+            reused = connection.is_idle()  # a new connection is not idle until it has served
             try:
                 response = await connection.handle_async_request(request)
             except httpcore.ConnectionNotAvailable:  # not ours alone after all: take another
                 await self.release(origin, connection, bulk)
                 continue
+            except STALE_ERRORS:
+                await self.release(origin, connection, bulk)
+                if reused and not retried and request.method in SAFE_TO_RESEND:
+                    retried = True  # a kept-alive connection the server had just closed
+                    continue
+                raise
             except BaseException:
                 await self.release(origin, connection, bulk)
                 raise

@@ -36,6 +36,7 @@ class Server:
 
     def __init__(self) -> None:
         self.connections = 0
+        self.dropped = 0
         self.release = asyncio.Event()
         self.writers: list[asyncio.StreamWriter] = []
         self.port = 0
@@ -49,6 +50,9 @@ class Server:
                 path = head.split(b" ", 2)[1]
                 if path == b"/hold":
                     await self.release.wait()
+                if path == b"/drop":  # closes as an idle timeout would, just as the request came
+                    self.dropped += 1
+                    break
                 if path == b"/cut":  # promises 1,000 bytes, sends 10, hangs up
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
                     await writer.drain()
@@ -298,3 +302,22 @@ def test_the_seam_client_keeps_no_cookie_a_server_sets() -> None:
 
     asyncio.run(main())
     assert seen == [None, None]
+
+
+def test_a_get_on_a_connection_closed_under_it_is_sent_again_once_a_post_is_not() -> None:
+    async def main() -> None:
+        async with serving() as server, client_for(small_pool()) as client:
+            base = f"http://127.0.0.1:{server.port}"
+            await client.get(base + "/fast")  # a kept-alive connection to reuse
+            with pytest.raises(httpx.RemoteProtocolError):  # sent again, dropped again
+                await client.get(base + "/drop")
+            assert server.dropped == 2  # once on the kept connection, once on a new one
+            await client.get(base + "/fast")
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.post(base + "/drop", content=b"{}")
+            assert server.dropped == 3  # a create is never resent by the pool
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get(base + "/drop")  # on a new connection: not resent either
+            assert server.dropped == 4
+
+    asyncio.run(main())
