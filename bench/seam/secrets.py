@@ -11,6 +11,7 @@ built from one), the HTTP seam's error bodies, and the journal as a last net.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import threading
 from urllib.parse import quote, quote_plus
@@ -30,9 +31,36 @@ _values: set[str] = set()
 _runs: dict[str, None] = {}  # every PARTIAL_RUN_CHARS-long run of every registered form
 
 
+def _service_account_parts(value: str) -> list[str] | None:
+    """The secret parts of a Google service-account JSON document (the private key's body,
+    raw and as JSON escapes it, and its id), or None for any other value. The rest of such a
+    document is no secret: its URLs (the simulators' token_uri is a server's own address) and
+    e-mail would be masked wherever a 10-character run of them appears, in every answer."""
+    if not value.lstrip().startswith("{"):
+        return None
+    try:
+        document = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("private_key"), str):
+        return None
+    lines = document["private_key"].strip().splitlines()
+    body = [line for line in lines if line and not line.startswith("-----")]
+    parts = ["\n".join(body), "\\n".join(body)]
+    if isinstance(document.get("private_key_id"), str):
+        parts.append(document["private_key_id"])
+    return [part for part in parts if part]
+
+
 def register(value: str) -> None:
-    """Remember a secret value (and its URL-encoded forms) for every later `redact`."""
+    """Remember a secret value (and its URL-encoded forms) for every later `redact`; of a
+    service-account document, only its secret parts."""
     if len(value) < MIN_SECRET_CHARS:
+        return
+    parts = _service_account_parts(value)
+    if parts is not None:
+        for part in parts:
+            register(part)
         return
     forms = {value, quote(value, safe=""), quote_plus(value)}
     with _lock:

@@ -61,6 +61,28 @@ def test_values_too_short_to_be_keys_mask_nothing() -> None:
     assert redact("task failed", extra=("k",)) == "task failed"
 
 
+def test_a_service_account_masks_its_private_key_not_its_urls() -> None:
+    """A Vertex service-account document is a Secret; its token_uri on a simulator is the
+    server's own address, which every answer's video URL shares (masking it broke fal's
+    results in the demo). Only the private key and its id are secret."""
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" + "q" * 12, "Zm9vYmFyYmF6" * 5]
+    pem = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END PRIVATE KEY-----\n"
+    document = {
+        "type": "service_account", "private_key_id": "5a1c0ffee2d4b6a8c0e2f4a6b8d0c2e4f6a8b0c2",
+        "private_key": pem, "client_email": "vidbench-sim@sim.iam.gserviceaccount.com",
+        "token_uri": "http://127.0.0.1:48123/vertex/token",
+    }  # fmt: skip
+    Secret(json.dumps(document), "GOOGLE_APPLICATION_CREDENTIALS")
+    url = "http://127.0.0.1:48123/files/abc.mp4 from vidbench-sim@sim.iam.gserviceaccount.com"
+    assert redact(url) == url
+    assert redact("BEGIN PRIVATE KEY") == "BEGIN PRIVATE KEY"
+    for leaked in (body[0][3:20], body[1], document["private_key_id"][4:16]):
+        assert leaked[:10] not in redact(f"echo: {leaked}"), leaked
+    escaped = redact(json.dumps(document))  # the document echoed whole, newlines escaped
+    assert all(line[:10] not in escaped for line in body) and "BEGIN PRIVATE KEY" in escaped
+    assert body[0][-5:] + "\\n" + body[1][:5] not in escaped  # a run across a line break
+
+
 def test_provider_error_redacts_message_body_code_and_request_id() -> None:
     exc = errors.InvalidRequest(
         f"echo {KEY}", provider="ark", code=KEY, request_id=KEY[:14], body=f'{{"k": "{KEY}"}}'
