@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -28,20 +27,13 @@ import httpx
 
 from vidbench.core.seam import errors
 from vidbench.core.seam.bounded_json import MAX_JSON_BYTES, parse_json_bounded
+from vidbench.core.seam.client import POOL_LIMIT, PooledTransport, SeamClient, proxied
 from vidbench.core.seam.errors import truncate
-from vidbench.core.seam.netio import AsyncioBackend
-from vidbench.core.seam.pool import OriginPool
 from vidbench.core.seam.secrets import redact as redact_secrets
 
 CONNECT_TIMEOUT_S = 10.0
 PREFLIGHT_TIMEOUT_S = 5.0  # a preflight is one small request: an endpoint slower than this is up
 READ_TIMEOUT_S = 60.0
-POOL_LIMIT = 32  # connections per origin (scheme, host, port)
-BULK_POOL_LIMIT = 24  # of them, downloads hold at most this many: API calls keep the rest
-# An idle connection older than this is not reused: under the 5 s idle timeout of common
-# servers (uvicorn, Node), so that a server does not close it just as a request goes out
-# (httpx's default, 5 s, raced uvicorn's: a create then fails ambiguously).
-KEEPALIVE_EXPIRY_S = 4.0
 USER_AGENT = "vidbench/0.1"
 # Body caps per kind of answer (media downloads have their own, in bench/run/download.py).
 JSON_BODY_BYTES = MAX_JSON_BYTES  # a status, create or chat answer: a few kB in practice
@@ -52,49 +44,6 @@ ERROR_BODY_BYTES = 64 * 1024  # of an error answer this much is kept (500 chars 
 REQUEST_DEADLINE_S = 300.0
 
 
-class PooledTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (TLS settings, exception mapping) over `OriginPool`, whose
-    connections are httpcore's HTTP/1.1 over plain asyncio (`vidbench.core.seam.netio`)."""
-
-    def __init__(self) -> None:
-        ssl_context = httpx.create_ssl_context()
-        super().__init__(verify=ssl_context)
-        self._pool = OriginPool(  # type: ignore[assignment]  # httpcore's pool interface
-            ssl_context=ssl_context,
-            max_per_origin=POOL_LIMIT,
-            bulk_limit=BULK_POOL_LIMIT,
-            keepalive_expiry_s=KEEPALIVE_EXPIRY_S,
-            network_backend=AsyncioBackend(),
-        )
-
-
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-class SeamClient(httpx.AsyncClient):
-    """httpx's client without a cookie jar: provider APIs authenticate by header, and a
-    cookie a provider or a CDN sets has no business travelling with later requests. (httpx
-    builds urllib request objects for every answer to look for cookies: 5% of the
-    harness's CPU in the orchestration benchmark.)"""
-
-    @property  # type: ignore[override]
-    def cookies(self) -> httpx.Cookies:
-        return _NoCookies()
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # httpx's constructor sets one; none is kept
-        return None
-
-
-def _proxied() -> bool:
-    """True when the environment names an HTTP proxy (httpx's own transports then apply it)."""
-    return bool({"http", "https", "all"} & set(urllib.request.getproxies()))
-
-
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The client every adapter uses: timeouts, pool limits, and no redirects followed (an
     API call's credential headers must never travel to the host a 3xx names; downloads follow
@@ -102,7 +51,7 @@ def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.Asy
 
     Connections come from `OriginPool` (constant bookkeeping per request, API calls ahead of
     downloads) unless a proxy is configured in the environment."""
-    if transport is None and not _proxied():
+    if transport is None and not proxied():
         transport = PooledTransport()
     return SeamClient(
         timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),

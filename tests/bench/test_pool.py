@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from vidbench.core.seam import http
+from vidbench.core.seam.client import PooledTransport
 from vidbench.core.seam.netio import AsyncioBackend
 from vidbench.core.seam.pool import BULK, OriginPool
 from vidbench.core.sim.tls import self_signed
@@ -242,11 +243,11 @@ def test_the_seam_client_uses_the_pool_unless_a_proxy_is_configured(
     ):
         monkeypatch.delenv(name, raising=False)
     client = http.build_client()
-    assert isinstance(client._transport, http.PooledTransport)
+    assert isinstance(client._transport, PooledTransport)
     assert isinstance(client._transport._pool, OriginPool)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     proxied = http.build_client()
-    assert not isinstance(proxied._transport, http.PooledTransport)  # httpx applies the proxy
+    assert not isinstance(proxied._transport, PooledTransport)  # httpx applies the proxy
     asyncio.run(client.aclose())
     asyncio.run(proxied.aclose())
 
