@@ -192,7 +192,7 @@ class FalAdapter(Adapter):
             raise refine_error(http.error_for_status(clean, provider=NAME, parser=parse_error))
         inference_s = state.extra.get("inference_time")
         if isinstance(inference_s, int | float):  # fal's own generation time, in its metrics
-            result = replace(result, extra={**result.extra, "inference_time_s": float(inference_s)})
+            result = replace(result, provider_generation_s=float(inference_s))
         return result
 
     def download_spec(self, task_id: str, state: TaskState) -> DownloadSpec:

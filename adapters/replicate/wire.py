@@ -112,6 +112,7 @@ def parse_prediction(body: Any) -> TaskState:
     common: dict[str, Any] = {
         "raw_status": raw,
         "extra": extra,
+        "provider_generation_s": extra.get("predict_time_s"),
         "provider_queue_s": None
         if created_s is None or started_s is None
         else max(0.0, started_s - created_s),  # fmt: skip

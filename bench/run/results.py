@@ -70,6 +70,11 @@ def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
         # The provider's own figure (its timestamps) over the first poll that saw it running.
         started = state.submitted_at + state.provider_queue_s
         running = started if state.finished_at is None else min(started, state.finished_at)
+    elif state.provider_generation_s is not None and state.finished_at is not None:
+        # Its own generation time: polling may have seen the start late (or not at all).
+        started = state.finished_at - state.provider_generation_s
+        floor = state.submitted_at if state.submitted_at is not None else started
+        running = max(floor, started) if running is None else max(floor, min(running, started))
     overrun_s = state.sim_render_overrun_s or 0.0
     ready_at = None if state.downloaded_at is None else state.downloaded_at - overrun_s
     row: dict[str, Any] = {

@@ -241,6 +241,7 @@ class Runner:
             model_version=_model_version(state.extra),
             # The provider's own queue seconds (its timestamps), preferred over polling's.
             provider_queue_s=_bounded_s(state.provider_queue_s),
+            provider_generation_s=_bounded_s(state.provider_generation_s),
         )
         if state.status == TaskStatus.RUNNING:
             self.counters.running += 1

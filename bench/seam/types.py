@@ -176,6 +176,10 @@ class TaskState:
     # Seconds the provider says the task waited before it started (Replicate's
     # `started_at - created_at`), where it reports them; None where only polling can tell.
     provider_queue_s: float | None = None
+    # Seconds the provider says it spent generating (fal's `metrics.inference_time`,
+    # Replicate's `metrics.predict_time`): where the queue's end was not seen by polling, the
+    # task started this long before it finished.
+    provider_generation_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,7 @@ RECORD_FIELD_TYPES: dict[str, Any] = {
     "sim_render_overrun_s": _NUMBER,
     "simulator": _BOOL,
     "provider_queue_s": _NUMBER,
+    "provider_generation_s": _NUMBER,
     "error_kind": _STR,
     "detail": _STR,
     "cost_usd": _NUMBER,

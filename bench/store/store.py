@@ -40,6 +40,7 @@ class JobState:
     sim_render_overrun_s: float | None = None
     simulator: bool = False  # a vidbench simulator answered (a base_url at `vidbench sim`)
     provider_queue_s: float | None = None  # the provider's own queue seconds, where reported
+    provider_generation_s: float | None = None  # the provider's own generation seconds
     last_status: str | None = None
     final_status: str | None = None  # JobStatus value once decided
     error_kind: str | None = None
@@ -158,6 +159,8 @@ def fold_records(records: Any) -> dict[str, JobState]:
                 state.tokens = rec.get("tokens")
             if rec.get("provider_queue_s") is not None:
                 state.provider_queue_s = rec.get("provider_queue_s")
+            if rec.get("provider_generation_s") is not None:
+                state.provider_generation_s = rec.get("provider_generation_s")
         elif event == "downloaded":
             _drop_scores_of_another_video(state, rec.get("sha256"))
             state.video_path = rec.get("path")

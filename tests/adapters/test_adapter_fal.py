@@ -131,7 +131,11 @@ def test_create_queue_position_poll_download_and_cost(server: SimServer) -> None
         first = await adapter.poll(submitted.task_id)
         assert (first.status, first.queue_position) == (TaskStatus.QUEUED, 0)
         state = await poll_until_terminal(adapter, submitted.task_id)
-        assert state.status is TaskStatus.SUCCEEDED and state.extra["inference_time_s"] > 0
+        assert (
+            state.status is TaskStatus.SUCCEEDED
+            and state.provider_generation_s is not None
+            and state.provider_generation_s > 0
+        )
         video = await download_bytes(adapter, submitted.task_id, state)
         assert video[4:8] == b"ftyp"
         assert adapter.download_spec(submitted.task_id, state).headers == {}  # no key to the CDN
