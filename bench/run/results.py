@@ -62,19 +62,25 @@ def _span(start: float | None, end: float | None) -> float | None:
     return round(max(0.0, end - start), 3)
 
 
+def _started_at(state: JobState) -> float | None:
+    """When the task started generating: the provider's own queue figure (its timestamps),
+    else the earlier of the first poll that saw it running and its finish less the provider's
+    generation seconds (polling may see the start late, or not at all), never before submission."""
+    running = state.first_running_at or state.finished_at
+    if state.provider_queue_s is not None and state.submitted_at is not None:
+        started = state.submitted_at + state.provider_queue_s
+        return started if state.finished_at is None else min(started, state.finished_at)
+    if state.provider_generation_s is not None and state.finished_at is not None:
+        started = state.finished_at - state.provider_generation_s
+        floor = state.submitted_at if state.submitted_at is not None else started
+        return max(floor, started if running is None else min(running, started))
+    return running
+
+
 def row_for(state: JobState, run: RunDir) -> dict[str, Any]:
     """One results row for one job."""
     job = state.job
-    running = state.first_running_at or state.finished_at
-    if state.provider_queue_s is not None and state.submitted_at is not None:
-        # The provider's own figure (its timestamps) over the first poll that saw it running.
-        started = state.submitted_at + state.provider_queue_s
-        running = started if state.finished_at is None else min(started, state.finished_at)
-    elif state.provider_generation_s is not None and state.finished_at is not None:
-        # Its own generation time: polling may have seen the start late (or not at all).
-        started = state.finished_at - state.provider_generation_s
-        floor = state.submitted_at if state.submitted_at is not None else started
-        running = max(floor, started) if running is None else max(floor, min(running, started))
+    running = _started_at(state)
     overrun_s = state.sim_render_overrun_s or 0.0
     ready_at = None if state.downloaded_at is None else state.downloaded_at - overrun_s
     row: dict[str, Any] = {

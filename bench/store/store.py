@@ -148,19 +148,7 @@ def fold_records(records: Any) -> dict[str, JobState]:
             state.submitted_at = rec.get("submitted_at", ts)
             state.open_intent_at = None
         elif event == "status":
-            state.last_status = rec.get("status")
-            if state.last_status == "running" and state.first_running_at is None:
-                state.first_running_at = ts
-            if rec.get("terminal") and state.finished_at is None:
-                state.finished_at = ts
-            if rec.get("model_version") is not None:
-                state.provider_model_version = rec.get("model_version")
-            if rec.get("tokens") is not None:
-                state.tokens = rec.get("tokens")
-            if rec.get("provider_queue_s") is not None:
-                state.provider_queue_s = rec.get("provider_queue_s")
-            if rec.get("provider_generation_s") is not None:
-                state.provider_generation_s = rec.get("provider_generation_s")
+            _fold_status(state, rec, ts)
         elif event == "downloaded":
             _drop_scores_of_another_video(state, rec.get("sha256"))
             state.video_path = rec.get("path")
@@ -180,6 +168,27 @@ def fold_records(records: Any) -> dict[str, JobState]:
         elif event == "scored":
             state.scores[str(rec.get("scorer"))] = rec.get("values") or {}
     return states
+
+
+# A status record's optional fields → the job state's attribute each sets (latest wins).
+_STATUS_FIELDS = {
+    "model_version": "provider_model_version",
+    "tokens": "tokens",
+    "provider_queue_s": "provider_queue_s",
+    "provider_generation_s": "provider_generation_s",
+}
+
+
+def _fold_status(state: JobState, rec: dict[str, Any], ts: Any) -> None:
+    """A status record: the first running and terminal times, and what the provider reported."""
+    state.last_status = rec.get("status")
+    if state.last_status == "running" and state.first_running_at is None:
+        state.first_running_at = ts
+    if rec.get("terminal") and state.finished_at is None:
+        state.finished_at = ts
+    for key, attribute in _STATUS_FIELDS.items():
+        if rec.get(key) is not None:
+            setattr(state, attribute, rec[key])
 
 
 def _drop_scores_of_another_video(state: JobState, sha256: object) -> None:
