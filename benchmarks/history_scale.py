@@ -1,7 +1,7 @@
 """History at scale (run by benchmarks/history.py after its plant-and-detect part, or alone):
 1,000 synthetic runs (5 models x 10 metrics, 20 prompts each) read in place.
 
-Prints the time of each part: reading every results.parquet and manifest.json with DuckDB
+Prints the time of each part: reading every results.parquet and manifest.json (one pyarrow read each)
 into the run x model x metric table, change points and drift over the 999 steps, the gate
 (newest vs pinned run) and the trend plots. The project's target: history over 1,000 runs in
 seconds. One drop is planted (model-3, metric_4, from run 700) and one price change
@@ -104,7 +104,7 @@ def main() -> None:
         write_runs(root, args.runs)
         print(f"wrote {args.runs} runs in {time.perf_counter() - started:.1f} s (not timed below)")
         clock = Clock()
-        history = clock.time("read (DuckDB)", lambda: load_history([root]))
+        history = clock.time("read (pyarrow, one file each)", lambda: load_history([root]))
         changes, drifts = clock.time("change points + drift", lambda: find_changes(history))
         first = str(history.runs["run"].iloc[0])
         gates = clock.time("gate", lambda: gate(history, {"core": first}))
