@@ -16,6 +16,7 @@ import httpx
 
 from vidbench.core.seam.http import check_reachable
 from vidbench.core.seam.lifecycle import LIVE, Lifecycle, retired_problem
+from vidbench.core.seam.prices import LivePrice
 from vidbench.core.seam.secrets import Secret
 from vidbench.core.seam.types import (
     Capabilities,
@@ -187,6 +188,12 @@ class Adapter(abc.ABC):
             await self.list_recent_tasks(self.context.provider_model, time.time())
         except NotImplementedError:
             await check_reachable(self.client, self.context.base_url, provider=self.name)
+
+    async def live_price(self) -> LivePrice | None:
+        """This model's price from the provider's own pricing endpoint; None where it has
+        none. Raises a `ProviderError` when the endpoint fails and `PriceRefused` for an
+        answer that is not a plausible price: the planner then uses the bundled table."""
+        return None
 
     async def cancel(self, task_id: str) -> None:  # noqa: B027 - optional
         """Cancel a task where the API allows it."""
