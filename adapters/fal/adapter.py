@@ -14,7 +14,10 @@ IN_QUEUE → IN_PROGRESS apart from generation, and each poll carries `queue_pos
 
 Cost: fal bills successful outputs only, 5xx never, and nothing for the queue
 (https://fal.ai/docs/documentation/model-apis/pricing.md); Seedance is priced per token on
-the output size and seconds. Reconciliation: the queue API has no list of one's requests
+the output size and seconds. With a key set, planning asks fal's pricing API for the
+model's USD per output second (`live_price`; the API's shape is third-party, U) and uses it
+in place of the bundled per-token table; a refused or failed answer keeps the table.
+Reconciliation: the queue API has no list of one's requests
 and no lookup by a client id, so a create whose answer was lost cannot be found and the
 job is left `ambiguous_create` for the user to decide (`find_task`, `list_recent_tasks`).
 Tables and parsing are pure code in `adapters/fal/wire.py`.
@@ -41,8 +44,10 @@ from vidbench.adapters.fal.wire import (
     cancel_url,
     input_json,
     parse_error,
+    parse_price,
     parse_result,
     parse_status,
+    pricing_url,
     refine_error,
     response_url,
     status_url,
@@ -51,6 +56,7 @@ from vidbench.adapters.fal.wire import (
 )
 from vidbench.core.seam import errors, http
 from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.prices import LivePrice
 from vidbench.core.seam.types import (
     Capabilities,
     Cost,
@@ -62,6 +68,7 @@ from vidbench.core.seam.types import (
     TaskStatus,
 )
 
+PRICE_DEADLINE_S = 10.0  # one small read before planning; a slower answer keeps the table
 CAPABILITIES = Capabilities(
     durations_s=DURATIONS_S,
     ratios=RATIOS,
@@ -148,6 +155,17 @@ class FalAdapter(Adapter):
         return self._cost(self._body(request))
 
     # -- HTTP ------------------------------------------------------------------------------
+
+    async def live_price(self) -> LivePrice:
+        """`GET …/v1/models/pricing?endpoint_id={model}`: USD per output second (bounded)."""
+        url = pricing_url(self.context.base_url)
+        model = self.context.provider_model
+        request = httpx.Request("GET", url, params={"endpoint_id": model}, headers=self._headers())
+        response = await http.send(
+            self.client, request, provider=NAME, parser=parse_error, deadline_s=PRICE_DEADLINE_S
+        )
+        rate = parse_price(http.json_or_none(response), model)
+        return LivePrice({"usd_per_second": rate}, url, "video_second")
 
     def _headers(self) -> dict[str, str]:
         secret = self.context.secrets.get("api_key")

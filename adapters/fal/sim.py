@@ -15,6 +15,11 @@ Endpoints, as `https://queue.fal.run` has them (https://fal.ai/docs/api-referenc
 - `PUT /{owner}/{app}/requests/{id}/cancel` → 202 `CANCELLATION_REQUESTED` (a queued request
   is removed; a running one only signalled), 400 `ALREADY_COMPLETED`, 404 `NOT_FOUND`
   (https://fal.ai/docs/inference-api/queue/cancel).
+- `GET /v1/models/pricing?endpoint_id=…` (repeatable) → `{prices: [{endpoint_id, unit_price,
+  unit, currency}], has_more, next_cursor}` (the shape third-party sources give, U: generated
+  client types and the `fal-platform` skill; fal's own pricing API lives on `api.fal.ai`, so
+  this one is the simulator's stand-in below its root). The figures are the 720p per-second
+  prices of fal's model pages; an id the simulator does not serve is left out of the list.
 A cancelled queued request then reads COMPLETED with `error_type: request_cancelled` (the
 simulator's choice: fal's docs name no type for it). Auth `Authorization: Key {SIM_API_KEY}`. Concurrency never refuses a submit: the excess
 waits in the queue (https://fal.ai/docs/documentation/model-apis/concurrency-limits); the
@@ -50,6 +55,11 @@ RATIOS = ("auto", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
 SIZES_720P = {"21:9": (1470, 630), "16:9": (1280, 720), "4:3": (1112, 834), "1:1": (960, 960),
               "3:4": (834, 1112), "9:16": (720, 1280)}  # fmt: skip
 ERROR_HEADER = "X-Fal-Error-Type"
+# USD per output second at 720p, as fal's model pages state them (its pricing API's unit).
+PRICES_USD_PER_S = {
+    "bytedance/seedance-2.0/fast/text-to-video": 0.2419,
+    "bytedance/seedance-2.0/text-to-video": 0.3034,
+}
 
 
 def _on_error(request: Request, exc: SimError) -> Response:
@@ -217,6 +227,18 @@ class FalQueueSim:
         video = {"url": url, "content_type": "video/mp4", "file_name": f"{task.id}.mp4", "file_size": None}  # fmt: skip
         return JSONResponse({"video": video, "seed": task.spec.seed})
 
+    async def pricing(self, request: Request) -> Response:
+        """GET /v1/models/pricing: the listed endpoints' unit prices (one page)."""
+        self.guard(request)
+        wanted = request.query_params.getlist("endpoint_id")
+        prices = [
+            {"endpoint_id": endpoint_id, "unit_price": PRICES_USD_PER_S[endpoint_id],
+             "unit": "video_second", "currency": "USD"}
+            for endpoint_id in wanted or list(PRICES_USD_PER_S)
+            if endpoint_id in PRICES_USD_PER_S
+        ]  # fmt: skip
+        return JSONResponse({"prices": prices, "has_more": False, "next_cursor": None})
+
     async def cancel(self, request: Request) -> Response:
         """PUT …/requests/{id}/cancel."""
         self.guard(request)
@@ -237,6 +259,7 @@ def routes(ctx: SimContext) -> list[BaseRoute]:
     sim = FalQueueSim(ctx)
     request_path = "/{owner}/{app}/requests/{request_id}"
     return [
+        ctx.route("/v1/models/pricing", sim.pricing, methods=["GET"], operation="pricing", on_error=_on_error),
         ctx.route(request_path + "/status", sim.status, methods=["GET"], operation="poll", on_error=_on_error),
         ctx.route(request_path + "/cancel", sim.cancel, methods=["PUT"], operation="cancel", on_error=_on_error),
         ctx.route(request_path, sim.result, methods=["GET"], operation="result", on_error=_on_error),

@@ -19,6 +19,11 @@ Sources (stored copies of the public pages, read 2026-12; `../shared/specs/provi
   `generate_audio` (same price), `seed`
   (https://fal.ai/models/bytedance/seedance-2.0/fast/text-to-video/llms.txt,
   https://fal.ai/docs/model-api-reference/video-generation-api/bytedance-seedance-2.0-text-to-video).
+- Pricing (U: generated client types and the fal-ai-community `fal-platform` skill, not fal's
+  reference pages): `GET https://api.fal.ai/v1/models/pricing?endpoint_id=…` →
+  `{prices: [{endpoint_id, unit_price, unit, currency}], has_more, next_cursor}`, units seen
+  `image` and `video_second`. Only `video_second` in USD is read (USD per output second);
+  any other unit or currency is refused and the bundled table is used.
 - The result shape `{"video": {"url", "content_type", "file_name", "file_size"}, "seed"}` is
   third-party (U: LiteLLM PR #31013); field names vary per model, so the parser also reads
   `videos[0].url`.
@@ -33,13 +38,19 @@ from urllib.parse import urlsplit
 import httpx
 
 from vidbench.core.seam import errors, http
+from vidbench.core.seam.prices import PriceRefused, per_second_rate
 from vidbench.core.seam.types import ErrorKind, TaskState, TaskStatus
 
 NAME = "fal"
 DEFAULT_BASE_URL = "https://queue.fal.run"
+# fal's pricing API lives on another host than the queue; a base_url of one's own (a proxy,
+# the simulator) is asked below itself, so the key stays on the configured origin.
+PRICING_URL = "https://api.fal.ai/v1/models/pricing"
+PRICING_PATH = "/v1/models/pricing"
+PRICE_UNIT = "video_second"
 ERROR_TYPE_HEADER = "x-fal-error-type"
 PRICE_SOURCE = (
-    "fal.ai model pages (fal.ai/models/bytedance/seedance-2.0/…/llms.txt), read 2026-12: "
+    "bundled table: fal.ai model pages (fal.ai/models/bytedance/seedance-2.0/…/llms.txt), read 2026-12: "
     "USD per 1,000 tokens, tokens = H·W·s·24/1024"
 )
 DURATIONS_S = tuple(range(4, 16))
@@ -84,6 +95,33 @@ def tokens_for(resolution: str, ratio: str, seconds: float) -> int:
     """fal's Seedance token count: H·W·seconds·24/1024."""
     width_px, height_px = SIZES.get(resolution, SIZES["720p"]).get(ratio, (1280, 720))
     return int(width_px * height_px * seconds * 24 / 1024)
+
+
+def pricing_url(base_url: str) -> str:
+    """Where the model's price is read: fal's pricing API for the default queue, else
+    `{base_url}/v1/models/pricing` (a proxy's or the simulator's, on the key's own origin)."""
+    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+        return PRICING_URL
+    return base_url.rstrip("/") + PRICING_PATH
+
+
+def parse_price(body: Any, endpoint_id: str) -> float:
+    """USD per output second for `endpoint_id` from a pricing answer, or `PriceRefused`."""
+    prices = body.get("prices") if isinstance(body, dict) else None
+    if not isinstance(prices, list):
+        raise PriceRefused("the pricing answer has no `prices` list")
+    entries = [
+        p for p in prices[:1000] if isinstance(p, dict) and p.get("endpoint_id") == endpoint_id
+    ]
+    if not entries:
+        raise PriceRefused(f"the pricing answer does not list {endpoint_id!r}")
+    entry = entries[0]
+    unit, currency = str(entry.get("unit"))[:40], str(entry.get("currency"))[:12]
+    if unit != PRICE_UNIT:
+        raise PriceRefused(f"unit {unit!r} is not {PRICE_UNIT!r}, the one vidbench reads")
+    if currency != "USD":
+        raise PriceRefused(f"currency {currency!r}, not USD")
+    return per_second_rate(entry.get("unit_price"), "unit_price")
 
 
 def auth_headers(api_key: str) -> dict[str, str]:

@@ -9,9 +9,10 @@ another origin.
 Prices are read from the gateway's own list, `GET {base}/videos/models` (`pricing_skus`,
 USD strings per video-second, a 1080p SKU apart:
 https://openrouter.ai/docs/features/multimodal/video-generation), in `preflight`, before the
-endpoint's first create; no list price is bundled (third-party listings only), so planning
-uses the config's `price: {usd_per_second}` and, failing that, plans the jobs `unsupported`
-with that message. The billed cost is the job's own `usage.cost` where it reports one.
+endpoint's first create, and by planning when the key is set (`live_price`: the plan's
+estimate and budget use it, the manifest records it with its time); no list price is
+bundled (third-party listings only), so without a key or a list answer planning uses the
+config's `price: {usd_per_second}` and, failing that, plans the jobs `unsupported`. The billed cost is the job's own `usage.cost` where it reports one.
 
 Queue time: OpenRouter reports no timestamps, so queue time is the runner's (the first
 poll that sees `in_progress`). Reconciliation: the API lists no jobs and has no lookup by a
@@ -31,6 +32,7 @@ from vidbench.adapters.openrouter.wire import (
     NAME,
     PRICE_SOURCE,
     create_body,
+    listed_rates,
     parse_error,
     parse_job,
     parse_models,
@@ -40,6 +42,7 @@ from vidbench.adapters.openrouter.wire import (
 )
 from vidbench.core.seam import errors, http
 from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.prices import LivePrice
 from vidbench.core.seam.types import (
     Capabilities,
     Cost,
@@ -51,6 +54,7 @@ from vidbench.core.seam.types import (
     TaskStatus,
 )
 
+PRICE_DEADLINE_S = 10.0  # one small read before planning; a slower answer is not used
 PRICE_NOTE = "USD per video-second from GET /videos/models (pricing_skus); none bundled"
 
 
@@ -107,7 +111,10 @@ class OpenRouterAdapter(Adapter):
         )  # fmt: skip
 
     def _rate(self, resolution: str) -> float:
-        override = self.context.price_override.get("usd_per_second")
+        price = self.context.price_override
+        if resolution == "1080p" and "usd_per_second_1080p" in price:
+            return float(price["usd_per_second_1080p"])
+        override = price.get("usd_per_second")
         if override is not None:
             return float(override)
         rate = usd_per_second(self.listed_skus or {}, resolution)
@@ -158,6 +165,16 @@ class OpenRouterAdapter(Adapter):
         entry = listed.get(self.context.provider_model)
         if entry is not None:
             self.listed_skus = price_skus(entry)
+
+    async def live_price(self) -> LivePrice:
+        """The model's `pricing_skus` from `GET /videos/models`, for planning (bounded)."""
+        url = self._url("/videos/models")
+        request = httpx.Request("GET", url, headers=self._headers())
+        response = await http.send(
+            self.client, request, provider=NAME, parser=parse_error, deadline_s=PRICE_DEADLINE_S
+        )
+        rates = listed_rates(parse_models(http.json_or_none(response)), self.context.provider_model)
+        return LivePrice(rates, url, "video_second")
 
     async def submit(self, request: GenerationRequest) -> SubmitResult:
         """Submit the job; its `id` is the task id."""

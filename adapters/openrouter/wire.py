@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from vidbench.core.seam import errors, http
+from vidbench.core.seam.prices import PriceRefused, per_second_rate
 from vidbench.core.seam.types import ErrorKind, TaskState, TaskStatus
 
 NAME = "openrouter"
@@ -91,6 +92,21 @@ def price_skus(entry: dict[str, Any] | None) -> dict[str, float]:
         if 0 <= price < 1000:  # bounded: a figure from a provider
             found[str(sku)] = price
     return found
+
+
+def listed_rates(listed: dict[str, dict[str, Any]], model: str) -> dict[str, float]:
+    """The model's per-second SKUs as `price:` rates (`usd_per_second`, and
+    `usd_per_second_1080p` where listed), or `PriceRefused` with the reason."""
+    entry = listed.get(model)
+    if entry is None:
+        raise PriceRefused(f"GET /videos/models does not list {model!r}")
+    skus = entry.get("pricing_skus")
+    if not isinstance(skus, dict) or SKU_PER_SECOND not in skus:
+        raise PriceRefused(f"{model!r} lists no {SKU_PER_SECOND!r} price SKU")
+    rates = {"usd_per_second": per_second_rate(skus[SKU_PER_SECOND], SKU_PER_SECOND)}
+    if SKU_PER_SECOND_1080P in skus:
+        rates["usd_per_second_1080p"] = per_second_rate(skus[SKU_PER_SECOND_1080P], SKU_PER_SECOND_1080P)  # fmt: skip
+    return rates
 
 
 def usd_per_second(skus: dict[str, float], resolution: str) -> float | None:
