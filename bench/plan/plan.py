@@ -8,7 +8,8 @@ from fractions import Fraction
 from typing import Any
 
 from vidbench.core.config.config import LoadedConfig, ModelConfig
-from vidbench.core.plan.adapter_factory import planning_adapter, required_secrets
+from vidbench.core.plan.adapter_factory import required_secrets
+from vidbench.core.plan.live_prices import PriceChoice, choose_prices, priced_adapter
 from vidbench.core.seam.adapter import Adapter
 from vidbench.core.seam.types import Capabilities, GenerationInputs, InputKind, snap_duration
 from vidbench.core.store.jobs import Job, JobInputs, make_job_id
@@ -42,6 +43,7 @@ class Plan:
     models: list[ModelPlan]
     prompts: list[Prompt]
     notes: list[str] = field(default_factory=list)
+    prices: dict[str, PriceChoice] = field(default_factory=dict)  # model id → price used
 
     @property
     def jobs(self) -> list[Job]:
@@ -231,9 +233,9 @@ def build_plan(
         prompts = sample_prompts(
             prompts, sample, stratify=stratify, seed=config.config.seed if seed is None else seed
         )
-    plan = Plan(models=[], prompts=prompts)
+    plan = Plan(models=[], prompts=prompts, prices=choose_prices(config))
     for model in config.config.models:
-        adapter = planning_adapter(model, config.config.currency.cny_per_usd)
+        adapter = priced_adapter(model, config.config.currency.cny_per_usd, plan.prices[model.id])
         model_plan = ModelPlan(model)
         for prompt in prompts:
             for index in range(config.config.samples):
