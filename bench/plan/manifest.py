@@ -62,13 +62,19 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def price_table(config: LoadedConfig) -> dict[str, Any]:
-    """Per model: the list price note, its source, and any override used."""
+def price_table(config: LoadedConfig, plan: Plan | None = None) -> dict[str, Any]:
+    """Per model: the price the plan used (`price`: source live, config or bundled, a live
+    one with its rates, endpoint and time read), the list price note, its source, and any
+    override."""
     prices: dict[str, Any] = {}
+    chosen = plan.prices if plan is not None else {}
     for model in config.config.models:
         adapter = planning_adapter(model, config.config.currency.cny_per_usd)
         info = adapter.known_models().get(model.model)
+        fallback = {"source": "config", **model.price} if model.price else {"source": "bundled"}
+        choice = chosen.get(model.id)
         prices[model.id] = {
+            "price": choice.entry if choice is not None else fallback,  # first: reports cut
             "adapter": model.adapter,
             "provider_model": model.model,
             "list_price": info.price_note if info else None,
@@ -107,7 +113,7 @@ def build_manifest(
         "samples": cfg.samples,
         "scorers": list(cfg.scorers),
         "clip": cfg.clip.model_dump(),
-        "prices": price_table(config),
+        "prices": price_table(config, plan),
         "currency": {
             "cny_per_usd": cfg.currency.cny_per_usd,
             "note": "assumed exchange rate from the config; Ark prices are in CNY",
