@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,6 +144,19 @@ def _latency_drift(
     return found
 
 
+def _price_compared(entry: Any) -> Any:
+    """A manifest price entry as drift compares it: a live price without the time it was read
+    (new every run), and the `price` entry of a bundled or config price left out (the list
+    price and override beside it say the same, and older runs have none)."""
+    if not isinstance(entry, dict):
+        return entry
+    out = {key: value for key, value in entry.items() if key != "price"}
+    price = entry.get("price")
+    if isinstance(price, dict) and price.get("source") == "live":
+        out["price"] = {key: value for key, value in price.items() if key != "fetched_at"}
+    return out
+
+
 def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drift]:
     column = "provider_model_version"
     names = set(history.connection.execute("DESCRIBE results").df()["column_name"])
@@ -180,8 +194,8 @@ def _version_and_price_drift(history: History, pairs: pd.DataFrame) -> list[Drif
                     versions[key_after],
                 )
             )
-        price_before = prices.get(step["before"], {}).get(step["model"])
-        price_after = prices.get(step["after"], {}).get(step["model"])
+        price_before = _price_compared(prices.get(step["before"], {}).get(step["model"]))
+        price_after = _price_compared(prices.get(step["after"], {}).get(step["model"]))
         if price_before is not None and price_after is not None and price_before != price_after:
             out.append(
                 Drift(
