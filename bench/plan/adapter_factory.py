@@ -67,27 +67,45 @@ def _secrets(model: ModelConfig, simulator: Any) -> dict[str, Secret]:
     return secrets
 
 
-def run_context(model: ModelConfig, config: RunConfig, simulator: Any) -> AdapterContext:
-    """Endpoint and keys for one model (the simulator's when the model is simulated)."""
+def run_context(
+    model: ModelConfig,
+    config: RunConfig,
+    simulator: Any,
+    live_rates: dict[str, float] | None = None,
+) -> AdapterContext:
+    """Endpoint and keys for one model (the simulator's when the model is simulated), priced
+    at the live rates the plan recorded where the config names no `price:`."""
     planned = planning_context(model, config.currency.cny_per_usd)
     base_url = planned.base_url
     if model.simulate:
         base_url = simulator.base_url(model.adapter, model.simulate).rstrip("/")
+    if live_rates and not model.price:
+        planned = replace(planned, price_override=dict(live_rates))
     return replace(planned, base_url=base_url, secrets=_secrets(model, simulator))
 
 
 def run_adapter(
-    model: ModelConfig, config: RunConfig, simulator: Any, client: httpx.AsyncClient
+    model: ModelConfig,
+    config: RunConfig,
+    simulator: Any,
+    client: httpx.AsyncClient,
+    live_rates: dict[str, float] | None = None,
 ) -> Adapter:
     """One model's adapter for a run: its endpoint, keys and the run's client."""
-    return load_adapter(model.adapter)(run_context(model, config, simulator), client)
+    context = run_context(model, config, simulator, live_rates)
+    return load_adapter(model.adapter)(context, client)
 
 
 def run_adapters(
-    config: RunConfig, simulator: Any, client: httpx.AsyncClient
+    config: RunConfig,
+    simulator: Any,
+    client: httpx.AsyncClient,
+    live_rates: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Adapter]:
-    """Model id → run adapter, for every model of the config."""
-    return {m.id: run_adapter(m, config, simulator, client) for m in config.models}
+    """Model id → run adapter, for every model of the config (`live_rates`: model id → the
+    live price the run's manifest recorded)."""
+    rates = live_rates or {}
+    return {m.id: run_adapter(m, config, simulator, client, rates.get(m.id)) for m in config.models}
 
 
 def foreign_key_hosts(config: LoadedConfig) -> list[ForeignKeyHost]:

@@ -17,6 +17,7 @@ from vidbench.core.run.runner import Runner
 from vidbench.core.run.runtime import Counters, ModelRuntime
 from vidbench.core.seam.errors import Problem, ValidationFailed
 from vidbench.core.seam.http import build_client
+from vidbench.core.seam.prices import recorded_live_rates
 from vidbench.core.sim import default_cache_dir
 from vidbench.core.store.store import RunDir
 from vidbench.core.suites.suite import LoadedSuite, load_suite
@@ -140,7 +141,8 @@ async def generate(
     cfg = config.config
     with simulator_for(cfg, cfg.seed) as simulator:
         async with build_client() as client:
-            adapters = run_adapters(cfg, simulator, client)
+            live_rates = recorded_live_rates(run.manifest().get("prices"))
+            adapters = run_adapters(cfg, simulator, client, live_rates)
             runtimes = {
                 model.id: ModelRuntime(
                     model.id,

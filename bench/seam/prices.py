@@ -59,3 +59,28 @@ def per_second_rate(value: Any, what: str) -> float:
     if number > MAX_USD_PER_SECOND:
         raise PriceRefused(f"{what} {number:g} is beyond the sane bound {MAX_USD_PER_SECOND:g}")
     return number
+
+
+def recorded_live_rates(prices: Any) -> dict[str, dict[str, float]]:
+    """Model id → the live rates a run's manifest recorded (`prices[id].price`, source live),
+    each checked again as a price: the run bills at the price it was planned and budgeted at,
+    on resume too, without asking the endpoint again. A malformed or implausible entry is
+    left out (that model bills at its bundled table)."""
+    out: dict[str, dict[str, float]] = {}
+    if not isinstance(prices, dict):
+        return out
+    for model_id, row in prices.items():
+        entry = row.get("price") if isinstance(row, dict) else None
+        if not isinstance(entry, dict) or entry.get("source") != "live":
+            continue
+        try:
+            rates = {
+                key: per_second_rate(value, key)
+                for key, value in entry.items()
+                if isinstance(key, str) and key.startswith("usd_per_")
+            }
+        except PriceRefused:
+            continue
+        if rates:
+            out[str(model_id)] = rates
+    return out

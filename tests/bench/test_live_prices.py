@@ -15,13 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from vidbench.adapters.fal import sim as fal_sim
 from vidbench.adapters.openrouter import sim as openrouter_sim
+from vidbench.cli.app import main
 from vidbench.core.config.config import load_config
 from vidbench.core.plan.manifest import build_manifest
 from vidbench.core.run.pipeline import prepare
+from vidbench.core.seam.prices import recorded_live_rates
 from vidbench.core.sim import SIM_API_KEY
 from vidbench.core.sim.common import SimError
 from vidbench.core.sim.server import SimServer
@@ -206,3 +209,37 @@ def test_a_config_price_wins_and_nothing_is_asked(
     assert prices["fal-fast"]["price"] == {"source": "config", "usd_per_second": 0.1}
     assert plan.models[0].estimated_cost_usd == pytest.approx(0.8)
     assert _pricing_reads(server) == before  # the config's price: fal's endpoint not asked
+
+
+def test_the_run_bills_at_the_live_price_it_was_planned_at(
+    server: SimServer, tmp_path: Path, keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live price was used for the estimate and the budget: the jobs' cost is at that rate
+    too (it was the bundled per-token table, so cost and budget disagreed)."""
+    monkeypatch.setitem(fal_sim.PRICES_USD_PER_S, FAL_FAST, 0.2)
+    config = _config(tmp_path, server)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text[: text.index("  - {id: or-seedance")], encoding="utf-8")  # fal only
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config), "--yes"]) == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["prices"]["fal-fast"]["price"]["usd_per_second"] == 0.2
+    table = pd.read_parquet(run_dir / "results.parquet")
+    succeeded = table[table["status"] == "succeeded"]
+    assert len(succeeded) == 2
+    assert succeeded["cost_usd"].tolist() == pytest.approx([4 * 0.2] * 2)
+
+
+def test_recorded_live_rates_are_checked_again_when_read() -> None:
+    prices = {
+        "live": {"price": {"source": "live", "usd_per_second": 0.2, "fetched_at": "x"}},
+        "bundled": {"price": {"source": "bundled"}},
+        "config": {"price": {"source": "config", "usd_per_second": 0.5}},
+        "negative": {"price": {"source": "live", "usd_per_second": -1}},
+        "absurd": {"price": {"source": "live", "usd_per_second": 1e9}},
+        "text": {"price": {"source": "live", "usd_per_second": "free"}},
+        "not-a-dict": ["live"],
+    }
+    assert recorded_live_rates(prices) == {"live": {"usd_per_second": 0.2}}
+    assert recorded_live_rates(None) == {} and recorded_live_rates([1]) == {}
