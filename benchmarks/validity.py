@@ -1,13 +1,12 @@
-"""Do the statistics mean what they say? Type-I error, power at the stated change, draws, ties.
+"""Do the statistics mean what they say? Type-I error and power at the stated change.
 
 Prints Markdown tables (docs/scorers.md quotes them):
 - type-I error of the paired signed-rank test with k = 2…25 non-zero differences among
   max(20, k) pairs, |d| on six levels (ties), random signs;
 - power at the stated smallest detectable change: signed-rank (scipy's test on normal
   differences) and exact McNemar (simulated pairs);
-- draws per usable clip and expected draws for a given prompt against a Monte Carlo of
-  redrawing prompts (`reports.draws`), and the coverage of their intervals;
-- coverage of planted Davidson strengths by the Bradley–Terry intervals with ties.
+(The draws intervals' coverage is benchmarks/draws_coverage.py, Davidson's ties
+benchmarks/davidson.py.)
 `--write-table` regenerates reports/power_table.py (seeded; the same file every time).
 """
 
