@@ -1,7 +1,8 @@
 """The 抽卡 section of both reports, its two draw figures named apart (issue 24.5):
 
 - **draws per usable clip**: 1 ÷ the pooled per-draw usable rate (what a budget buys per
-  usable clip), with the usable rate's interval inverted (Wilson's, widened over prompts where they differ); cost per usable clip uses it;
+  usable clip), with the usable rate's interval inverted (Wilson's, widened over prompts
+  where they differ); cost per usable clip uses it;
 - **expected draws for a given prompt**: E[1/p] over prompts under a beta-binomial fit of the
   per-prompt usable counts (the fit shown), with a bootstrap over prompts. It needs some prompt
   drawn twice or more: with one draw per prompt the spread between prompts cannot be told
