@@ -42,7 +42,7 @@ from vidbench.adapters.luma.wire import (
     seconds_of,
 )
 from vidbench.core.seam import errors, http
-from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.adapter import Adapter, ModelInfo, endpoint_answers
 from vidbench.core.seam.types import (
     Capabilities,
     Cost,
@@ -154,12 +154,7 @@ class LumaAdapter(Adapter):
 
     async def preflight(self) -> None:
         """`GET /files?limit=1` (the key's own uploads): a refused key stops the run."""
-        try:
-            await self._send("GET", "/files?limit=1")
-        except errors.AuthError:
-            raise
-        except errors.ProviderError:
-            return  # answered: the endpoint is there
+        await endpoint_answers(self._send("GET", "/files?limit=1"))
 
     async def find_task(self, request: GenerationRequest) -> str | None:
         """The Agents API has no lookup by a client-side id."""

@@ -43,7 +43,7 @@ from vidbench.adapters.runway.wire import (
     seconds_of,
 )
 from vidbench.core.seam import errors, http
-from vidbench.core.seam.adapter import Adapter, ModelInfo
+from vidbench.core.seam.adapter import Adapter, ModelInfo, endpoint_answers
 from vidbench.core.seam.types import (
     Capabilities,
     Cost,
@@ -183,12 +183,7 @@ class RunwayAdapter(Adapter):
 
     async def preflight(self) -> None:
         """`GET /v1/organization` (the key's own organisation): a refused key stops the run."""
-        try:
-            await self._send("GET", "/organization")
-        except errors.AuthError:
-            raise
-        except errors.ProviderError:
-            return  # answered: the endpoint is there
+        await endpoint_answers(self._send("GET", "/organization"))
 
     async def find_task(self, request: GenerationRequest) -> str | None:
         """Runway has no lookup by a client-side id."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import abc
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
 
+from vidbench.core.seam import errors
 from vidbench.core.seam.http import check_reachable
 from vidbench.core.seam.lifecycle import LIVE, Lifecycle, retired_problem
 from vidbench.core.seam.prices import LivePrice
@@ -30,6 +32,18 @@ from vidbench.core.seam.types import (
 )
 
 __all__ = ["Adapter", "AdapterContext", "ModelInfo", "Secret"]
+
+
+async def endpoint_answers(read: Awaitable[object]) -> None:
+    """Await an adapter's own cheap preflight read: a refused key (`AuthError`) and an
+    endpoint that cannot be reached (`ConnectRefused`) stop the run; any other answer, an
+    error included, means the endpoint is there (see `Adapter.preflight`)."""
+    try:
+        await read
+    except (errors.AuthError, errors.ConnectRefused):
+        raise
+    except errors.ProviderError:
+        return
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import importlib
 import math
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -267,6 +268,29 @@ def test_a_lost_answer_is_unknown_then_found_where_the_adapter_looks(
     server: SimServer, name: str
 ) -> None:
     check_lost_answer(server, example_for(name, "lost"))
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
+
+
+@pytest.mark.parametrize("name", simulated_adapters())
+def test_preflight_on_a_dead_endpoint_is_connect_refused(server: SimServer, name: str) -> None:
+    """A run against a dead endpoint must stop before its first create: the adapter's
+    preflight raises ConnectRefused there (an own preflight that treats every provider error
+    as 'the endpoint answered' passed a closed port)."""
+    example = example_for(name, "dead")
+    dead = f"http://127.0.0.1:{closed_port()}"
+
+    async def action(adapter: Adapter) -> None:
+        adapter.context = replace(adapter.context, base_url=dead)
+        await adapter.preflight()
+
+    with pytest.raises(errors.ConnectRefused):
+        run_against(server, example, action)
 
 
 @pytest.mark.parametrize("name", simulated_adapters())
