@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -79,6 +80,20 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+def fits_and_decides_first(browser: DevTools, report: Path, width: int, height: int) -> Any:
+    """The report at width × height: nothing wider than the viewport, every table's cells in
+    view, the decision panel in the first screen; returns what the page measured."""
+    browser.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)  # fmt: skip
+    browser.call("Page.navigate", url=report.as_uri())
+    browser.wait_event("Page.loadEventFired")
+    found = browser.evaluate(LAYOUT_JS)
+    assert found["scrollWidth"] <= width, found["wide"]
+    assert found["wide"] == [] and found["unseen"] == []
+    assert found["panelTop"] is not None and found["panelTop"] < 0.6 * height
+    return found
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
 def test_the_demo_report_fits_and_decides_first(
     demo_run: Path,
@@ -86,14 +101,7 @@ def test_the_demo_report_fits_and_decides_first(
     width: int,
     height: int,
 ) -> None:
-    chromium.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)  # fmt: skip
-    chromium.call("Page.navigate", url=(demo_run / "report.html").as_uri())
-    chromium.wait_event("Page.loadEventFired")
-    found = chromium.evaluate(LAYOUT_JS)
-    assert found["scrollWidth"] <= width, found["wide"]
-    assert found["wide"] == [] and found["unseen"] == []
-    assert found["panelTop"] is not None and found["panelTop"] < 0.6 * height
+    found = fits_and_decides_first(chromium, demo_run / "report.html", width, height)
     assert any("judge self-check AUC" in text for text in found["texts"])  # in the panel
 
 
@@ -104,14 +112,7 @@ def test_nothing_cut_off_and_the_decision_first(
     width: int,
     height: int,
 ) -> None:
-    chromium.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)  # fmt: skip
-    chromium.call("Page.navigate", url=(wide_run / "report.html").as_uri())
-    chromium.wait_event("Page.loadEventFired")
-    found = chromium.evaluate(LAYOUT_JS)
-    assert found["scrollWidth"] <= width, found["wide"]
-    assert found["wide"] == [] and found["unseen"] == []
-    assert found["panelTop"] is not None and found["panelTop"] < 0.6 * height
+    found = fits_and_decides_first(chromium, wide_run / "report.html", width, height)
     # Tables with a row or column per model (the decision panel names two per row).
     tables = [t for t in found["texts"] if "seedance-2.0" in t and "Verdict" not in t]
     assert len(tables) >= 4
