@@ -8,7 +8,9 @@ up to 25 non-zero differences (`reports.signed_rank`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -50,6 +52,59 @@ def matched_values(df: pd.DataFrame, metric: str, keys: Sequence[str] = MATCH_KE
     return values.pivot_table(index=list(keys), columns="model", values=metric, aggfunc="mean")
 
 
+@dataclass(frozen=True)
+class MatchedPair:
+    """One metric's matched jobs of two models: `rows` of the table where both have a value."""
+
+    rows: np.ndarray  # bool mask over MatchedTable's rows
+    first: np.ndarray  # model a's values there
+    second: np.ndarray  # model b's values there
+
+
+@dataclass(frozen=True)
+class MatchedTable:
+    """Every metric's wide table (`matched_values`) on one shared, sorted row index, as arrays:
+    the pairs of a model pair are then masks, not a pandas dropna per metric and pair."""
+
+    metrics: tuple[str, ...]
+    models: dict[str, dict[str, int]]  # metric → model → column (models with a value only)
+    values: dict[str, np.ndarray]  # metric → (rows, models) float array, NaN where none
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, metrics: Sequence[str]) -> MatchedTable:
+        wides = {m: matched_values(df, m) for m in metrics}
+        if not wides:
+            return cls((), {}, {})
+        index = functools.reduce(lambda a, b: a.union(b), [w.index for w in wides.values()])
+        return cls(
+            tuple(wides),
+            {m: {str(c): k for k, c in enumerate(w.columns)} for m, w in wides.items()},
+            {m: w.reindex(index).to_numpy(dtype=np.float64) for m, w in wides.items()},
+        )
+
+    def pairs(self, model_a: str, model_b: str) -> dict[str, MatchedPair]:
+        """Per metric where both models have values: the matched jobs (maybe none)."""
+        found = {}
+        for metric in self.metrics:
+            columns = self.models[metric]
+            if model_a in columns and model_b in columns:
+                table = self.values[metric]
+                a, b = table[:, columns[model_a]], table[:, columns[model_b]]
+                rows = ~np.isnan(a) & ~np.isnan(b)
+                found[metric] = MatchedPair(rows, a[rows], b[rows])
+        return found
+
+    def differences(self, pairs: Mapping[str, MatchedPair]) -> np.ndarray:
+        """a − b per metric (columns) on the rows where any metric is matched, NaN elsewhere:
+        the table the pandas alignment of the per-metric differences gave."""
+        masks = [pair.rows for pair in pairs.values()]
+        shown = np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
+        out = np.full((int(shown.sum()), len(masks)), np.nan)
+        for j, pair in enumerate(pairs.values()):
+            out[pair.rows[shown], j] = pair.first - pair.second
+        return out
+
+
 def paired_differences(
     df: pd.DataFrame,
     metrics: Sequence[str],
@@ -81,28 +136,18 @@ def paired_differences(
         "p_value",
     ]
     all_models = sorted(df["model"].unique()) if models is None else list(models)
-    wides = {m: matched_values(df, m) for m in metrics if m in df.columns}
+    table = MatchedTable.of(df, [m for m in metrics if m in df.columns])
     rows = []
     for i, model_a in enumerate(all_models):
         for model_b in all_models[i + 1 :]:
-            pairs = {}
-            for metric, wide in wides.items():
-                if model_a in wide.columns and model_b in wide.columns:
-                    pairs[metric] = wide[[model_a, model_b]].dropna()
+            pairs = table.pairs(model_a, model_b)
             if not pairs:
                 continue
-            diffs = pd.DataFrame({m: both[model_a] - both[model_b] for m, both in pairs.items()})
+            diffs = table.differences(pairs)
             spans = difference_bounds(
                 column_bounds([ranges.get(m, UNBOUNDED) for m in pairs], len(pairs))
             )
-            found = mean_intervals(
-                diffs.to_numpy(dtype=np.float64),
-                confidence,
-                n_resamples,
-                seed,
-                False,
-                as_pairs(spans),
-            )
+            found = mean_intervals(diffs, confidence, n_resamples, seed, False, as_pairs(spans))
             for j, (metric, both) in enumerate(pairs.items()):
                 rows.append(_pair_row(metric, (model_a, model_b), both, found, j, confidence))
     order = {m: k for k, m in enumerate(metrics)}
@@ -115,7 +160,7 @@ def paired_differences(
 def _pair_row(
     metric: str,
     models: tuple[str, str],
-    both: pd.DataFrame,
+    both: MatchedPair,
     found: ColumnIntervals,
     column: int,
     confidence: float,
@@ -123,7 +168,7 @@ def _pair_row(
     """One paired_differences row; 0/1 metrics get Newcombe's paired interval instead."""
     model_a, model_b = models
     low, high = found.low[column], found.high[column]
-    first, second = both[model_a].to_numpy(dtype=float), both[model_b].to_numpy(dtype=float)
+    first, second = both.first, both.second
     values = first - second
     if values.size >= 2 and is_binary(first) and is_binary(second):
         low, high = paired_rate_difference_ci(first == 1, second == 1, confidence)
@@ -153,16 +198,14 @@ def win_rate_matrix(
     if direction not in ("higher", "lower"):
         raise ValueError(f"win rates need a direction of 'higher' or 'lower', not {direction!r}")
     all_models = sorted(df["model"].unique()) if models is None else list(models)
-    wide = matched_values(df, metric) if metric in df.columns else pd.DataFrame()
+    table = MatchedTable.of(df, [metric] if metric in df.columns else [])
     sign = 1.0 if direction == "higher" else -1.0
-    matrix = pd.DataFrame(np.nan, index=all_models, columns=all_models, dtype=np.float64)
-    for model_a in all_models:
-        for model_b in all_models:
-            if model_a == model_b or model_a not in wide.columns or model_b not in wide.columns:
+    matrix = np.full((len(all_models), len(all_models)), np.nan)
+    for i, model_a in enumerate(all_models):
+        for j, model_b in enumerate(all_models):
+            both = table.pairs(model_a, model_b).get(metric) if model_a != model_b else None
+            if both is None or both.first.size == 0:
                 continue
-            both = wide[[model_a, model_b]].dropna().to_numpy()
-            if both.shape[0] == 0:
-                continue
-            delta = sign * (both[:, 0] - both[:, 1])
-            matrix.loc[model_a, model_b] = float(((delta > 0) + 0.5 * (delta == 0)).mean())
-    return matrix
+            delta = sign * (both.first - both.second)
+            matrix[i, j] = float(((delta > 0) + 0.5 * (delta == 0)).mean())
+    return pd.DataFrame(matrix, index=all_models, columns=all_models, dtype=np.float64)
