@@ -12,32 +12,14 @@ run directory still has one writer.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from collections.abc import Iterator
-
-import cv2
 
 from vidbench.core.scorers.compute import VideoResult, compute_video
 from vidbench.core.scorers.registry import scorer_class
 from vidbench.core.scorers.stage import Stage
 from vidbench.core.scorers.work import Scorers, Work
-
-
-@contextlib.contextmanager
-def opencv_threads(count: int) -> Iterator[None]:
-    """OpenCV's own thread pool at `count` threads while scoring, its setting restored after.
-    With one video per core in flight, OpenCV's parallel optical flow and resizes only add
-    contention: the demo's 23 sample-3 clips took 48.3 s of CPU for decode pass, motion and
-    flicker with its default pool and 41.7 s with one thread, the values identical (one
-    process, side by side)."""
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(count)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
 
 
 def thread_copy(scorers: Scorers) -> Scorers:
@@ -83,17 +65,6 @@ def threaded_results(
         threading.Thread(target=worker, args=(s,), name=f"vidbench-score-{i}", daemon=True)
         for i, s in enumerate(sets)
     ]
-    with opencv_threads(1):  # the videos in flight use the cores; see opencv_threads
-        yield from _collect(workers, done, stop, count)
-
-
-def _collect(
-    workers: list[threading.Thread],
-    done: queue.SimpleQueue[tuple[Work, VideoResult] | BaseException | None],
-    stop: threading.Event,
-    count: int,
-) -> Iterator[tuple[Work, VideoResult]]:
-    """Start the threads and pass on their results until all `count` have ended."""
     for thread in workers:
         thread.start()
     try:

@@ -115,27 +115,3 @@ def test_an_error_in_the_decode_thread_reaches_the_caller_with_one_worker(
     monkeypatch.setattr(Stage, "decode", broken)
     with pytest.raises(RuntimeError, match="decode thread broke"):
         score_run(run, ["flicker"], executor=LocalExecutor("cpu", workers=1))
-
-
-def test_opencv_runs_one_thread_while_videos_are_scored_at_once_and_is_restored_after(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cv2
-
-    run = make_run(tmp_path)
-    decode = Stage.decode
-    seen: list[int] = []
-
-    def observed(stage: Any, work: Any) -> Any:
-        seen.append(cv2.getNumThreads())
-        return decode(stage, work)
-
-    monkeypatch.setattr(Stage, "decode", observed)
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(3)
-    try:
-        summary = score_run(run, ["flicker"], executor=LocalExecutor("cpu", workers=2))
-        assert cv2.getNumThreads() == 3  # restored
-    finally:
-        cv2.setNumThreads(before)
-    assert seen == [1] * 5 and summary.counts["flicker"].scored == 5
