@@ -14,7 +14,7 @@ from vidbench.reports import formatting as fmt
 from vidbench.reports.data import RunData, metric_columns, normalise_results
 from vidbench.reports.decision import Decision, decision_panel
 from vidbench.reports.failures import ModelFailures, model_failures, run_causes
-from vidbench.reports.pairwise import paired_differences, win_rate_matrix
+from vidbench.reports.pairwise import MatchedTable, paired_differences, win_rate_matrix
 from vidbench.reports.quality import (
     USABLE_RATE,
     QualityChoice,
@@ -185,8 +185,9 @@ def _pairwise(run: RunData, models: list[str]) -> tuple[pd.DataFrame, dict[str, 
     compared = [m for m in compared if m in df.columns and df[m].notna().any()]
     if len(models) < 2:
         return paired_differences(df, [], models), {}
-    pairwise = paired_differences(df, compared, models, bounds=run.bounds)
-    win_rates = {m: win_rate_matrix(df, m, directions[m], models) for m in compared}
+    table = MatchedTable.of(df, compared)  # every metric's matched jobs, built once
+    pairwise = paired_differences(df, compared, models, bounds=run.bounds, table=table)
+    win_rates = {m: win_rate_matrix(df, m, directions[m], models, table) for m in compared}
     return pairwise, {m: w for m, w in win_rates.items() if not np.isnan(w.to_numpy()).all()}
 
 

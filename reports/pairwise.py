@@ -78,28 +78,31 @@ class MatchedTable:
         index = functools.reduce(lambda a, b: a.union(b), [w.index for w in wides.values()])
         return cls(
             tuple(wides),
-            {m: {str(c): k for k, c in enumerate(w.columns)} for m, w in wides.items()},
+            {m: {c: k for k, c in enumerate(w.columns)} for m, w in wides.items()},
             {m: w.reindex(index).to_numpy(dtype=np.float64) for m, w in wides.items()},
         )
 
+    def pair(self, metric: str, model_a: str, model_b: str) -> MatchedPair | None:
+        """The metric's matched jobs of the two models (maybe none); None where either model
+        has no value of it at all."""
+        columns = self.models.get(metric, {})
+        if model_a not in columns or model_b not in columns:
+            return None
+        table = self.values[metric]
+        a, b = table[:, columns[model_a]], table[:, columns[model_b]]
+        rows = ~np.isnan(a) & ~np.isnan(b)
+        return MatchedPair(rows, a[rows], b[rows])
+
     def pairs(self, model_a: str, model_b: str) -> dict[str, MatchedPair]:
-        """Per metric where both models have values: the matched jobs (maybe none)."""
-        found = {}
-        for metric in self.metrics:
-            columns = self.models[metric]
-            if model_a in columns and model_b in columns:
-                table = self.values[metric]
-                a, b = table[:, columns[model_a]], table[:, columns[model_b]]
-                rows = ~np.isnan(a) & ~np.isnan(b)
-                found[metric] = MatchedPair(rows, a[rows], b[rows])
-        return found
+        """`pair` for every metric where both models have values."""
+        found = {m: self.pair(m, model_a, model_b) for m in self.metrics}
+        return {m: pair for m, pair in found.items() if pair is not None}
 
     def differences(self, pairs: Mapping[str, MatchedPair]) -> np.ndarray:
         """a − b per metric (columns) on the rows where any metric is matched, NaN elsewhere:
-        the table the pandas alignment of the per-metric differences gave."""
-        masks = [pair.rows for pair in pairs.values()]
-        shown = np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
-        out = np.full((int(shown.sum()), len(masks)), np.nan)
+        the table the pandas alignment of the per-metric differences gave (`pairs` not empty)."""
+        shown = np.logical_or.reduce([pair.rows for pair in pairs.values()])
+        out = np.full((int(shown.sum()), len(pairs)), np.nan)
         for j, pair in enumerate(pairs.values()):
             out[pair.rows[shown], j] = pair.first - pair.second
         return out
@@ -113,6 +116,7 @@ def paired_differences(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
     bounds: Mapping[str, Bounds] | None = None,
+    table: MatchedTable | None = None,
 ) -> pd.DataFrame:
     """For each metric and model pair (a, b): mean of a − b on matched jobs, its CI, p-value.
 
@@ -120,7 +124,8 @@ def paired_differences(
     interval for 0/1 metrics), inside (low − high, high − low) of the metric's range
     (`bounds`: metric → (low, high); None: the scorers' declarations). One bootstrap draw
     of the matched jobs serves all metrics of a pair (a job missing a metric is skipped for
-    that metric), which keeps large runs fast.
+    that metric), which keeps large runs fast. `table`: `MatchedTable.of(df, metrics)` when
+    the caller has it already (the win rates read the same one).
     """
     ranges = builtin_bounds() if bounds is None else bounds
     columns = [
@@ -136,7 +141,8 @@ def paired_differences(
         "p_value",
     ]
     all_models = sorted(df["model"].unique()) if models is None else list(models)
-    table = MatchedTable.of(df, [m for m in metrics if m in df.columns])
+    if table is None:
+        table = MatchedTable.of(df, [m for m in metrics if m in df.columns])
     rows = []
     for i, model_a in enumerate(all_models):
         for model_b in all_models[i + 1 :]:
@@ -188,22 +194,28 @@ def _pair_row(
 
 
 def win_rate_matrix(
-    df: pd.DataFrame, metric: str, direction: str, models: Sequence[str] | None = None
+    df: pd.DataFrame,
+    metric: str,
+    direction: str,
+    models: Sequence[str] | None = None,
+    table: MatchedTable | None = None,
 ) -> pd.DataFrame:
     """Share of matched jobs where the row model beats the column model (ties count half).
 
     `direction` is the metric's declared direction: 'higher' or 'lower' is better. NaN where
-    two models share no matched job; the diagonal is NaN.
+    two models share no matched job; the diagonal is NaN. `table`: a `MatchedTable` holding
+    `metric`, when the caller has one already.
     """
     if direction not in ("higher", "lower"):
         raise ValueError(f"win rates need a direction of 'higher' or 'lower', not {direction!r}")
     all_models = sorted(df["model"].unique()) if models is None else list(models)
-    table = MatchedTable.of(df, [metric] if metric in df.columns else [])
+    if table is None:
+        table = MatchedTable.of(df, [metric] if metric in df.columns else [])
     sign = 1.0 if direction == "higher" else -1.0
     matrix = np.full((len(all_models), len(all_models)), np.nan)
     for i, model_a in enumerate(all_models):
         for j, model_b in enumerate(all_models):
-            both = table.pairs(model_a, model_b).get(metric) if model_a != model_b else None
+            both = table.pair(metric, model_a, model_b) if model_a != model_b else None
             if both is None or both.first.size == 0:
                 continue
             delta = sign * (both.first - both.second)

@@ -15,6 +15,7 @@ from vidbench.reports.bounded import as_pairs, column_bounds, difference_bounds
 from vidbench.reports.data import builtin_bounds
 from vidbench.reports.intervals import mean_intervals, paired_rate_difference_ci
 from vidbench.reports.pairwise import (
+    MatchedTable,
     matched_values,
     paired_differences,
     paired_test_p_value,
@@ -141,3 +142,17 @@ def test_the_demo_results_give_the_reference_tables() -> None:
     got = paired_differences(df, metrics, n_resamples=RESAMPLES)
     pd.testing.assert_frame_equal(got, reference_paired_differences(df, metrics), check_exact=True)
     assert (got["n_pairs"] > 0).any()
+
+
+def test_one_shared_table_gives_the_same_tables_as_one_per_call() -> None:
+    df = random_run(3)
+    metrics = ["clip_score", "judge_score", "usable"]
+    table = MatchedTable.of(df, metrics)
+    shared = paired_differences(df, metrics, n_resamples=RESAMPLES, table=table)
+    pd.testing.assert_frame_equal(shared, reference_paired_differences(df, metrics))
+    for metric in metrics:
+        pd.testing.assert_frame_equal(
+            win_rate_matrix(df, metric, "higher", table=table),
+            reference_win_rates(df, metric, 1.0),
+            check_exact=True,
+        )
