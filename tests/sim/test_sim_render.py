@@ -22,8 +22,11 @@ TINY: dict[str, Any] = {"width": 96, "height": 64, "duration_s": 1.0}
 
 
 def _frames(path: Path) -> list[np.ndarray]:
+    # PyAV 18.1.1 hands back a view of the plane, padded rows and all; dlib wants C order.
     with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        return [
+            np.ascontiguousarray(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)
+        ]
 
 
 def _audio(path: Path) -> np.ndarray:
