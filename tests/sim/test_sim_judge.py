@@ -25,11 +25,8 @@ PROMPT = 'A red car drives along a road; a sign reads "OPEN"'
 
 
 def frames_of(path: Path) -> list[np.ndarray]:
-    # PyAV 18.1.1 hands back a view of the plane, padded rows and all; dlib wants C order.
     with av.open(str(path)) as container:
-        return [
-            np.ascontiguousarray(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)
-        ]
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
 @pytest.fixture(scope="module")
