@@ -68,6 +68,7 @@ class Arena:
     tokens: dict[str, Clip] = field(init=False)
     shown: dict[str, Shown] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # clips left out: unsafe paths
+    last_served: tuple[str, str] | None = None  # job ids: not the next pair while others exist
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -84,11 +85,15 @@ class Arena:
             if skip and skip in self.shown:
                 skipped = self.shown.pop(skip)
                 avoid = {(skipped.a.job_id, skipped.b.job_id), (skipped.b.job_id, skipped.a.job_id)}
-            chosen = choose_pair(self.pairs, self.log.votes, quick_ratings(self.log.votes),
-                                 self.rng, avoid or None)  # fmt: skip
+            ratings = quick_ratings(self.log.votes)
+            again = {self.last_served, self.last_served[::-1]} if self.last_served else set()
+            chosen = choose_pair(self.pairs, self.log.votes, ratings, self.rng, avoid | again)
+            if chosen is None and again - avoid:  # only the last pair is left: show it again
+                chosen = choose_pair(self.pairs, self.log.votes, ratings, self.rng, avoid or None)
             progress = {"votes": len(self.log.votes), "pairs": len(self.pairs)}
             if chosen is None:
                 return {"done": True, **progress}
+            self.last_served = (chosen[0].job_id, chosen[1].job_id)
             pair_id = secrets.token_urlsafe(12)
             self.shown[pair_id] = Shown(chosen[0], chosen[1], time.monotonic())
             while len(self.shown) > MAX_OPEN_PAIRS:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from arena_helpers import arena_client, free_port, kill_hard, make_arena_run, start_arena
 
+from vidbench.core.arena.server import Arena
 from vidbench.core.arena.votes import ArenaBusy, Clip, VoteLog, choose_pair, pair_weight
 from vidbench.reports.arena import read_votes, run_preference
 
@@ -127,3 +128,20 @@ def test_compare_shows_the_candidates_votes(tmp_path: Path) -> None:
     compare_runs(baseline, candidate, tmp_path / "out")
     assert "## Human preference (arena)" in (tmp_path / "out" / "compare.md").read_text()
     assert "Human preference (arena): synthetic" in (tmp_path / "out" / "compare.html").read_text()
+
+
+def test_the_pair_just_served_is_not_served_again_while_another_exists(tmp_path: Path) -> None:
+    run_dir = make_arena_run(tmp_path / "run")
+    log = VoteLog(run_dir)
+    try:
+        arena = Arena([run_dir], log, seed=0)
+        served = []
+        for _ in range(60):
+            pair = arena.next_pair(None)
+            served.append(frozenset((pair["a"], pair["b"])))
+        assert all(a != b for a, b in zip(served, served[1:], strict=False))
+        assert len(set(served)) > 2  # still drawn from the whole pool
+        arena.pairs = arena.pairs[:1]  # one pair left: it is shown again, not "done"
+        assert "pair_id" in arena.next_pair(None) and "pair_id" in arena.next_pair(None)
+    finally:
+        log.close()
