@@ -12,7 +12,7 @@ extracted commit) for `--rounds` rounds, and prints each round's ratio and which
 differ: on a shared machine only figures measured side by side compare. Both run the measured
 tree's demo config unless `--own-config` is given.
 
-    .venv/bin/python benchmarks/demo.py [--sample N] [--baseline TREE [--tree TREE] --rounds 2]
+    .venv/bin/python benchmarks/demo.py [--full] [--sample N] [--baseline TREE [--tree TREE] --rounds 2]
 """
 
 from __future__ import annotations
@@ -82,8 +82,11 @@ def journal_facts(run_dir: Path) -> tuple[dict[str, str], dict[str, dict[str, ob
     return files, scores
 
 
-def run_demo(out: Path, sample: int | None, tree: Path, config: Path | None) -> DemoRun:
-    """One cold `vidbench demo` from the source tree `tree` (its `src/` first on the path)."""
+def run_demo(
+    out: Path, sample: int | None, tree: Path, config: Path | None, full: bool = False
+) -> DemoRun:
+    """One cold `vidbench demo` (`--full`: nine models) from the source tree `tree` (its `src/`
+    first on the path); with `config`, that file is the tree's demo config and played as it."""
     env = dict(os.environ, VIDBENCH_CACHE=str(out / "cache"))
     env["PYTHONPATH"] = os.pathsep.join([str(tree / "src"), env.get("PYTHONPATH", "")])
     if config is not None:  # the same demo config for both trees
@@ -91,6 +94,8 @@ def run_demo(out: Path, sample: int | None, tree: Path, config: Path | None) -> 
     command = [sys.executable, "-m", "vidbench.cli.app", "demo", "--out", str(out / "runs")]
     if sample is not None:
         command += ["--sample", str(sample)]
+    if full and config is None:
+        command.append("--full")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL, cwd=out)
@@ -166,14 +171,15 @@ def score_differences(old: DemoRun, new: DemoRun) -> list[str]:
     return lines if differing else [*lines, "    every scored value is equal"]
 
 
-def one_run(sample: int | None, tree: Path, config: Path | None) -> DemoRun:
+def one_run(sample: int | None, tree: Path, config: Path | None, full: bool = False) -> DemoRun:
     with tempfile.TemporaryDirectory(prefix="vidbench-demo-bench-") as tmp:
-        return run_demo(Path(tmp), sample, tree, config)
+        return run_demo(Path(tmp), sample, tree, config, full)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=None, help="Only N prompts.")
+    parser.add_argument("--full", action="store_true", help="The nine-model demo (demo-full).")
     parser.add_argument("--baseline", type=Path, default=None, help="Another source tree.")
     parser.add_argument(
         "--tree", type=Path, default=HERE, help="The tree measured (default: here)."
@@ -185,14 +191,18 @@ def main() -> None:
     args = parser.parse_args()
     tree = args.tree.resolve()
     if args.baseline is None:
-        run = one_run(args.sample, tree, None)
+        run = one_run(args.sample, tree, None, args.full)
         print_run(run)
         print("\n".join(run.latencies))
         return
-    config = None if args.own_config else tree / "configs" / "demo.yaml"
+    config = (
+        None
+        if args.own_config
+        else tree / "configs" / ("demo-full.yaml" if args.full else "demo.yaml")
+    )
     for round_number in range(1, args.rounds + 1):
         old = one_run(args.sample, args.baseline.resolve(), config)
-        new = one_run(args.sample, tree, None)
+        new = one_run(args.sample, tree, None, args.full)
         print(f"round {round_number}:")
         print_run(old)
         print_run(new)

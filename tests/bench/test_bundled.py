@@ -106,3 +106,30 @@ def test_every_bundled_config_loads_from_its_copy(name: str, tmp_path: Path) -> 
     assert loaded.suite_path.is_relative_to(tmp_path / name)
     assert loaded.output_dir == tmp_path / name / "runs"
     assert f"configs/{name}.yaml" not in written[0].read_text(encoding="utf-8")
+
+
+def test_demo_plays_three_models_and_full_plays_all_nine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vidbench.cli import tools
+
+    played: list[tuple[list[str], int | None, str]] = []
+
+    def fake_run(loaded: object, **options: object) -> Path:
+        config = loaded.config  # type: ignore[attr-defined]
+        models = [model.id for model in config.models]
+        assert all(model.simulate for model in config.models)  # offline: no key, no money
+        played.append((models, options["sample"], config.output_dir))  # type: ignore[arg-type]
+        return tmp_path / "run"
+
+    monkeypatch.setattr(tools, "execute_run", fake_run)
+    monkeypatch.chdir(tmp_path)  # the default --out is ./runs
+    assert main(["demo", "--out", str(tmp_path / "runs")]) == 0
+    assert main(["demo", "--full", "--sample", "2"]) == 0
+    (quick, quick_sample, quick_out), (full, full_sample, full_out) = played
+    # The quick demo keeps a premium model and one model on two routes (the Routes section).
+    assert quick == ["seedance-2.0-fast", "seedance-2.0-fast-fal", "kling-v3"]
+    assert quick_sample is None and quick_out == str((tmp_path / "runs").resolve())
+    assert len(full) == 9 and set(quick) <= set(full) and full_sample == 2
+    assert Path(full_out) == (tmp_path / "runs").resolve()
+    assert "demo finished" in capsys.readouterr().out

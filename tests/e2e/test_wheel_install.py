@@ -62,7 +62,7 @@ def test_wheel_in_a_fresh_virtualenv_runs_the_demo(installed_demo: InstalledDemo
     run([demo.vidbench, "validate", "smoke"], empty, env)
     work = demo.work
     assert (work / "demo.yaml").is_file() and (work / "prompts" / "smoke.yaml").is_file()
-    # Three prompts × eight models (the fixture's run): the whole demo path (simulators,
+    # Three prompts × three models (the fixture's run): the whole demo path (simulators,
     # judge, scoring, report) from the installed wheel and the copied config.
     output = demo.run_output
     assert "wrote " in output and "report.html" in output, output[-2000:]

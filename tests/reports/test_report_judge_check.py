@@ -1,5 +1,5 @@
 """The judge's self-check (issue 24.9) in report.md and report.html, beside judge_score: on the
-results table of a real offline demo run (`vidbench demo --sample 4`, eight simulated models;
+results table of a real offline demo run (four prompts, eight simulated models, as the full demo had;
 tests/reports/data/demo_judge, videos left out), and flagged when its interval includes 0.5."""
 
 from __future__ import annotations

@@ -45,12 +45,19 @@ def demo(
         int | None,
         typer.Option("--sample", help="Only N prompts (one per category first): a quicker demo."),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="All nine simulated models (demo-full), not the three."),
+    ] = False,
 ) -> None:
-    """Offline end-to-end run on the built-in simulators: no key, no money."""
+    """Offline end-to-end run on the built-in simulators: no key, no money.
+
+    Three models over the ten smoke prompts (the bundled `demo` config, about a minute on two
+    cores); `--full` runs nine (`demo-full`, about two and a half minutes)."""
     from vidbench.core.config.config import load_config
     from vidbench.core.config.resources import config_path
 
-    loaded = load_config(config_path("demo"))
+    loaded = load_config(config_path("demo-full" if full else "demo"))
     # The bundled config may live inside site-packages: runs go to --out, else ./runs.
     out = out if out is not None else Path("runs")
     out.mkdir(parents=True, exist_ok=True)
