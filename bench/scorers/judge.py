@@ -203,6 +203,7 @@ class JudgeScorer(Scorer):
         """A Question per check, or why it is not asked ("audio", "no shot N")."""
         assert self.judge is not None
         out: list[Question | str] = []
+        encoded: dict[int, str] = {}  # id(frame) → its data URL: checks share the clip's frames
         for check in checks:
             if check.kind == "audio":
                 out.append("audio is not judged from frames")
@@ -211,7 +212,10 @@ class JudgeScorer(Scorer):
             if not frames:
                 out.append(f"no shot {check.shot} in the clip")
                 continue
-            images = tuple(encode_frame(f) for f in frames)
+            for frame in frames:
+                if id(frame) not in encoded:
+                    encoded[id(frame)] = encode_frame(frame)
+            images = tuple(encoded[id(frame)] for frame in frames)
             digest = hashlib.sha256("".join(images).encode("ascii")).hexdigest()
             out.append(Question(check.question, check.shot, images, digest))
         return out

@@ -9,6 +9,8 @@ import pytest
 from factories import make_job
 
 from vidbench.core.config.checks import Check, JudgeSettings
+from vidbench.core.scorers import judge as judge_module
+from vidbench.core.scorers import judge_api
 from vidbench.core.scorers.judge import JudgeScorer, frames_for
 from vidbench.core.scorers.judge_session import BudgetLeft, JudgeSession
 from vidbench.core.scorers.sampler import SamplerSettings, VideoPass, decode_pass
@@ -102,6 +104,25 @@ def test_answers_are_cached_per_check_and_budget_stops_asking(
     spent = broke.score(job(), video)
     assert broke.session is not None and broke.session.requests == 0
     assert spent["judge_unanswered"] == 6 and "not asked (budget)" in str(spent["judge_notes"])
+
+
+def test_each_frame_is_encoded_once_per_clip_and_every_check_gets_its_frames(
+    server: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = video_pass(server, Quality())
+    encoded: list[int] = []
+
+    def counting(frame: object) -> str:
+        encoded.append(id(frame))
+        return judge_api.encode_frame(frame)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(judge_module, "encode_frame", counting)
+    questions = scorer(server, tmp_path).questions(video, CHECKS)
+    asked = [q for q in questions if not isinstance(q, str)]
+    assert len(asked) == 6 and len(encoded) == len(set(encoded)) == 4  # 4 frames, 6 checks
+    for question in asked:  # the same URLs as encoding each check's frames afresh
+        frames = frames_for(video, question.shot, SETTINGS.frames) or []
+        assert question.images == tuple(judge_api.encode_frame(f) for f in frames)
 
 
 def test_frames_for_a_shot_come_from_that_shot() -> None:
