@@ -72,3 +72,23 @@ def test_the_shared_hanning_window_gives_the_fresh_windows_shift() -> None:
     shift = temporal.dominant_shift(base, moved)
     assert shift is not None and shift == pytest.approx(expected[0], abs=0)
     assert temporal.dominant_shift(base, moved) == shift  # the cached window is unchanged
+
+
+def test_the_threads_reused_dis_gives_a_fresh_objects_flow() -> None:
+    rng = np.random.default_rng(11)
+    base = cv2.GaussianBlur(rng.integers(0, 255, (144, 256), dtype=np.uint8), (5, 5), 2)
+    pairs = [(base, np.roll(base, shift, axis=1)) for shift in (1, 4, 9)]
+    pairs.append((cv2.resize(base, (120, 72)), cv2.resize(np.roll(base, 3, axis=0), (120, 72))))
+    for frame_a, frame_b in pairs:  # sizes change between calls too
+        for start_px in (None, 4.0):
+            start = None
+            if start_px is not None:
+                start = np.zeros((*frame_a.shape, 2), np.float32)
+                start[..., 0] = start_px
+            fresh = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+            init = np.zeros((*frame_a.shape, 2), np.float32) if start is None else start.copy()
+            expected = fresh.calc(frame_a, frame_b, init)
+            assert np.array_equal(temporal._dis(frame_a, frame_b, start), expected)
+    kept = temporal._THREAD_DIS.dis  # the thread's object, kept for the next call
+    temporal._dis(*pairs[0], None)
+    assert temporal._THREAD_DIS.dis is kept
