@@ -29,8 +29,16 @@ THUMBS_SUFFIX = ".thumbs.npy"
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
-    """A frame reduced to a THUMB_PX² RGB vector in 0..1 (area averaging: noise cancels)."""
-    small = cv2.resize(frame, (THUMB_PX, THUMB_PX), interpolation=cv2.INTER_AREA)
+    """A frame reduced to a THUMB_PX² RGB vector in 0..1 (area averaging: noise cancels).
+
+    Halved by area first while the short side is at least 8 x THUMB_PX: OpenCV's 2:1 area
+    path is ~8x cheaper on a 720p frame than one area resize to 12 px, within one level of
+    255 of it (tests/sim/test_sim_render_truth.py); every rendered frame is thumbnailed."""
+    small = frame
+    while min(small.shape[:2]) >= 8 * THUMB_PX:
+        height, width = small.shape[:2]
+        small = cv2.resize(small, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(small, (THUMB_PX, THUMB_PX), interpolation=cv2.INTER_AREA)
     return np.asarray(small, np.float32).reshape(-1) / 255.0
 
 
