@@ -35,7 +35,7 @@ from vidbench.core.sim.render_prompt import parse_prompt
 from vidbench.core.sim.render_truth import collect_thumbnails, plant_errors, write_truth
 
 # Bump when the renderer's output changes, so cached clips from older code are not served.
-RENDERER_VERSION = 2  # 2: thumbnails halved by area first
+RENDERER_VERSION = 1
 AUDIO_FRAME_SAMPLES = 1024  # the AAC encoder's frame size
 
 
