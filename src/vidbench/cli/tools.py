@@ -53,7 +53,7 @@ def demo(
     """Offline end-to-end run on the built-in simulators: no key, no money.
 
     Three models over the ten smoke prompts (the bundled `demo` config, about a minute on two
-    cores); `--full` runs nine (`demo-full`, about two and a half minutes)."""
+    cores); `--full` runs nine (`demo-full`, 2.5 to 3.5 minutes)."""
     from vidbench.core.config.config import load_config
     from vidbench.core.config.resources import config_path
 
