@@ -116,7 +116,7 @@ def install_and_run_demo(root: Path) -> InstalledDemo:
     vidbench = str(venv / "bin" / "vidbench")
     run([vidbench, "init", "demo", "work"], empty, env)
     work = empty / "work"
-    # The demo's own plan (`vidbench demo --sample 3`): eight models, the judge, every scorer.
+    # The demo's own plan (`vidbench demo --sample 3`): three models, the judge, every scorer.
     sample = ["--sample", str(DEMO_SAMPLE), "--stratify", "category", "--seed", "0"]
     output = run([vidbench, "run", "demo.yaml", "--yes", *sample], work, env, timeout_s=1500)
     (run_dir,) = (work / "runs").glob("demo-*")
