@@ -36,8 +36,8 @@ PYTEST_WORKERS ?= 2
 test: $(STAMP) $(APT_STAMP) lint
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
 
-# The inner loop (under a minute): unit tests only, no end-to-end runs, soaks, browsers, Ray
-# or the few unit tests of 2 s or more (`heavy`, listed in tests/conftest.py).
+# The inner loop: unit tests only, no end-to-end runs, soaks, browsers, Ray or the unit tests
+# of a second or more (`heavy`, listed in tests/heavy_tests.txt by scripts/heavy_tests.py).
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 \
 	  -m "not slow and not reliability and not browser and not ray and not heavy" \

@@ -4,6 +4,7 @@ test's keys outlive it."""
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,19 +43,13 @@ def _isolated_secret_registry() -> Iterator[None]:
     secrets.restore(state)
 
 
-# Unit tests of two seconds or more (measured serially on the quiet 2-core machine): they run
-# in `make test` but not in the inner loop, `make test-fast`. By file, or file::test.
+# Unit tests of a second or more under `make test`: they run there but not in the inner loop,
+# `make test-fast`. By file, or file::test (every case), in tests/heavy_tests.txt, which
+# scripts/heavy_tests.py writes from a `--durations=0` log.
 HEAVY_TESTS = frozenset(
-    {
-        "test_reports_stats.py::test_the_exact_signed_rank_p_value_matches_scipy_with_ties_and_zeros",
-        "test_scorers_faces_options.py::test_share_of_frames_and_the_vbench2_variant",
-        "test_scorers_parallel.py::test_several_workers_give_the_same_values_as_one",
-        "test_scorers_sensitivity.py::test_face_identity_drops_when_the_face_is_replaced",
-        "test_sim_render_ahead.py::test_a_late_render_is_recorded_apart_and_left_out_of_latency",
-        "test_hostile_publish.py",
-        "test_publish.py",
-        "test_suite_scheduling.py::test_the_longest_tests_are_collected_first",  # a pytest child
-    }
+    line.strip()
+    for line in (Path(__file__).parent / "heavy_tests.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 )
 
 
@@ -91,5 +86,6 @@ def _mark(items: list[pytest.Item]) -> None:
         if item.path.name in RAY_TEST_FILES:
             item.add_marker(pytest.mark.ray)
         name = item.path.name
-        if name in HEAVY_TESTS or f"{name}::{item.name}" in HEAVY_TESTS:
+        test = getattr(item, "originalname", item.name)  # without its parameters
+        if name in HEAVY_TESTS or f"{name}::{test}" in HEAVY_TESTS:
             item.add_marker(pytest.mark.heavy)
