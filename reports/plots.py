@@ -89,17 +89,24 @@ def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray(front, dtype=int)
 
 
+def tight_box(fig: Figure) -> Any:
+    """What `bbox_inches="tight"` crops to (with savefig's padding), found once for both
+    formats: each "tight" savefig lays the figure out again to find it (~0.14 s a plot)."""
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def _save(fig: Figure, out_dir: Path, key: str, title: str) -> Plot:
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{key}.png", out_dir / f"{key}.svg"
+    box = tight_box(fig)
     write_via(
-        png,
-        lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", facecolor="white"),
+        png, lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches=box, facecolor="white")
     )
     write_via(
         svg,
         lambda tmp: fig.savefig(
-            tmp, format="svg", bbox_inches="tight", facecolor="white", metadata={"Date": None}
+            tmp, format="svg", bbox_inches=box, facecolor="white", metadata={"Date": None}
         ),
     )
     plt.close(fig)

@@ -1,12 +1,22 @@
-"""Plots render users' labels as plain text: a `$` in a category or model id is not mathtext."""
+"""Plots render users' labels as plain text (a `$` in a category or model id is not mathtext);
+one tight box crops both formats."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from PIL import Image
 
-from vidbench.reports.plots import category_bars, latency_cdf, model_colours, quality_scatter
+from vidbench.reports.plots import (
+    category_bars,
+    latency_cdf,
+    model_colours,
+    quality_scatter,
+    tight_box,
+)
 
 # Each of these made matplotlib's mathtext parser raise when labels were parsed as math.
 CATEGORIES = ["deals $^$", r"a $\frac$ b", "save $-$ now", "$5 deals", "e_commerce"]
@@ -72,3 +82,19 @@ def test_scatter_and_cdf_with_dollar_model_ids(tmp_path: Path) -> None:
     )
     cdf = latency_cdf(results, colours, tmp_path)
     assert cdf is not None and "seed$^$ance" in svg_text(cdf.svg)
+
+
+def test_one_tight_box_crops_both_formats_as_tight_savefig_does(tmp_path: Path) -> None:
+    fig, axes = plt.subplots(figsize=(7, 4.5))
+    axes.plot([0, 1], [0, 1], label="a long legend label that reaches the edge")
+    axes.legend(loc="upper left", bbox_to_anchor=(0.8, 1.15))  # outside the axes: must be kept
+    axes.set_xlabel("cost per usable clip (USD)")
+    sizes = []
+    for bbox in ("tight", tight_box(fig)):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches=bbox)
+        sizes.append(Image.open(io.BytesIO(buffer.getvalue())).size)
+    plt.close(fig)
+    (tight_w, tight_h), (box_w, box_h) = sizes
+    assert abs(box_w - tight_w) <= 3 and abs(box_h - tight_h) <= 3, sizes  # nothing cropped off
+    assert box_w > 7 * 150  # the legend past the right edge is inside the box
