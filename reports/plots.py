@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # reports are made headless, never on a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from vidbench.core.store.safe_files import write_via  # noqa: E402
@@ -92,7 +93,9 @@ def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def tight_box(fig: Figure) -> Any:
     """What `bbox_inches="tight"` crops to (with savefig's padding), found once for both
     formats: each "tight" savefig lays the figure out again to find it (~0.14 s a plot)."""
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg), canvas  # the Agg backend, set above
+    box = fig.get_tightbbox(canvas.get_renderer())
     return box.padded(matplotlib.rcParams["savefig.pad_inches"])
 
 
