@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,16 @@ import pandas as pd
 from vidbench.core.run.results import BASE_COLUMNS
 from vidbench.core.scorers.base import NON_NEGATIVE, SHARE, UNBOUNDED, Bounds
 from vidbench.core.scorers.registry import declared_outputs
-from vidbench.core.store.store import MANIFEST, RESULTS_CSV, RESULTS_PARQUET, SCORERS_META
+from vidbench.core.store.confine import FileRefused, open_run_file, read_run_file
+from vidbench.core.store.store import (
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    MAX_RESULTS_BYTES,
+    MAX_SCORERS_META_BYTES,
+    RESULTS_CSV,
+    RESULTS_PARQUET,
+    SCORERS_META,
+)
 
 # Direction of the harness's own job columns. Scorer metrics' directions come from each
 # scorer's declaration (vidbench.core.scorers.registry), overridden by a run's scorers.json.
@@ -162,12 +172,14 @@ class RunData:
         return "usable_rate"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+def _read_json(path: Path, max_bytes: int) -> dict[str, Any]:
+    """A run's JSON object file, or {} when absent, refused (a link, not regular, too large)
+    or not an object."""
+    if not (path.exists() or path.is_symlink()):
         return {}
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = json.loads(read_run_file(path, max_bytes).decode("utf-8"))
+    except (OSError, ValueError):  # FileRefused and UnicodeDecodeError are ValueErrors
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -178,20 +190,33 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 def load_run(run_dir: Path | str) -> RunData:
-    """Load results.parquet (or results.csv), manifest.json and scorers.json from a run directory."""
+    """Load results.parquet (or results.csv), manifest.json and scorers.json from a run directory.
+
+    Each is opened without following a link, only as a regular file, within its size cap
+    (`open_run_file`): a shared run directory must not make a report read a file elsewhere.
+    A refused results table raises FileRefused (a ValueError) naming the file and why."""
     path = Path(run_dir)
-    if (path / RESULTS_PARQUET).is_file():
-        results = pd.read_parquet(path / RESULTS_PARQUET)
-    elif (path / RESULTS_CSV).is_file():
-        results = pd.read_csv(path / RESULTS_CSV)
-    else:
-        raise FileNotFoundError(f"no {RESULTS_PARQUET} or {RESULTS_CSV} in {path}")
     return RunData(
         path,
-        normalise_results(results),
-        _read_json(path / MANIFEST),
-        _read_json(path / SCORERS_META),
+        normalise_results(read_results(path)),
+        _read_json(path / MANIFEST, MAX_MANIFEST_BYTES),
+        _read_json(path / SCORERS_META, MAX_SCORERS_META_BYTES),
     )
+
+
+def read_results(run_dir: Path) -> pd.DataFrame:
+    """A run's results.parquet (else results.csv) as it is on disk, read through
+    `open_run_file`: no link followed, a regular file within MAX_RESULTS_BYTES."""
+    for name, reader in ((RESULTS_PARQUET, pd.read_parquet), (RESULTS_CSV, pd.read_csv)):
+        table = run_dir / name
+        if table.exists() or table.is_symlink():
+            try:
+                handle = open_run_file(table, MAX_RESULTS_BYTES)
+            except FileRefused as exc:  # name the run: compare and publish read several
+                raise FileRefused(f"{run_dir}{os.sep}{exc}") from None
+            with handle:
+                return pd.DataFrame(reader(handle))
+    raise FileNotFoundError(f"no {RESULTS_PARQUET} or {RESULTS_CSV} in {run_dir}")
 
 
 def normalise_results(df: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from vidbench.core.scorers.base import Bounds
 from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.store.confine import read_run_file
-from vidbench.core.store.store import SCORERS_META
+from vidbench.core.store.store import MAX_SCORERS_META_BYTES, SCORERS_META
 from vidbench.reports.analysis import JOB_METRICS
 from vidbench.reports.data import (
     BUILTIN_DIRECTIONS,
@@ -56,7 +56,6 @@ RUN_FIELDS = [
     "run", "suite", "suite_sha256", "created_at", "vidbench_version", "prices", "simulated",
     "group", "sampled", "path",
 ]  # fmt: skip
-MAX_SCORERS_META_BYTES = 4 * 1024**2
 
 NUMERIC_TYPES = frozenset(
     [

@@ -26,10 +26,8 @@ import pyarrow.parquet as pq
 from vidbench.core.plan.fingerprint import config_fingerprint, is_sample_run
 from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.store.confine import FileRefused, inside_root, open_run_file, read_run_file
-from vidbench.core.store.store import MANIFEST, RESULTS_PARQUET
+from vidbench.core.store.store import MANIFEST, MAX_MANIFEST_BYTES, RESULTS_PARQUET
 
-# A manifest holds a config, a price table and package versions: tens of kB.
-MAX_MANIFEST_BYTES = 8 * 1024**2
 # What every results row needs (history groups, pairs and rates by them), and its kind.
 REQUIRED_COLUMNS = {"model": "text", "status": "text", "prompt_id": "text", "sample": "number"}
 RUN_COLUMN = "filename"  # the run directory of each row, added here (a run's own is refused)

@@ -89,6 +89,7 @@ CORE_MODULES: dict[str, tuple[str, ...]] = {
     "bench/store/confine.py": (
         "tests/bench/test_confine_open.py",
         "tests/reports/test_hostile_publish.py",
+        "tests/reports/test_hostile_run_reads.py",
     ),
     "bench/store/safe_files.py": (
         "tests/bench/test_safe_files.py",

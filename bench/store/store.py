@@ -20,6 +20,11 @@ RECORDS = "records.jsonl"
 RESULTS_PARQUET = "results.parquet"
 RESULTS_CSV = "results.csv"
 SCORERS_META = "scorers.json"
+# Caps on a run's own files when another command reads them (a shared run directory is input
+# from strangers): a manifest or scorers.json is kB, a results table of 100,000 jobs tens of MB.
+MAX_MANIFEST_BYTES = 8 * 1024**2
+MAX_SCORERS_META_BYTES = 4 * 1024**2
+MAX_RESULTS_BYTES = 256 * 1024**2
 
 
 @dataclass

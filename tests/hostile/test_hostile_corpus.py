@@ -175,6 +175,13 @@ CASES: dict[str, Case] = {
     "results naming files outside, published": Case(
         _results_name_outside, ("publish", "{runs}", "--out", "{site}"), 0, ("wrote",)
     ),
+    "results.parquet linked to ~/id_rsa, reported": Case(
+        lambda w: link(w.run / "results.parquet", w.outside / "id_rsa"), REPORT, 2, ("results.parquet", "link")
+    ),
+    "results.parquet linked to ~/id_rsa, compared": Case(
+        lambda w: link(w.run / "results.parquet", w.outside / "id_rsa"), ("compare", "{run}", "{run}"), 2,
+        ("results.parquet", "link"),
+    ),
     "votes without a pair, nested or null, reported": Case(
         _vote_lines, REPORT, 0, ("report.md",)
     ),

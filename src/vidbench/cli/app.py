@@ -32,6 +32,7 @@ from vidbench.cli.stages import (
 from vidbench.cli.views import VERSION_HELP, console, err_console
 from vidbench.core.seam import errors
 from vidbench.core.seam.secrets import redact
+from vidbench.core.store.confine import FileRefused
 from vidbench.core.store.records import NewerSchema
 
 if TYPE_CHECKING:
@@ -338,6 +339,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except (errors.RunLocked, NewerSchema) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
+    except FileRefused as exc:  # a run directory's own file planted as a link, too large, …
+        err_console.print(
+            f"refused: {exc} (a run's own files are read only as regular files, never through"
+            " a link)",
+            markup=False,
+            highlight=False,
+        )
         return EXIT_USAGE
     except (errors.MissingSecret, errors.BudgetExceeded) as exc:
         err_console.print(str(exc), markup=False)

@@ -313,6 +313,7 @@ def report_stage(run_dir: Path, formats: tuple[str, ...]) -> None:
 def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
     from vidbench.core.store.store import RunDir
     from vidbench.reports.build import run_summary_table, write_reports
+    from vidbench.reports.data import read_results
 
     run = RunDir(run_dir)
     if not run.results_path.exists():
@@ -320,9 +321,7 @@ def _report(run_dir: Path, formats: tuple[str, ...]) -> None:
 
         build_results(run)
     paths = write_reports(run_dir, formats)
-    import pandas as pd
-
-    df = pd.read_parquet(run.results_path)
+    df = read_results(run_dir)  # not through a link planted since (open_run_file)
     console.print(
         views.summary_view(
             run_summary_table(run_dir), simulated=bool(df["simulated"].fillna(False).any())
