@@ -9,7 +9,6 @@ and, for metric agreement, of the runs' results.
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ import pandas as pd
 from vidbench.core.arena.votes import is_vote
 from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.store.safe_files import open_read
+from vidbench.core.store.store import RunDir
 from vidbench.reports.bradley_terry import Outcome, Ratings, fit_ratings
+from vidbench.reports.data import read_results
 from vidbench.reports.davidson import DavidsonRatings, fit_davidson_ratings
 from vidbench.reports.formatting import md_escape
 from vidbench.reports.intervals import wilson_ci
@@ -207,6 +208,12 @@ def preference(
     )
 
 
+def _sibling_name(name: object) -> bool:
+    """True for a plain folder name: no separator, not '.' or '..', no NUL."""
+    text = str(name)
+    return bool(text) and text not in (".", "..") and not any(c in text for c in "/\\\x00")
+
+
 def run_preference(run_dir: Path, results: pd.DataFrame) -> Preference | None:
     """The preference numbers of one run directory (its votes against its own results)."""
     votes = read_votes(run_dir / VOTES_FILE)
@@ -214,15 +221,22 @@ def run_preference(run_dir: Path, results: pd.DataFrame) -> Preference | None:
         return None
     frames = [results.assign(run=run_dir.name)]
     directions: dict[str, str] = {}
-    meta = run_dir / "scorers.json"
-    if meta.is_file():
-        for entry in json.loads(meta.read_text(encoding="utf-8")).values():
-            for column, output in (entry.get("outputs") or {}).items():
-                directions[column] = output.get("direction", "none")
+    try:  # not through a link, as load_run reads it: a refused file gives no directions
+        meta = RunDir(run_dir).scorers_meta()
+    except ValueError:
+        meta = {}
+    for entry in meta.values():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        for column, output in (outputs if isinstance(outputs, dict) else {}).items():
+            if isinstance(output, dict):
+                directions[column] = str(output.get("direction", "none"))
     for other in sorted({v[s]["run"] for v in votes for s in ("a", "b")} - {run_dir.name}):
-        path = run_dir.parent / other / "results.parquet"
-        if path.is_file():
-            frames.append(pd.read_parquet(path).assign(run=other))
+        # A vote names a sibling run by its folder name: one plain component, read as a
+        # run's own table (no link followed); "../x" or "/etc" names nothing.
+        if not _sibling_name(other) or (run_dir.parent / other).is_symlink():
+            continue
+        if (run_dir.parent / other / "results.parquet").is_file():
+            frames.append(read_results(run_dir.parent / other).assign(run=other))
     return preference(votes, pd.concat(frames, ignore_index=True), directions)
 
 

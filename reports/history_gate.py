@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from vidbench.core.store.confine import read_run_file
 from vidbench.core.store.safe_files import write_atomic
+from vidbench.core.store.store import MAX_MANIFEST_BYTES
 from vidbench.reports.compare import CompareResult
 from vidbench.reports.compare_report import compare_run_data
 from vidbench.reports.comparisons import Comparison
@@ -55,8 +57,8 @@ def write_pin(history: History, run: str, roots: list[Path]) -> tuple[Path, dict
 
 def read_pins(path: Path) -> dict[str, str]:
     """suite → pinned run id from the pin file (empty when there is none)."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+    try:  # not through a link, within a manifest's cap (FileRefused is a ValueError)
+        value = json.loads(read_run_file(path, MAX_MANIFEST_BYTES))
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}

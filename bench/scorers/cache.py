@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from vidbench.core.store.confine import open_run_file, read_run_file
 from vidbench.core.store.safe_files import write_atomic
+
+MAX_CACHE_FILE_BYTES = 64 * 1024**2  # a score is bytes, an embedding batch kB
 
 
 def cache_key(*parts: Any) -> str:
@@ -40,10 +43,11 @@ class ScoreCache:
     def get_json(self, kind: str, key: str) -> dict[str, Any] | None:
         """A cached JSON object, or None (a corrupt file counts as a miss)."""
         path = self._path(kind, key, ".json")
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
+        try:  # not through a link planted in a shared run's cache (FileRefused: a ValueError)
+            value = json.loads(read_run_file(path, MAX_CACHE_FILE_BYTES))
         except (OSError, ValueError):
             return None
+        return value if isinstance(value, dict) else None
 
     def put_json(self, kind: str, key: str, value: dict[str, Any]) -> None:
         """Store a JSON object atomically."""
@@ -54,7 +58,8 @@ class ScoreCache:
         """A cached array, or None."""
         path = self._path(kind, key, ".npy")
         try:
-            return np.load(path, allow_pickle=False)
+            with open_run_file(path, MAX_CACHE_FILE_BYTES) as handle:
+                return np.load(handle, allow_pickle=False)
         except (OSError, ValueError):
             return None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file
+from vidbench.core.store.confine import VIDEO_SUFFIXES, confined_file, read_run_file
 from vidbench.core.store.jobs import Job
 from vidbench.core.store.journal import Journal
 from vidbench.core.store.safe_files import write_atomic
@@ -93,15 +93,22 @@ class RunDir:
         return (self.path / MANIFEST).is_file()
 
     def manifest(self) -> dict[str, Any]:
-        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        """manifest.json, read without following a link and within MAX_MANIFEST_BYTES
+        (FileRefused, a ValueError, otherwise)."""
+        value = json.loads(read_run_file(self.path / MANIFEST, MAX_MANIFEST_BYTES))
+        return value if isinstance(value, dict) else {}
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
         write_atomic(self.path / MANIFEST, text)  # a fresh temp file, never through a link
 
     def scorers_meta(self) -> dict[str, Any]:
+        """scorers.json ({} when absent), read as `manifest` is."""
         path = self.path / SCORERS_META
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if not (path.exists() or path.is_symlink()):
+            return {}
+        value = json.loads(read_run_file(path, MAX_SCORERS_META_BYTES))
+        return value if isinstance(value, dict) else {}
 
     def states(self) -> dict[str, JobState]:
         """Fold records.jsonl into one JobState per planned job, in plan order."""

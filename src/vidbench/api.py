@@ -28,6 +28,7 @@ from vidbench.core.seam.errors import BudgetExceeded, VidbenchError
 from vidbench.core.sim.common import SimMount
 from vidbench.core.store.jobs import Job
 from vidbench.reports.compare import CompareResult
+from vidbench.reports.data import read_results
 
 __all__ = [
     "Adapter",
@@ -211,9 +212,9 @@ def results(run_dir: str | Path) -> pd.DataFrame:
     from vidbench.core.run.results import build_results
 
     run = _run_dir(run_dir)
-    if not run.results_path.exists():
+    if not (run.results_path.exists() or run.results_path.is_symlink()):
         build_results(run)
-    return pd.read_parquet(run.results_path)
+    return read_results(run.path)  # not through a link (FileRefused, a ValueError)
 
 
 def compare(

@@ -1,6 +1,8 @@
 """A shared run directory's own files are read without following a link out: results.parquet,
 results.csv, manifest.json and scorers.json planted as links (or as a FIFO, or too large) are
-refused by `load_run`, and `vidbench report` and `compare` exit 2 naming the file."""
+refused by `load_run`, and `vidbench report` and `compare` exit 2 naming the file; the
+run's manifest and score cache are not read through links either, and a vote naming a run
+outside the runs root is not read."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from report_helpers import synthetic_results, write_run
 
 from vidbench.cli.app import main
+from vidbench.core.scorers.cache import ScoreCache
 from vidbench.core.store.confine import FileRefused
-from vidbench.reports import data
+from vidbench.core.store.store import RunDir
+from vidbench.reports import arena, data
 from vidbench.reports.data import load_run
 
 OUTSIDE_MODEL = "outside-secret-model"
@@ -95,3 +100,43 @@ def test_a_linked_manifest_or_scorers_file_is_left_unread(tmp_path: Path, name: 
     read = loaded.manifest if name == "manifest.json" else loaded.scorers
     assert read == {} and OUTSIDE_MODEL not in json.dumps(read)
     assert set(loaded.results["model"]) == set(synthetic_results()["model"])  # the rest loads
+
+
+def test_the_runs_manifest_and_score_cache_are_not_read_through_links(tmp_path: Path) -> None:
+    run_dir = _run(tmp_path)
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"values": {"flicker": 0.123}}), encoding="utf-8")
+    cache = ScoreCache(run_dir / "cache")
+    cache.put_json("scores", "k1", {"values": {"flicker": 0.9}})
+    assert cache.get_json("scores", "k1") == {"values": {"flicker": 0.9}}
+    _plant(run_dir / "cache" / "scores" / "k1.json", secret)
+    assert cache.get_json("scores", "k1") is None  # a miss: the score is computed again
+    np.save(tmp_path / "secret.npy", np.ones(3))
+    (run_dir / "cache" / "embeddings").mkdir()
+    _plant(run_dir / "cache" / "embeddings" / "k2.npy", tmp_path / "secret.npy")
+    assert cache.get_array("embeddings", "k2") is None
+    _plant(run_dir / "manifest.json", secret)
+    with pytest.raises(FileRefused, match="manifest.json: a symbolic link"):
+        RunDir(run_dir).manifest()
+
+
+def test_a_vote_naming_a_run_outside_the_runs_root_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = _run(tmp_path)
+    sibling = tmp_path / "shared" / "sibling"
+    sibling.mkdir()
+    write_run(sibling, synthetic_results(), media=False)
+    (tmp_path / "shared" / "linked").symlink_to(sibling)
+    read: list[Path] = []
+    monkeypatch.setattr(
+        arena, "read_results", lambda path: read.append(path) or synthetic_results()
+    )
+    lines = []
+    for other in ("sibling", "../../home", "/etc", "..", "linked"):
+        clip = {"model": "beta", "run": other, "job_id": "j2"}
+        lines.append({"choice": "a", "a": {"model": "alpha-sim", "run": "run", "job_id": "j1"},
+                      "b": clip})  # fmt: skip
+    (run_dir / "votes.jsonl").write_text("".join(json.dumps(v) + "\n" for v in lines))
+    arena.run_preference(run_dir, synthetic_results())
+    assert read == [sibling]  # the plain sibling only: no traversal, no linked folder
