@@ -27,12 +27,24 @@ from vidbench.core.scorers.cache import ScoreCache, cache_key
 from vidbench.core.scorers.compute import VideoResult, compute_video, embedder_id
 from vidbench.core.scorers.sampler import SamplerSettings, VideoPass, decode_pass
 from vidbench.core.scorers.work import Decoded, Scorers, Work
+from vidbench.core.store.confine import read_run_file
 from vidbench.core.store.jobs import Job
 from vidbench.core.store.safe_files import write_atomic
 from vidbench.core.store.store import SCORERS_META, RunDir
 
 FRAME_PRODUCTS = {"flicker", "motion", "shots", "probe", "uniform", "dense"}
+MAX_SHEET_BYTES = 16 * 1024**2  # a contact sheet is a JPEG of 8 small frames
 PREFETCH_VIDEOS = 2  # decoded videos waiting for the model; bounds memory to a few frame sets
+
+
+def copy_sheet(source: Path, target: Path) -> None:
+    """The leader's contact sheet for a follower, read as a run's own file: a sheet planted as
+    a link (or not a regular file, or over MAX_SHEET_BYTES) is not copied, nor a missing one."""
+    try:
+        data = read_run_file(source, MAX_SHEET_BYTES)
+    except (OSError, ValueError):  # FileRefused is a ValueError
+        return
+    write_atomic(target, data)
 
 
 @dataclass(frozen=True)
@@ -280,8 +292,8 @@ class Stage:
                 self.fail(job, name, f"{why} (the same video as {follower.leader_job_id})")
             sheet = self.run.frames_dir / f"{job.job_id}.jpg"
             leader_sheet = self.run.frames_dir / f"{follower.leader_job_id}.jpg"
-            if not sheet.exists() and leader_sheet.is_file():
-                write_atomic(sheet, leader_sheet.read_bytes())
+            if not sheet.exists():
+                copy_sheet(leader_sheet, sheet)
 
     def load_models(self, todo: list[Work]) -> None:
         """Load the embedders some video needs before decoding starts (so frames are prepared)."""

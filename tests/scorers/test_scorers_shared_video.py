@@ -67,3 +67,23 @@ def test_a_follower_gets_its_leaders_failure(tmp_path: Path) -> None:
     assert (
         "decode failed" in failed["b"]["detail"] and "the same video as a" in failed["b"]["detail"]
     )
+
+
+def test_a_leaders_contact_sheet_planted_as_a_link_is_not_copied_to_the_follower(
+    tmp_path: Path,
+) -> None:
+    run = tmp_path / "run"
+    bad = run / "videos" / "a.mp4"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 200)  # no sheet gets made
+    shutil.copy(bad, run / "videos" / "b.mp4")
+    add_to_run(run, make_job("a"), bad)
+    add_to_run(run, make_job("b"), run / "videos" / "b.mp4")
+    secret = tmp_path / "home" / "id_rsa"
+    secret.parent.mkdir()
+    secret.write_bytes(b"-----BEGIN OPENSSH PRIVATE KEY----- not vidbench's")
+    (run / "frames").mkdir()
+    (run / "frames" / "a.jpg").symlink_to(secret)  # the leader's sheet, planted
+    scoring_module.score_run(run, ["flicker"])
+    follower = run / "frames" / "b.jpg"
+    assert not follower.exists() or b"PRIVATE KEY" not in follower.read_bytes()
