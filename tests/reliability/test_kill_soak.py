@@ -29,7 +29,11 @@ from vidbench.core.store.store import RunDir
 
 MODEL = "doubao-seedance-2-0-fast-260128"
 PROMPTS = 6
-SAMPLES = 4
+# A killed attempt finishes one job or more (tasks the simulator completed while the run was
+# down are polled and downloaded at once), so the work must outlast MIN_KILLS with room:
+# with 24 jobs the soak once ended after 19 kills (the 20th attempt completed the run).
+# With 36, a trial killing without limit used the work up after 29 kills.
+SAMPLES = 6
 JOBS = PROMPTS * SAMPLES
 MIN_KILLS = 20
 KILL_WINDOW_S = 0.6  # a kill lands uniformly within this long after the attempt starts working
