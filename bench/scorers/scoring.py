@@ -10,6 +10,7 @@ from typing import Any
 
 from vidbench.core.config.settings import ClipSettings
 from vidbench.core.scorers.executor import Executor, LocalExecutor
+from vidbench.core.scorers.references import trusted_references
 from vidbench.core.scorers.registry import default_scorer_names
 from vidbench.core.scorers.sampler import SamplerSettings
 from vidbench.core.scorers.stage import ScoreSummary, Stage
@@ -40,7 +41,7 @@ def score_run(
     names = list(dict.fromkeys(scorers or default_scorer_names()))
     run = RunDir(run_dir)
     stage = Stage(run, scorer_set or build_scorers(names, clip, sampler, options), sampler)
-    items = run.scorable()
+    items, stage.summary.notes = trusted_references(run, run.scorable())
     previous = {job_id: state.scores for job_id, state in run.states().items()}
     stage.summary.videos = len(items)
     todo = stage.plan(items, previous)

@@ -72,6 +72,7 @@ class ScoreSummary:
 
     counts: dict[str, ScorerCounts] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # inputs left out (references.py)
     videos: int = 0
     decoded: int = 0
     elapsed_s: float = 0.0

@@ -127,6 +127,10 @@ def _results_name_outside(world: World) -> None:
     results.to_parquet(path, index=False)
 
 
+def _character_ref_outside(world: World) -> None:
+    _set_job_field(JOB_A, "character_ref", str(world.outside / "id_rsa"))(world)
+
+
 def _vote_lines(world: World) -> None:
     lines = ['{"choice": "a"}', '{"a": 1, "b": [], "choice": "tie"}', "[[[[[[[[", "null"]
     (world.run / "votes.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -171,6 +175,9 @@ CASES: dict[str, Case] = {
     ),
     "a playlist as the video, scored": Case(
         _playlist, ("score", "{run}"), 0, (), (JOB_A,), ("decode failed",)
+    ),
+    "a character_ref outside the suite folder, scored": Case(
+        _character_ref_outside, ("score", "{run}"), 0, ("character_ref", "not read", "outside")
     ),
     "results naming files outside, published": Case(
         _results_name_outside, ("publish", "{runs}", "--out", "{site}"), 0, ("wrote",)

@@ -298,6 +298,8 @@ def _score(run_dir: Path, scorer_names: list[str] | None, overrides: dict[str, A
         f"scoring: {summary.videos} videos in {summary.elapsed_s:.1f} s — " + "; ".join(parts),
         highlight=False,
     )
+    for note in summary.notes:
+        console.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False)
     for name, reason in summary.unavailable.items():
         # escaped: "pip install 'vidbench[clip]'" is not markup (rich dropped "[clip]")
         console.print(f"[yellow]unavailable[/yellow] {name}: {escape(reason)}", highlight=False)

@@ -1,0 +1,42 @@
+"""Which reference images scoring may read: a job's `character_ref` comes from the run's
+records, which anyone who shared the run directory could have written, so it is read only
+inside the run's suite folder, and only while the suite file still has the hash the manifest
+recorded (as a resume's uploads are, `check_resumed_inputs`). A reference refused is left out
+of the job (face identity then measures against the clip's first face) and said in a note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from vidbench.core.store.jobs import Job
+from vidbench.core.store.store import RunDir
+from vidbench.core.suites.inputs import resumed_input_problems
+
+Item = tuple[Job, Path, str]  # a job, its video, the video's sha256 (RunDir.scorable)
+
+
+def trusted_references(run: RunDir, items: list[Item]) -> tuple[list[Item], list[str]]:
+    """The items with every untrusted `character_ref` removed, and a note per removal."""
+    named = sorted({job.character_ref for job, _, _ in items if job.character_ref})
+    if not named:
+        return items, []
+    suite = run.manifest().get("suite")
+    suite = suite if isinstance(suite, dict) else {}
+    suite_path = Path(str(suite.get("path") or ""))  # "" is no file: nothing is trusted
+    refused: dict[str, str] = {}
+    for ref in named:
+        problems = resumed_input_problems(
+            [("ref", {"character_ref": ref})], suite_path, str(suite.get("sha256", "")), None
+        )
+        if problems:
+            refused[ref] = problems[0].removeprefix("ref: ")
+    kept = [
+        (dataclasses.replace(job, character_ref=None), path, sha)
+        if job.character_ref in refused
+        else (job, path, sha)
+        for job, path, sha in items
+    ]
+    notes = [f"character_ref {ref} not read: {why}" for ref, why in refused.items()]
+    return kept, notes
