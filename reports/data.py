@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,15 +15,12 @@ import pandas as pd
 from vidbench.core.run.results import BASE_COLUMNS
 from vidbench.core.scorers.base import NON_NEGATIVE, SHARE, UNBOUNDED, Bounds
 from vidbench.core.scorers.registry import declared_outputs
-from vidbench.core.store.confine import FileRefused, open_run_file, read_run_file
+from vidbench.core.store.confine import FileRefused, open_run_file
 from vidbench.core.store.store import (
-    MANIFEST,
-    MAX_MANIFEST_BYTES,
     MAX_RESULTS_BYTES,
-    MAX_SCORERS_META_BYTES,
     RESULTS_CSV,
     RESULTS_PARQUET,
-    SCORERS_META,
+    RunDir,
 )
 
 # Direction of the harness's own job columns. Scorer metrics' directions come from each
@@ -172,16 +169,13 @@ class RunData:
         return "usable_rate"
 
 
-def _read_json(path: Path, max_bytes: int) -> dict[str, Any]:
-    """A run's JSON object file, or {} when absent, refused (a link, not regular, too large)
-    or not an object."""
-    if not (path.exists() or path.is_symlink()):
-        return {}
+def _read_json(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A run's JSON file by its RunDir reader (no link followed, size capped), or {} when it
+    is absent, refused or not JSON."""
     try:
-        value = json.loads(read_run_file(path, max_bytes).decode("utf-8"))
+        return read()
     except (OSError, ValueError):  # FileRefused and UnicodeDecodeError are ValueErrors
         return {}
-    return value if isinstance(value, dict) else {}
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -199,8 +193,8 @@ def load_run(run_dir: Path | str) -> RunData:
     return RunData(
         path,
         normalise_results(read_results(path)),
-        _read_json(path / MANIFEST, MAX_MANIFEST_BYTES),
-        _read_json(path / SCORERS_META, MAX_SCORERS_META_BYTES),
+        _read_json(RunDir(path).manifest),
+        _read_json(RunDir(path).scorers_meta),
     )
 
 

@@ -24,14 +24,22 @@ def trusted_references(run: RunDir, items: list[Item]) -> tuple[list[Item], list
         return items, []
     suite = run.manifest().get("suite")
     suite = suite if isinstance(suite, dict) else {}
-    suite_path = Path(str(suite.get("path") or ""))  # "" is no file: nothing is trusted
+    # One call for every reference: the suite file is hashed once. A problem names its
+    # reference first ("<ref>: inputs.character_ref: why"); one that names none (the suite
+    # file missing or changed) refuses them all.
+    problems = resumed_input_problems(
+        [(ref, {"character_ref": ref}) for ref in named],
+        Path(str(suite.get("path") or "")),  # "" is no file: nothing is trusted
+        str(suite.get("sha256", "")),
+        None,
+    )
     refused: dict[str, str] = {}
-    for ref in named:
-        problems = resumed_input_problems(
-            [("ref", {"character_ref": ref})], suite_path, str(suite.get("sha256", "")), None
-        )
-        if problems:
-            refused[ref] = problems[0].removeprefix("ref: ")
+    for problem in problems:
+        ref = next((r for r in named if problem.startswith(f"{r}: ")), None)
+        if ref is None:
+            refused = dict.fromkeys(named, problem)
+            break
+        refused[ref] = problem.removeprefix(f"{ref}: inputs.character_ref: ")
     kept = [
         (dataclasses.replace(job, character_ref=None), path, sha)
         if job.character_ref in refused
