@@ -346,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             " a link)",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # a path is not cut by a newline: it can be copied whole
         )
         return EXIT_USAGE
     except (errors.MissingSecret, errors.BudgetExceeded) as exc:
