@@ -11,14 +11,18 @@ someone else wrote.
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 from typing import Literal
+
+from vidbench.core.config.yamlfile import MAX_YAML_BYTES
 
 Kind = Literal["image", "video", "audio"]
 
 # The most a provider accepts per file (Ark: images < 30 MB, audio ≤ 15 MB, whole request
 # ≤ 64 MB with files inline as base64, so one video ≤ 45 MB; see docs/reliability.md).
 MAX_BYTES: dict[Kind, int] = {"image": 30 * 1024**2, "video": 45 * 1024**2, "audio": 15 * 1024**2}
+SUITE_SUFFIXES = (".yaml", ".yml", ".json")  # what a suite file is named (JSON is YAML too)
 
 
 def kind_of(field: str) -> Kind:
@@ -96,6 +100,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def is_recorded_suite(path: Path, sha256: str) -> bool:
+    """Whether `path` (named by a run's manifest: input from strangers) is a suite file with the
+    hash the manifest recorded: named with a suite's suffix, a regular file of at most a
+    suite's size. Only then is its folder a root for the inputs a run's records name: a file
+    whose contents anyone knows (a default ~/.bashrc, a licence text) matches a hash written
+    by a stranger, and would make the folder it is in (a home folder) the root."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(info.st_mode)
+        and path.suffix.lower() in SUITE_SUFFIXES
+        and info.st_size <= MAX_YAML_BYTES
+        and sha256_of(path) == sha256
+    )
+
+
 def resumed_input_problems(
     jobs: list[tuple[str, dict[str, object]]],
     suite_path: Path,
@@ -111,9 +133,7 @@ def resumed_input_problems(
     """
     if not jobs:
         return []
-    trusted = assets_root is not None or (
-        suite_path.is_file() and sha256_of(suite_path) == suite_sha256
-    )
+    trusted = assets_root is not None or is_recorded_suite(suite_path, suite_sha256)
     if not trusted:
         return [
             f"the run's suite file {suite_path} is missing or changed since the run was "

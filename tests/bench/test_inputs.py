@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import av
@@ -140,3 +141,23 @@ def test_file_problem_reads_headers_not_names(tmp_path: Path) -> None:
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
     assert "not a readable image" in (file_problem(fake, "image") or "")
+
+
+def test_a_file_anyone_knows_is_no_suite_to_trust_a_folder_by(layout: Path) -> None:
+    """A stranger's manifest can name a file whose contents everyone knows (a default
+    ~/.bashrc) with its true hash: that must not make the home folder the inputs' root."""
+    home = layout / "secret"
+    bashrc = home / ".bashrc"
+    bashrc.write_text("# ~/.bashrc: executed by bash(1) for non-login shells.\n")
+    jobs = [("j1", {"first_frame": str(home / "photo.png")})]
+    problems = resumed_input_problems(jobs, bashrc, sha256_of(bashrc), None)
+    assert problems and "cannot be trusted" in problems[0]
+    big = home / "big.yaml"  # a suite's name, but more than a suite's size
+    big.write_bytes(b"#" * (4 * 1024**2 + 1))
+    assert resumed_input_problems(jobs, big, sha256_of(big), None)
+    fifo = home / "fifo.yaml"
+    os.mkfifo(fifo)
+    assert resumed_input_problems(jobs, fifo, "0" * 64, None)  # refused, not read
+    suite = home / "suite.yml"  # the same bytes under a suite's name are a suite's folder
+    suite.write_bytes(bashrc.read_bytes())
+    assert resumed_input_problems(jobs, suite, sha256_of(suite), None) == []
