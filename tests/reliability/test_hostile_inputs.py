@@ -168,6 +168,20 @@ def test_hostile_config_files_are_refused_with_exit_2(
     assert code == 2 and not (tmp_path / "runs").exists()  # nothing planned, nothing sent
 
 
+def test_a_refusal_names_its_file_whole_in_a_narrow_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A refusal printed wrapped at the console's width cut the file's path (and the reason) with
+    # a newline: a user could not copy it, and this file's tests failed under xdist's tmp paths.
+    from vidbench.cli.views import err_console
+
+    monkeypatch.setattr(err_console, "width", 60)
+    case = next(c for c in FILE_CASES if c.name == "price-negative")
+    path = case.write(tmp_path / ("a-folder-with-a-long-name-" * 3))
+    code, output = cli(["validate", str(path)], capsys)
+    assert code == 2 and str(path) in output and case.expect in output, output
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_max_cost_that_is_not_a_positive_amount_exits_2_before_anything_is_sent(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

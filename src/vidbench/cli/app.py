@@ -335,10 +335,11 @@ def main(argv: list[str] | None = None) -> int:
             (err_console if exc.code else console).print(exc.message)
         return exc.code
     except errors.ValidationFailed as exc:
-        err_console.print(f"invalid input — {exc}", markup=False, highlight=False)
+        # soft wrap: a path or a field is not cut by a newline (it can be copied whole)
+        err_console.print(f"invalid input — {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except (errors.RunLocked, NewerSchema) as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except FileRefused as exc:  # a run directory's own file planted as a link, too large, …
         err_console.print(
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     except (errors.MissingSecret, errors.BudgetExceeded) as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         return EXIT_BUDGET if isinstance(exc, errors.BudgetExceeded) else EXIT_USAGE
     except KeyboardInterrupt:
         err_console.print("interrupted")
