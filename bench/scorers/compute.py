@@ -3,7 +3,7 @@ runs it (the local executor's threads or a Ray actor), so every executor gives t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,31 @@ def _embeddings(scorer: Scorer, work: Work, video: VideoPass, result: VideoResul
     return values
 
 
+def _begin_waiting_scorers(
+    scorers: Scorers, work: Work, video: VideoPass, skip: Mapping[str, str]
+) -> dict[str, Callable[[], dict[str, Any]]]:
+    """Start the scorers that wait on someone else (`begin`: the judge asks its questions), so
+    the clip's other scorers run while they wait; each maps to what finishes it. A scorer that
+    cannot start finishes by raising what it raised, where `score` would have."""
+    started: dict[str, Callable[[], dict[str, Any]]] = {}
+    for name in work.missing:
+        begin = getattr(scorers.by_name[name], "begin", None)
+        if name in skip or begin is None:
+            continue
+        try:
+            started[name] = begin(work.job, video)
+        except Exception as exc:  # raised again where the scorer's turn comes
+            started[name] = _raiser(exc)
+    return started
+
+
+def _raiser(exc: Exception) -> Callable[[], dict[str, Any]]:
+    def finish() -> dict[str, Any]:
+        raise exc
+
+    return finish
+
+
 def compute_video(
     scorers: Scorers,
     work: Work,
@@ -64,16 +89,19 @@ def compute_video(
         result.pass_summary = video.summary()
         result.sheet_jpeg = video.sheet_jpeg
     skip = unavailable or {}
+    started = _begin_waiting_scorers(scorers, work, video, skip)
     for name in work.missing:
         if name in skip:
             result.unavailable[name] = skip[name]
             continue
         scorer = scorers.by_name[name]
         try:
-            embeddings = (
-                _embeddings(scorer, work, video, result) if "embeddings" in scorer.needs else None
-            )
-            values = scorer.score(work.job, video, embeddings)
+            if name in started:
+                values = started[name]()
+            else:
+                needs_embeddings = "embeddings" in scorer.needs
+                embeddings = _embeddings(scorer, work, video, result) if needs_embeddings else None
+                values = scorer.score(work.job, video, embeddings)
         except ScorerUnavailable as exc:
             result.unavailable[name] = str(exc)
             continue

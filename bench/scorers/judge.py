@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -222,6 +223,12 @@ class JudgeScorer(Scorer):
 
     def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
         """Ask every check of the job's prompt; aggregate into judge_* values."""
+        return self.begin(job, video)()
+
+    def begin(self, job: Job, video: VideoPass) -> Callable[[], dict[str, Value]]:
+        """Send the job's questions now and return what waits for the answers and aggregates
+        them (`score` is the two at once): the stage scores the clip's other scorers while a
+        judge answers, instead of a scoring thread idling for seconds per clip."""
         if self.session is None or self.judge is None:
             raise ScorerUnavailable(self.reason or "no judge configured")
         checks = self.checks.get(job.prompt_id, [])
@@ -229,14 +236,26 @@ class JudgeScorer(Scorer):
         other_checks = self.checks.get(other, []) if other is not None else []
         prepared = self.questions(video, checks + other_checks)
         asked = [q for q in prepared if isinstance(q, Question)]
+        answered = self.session.ask_all(asked)
+        return lambda: self._finish(checks, other, other_checks, prepared, answered.result)
+
+    def _finish(
+        self,
+        checks: list[Check],
+        other: str | None,
+        other_checks: list[Check],
+        prepared: list[Question | str],
+        wait: Callable[[], list[Answered | None]],
+    ) -> dict[str, Value]:
         try:
-            answers = iter(self.session.answer_all(asked))
+            answers = iter(wait())
         except Exception as exc:  # an auth error: every later question would fail the same way
             from vidbench.core.seam import errors
 
             if isinstance(exc, errors.AuthError):
                 raise ScorerUnavailable(f"the judge endpoint refused the key: {exc}") from exc
             raise
+        asked = [q for q in prepared if isinstance(q, Question)]
         results = [next(answers) if isinstance(q, Question) else q for q in prepared]
         own_results, other_results = results[: len(checks)], results[len(checks) :]
         own_sent = sum(isinstance(q, Question) for q in prepared[: len(checks)])

@@ -14,6 +14,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -117,7 +118,11 @@ class JudgeSession:
 
     def answer_all(self, questions: list[Question]) -> list[Answered | None]:
         """Answers in order; None where the budget ran out before asking."""
-        return self._run(self._answer_all(questions))
+        return self.ask_all(questions).result()
+
+    def ask_all(self, questions: list[Question]) -> Future[list[Answered | None]]:
+        """Send the questions now; the answers (as `answer_all`'s) when the future is done."""
+        return asyncio.run_coroutine_threadsafe(self._answer_all(questions), self._loop)
 
     async def _answer_all(self, questions: list[Question]) -> list[Answered | None]:
         return list(await asyncio.gather(*(self._answer(q) for q in questions)))

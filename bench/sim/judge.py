@@ -8,7 +8,8 @@ from the scene it drew, wrong on purpose at realistic rates: it misses what was 
 lean to yes; by default twice the miss rate).
 
 Settings (`SimServer(settings={"judge": {...}})`): `models` (accepted ids), `error_rate`
-(0..1, default 0.05), `false_yes_rate` (0..1, default 2 x error_rate), `rate_limit_first` (answer the first N requests 429), `malformed_words`
+(0..1, default 0.05), `false_yes_rate` (0..1, default 2 x error_rate), `latency_s` (seconds each
+answer takes, default 0; a hosted vision model takes seconds), `rate_limit_first` (answer the first N requests 429), `malformed_words`
 and the profile's `input_moderation_words` (a question containing one gets a malformed answer
 or a refusal). Bearer auth with `vidbench.core.sim.SIM_API_KEY`; errors in the OpenAI envelope.
 Token usage follows OpenAI's published image accounting (85 + 170 per 512-px tile).
@@ -16,6 +17,7 @@ Token usage follows OpenAI's published image accounting (85 + 170 per 512-px til
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -145,6 +147,7 @@ class JudgeSim:
         default_false_yes = min(1.0, YES_BIAS * self.error_rate)
         self.false_yes_rate = float(ctx.settings.get("false_yes_rate", default_false_yes))
         self.requests = 0
+        self.latency_s = max(0.0, float(ctx.settings.get("latency_s", 0.0)))
         self.salt = f"{ctx.rng.random()}"  # errors repeat for the same clip and question
 
     def check_auth(self, request: Request) -> None:
@@ -184,6 +187,8 @@ class JudgeSim:
             raise SimError(404, "model_not_found", f"The model `{model}` does not exist.",
                            param="model")  # fmt: skip
         self.check_limits()
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
         frames = [decode_image(url) for url in urls]
         question = _question(text)
         lowered = question.lower()

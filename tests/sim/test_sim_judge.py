@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,3 +218,14 @@ def test_smoke_checks_tell_their_own_prompt_from_the_others() -> None:
             other += [a for pid, a in answers.items() if pid != prompt.id]
     assert everywhere == 0  # was 10 of 47
     assert np.mean(own) >= 0.8 and np.mean(other) <= 0.15  # drawn as asked: .85 and .08
+
+
+def test_latency_s_delays_each_answer_not_its_content(
+    served: tuple[SimServer, Path, Path],
+) -> None:
+    _, good, _ = served
+    settings = {"judge": {"error_rate": 0.0, "latency_s": 0.4}}
+    with SimServer(cache_dir=good.parent, settings=settings) as slow:
+        started = time.monotonic()
+        answer = parse_answer(ask(slow, "Is the car red?", good).json())
+        assert time.monotonic() - started >= 0.4 and answer.answer == "yes"
