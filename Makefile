@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/history.py
+	$(PY) benchmarks/judge_overlap.py
 	$(PY) benchmarks/demo.py
 
 # Mutation testing of the core modules (not part of `test`: minutes of CPU, run nice'd, one
