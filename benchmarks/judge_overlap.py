@@ -43,6 +43,9 @@ class InItsTurn:
         self.judge = judge
         self.needs = judge.needs
 
+    def begin(self, job: Job, video: VideoPass) -> None:
+        return None  # Scorer's default: nothing started ahead
+
     def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Any]:
         return self.judge.score(job, video, embeddings)
 
@@ -71,12 +74,19 @@ def judge_for(server: SimServer, cache_dir: Path, clips: int) -> JudgeScorer:
     return JudgeScorer(settings, checks, session=session)
 
 
-def score_all(scorers: Scorers, video: VideoPass, clip: Path, clips: int) -> float:
-    names = list(scorers.by_name)
+def score_all(per_thread: list[Scorers], video: VideoPass, clip: Path, clips: int) -> float:
+    """Every clip through its thread's scorers (dlib's networks are one per thread, as the
+    stage's threads have them), the clips dealt out in turn; returns the wall time."""
+    names = list(per_thread[0].by_name)
     works = [Work(job_for(i), clip, "0" * 64, names, {}, set(), {}, video) for i in range(clips)]
+    dealt = [works[k :: len(per_thread)] for k in range(len(per_thread))]
+
+    def run(k: int) -> list[Any]:
+        return [compute_video(per_thread[k], work, video, None) for work in dealt[k]]
+
     started = time.perf_counter()
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda work: compute_video(scorers, work, video, None), works))
+    with ThreadPoolExecutor(len(per_thread)) as pool:
+        results = [r for rs in pool.map(run, range(len(per_thread))) for r in rs]
     elapsed_s = time.perf_counter() - started
     failed = [r.failed or r.unavailable for r in results if r.failed or r.unavailable]
     assert not failed, failed
@@ -94,7 +104,10 @@ def main() -> None:
         clip = render_video(RenderSpec(PROMPT, 1280, 720, 4.0, seed=3), root / "renders")
         sampler = SamplerSettings(uniform_frames=16)
         video = decode_pass(clip, {"uniform", "shots"}, sampler)
-        faces = build_scorers(["face_identity"], ClipSettings(), sampler).by_name["face_identity"]
+        faces = [  # one dlib instance per scoring thread (FaceIdentityScorer.thread_safe)
+            build_scorers(["face_identity"], ClipSettings(), sampler).by_name["face_identity"]
+            for _ in range(2)
+        ]
         settings = {"judge": {"latency_s": args.latency_s, "error_rate": 0.0}}
         with SimServer(cache_dir=root / "renders", settings=settings) as server:
             for round_number in range(1, args.rounds + 1):
@@ -102,8 +115,8 @@ def main() -> None:
                 for mode in ("in its turn", "sent first"):
                     judge = judge_for(server, root / f"cache-{round_number}-{mode}", args.clips)
                     scorer: Any = InItsTurn(judge) if mode == "in its turn" else judge
-                    scorers = Scorers({"face_identity": faces, "judge": scorer})
-                    times[mode] = score_all(scorers, video, clip, args.clips)
+                    sets = [Scorers({"face_identity": f, "judge": scorer}) for f in faces]
+                    times[mode] = score_all(sets, video, clip, args.clips)
                 print(
                     f"round {round_number}: {args.clips} clips, judge answers in "
                     f"{args.latency_s:g} s: judge in its turn {times['in its turn']:.2f} s, "

@@ -152,6 +152,12 @@ class Scorer(ABC):
             return True
         return "uniform" in self.needs and "embeddings" not in self.needs
 
+    def begin(self, job: Job, video: VideoPass) -> Callable[[], dict[str, Value]] | None:
+        """For a scorer that waits on someone else (the judge on its endpoint): start now and
+        return what finishes the values, so the clip's other scorers run meanwhile; None (the
+        default): scored with `score` in its turn."""
+        return None
+
     @abstractmethod
     def score(self, job: Job, video: VideoPass, embeddings: Any = None) -> dict[str, Value]:
         """Values for one video: a flat dict of JSON scalars keyed by output name."""

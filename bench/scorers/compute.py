@@ -56,13 +56,14 @@ def _begin_waiting_scorers(
     cannot start finishes by raising what it raised, where `score` would have."""
     started: dict[str, Callable[[], dict[str, Any]]] = {}
     for name in work.missing:
-        begin = getattr(scorers.by_name[name], "begin", None)
-        if name in skip or begin is None:
+        if name in skip:
             continue
         try:
-            started[name] = begin(work.job, video)
+            finish = scorers.by_name[name].begin(work.job, video)
         except Exception as exc:  # raised again where the scorer's turn comes
-            started[name] = _raiser(exc)
+            finish = _raiser(exc)
+        if finish is not None:
+            started[name] = finish
     return started
 
 

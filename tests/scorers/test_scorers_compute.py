@@ -20,6 +20,9 @@ class Busy:
     def __init__(self, log: list[str]):
         self.log = log
 
+    def begin(self, job: Any, video: Any) -> Any:
+        return None  # scored in its turn, as Scorer's default
+
     def score(self, job: Any, video: Any, embeddings: Any = None) -> dict[str, Any]:
         self.log.append("busy scored")
         return {"busy": 1.0}
