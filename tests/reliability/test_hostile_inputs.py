@@ -182,6 +182,18 @@ def test_a_refusal_names_its_file_whole_in_a_narrow_console(
     assert code == 2 and str(path) in output and case.expect in output, output
 
 
+def test_a_refused_run_directory_is_named_whole_in_a_narrow_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidbench.cli.views import err_console
+
+    monkeypatch.setattr(err_console, "width", 60)
+    folder = tmp_path / ("not-a-run-but-a-folder-with-a-long-name-" * 3)
+    folder.mkdir()
+    code, output = cli(["report", str(folder)], capsys)
+    assert code == 2 and f"{folder}: not a run directory" in output, output
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_max_cost_that_is_not_a_positive_amount_exits_2_before_anything_is_sent(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

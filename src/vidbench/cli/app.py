@@ -331,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False, prog_name="vidbench")
     except Exit as exc:
-        if exc.message:
-            (err_console if exc.code else console).print(exc.message)
+        if exc.message:  # soft wrap: a path or a resume command is never cut by a newline
+            (err_console if exc.code else console).print(exc.message, soft_wrap=True)
         return exc.code
     except errors.ValidationFailed as exc:
         # soft wrap: a path or a field is not cut by a newline (it can be copied whole)
