@@ -21,7 +21,7 @@ from vidbench.core.seam.bounded_json import parse_json_bounded
 from vidbench.core.store.safe_files import open_read
 from vidbench.core.store.store import RunDir
 from vidbench.reports.bradley_terry import Outcome, Ratings, fit_ratings
-from vidbench.reports.data import read_results
+from vidbench.reports.data import declared_directions, read_or_empty, read_results
 from vidbench.reports.davidson import DavidsonRatings, fit_davidson_ratings
 from vidbench.reports.formatting import md_escape
 from vidbench.reports.intervals import wilson_ci
@@ -220,16 +220,8 @@ def run_preference(run_dir: Path, results: pd.DataFrame) -> Preference | None:
     if not votes:
         return None
     frames = [results.assign(run=run_dir.name)]
-    directions: dict[str, str] = {}
-    try:  # not through a link, as load_run reads it: a refused file gives no directions
-        meta = RunDir(run_dir).scorers_meta()
-    except ValueError:
-        meta = {}
-    for entry in meta.values():
-        outputs = entry.get("outputs") if isinstance(entry, dict) else None
-        for column, output in (outputs if isinstance(outputs, dict) else {}).items():
-            if isinstance(output, dict):
-                directions[column] = str(output.get("direction", "none"))
+    # scorers.json read as load_run reads it (no link followed): refused, it gives no directions
+    directions = declared_directions(read_or_empty(RunDir(run_dir).scorers_meta))
     for other in sorted({v[s]["run"] for v in votes for s in ("a", "b")} - {run_dir.name}):
         # A vote names a sibling run by its folder name: one plain component, read as a
         # run's own table (no link followed); "../x" or "/etc" names nothing.

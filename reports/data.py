@@ -169,7 +169,7 @@ class RunData:
         return "usable_rate"
 
 
-def _read_json(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def read_or_empty(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A run's JSON file by its RunDir reader (no link followed, size capped), or {} when it
     is absent, refused or not JSON."""
     try:
@@ -193,8 +193,8 @@ def load_run(run_dir: Path | str) -> RunData:
     return RunData(
         path,
         normalise_results(read_results(path)),
-        _read_json(RunDir(path).manifest),
-        _read_json(RunDir(path).scorers_meta),
+        read_or_empty(RunDir(path).manifest),
+        read_or_empty(RunDir(path).scorers_meta),
     )
 
 
@@ -242,7 +242,13 @@ def has_values(series: pd.Series) -> bool:
 
 def metric_directions(scorers: dict[str, Any]) -> dict[str, str]:
     """Metric column → 'higher' | 'lower' | 'none', from scorers.json overriding the built-ins."""
-    directions = builtin_directions()
+    return {**builtin_directions(), **declared_directions(scorers)}
+
+
+def declared_directions(scorers: dict[str, Any]) -> dict[str, str]:
+    """Metric column → direction as a run's scorers.json declares it (malformed entries and
+    unknown directions left out: the file is input from strangers)."""
+    directions: dict[str, str] = {}
     for meta in scorers.values():
         outputs = meta.get("outputs") if isinstance(meta, dict) else None
         if not isinstance(outputs, dict):

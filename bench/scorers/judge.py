@@ -237,7 +237,7 @@ class JudgeScorer(Scorer):
         prepared = self.questions(video, checks + other_checks)
         asked = [q for q in prepared if isinstance(q, Question)]
         answered = self.session.ask_all(asked)
-        return lambda: self._finish(checks, other, other_checks, prepared, answered.result)
+        return lambda: self._finish(checks, other, other_checks, prepared, asked, answered.result)
 
     def _finish(
         self,
@@ -245,6 +245,7 @@ class JudgeScorer(Scorer):
         other: str | None,
         other_checks: list[Check],
         prepared: list[Question | str],
+        asked: list[Question],
         wait: Callable[[], list[Answered | None]],
     ) -> dict[str, Value]:
         try:
@@ -255,7 +256,6 @@ class JudgeScorer(Scorer):
             if isinstance(exc, errors.AuthError):
                 raise ScorerUnavailable(f"the judge endpoint refused the key: {exc}") from exc
             raise
-        asked = [q for q in prepared if isinstance(q, Question)]
         results = [next(answers) if isinstance(q, Question) else q for q in prepared]
         own_results, other_results = results[: len(checks)], results[len(checks) :]
         own_sent = sum(isinstance(q, Question) for q in prepared[: len(checks)])
